@@ -1,0 +1,4 @@
+export { NodeResolver, type Resolver, type MxRecord, type AddressRecord, type NodeResolverOptions } from './resolver.js';
+export { MxResolver, type MxResolverOptions, type DomainRoute, type MxHost } from './mx-resolver.js';
+export { siteNameFor, mxListSiteName } from './site-name.js';
+export { cidrContains, parseCidr, type Cidr } from './cidr.js';

@@ -1,0 +1,30 @@
+/**
+ * @mtakit/core — the contracts every mtakit package shares: the message model, config shapes and
+ * parsers, the policy event map, log records, errors, and the interfaces other packages implement
+ * (Spool, Shaper, PreSendHook). Protocol edges live in subpaths: `/smtp`, `/egress`, `/dns`, `/log`,
+ * `/bounce`, `/metrics`, `/testing`.
+ */
+export {
+  MtaKitError, ConfigError, SmtpReplyError, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
+  type MtaKitErrorCode, type EnhancedStatusCode,
+} from './errors.js';
+export { systemClock, type Clock } from './clock.js';
+export { Message, type MessageInit, type MessageMeta, type JsonValue } from './message/message.js';
+export { newMessageId, isMessageId, messageIdTime } from './message/id.js';
+export { parseAddress, domainOf, type ParsedAddress } from './message/address.js';
+export { formatQueueName, parseQueueName, queueNameFor, NULL_QUEUE, type QueueNameParts } from './message/queue-name.js';
+export * from './config/index.js';
+export {
+  POLICY_EVENTS, BROADCAST_EVENTS,
+  type Policy, type PolicyEvents, type PolicyEventName, type ConnectionMeta, type AuthInfo, type ListenerDomainInput,
+  type QueueConfigContext, type Awaitable,
+} from './policy/events.js';
+export { composePolicies } from './policy/compose.js';
+export { spoolRecordOf, type Spool, type SpoolRecord } from './contracts/spool.js';
+export type { Shaper, ThrottleDecision, ConnectionLease, LeaseResult } from './contracts/shaper.js';
+export type { PreSendHook, PreSendResult, PreSendVerdict, PreSendContext, DimensionScore } from './contracts/presend.js';
+export {
+  LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,
+  type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,
+} from './log/records.js';
+export { LogBus, type LogConsumer } from './log/bus.js';

@@ -1,0 +1,89 @@
+/**
+ * Header access on raw RFC 5322 bytes. The header block is handled as a latin1 string so that
+ * every byte round-trips unchanged (8-bit and UTF-8 header values included); the body is never
+ * touched, which keeps relaying byte-exact.
+ */
+
+export interface HeaderField {
+  /** Field name as written. */
+  readonly name: string;
+  /** The whole field as written, including folded continuation lines and the line ending. */
+  readonly raw: string;
+}
+
+export interface HeaderBlock {
+  readonly fields: HeaderField[];
+  /** Line ending used by the message ("\r\n" unless the message uses bare "\n"). */
+  readonly eol: string;
+  /** Byte offset where the body starts (just past the blank separator line), or data.length. */
+  readonly bodyStart: number;
+  /** Whether a blank line separating headers from body was present. */
+  readonly hasSeparator: boolean;
+}
+
+export function parseHeaderBlock(data: Buffer): HeaderBlock {
+  const crlf = data.indexOf('\r\n\r\n');
+  const lf = data.indexOf('\n\n');
+  let headerEnd: number;
+  let bodyStart: number;
+  let hasSeparator = true;
+  if (crlf !== -1 && (lf === -1 || crlf < lf)) {
+    headerEnd = crlf + 2;
+    bodyStart = crlf + 4;
+  } else if (lf !== -1) {
+    headerEnd = lf + 1;
+    bodyStart = lf + 2;
+  } else {
+    headerEnd = data.length;
+    bodyStart = data.length;
+    hasSeparator = false;
+  }
+  if (data[0] === 0x0d || data[0] === 0x0a) {
+    // No headers at all: the message starts with the blank line.
+    const skip = data[0] === 0x0d ? 2 : 1;
+    return { fields: [], eol: skip === 2 ? '\r\n' : '\n', bodyStart: skip, hasSeparator: true };
+  }
+  const text = data.toString('latin1', 0, headerEnd);
+  const eol = text.includes('\r\n') || crlf !== -1 ? '\r\n' : '\n';
+  const fields: HeaderField[] = [];
+  const lines = text.split(/(?<=\n)/);
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) {
+      const last = fields[fields.length - 1] as HeaderField;
+      fields[fields.length - 1] = { name: last.name, raw: last.raw + line };
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    fields.push({ name, raw: line });
+  }
+  return { fields, eol, bodyStart, hasSeparator };
+}
+
+/** The unfolded value of a field, decoded as UTF-8. */
+export function fieldValue(field: HeaderField): string {
+  const colon = field.raw.indexOf(':');
+  const value = field.raw
+    .slice(colon + 1)
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .replace(/\r?\n$/, '')
+    .trim();
+  return Buffer.from(value, 'latin1').toString('utf8');
+}
+
+/** Renders `Name: value` with the message's line ending; the value is encoded as UTF-8. */
+export function renderField(name: string, value: string, eol: string): HeaderField {
+  if (!/^[!-9;-~]+$/.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  if (/[\r\n]/.test(value)) throw new TypeError(`header ${name} value must not contain line breaks`);
+  return { name, raw: `${name}: ${Buffer.from(value, 'utf8').toString('latin1')}${eol}` };
+}
+
+export function rebuild(data: Buffer, block: HeaderBlock, fields: readonly HeaderField[]): Buffer {
+  const head = fields.map((f) => f.raw).join('');
+  const separator = block.hasSeparator ? block.eol : '';
+  return Buffer.concat([Buffer.from(head + separator, 'latin1'), data.subarray(block.bodyStart)]);
+}
+
+export function sameName(a: string, b: string): boolean {
+  return a.length === b.length && a.toLowerCase() === b.toLowerCase();
+}

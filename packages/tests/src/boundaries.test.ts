@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '../../..');
+const script = join(repo, 'scripts/check-boundaries.mjs');
+const work = mkdtempSync(join(tmpdir(), 'mtakit-boundaries-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function check(root: string) {
+  return spawnSync(process.execPath, [script, root], { encoding: 'utf8' });
+}
+
+/** A copy of the repository's package manifests and sources, to break on purpose. */
+function copyOfRepo(name: string): string {
+  const root = join(work, name);
+  for (const pkg of ['core', 'queue', 'shaping', 'scorer', 'lua']) {
+    cpSync(join(repo, 'packages', pkg, 'src'), join(root, 'packages', pkg, 'src'), { recursive: true });
+    cpSync(join(repo, 'packages', pkg, 'package.json'), join(root, 'packages', pkg, 'package.json'));
+  }
+  return root;
+}
+
+describe('import-boundary check', () => {
+  it('passes on the repository as it is', () => {
+    const r = check(repo);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('fails when queue imports shaping', () => {
+    const root = copyOfRepo('queue-imports-shaping');
+    writeFileSync(join(root, 'packages/queue/src/bad.ts'), "import { something } from '@mtakit/shaping';\nexport const x = something;\n");
+    const r = check(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("packages/queue/src/bad.ts: imports '@mtakit/shaping'");
+  });
+
+  it('fails when core imports another package or a package reaches across by path', () => {
+    const root = copyOfRepo('core-imports');
+    mkdirSync(join(root, 'packages/core/src/x'), { recursive: true });
+    writeFileSync(join(root, 'packages/core/src/x/bad.ts'), "export * from '@mtakit/queue';\n");
+    writeFileSync(join(root, 'packages/scorer/src/bad.ts'), "export * from '../../lua/src/index.js';\n");
+    const r = check(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("packages/core/src/x/bad.ts: imports '@mtakit/queue'");
+    expect(r.stderr).toContain('reaches outside packages/scorer');
+  });
+});
