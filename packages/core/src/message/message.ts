@@ -18,7 +18,7 @@ export interface MessageInit {
   /** Delivery attempts already made. Default 0. */
   numAttempts?: number;
   /** When the next attempt is due (Unix ms); undefined = now. */
-  due?: number;
+  due?: number | undefined;
 }
 
 /**

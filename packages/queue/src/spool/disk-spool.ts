@@ -1,0 +1,370 @@
+import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Message, MtaKitError, spoolRecordOf, type Spool, type SpoolRecord } from '@mtakit/core';
+import { dataIsIntact, encodeRecord, HEADER, RecordType, type EncodedRecord } from './record-format.js';
+import { listSegments, segmentPath } from './segment-files.js';
+import { scanSegment, type ScanResult } from './segment-reader.js';
+import { SegmentWriter, type RecordLocation } from './segment-writer.js';
+
+export interface DiskSpoolOptions {
+  /** Directory for the spool's segment files; created if missing. */
+  dir: string;
+  /** fdatasync each write batch before acknowledging it. Default true; false is for benchmarks. */
+  fsync?: boolean;
+  /** Segment size before rolling to a new file. Default 64 MiB. */
+  segmentBytes?: number;
+  /** How often old segments are checked for deletion or compaction. Default 10 s. */
+  compactIntervalMs?: number;
+  /**
+   * Relocate the live messages of the oldest segment when fewer than this share of its records
+   * are still live, so one long-lived message cannot pin a whole segment. Default 0.5.
+   */
+  relocateBelow?: number;
+  /** Progress and problems (recovery, torn tails, corrupt records). Default: silent. */
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Observes each durable write batch (for fsync latency metrics). */
+  onBatch?: (records: number, bytes: number, syncMs: number) => void;
+}
+
+/** Where a live message's data and latest meta are. Kept per message; nothing else is in RAM. */
+interface Entry {
+  seg: number;
+  dataOff: number;
+  dataLen: number;
+  dataCrc: number;
+  metaSeg: number;
+  metaOff: number;
+  metaLen: number;
+}
+
+interface StoredMeta {
+  sender: string;
+  recipient: string;
+  meta: SpoolRecord['meta'];
+  numAttempts: number;
+  due?: number;
+}
+
+/**
+ * The default `Spool`: an append-only log of checksummed records in segment files, written with
+ * group commit (one fdatasync per batch of concurrent writes). Storing a message appends its meta
+ * and data; a meta update appends the new meta; a removal appends a tombstone. Old segments are
+ * deleted, oldest first, once nothing live points into them (deleting in order keeps tombstones
+ * meaningful); the live messages of a mostly-dead old segment are copied forward first.
+ *
+ * Open with `DiskSpool.open`, which rebuilds the index from the segments; then iterate
+ * `enumerate()` once to get every stored message back.
+ */
+export class DiskSpool implements Spool {
+  readonly #dir: string;
+  readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow'>> & DiskSpoolOptions;
+  readonly #writer: SegmentWriter;
+  readonly #index = new Map<string, Entry>();
+  /** Per segment: how many index entries point into it (data or meta). */
+  readonly #live = new Map<number, number>();
+  /** Per segment: the most pins its records ever held (a store pins twice, a meta update once). */
+  readonly #records = new Map<number, number>();
+  #segments: number[] = [];
+  #recovered: number[] = [];
+  readonly #readers = new Map<number, { handle: Promise<FileHandle>; users: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #enumerated = false;
+  #compacting = false;
+  #closed = false;
+
+  private constructor(options: DiskSpoolOptions) {
+    this.#dir = options.dir;
+    this.#options = { fsync: true, segmentBytes: 64 * 1024 * 1024, compactIntervalMs: 10_000, relocateBelow: 0.5, ...options };
+    this.#writer = new SegmentWriter(this.#dir, {
+      segmentBytes: this.#options.segmentBytes,
+      fsync: this.#options.fsync,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    });
+  }
+
+  static async open(options: DiskSpoolOptions): Promise<DiskSpool> {
+    const spool = new DiskSpool(options);
+    await spool.#open();
+    return spool;
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  has(id: string): boolean {
+    return this.#index.has(id);
+  }
+
+  async store(message: Message): Promise<void> {
+    const record = encodeRecord(RecordType.Store, message.id, metaBytes(spoolRecordOf(message)), message.getData());
+    const at = await this.#writer.append(record);
+    this.#place(message.id, at, record);
+  }
+
+  async updateMeta(message: Message): Promise<void> {
+    const entry = this.#index.get(message.id);
+    if (!entry) throw notFound(message.id);
+    const record = encodeRecord(RecordType.Meta, message.id, metaBytes(spoolRecordOf(message)));
+    const at = await this.#writer.append(record);
+    this.#placeMeta(message.id, at, record);
+  }
+
+  async load(id: string): Promise<Message> {
+    const entry = this.#index.get(id);
+    if (!entry) throw notFound(id);
+    const [meta, data] = await Promise.all([
+      this.#read(entry.metaSeg, entry.metaOff, entry.metaLen),
+      this.#read(entry.seg, entry.dataOff, entry.dataLen),
+    ]);
+    if (!dataIsIntact(data, entry.dataCrc)) {
+      throw new MtaKitError('E_SPOOL_CORRUPT', `message ${id}: data in segment ${entry.seg} fails its checksum`);
+    }
+    return toMessage(id, JSON.parse(meta.toString('utf8')) as StoredMeta, data);
+  }
+
+  async remove(id: string): Promise<void> {
+    const entry = this.#index.get(id);
+    if (!entry) return;
+    this.#index.delete(id);
+    this.#unpin(entry.seg);
+    this.#unpin(entry.metaSeg);
+    const at = await this.#writer.append(encodeRecord(RecordType.Remove, id, Buffer.alloc(0)));
+    this.#track(at.segment, 0);
+  }
+
+  /**
+   * Every message stored before this process opened the spool, with its latest meta, in the order
+   * they were written. Runs concurrently with new stores; call it once, at start.
+   */
+  async *enumerate(): AsyncGenerator<SpoolRecord> {
+    try {
+      for (const seg of this.#recovered) {
+        const scan: ScanResult = { validBytes: 0, trailingBytes: 0 };
+        for await (const { header, offset, meta } of scanSegment(this.#dir, seg, scan)) {
+          if (header.type === RecordType.Remove) continue;
+          const entry = this.#index.get(header.id);
+          if (!entry || entry.metaSeg !== seg || entry.metaOff !== offset + HEADER) continue;
+          const stored = JSON.parse(meta.toString('utf8')) as StoredMeta;
+          yield { id: header.id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
+        }
+      }
+    } finally {
+      this.#enumerated = true;
+    }
+  }
+
+  /** Counts for metrics and the admin API. */
+  stats(): { messages: number; segments: number; currentSegment: number } {
+    return { messages: this.#index.size, segments: this.#segments.length, currentSegment: this.#writer.segment };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#writer.close();
+    for (const reader of this.#readers.values()) await (await reader.handle).close();
+    this.#readers.clear();
+    await rm(join(this.#dir, 'spool.lock'), { force: true });
+  }
+
+  /** Runs one deletion/compaction pass now (normally on a timer). */
+  async compact(): Promise<void> {
+    if (this.#compacting || !this.#enumerated || this.#closed) return;
+    this.#compacting = true;
+    try {
+      for (;;) {
+        const oldest = this.#segments[0];
+        if (oldest === undefined || oldest === this.#writer.segment) return;
+        const live = this.#live.get(oldest) ?? 0;
+        if (live === 0) {
+          if ((this.#readers.get(oldest)?.users ?? 0) > 0) return;
+          await this.#deleteSegment(oldest);
+          continue;
+        }
+        if (live < (this.#records.get(oldest) ?? 0) * this.#options.relocateBelow) await this.#relocate(oldest);
+        return;
+      }
+    } finally {
+      this.#compacting = false;
+    }
+  }
+
+  async #open(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+    await this.#lock();
+    const segments = await listSegments(this.#dir);
+    const started = Date.now();
+    for (const seg of segments) {
+      const scan: ScanResult = { validBytes: 0, trailingBytes: 0 };
+      this.#records.set(seg, 0);
+      for await (const { header, offset } of scanSegment(this.#dir, seg, scan)) {
+        this.#records.set(seg, (this.#records.get(seg) ?? 0) + pinsOf(header.type));
+        this.#replay(seg, offset, header.type, header.id, header.metaLength, header.length, header.dataCrc);
+      }
+      if (scan.trailingBytes > 0) {
+        const torn = seg === segments.at(-1);
+        this.#options.log?.(torn ? 'info' : 'error', `spool segment ${seg}: ignored ${scan.trailingBytes} bytes after the last valid record${torn ? ' (a write torn by a crash, never acknowledged)' : ' (corruption: records after this point are lost)'}`);
+      }
+    }
+    this.#segments = segments;
+    this.#recovered = [...segments];
+    if (segments.length > 0) {
+      this.#options.log?.('info', `spool: indexed ${this.#index.size} messages from ${segments.length} segments in ${Date.now() - started} ms`);
+    } else {
+      this.#enumerated = true;
+    }
+    const next = (segments.at(-1) ?? 0) + 1;
+    await this.#writer.open(next);
+    this.#segments.push(next);
+    this.#records.set(next, 0);
+    this.#timer = setInterval(() => void this.compact().catch((e: Error) => this.#options.log?.('error', `spool compaction failed: ${e.message}`)), this.#options.compactIntervalMs);
+    this.#timer.unref();
+  }
+
+  #replay(seg: number, offset: number, type: RecordType, id: string, metaLen: number, length: number, dataCrc: number): void {
+    const existing = this.#index.get(id);
+    if (type === RecordType.Store) {
+      if (existing) {
+        this.#unpin(existing.seg);
+        this.#unpin(existing.metaSeg);
+      }
+      const entry: Entry = {
+        seg, dataOff: offset + HEADER + metaLen, dataLen: length - HEADER - metaLen, dataCrc,
+        metaSeg: seg, metaOff: offset + HEADER, metaLen,
+      };
+      this.#index.set(id, entry);
+      this.#pin(seg, 2);
+    } else if (type === RecordType.Meta) {
+      if (!existing) return;
+      this.#unpin(existing.metaSeg);
+      existing.metaSeg = seg;
+      existing.metaOff = offset + HEADER;
+      existing.metaLen = metaLen;
+      this.#pin(seg);
+    } else if (existing) {
+      this.#index.delete(id);
+      this.#unpin(existing.seg);
+      this.#unpin(existing.metaSeg);
+    }
+  }
+
+  #place(id: string, at: RecordLocation, record: EncodedRecord): void {
+    this.#track(at.segment, pinsOf(RecordType.Store));
+    const existing = this.#index.get(id);
+    if (existing) {
+      this.#unpin(existing.seg);
+      this.#unpin(existing.metaSeg);
+    }
+    this.#index.set(id, {
+      seg: at.segment, dataOff: at.offset + record.dataOffset, dataLen: record.dataLength, dataCrc: record.dataCrc,
+      metaSeg: at.segment, metaOff: at.offset + record.metaOffset, metaLen: record.metaLength,
+    });
+    this.#pin(at.segment, 2);
+  }
+
+  #placeMeta(id: string, at: RecordLocation, record: EncodedRecord): void {
+    this.#track(at.segment, pinsOf(RecordType.Meta));
+    const entry = this.#index.get(id);
+    if (!entry) return; // removed while the update was being written
+    this.#unpin(entry.metaSeg);
+    entry.metaSeg = at.segment;
+    entry.metaOff = at.offset + record.metaOffset;
+    entry.metaLen = record.metaLength;
+    this.#pin(at.segment);
+  }
+
+  /** Notes a record written to `seg` (segments are created by the writer as it rolls). */
+  #track(seg: number, pins: number): void {
+    this.#records.set(seg, (this.#records.get(seg) ?? 0) + pins);
+    if (this.#segments.at(-1) !== seg) this.#segments.push(seg);
+  }
+
+  #pin(seg: number, n = 1): void {
+    this.#live.set(seg, (this.#live.get(seg) ?? 0) + n);
+  }
+
+  #unpin(seg: number): void {
+    this.#live.set(seg, (this.#live.get(seg) ?? 1) - 1);
+  }
+
+  /** Copies every message that still points into `seg` to the head of the log. */
+  async #relocate(seg: number): Promise<void> {
+    const ids = [...this.#index].filter(([, e]) => e.seg === seg || e.metaSeg === seg).map(([id]) => id);
+    for (const id of ids) {
+      const before = this.#index.get(id);
+      if (!before) continue;
+      const message = await this.load(id).catch(() => undefined);
+      const entry = this.#index.get(id);
+      // Skip if it was removed or its meta changed while we read it: the newer record stands.
+      if (!message || entry !== before || entry.metaSeg !== before.metaSeg || entry.metaOff !== before.metaOff) continue;
+      const record = encodeRecord(RecordType.Store, id, metaBytes(spoolRecordOf(message)), message.getData());
+      const at = await this.#writer.append(record);
+      if (this.#index.get(id) === entry && entry.metaOff === before.metaOff && entry.metaSeg === before.metaSeg) this.#place(id, at, record);
+    }
+  }
+
+  async #deleteSegment(seg: number): Promise<void> {
+    const reader = this.#readers.get(seg);
+    this.#readers.delete(seg);
+    if (reader) await (await reader.handle).close();
+    await unlink(segmentPath(this.#dir, seg));
+    this.#segments.shift();
+    this.#live.delete(seg);
+    this.#records.delete(seg);
+  }
+
+  async #read(seg: number, offset: number, length: number): Promise<Buffer> {
+    let reader = this.#readers.get(seg);
+    if (!reader) {
+      reader = { handle: open(segmentPath(this.#dir, seg), 'r'), users: 0 };
+      this.#readers.set(seg, reader);
+    }
+    reader.users++;
+    try {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await (await reader.handle).read(buffer, 0, length, offset);
+      if (bytesRead !== length) throw new MtaKitError('E_SPOOL_CORRUPT', `segment ${seg} is shorter than its index says`);
+      return buffer;
+    } finally {
+      reader.users--;
+    }
+  }
+
+  async #lock(): Promise<void> {
+    const path = join(this.#dir, 'spool.lock');
+    const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
+    if (holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new MtaKitError('E_SPOOL', `spool ${this.#dir} is in use by process ${holder}`);
+    }
+    await writeFile(path, String(process.pid));
+  }
+}
+
+function pinsOf(type: RecordType): number {
+  return type === RecordType.Store ? 2 : type === RecordType.Meta ? 1 : 0;
+}
+
+function metaBytes(record: SpoolRecord): Buffer {
+  const stored: StoredMeta = { sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts };
+  if (record.due !== undefined) stored.due = record.due;
+  return Buffer.from(JSON.stringify(stored), 'utf8');
+}
+
+function toMessage(id: string, stored: StoredMeta, data: Buffer): Message {
+  return new Message({ id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, data, numAttempts: stored.numAttempts, due: stored.due });
+}
+
+function notFound(id: string): MtaKitError {
+  return new MtaKitError('E_NOT_FOUND', `message ${id} is not in the spool`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
