@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseTable } from './leases.js';
-import { FakeClock } from './testing/fake-clock.js';
+import { FakeClock } from '@mtakit/core/testing';
 
 describe('LeaseTable', () => {
   it('grants up to the limit, then refuses with the time until the earliest lease expires', () => {

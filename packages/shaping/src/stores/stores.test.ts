@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { parseLimitSpec, parseRateSpec } from '@mtakit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreShaper } from '../shaper.js';
-import { FakeClock } from '../testing/fake-clock.js';
+import { FakeClock } from '@mtakit/core/testing';
 import { hammer } from '../testing/hammer.js';
 import { findRedisServer, startRedis, type TestRedis } from '../testing/redis-server.js';
 import { MemoryShapingStore } from './memory.js';

@@ -1,5 +1,5 @@
-import { MtaKitError } from '@mtakit/core';
-import { MxResolver, type Resolver } from '@mtakit/core/dns';
+import { MxResolver } from '@mtakit/core/dns';
+import { TestResolver, type TestZone } from '@mtakit/core/testing';
 
 /** MX answers: host names, `'null'` for a null MX (RFC 7505), `'nxdomain'` for a missing domain. */
 export type MxTable = Readonly<Record<string, readonly string[] | 'null' | 'nxdomain'>>;
@@ -31,22 +31,19 @@ export const SAMPLE_MX: MxTable = {
   'gone.example': 'nxdomain',
 };
 
-/** A core `Resolver` answering from a table (A/AAAA answers are empty). */
-export function tableDns(table: MxTable): Resolver {
-  return {
-    async resolveMx(domain) {
-      const entry = table[domain.toLowerCase().replace(/\.$/, '')];
-      if (entry === undefined || entry === 'nxdomain') throw new MtaKitError('E_DNS_NXDOMAIN', `${domain}: domain does not exist (NXDOMAIN)`);
-      if (entry === 'null') return [{ exchange: '', priority: 0 }];
-      return entry.map((exchange, i) => ({ exchange, priority: (i + 1) * 10 }));
-    },
-    async resolveIp() {
-      return [];
-    },
-  };
+/** Core's `TestResolver` zone for a table: null MX as ".", `nxdomain` names as missing. */
+export function testZone(table: MxTable): TestZone {
+  const mx: NonNullable<TestZone['mx']> = {};
+  const nxdomain: string[] = [];
+  for (const [domain, hosts] of Object.entries(table)) {
+    if (hosts === 'nxdomain') nxdomain.push(domain);
+    else if (hosts === 'null') mx[domain] = [{ exchange: '.', priority: 0 }];
+    else mx[domain] = hosts.map((exchange, i) => ({ exchange, priority: (i + 1) * 10 }));
+  }
+  return { mx, nxdomain };
 }
 
 /** Core's MX resolver over a table: the real site-name and null-MX logic, no network. */
 export function tableMxResolver(table: MxTable = SAMPLE_MX): MxResolver {
-  return new MxResolver({ resolver: tableDns(table) });
+  return new MxResolver({ resolver: new TestResolver(testZone(table)) });
 }
