@@ -1,4 +1,5 @@
 /** @mtakit/core/testing — helpers for testing mail systems built on mtakit. */
 export { SmtpSink, type SmtpSinkOptions, type SinkMessage } from './sink.js';
 export { FakeClock } from './fake-clock.js';
+export { RawSmtpClient, type SmtpReply } from './smtp-client.js';
 export { TestResolver, type TestZone } from './test-resolver.js';

@@ -1,0 +1,4 @@
+/** @mtakit/core/smtp — the SMTP listener (on smtp-server) and its helpers. */
+export { SmtpIngress, type SmtpIngressOptions, type AcceptedMessage } from './ingress.js';
+export { receivedHeaderValue, type ReceivedInfo } from './received-header.js';
+export { loadOrCreateCertificate, generateSelfSigned, type TlsKeyPair, type CertificateOptions } from '../tls/certificate.js';

@@ -1,0 +1,347 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
+import { cidrContains, type Cidr } from '../dns/cidr.js';
+import { SmtpReplyError, toMtaKitError } from '../errors.js';
+import type { LogBus } from '../log/bus.js';
+import { domainOf, parseAddress } from '../message/address.js';
+import { Message } from '../message/message.js';
+import type { MtaMetrics } from '../metrics/index.js';
+import type { AuthInfo, ConnectionMeta, Policy } from '../policy/events.js';
+import type { TlsKeyPair } from '../tls/certificate.js';
+import { receivedHeaderValue } from './received-header.js';
+import { installReplyShim, REPLY_OBSERVER, type ReplyObserver } from './reply-shim.js';
+import { rejectionRecord } from './rejection-record.js';
+
+/** A message accepted by a listener, with what the pre-send hook said of it. */
+export interface AcceptedMessage {
+  message: Message;
+  verdict: PreSendResult | undefined;
+}
+
+export interface SmtpIngressOptions {
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port. Default 2525 (0 = any free port). */
+  port?: number;
+  /** Name in the banner, EHLO reply and Received header. */
+  hostname: string;
+  /** Certificate for STARTTLS (see `loadOrCreateCertificate`). */
+  tls: TlsKeyPair;
+  /** Stores the messages of one transaction durably; the 250 reply waits for it. */
+  accept: (messages: AcceptedMessage[]) => Promise<void>;
+  policy?: Policy;
+  /** Pre-send risk check (stage 2). Reject verdicts refuse the transaction with 550 5.7.1. */
+  preSend?: PreSendHook;
+  /** username → { password, tenant }: per-tenant credentials (checked before the policy's hook). */
+  credentials?: ReadonlyMap<string, { password: string; tenant?: string }>;
+  /** Clients allowed to relay without AUTH. Default: loopback only. */
+  relayNetworks?: readonly Cidr[];
+  /** Largest message accepted (advertised as SIZE). Default 20 MiB. */
+  maxMessageSize?: number;
+  /** Recipients per transaction. Default 1024. */
+  maxRecipients?: number;
+  /** Concurrent clients in total. Default 32768 (KumoMTA's `max_connections`). */
+  maxConnections?: number;
+  /** Concurrent clients from one address. Default 100. */
+  maxConnectionsPerIp?: number;
+  /** Idle client timeout in ms. Default 60 s. */
+  clientTimeoutMs?: number;
+  /** Prepend a Received header to each message. Default true. */
+  receivedHeader?: boolean;
+  /** Listener name in logs and metrics (`received_via`). Default "host:port". */
+  name?: string;
+  log?: LogBus;
+  metrics?: MtaMetrics;
+  nodeId?: string;
+}
+
+interface SessionState {
+  conn: ConnectionMeta;
+  auth: AuthInfo | undefined;
+  failedAuths: number;
+  /** Address of the MAIL/RCPT command being answered (named in a Rejection record). */
+  pendingAddress: string | undefined;
+}
+
+type Callback = (err?: Error | null) => void;
+
+/**
+ * The SMTP listener, on smtp-server. Relays only for authenticated clients and configured networks,
+ * splits each transaction into one message per recipient, runs the policy and pre-send hooks, and
+ * replies 250 only after `accept` has made every message durable. Every 4xx/5xx reply carries an
+ * exact enhanced status code and is counted and logged as a Rejection record.
+ */
+export class SmtpIngress {
+  readonly #options: SmtpIngressOptions;
+  readonly #server: SMTPServer;
+  readonly #sessions = new Map<string, SessionState>();
+  readonly #perIp = new Map<string, number>();
+  readonly #relayNetworks: readonly Cidr[];
+  #name = '';
+
+  constructor(options: SmtpIngressOptions) {
+    installReplyShim();
+    this.#options = options;
+    this.#relayNetworks = options.relayNetworks ?? [];
+    this.#server = new SMTPServer({
+      name: options.hostname,
+      banner: 'mtakit ESMTP ready',
+      size: options.maxMessageSize ?? 20 * 1024 * 1024,
+      key: options.tls.key,
+      cert: options.tls.cert,
+      authMethods: ['PLAIN', 'LOGIN'],
+      authOptional: true,
+      allowInsecureAuth: false,
+      disabledCommands: [],
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: true,
+      hideREQUIRETLS: true,
+      disableReverseLookup: true,
+      maxClients: options.maxConnections ?? 32_768,
+      socketTimeout: options.clientTimeoutMs ?? 60_000,
+      closeTimeout: 30_000,
+      logger: false,
+      onConnect: (session, cb) => void this.#onConnect(session, cb),
+      onClose: (session) => this.#onClose(session),
+      onAuth: (auth, session, cb) => void this.#onAuth(auth, session, cb),
+      onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session, cb),
+      onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session, cb),
+      onData: (stream, session, cb) => this.#onData(stream, session, cb),
+    });
+    (this.#server as unknown as { [REPLY_OBSERVER]: ReplyObserver })[REPLY_OBSERVER] = (reply) => this.#onRejection(reply);
+    this.#server.on('error', () => undefined);
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  async listen(): Promise<AddressInfo> {
+    const host = this.#options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.#server.server.once('error', reject);
+      this.#server.listen(this.#options.port ?? 2525, host, () => {
+        this.#server.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.#server.server.address() as AddressInfo;
+    this.#name = this.#options.name ?? `${address.address}:${address.port}`;
+    return address;
+  }
+
+  /** Stops accepting; waits for open sessions to finish (up to 30 s, then closes them). */
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  get #service(): string {
+    return `esmtp_listener:${this.#name}`;
+  }
+
+  async #onConnect(session: SMTPServerSession, cb: Callback): Promise<void> {
+    const ip = session.remoteAddress.replace(/^::ffff:/, '');
+    const count = (this.#perIp.get(ip) ?? 0) + 1;
+    this.#perIp.set(ip, count);
+    this.#options.metrics?.connectionsTotal.inc({ service: this.#service });
+    this.#options.metrics?.connections.inc({ service: this.#service });
+    const conn: ConnectionMeta = {
+      reception_protocol: 'ESMTP',
+      received_from: `${ip}:${session.remotePort}`,
+      received_via: this.#name,
+      hostname: this.#options.hostname,
+    };
+    this.#sessions.set(session.id, { conn, auth: undefined, failedAuths: 0, pendingAddress: undefined });
+    if (count > (this.#options.maxConnectionsPerIp ?? 100)) {
+      this.#options.metrics?.connectionsDenied.inc({ service: this.#service });
+      return cb(replyError(421, '4.7.0', 'Too many connections from your address, try again later'));
+    }
+    try {
+      await this.#options.policy?.smtp_server_connection_accepted?.(conn);
+      cb();
+    } catch (error) {
+      this.#options.metrics?.connectionsDenied.inc({ service: this.#service });
+      cb(asReply(error, 421, '4.3.0'));
+    }
+  }
+
+  #onClose(session: SMTPServerSession): void {
+    if (!this.#sessions.delete(session.id)) return;
+    this.#options.metrics?.connections.dec({ service: this.#service });
+    const ip = session.remoteAddress.replace(/^::ffff:/, '');
+    const left = (this.#perIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.#perIp.delete(ip);
+    else this.#perIp.set(ip, left);
+  }
+
+  async #onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, cb: (err: Error | null | undefined, response?: { user: unknown }) => void): Promise<void> {
+    const state = this.#state(session);
+    const user = auth.username ?? '';
+    const password = auth.password ?? '';
+    try {
+      let info: AuthInfo | undefined;
+      const known = this.#options.credentials?.get(user);
+      if (known && constantTimeEqual(known.password, password)) info = { identity: user, ...(known.tenant ? { tenant: known.tenant } : {}) };
+      if (!info && !known && this.#options.policy?.smtp_server_auth_plain) {
+        const r = await this.#options.policy.smtp_server_auth_plain('', user, password, state.conn);
+        if (r === true) info = { identity: user };
+        else if (r && typeof r === 'object') info = r;
+      }
+      if (!info) {
+        state.failedAuths++;
+        // Slow down and cut off password guessing.
+        if (state.failedAuths >= 3) return cb(replyError(421, '4.7.0', 'Too many failed authentication attempts'));
+        return cb(replyError(535, '5.7.8', 'Authentication credentials invalid'));
+      }
+      state.auth = info;
+      state.conn['authn_id'] = info.identity;
+      cb(null, { user: info.identity });
+    } catch (error) {
+      cb(asReply(error, 454, '4.7.0'));
+    }
+  }
+
+  async #onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): Promise<void> {
+    const state = this.#state(session);
+    state.pendingAddress = address.address;
+    try {
+      if (address.address !== '') syntaxCheck(address.address, '5.1.7', 'sender');
+      state.conn['ehlo_domain'] = session.hostNameAppearsAs;
+      const tls = (session as { tlsOptions?: { name?: string; version?: string } }).tlsOptions;
+      if (session.secure && tls) {
+        state.conn['tls_cipher'] = tls.name ?? null;
+        state.conn['tls_protocol_version'] = tls.version ?? null;
+      }
+      await this.#options.policy?.smtp_server_mail_from?.(address.address, state.conn);
+      state.pendingAddress = undefined;
+      cb();
+    } catch (error) {
+      cb(asReply(error, 550, '5.7.1'));
+    }
+  }
+
+  async #onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): Promise<void> {
+    const state = this.#state(session);
+    state.pendingAddress = address.address;
+    try {
+      syntaxCheck(address.address, '5.1.3', 'recipient');
+      if (session.envelope.rcptTo.length >= (this.#options.maxRecipients ?? 1024)) {
+        throw replyError(452, '4.5.3', 'Too many recipients');
+      }
+      if (!(await this.#mayRelay(address.address, session, state))) {
+        throw replyError(550, '5.7.1', 'Relaying denied: authenticate or send from an allowed network');
+      }
+      await this.#options.policy?.smtp_server_rcpt_to?.(address.address, state.conn);
+      state.pendingAddress = undefined;
+      cb();
+    } catch (error) {
+      cb(asReply(error, 550, '5.7.1'));
+    }
+  }
+
+  async #mayRelay(recipient: string, session: SMTPServerSession, state: SessionState): Promise<boolean> {
+    if (state.auth) return true;
+    if (cidrContains(this.#relayNetworks, session.remoteAddress)) return true;
+    const hook = this.#options.policy?.get_listener_domain;
+    if (!hook) return false;
+    const d = await hook(domainOf(recipient), this.#name, state.conn);
+    return Boolean(d && (d.relay_to || (d.log_oob && d.log_oob !== 'Ignore') || (d.log_arf && d.log_arf !== 'Ignore')));
+  }
+
+  #onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      if (stream.sizeExceeded) return cb(replyError(552, '5.3.4', 'Message size exceeds the fixed maximum message size'));
+      this.#receive(Buffer.concat(chunks), session).then(
+        (ids) => cb(null, `2.0.0 OK queued as ${ids.join(' ')}`),
+        (error) => cb(asReply(error, 451, '4.3.0')),
+      );
+    });
+  }
+
+  async #receive(data: Buffer, session: SMTPServerSession): Promise<string[]> {
+    const state = this.#state(session);
+    const from = session.envelope.mailFrom;
+    const sender = from ? from.address : '';
+    const now = new Date();
+    const accepted: AcceptedMessage[] = [];
+    for (const rcpt of session.envelope.rcptTo) {
+      const message = new Message({ sender, recipient: rcpt.address, meta: { ...state.conn }, data });
+      if (state.auth?.tenant) message.setMeta('tenant', state.auth.tenant);
+      if (this.#options.receivedHeader !== false) {
+        message.prependHeader('Received', receivedHeaderValue({
+          ehlo: session.hostNameAppearsAs, remoteAddress: session.remoteAddress.replace(/^::ffff:/, ''), hostname: this.#options.hostname,
+          id: message.id, recipient: rcpt.address, secure: session.secure, authenticated: Boolean(state.auth), date: now,
+        }));
+      }
+      await this.#options.policy?.smtp_server_message_received?.(message, state.conn);
+      let verdict: PreSendResult | undefined;
+      if (this.#options.preSend) {
+        verdict = await this.#options.preSend.evaluate(message, {
+          tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'ESMTP',
+        });
+        if (verdict.verdict === 'reject') throw replyError(550, '5.7.1', `Message refused by pre-send policy (risk score ${verdict.score})`);
+      }
+      accepted.push({ message, verdict });
+    }
+    await this.#options.accept(accepted);
+    this.#options.metrics?.received.inc({ service: this.#service }, accepted.length);
+    return accepted.map((a) => a.message.id);
+  }
+
+  #onRejection(reply: { code: number; text: string; session: unknown; remoteAddress: string }): void {
+    this.#options.metrics?.rejections.inc({ service: this.#service, code: String(reply.code) });
+    const log = this.#options.log;
+    if (!log) return;
+    const session = reply.session as SMTPServerSession | undefined;
+    const state = session ? this.#sessions.get(session.id) : undefined;
+    const sender = session?.envelope?.mailFrom ? session.envelope.mailFrom.address : (state?.pendingAddress ?? '');
+    const recipients = session?.envelope?.mailFrom && state?.pendingAddress !== undefined ? [state.pendingAddress] : (session?.envelope?.rcptTo?.map((r) => r.address) ?? []);
+    if (state) state.pendingAddress = undefined;
+    void log.publish(rejectionRecord({
+      code: reply.code, text: reply.text, sender, recipients, remoteAddress: reply.remoteAddress,
+      listener: this.#name, sessionId: session?.id ?? null, nodeId: this.#options.nodeId ?? '',
+    })).catch(() => undefined);
+  }
+
+  #state(session: SMTPServerSession): SessionState {
+    let state = this.#sessions.get(session.id);
+    if (!state) {
+      state = { conn: { reception_protocol: 'ESMTP', received_via: this.#name }, auth: undefined, failedAuths: 0, pendingAddress: undefined };
+      this.#sessions.set(session.id, state);
+    }
+    return state;
+  }
+}
+
+function syntaxCheck(address: string, enhanced: string, what: string): void {
+  try {
+    parseAddress(address);
+  } catch (error) {
+    throw replyError(501, enhanced, `Bad ${what} address syntax: ${(error as Error).message.replace(/^invalid address "[^"]*": /, '')}`);
+  }
+}
+
+/** An error smtp-server turns into a reply; the text starts with the enhanced code (see reply-shim). */
+function replyError(code: number, enhanced: string, text: string): Error {
+  const err = new Error(`${enhanced} ${text}`) as Error & { responseCode: number };
+  err.responseCode = code;
+  return err;
+}
+
+/** Hook errors become replies: SmtpReplyError as given, anything else as a temporary failure. */
+function asReply(error: unknown, fallbackCode: number, fallbackEnhanced: string): Error {
+  if (error instanceof SmtpReplyError) {
+    const esc = error.enhanced ? `${error.enhanced.class}.${error.enhanced.subject}.${error.enhanced.detail}` : `${String(error.basic)[0]}.0.0`;
+    return replyError(error.basic, esc, error.text);
+  }
+  if (error instanceof Error && typeof (error as { responseCode?: unknown }).responseCode === 'number') return error;
+  const e = toMtaKitError(error);
+  const temporary = fallbackCode >= 500 ? 451 : fallbackCode;
+  return replyError(temporary, temporary === 451 ? '4.3.0' : fallbackEnhanced, `Local error, try again later (${e.code})`);
+}
+
+/** Compares secrets without leaking their length or content through timing. */
+function constantTimeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
