@@ -1,0 +1,69 @@
+import {
+  internalResponse, parseQueueName, queueNameFor, systemClock,
+  type Clock, type JsonValue, type LogRecord, type Message, type PreSendContext, type PreSendResult,
+} from '@mtakit/core';
+import { domainPart } from './content/address.js';
+
+export interface VerdictRecordOptions {
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** This node's id. Default `""`. */
+  nodeid?: string;
+}
+
+/**
+ * The `PreSendVerdict` log record of a scored message: verdict, score, threshold, breakdown,
+ * actions and skipped stages in `extra`. A reject carries the 550 5.7.1 the ingress replies with;
+ * other verdicts a 250 (the message is accepted, held or not).
+ */
+export function preSendLogRecord(result: PreSendResult, message: Message, context: PreSendContext, options: VerdictRecordOptions = {}): LogRecord {
+  const now = (options.clock ?? systemClock).now();
+  const text = `pre-send ${result.verdict}: risk score ${result.score}, threshold ${result.threshold}`;
+  const breakdown: Record<string, JsonValue> = {};
+  for (const [name, d] of Object.entries(result.breakdown)) breakdown[name] = { score: d.score, weight: d.weight, reasons: d.reasons };
+  const extra: Record<string, JsonValue> = {
+    ...result.extra,
+    verdict: result.verdict,
+    score: result.score,
+    threshold: result.threshold,
+    breakdown,
+    actions: result.actions,
+  };
+  if (result.skipped) extra.skipped = result.skipped;
+  return {
+    type: 'PreSendVerdict',
+    id: message.id,
+    sender: message.sender,
+    recipient: message.recipient,
+    queue: queueNameFor(message.meta, domainPart(message.recipient)),
+    site: '',
+    size: message.size,
+    response: result.verdict === 'reject' ? internalResponse(550, '5.7.1', text) : internalResponse(250, null, text),
+    peer_address: null,
+    timestamp: Math.floor(now / 1000),
+    event_time: new Date(now).toISOString(),
+    created: Math.floor(message.createdAt / 1000),
+    num_attempts: message.numAttempts,
+    bounce_classification: 'Uncategorized',
+    egress_pool: null,
+    egress_source: null,
+    source_address: null,
+    meta: { ...message.meta },
+    headers: {},
+    delivery_protocol: null,
+    reception_protocol: context.reception,
+    nodeid: options.nodeid ?? '',
+    tls_cipher: null,
+    tls_protocol_version: null,
+    tls_peer_subject_name: null,
+    session_id: null,
+    provider_name: null,
+    extra,
+  };
+}
+
+/** The tenant a log record belongs to: its `tenant` meta, else the tenant part of its queue name, else `""`. */
+export function tenantOfRecord(record: LogRecord): string {
+  const meta = record.meta.tenant;
+  return typeof meta === 'string' ? meta : (parseQueueName(record.queue).tenant ?? '');
+}

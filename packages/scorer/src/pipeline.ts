@@ -1,0 +1,287 @@
+import {
+  ConfigError, MtaKitError, systemClock, toMtaKitError,
+  type Clock, type DimensionScore, type JsonValue, type Message, type PreSendContext, type PreSendHook, type PreSendResult, type PreSendVerdict,
+} from '@mtakit/core';
+import { LRUCache } from 'lru-cache';
+import { CampaignCache, contentVersion, type CampaignCacheOptions } from './campaign-cache.js';
+import { Evaluation } from './evaluation.js';
+import { campaignKey } from './keys.js';
+import { risksOf, type HoldOverride } from './override.js';
+import { baseSettings, resolveSettings, type ResolvedSettings, type TenantSettings } from './settings.js';
+import type { FailurePolicy, Stage, StageOutcome } from './types.js';
+import { atLeast, combineScores, verdictForScore } from './verdict.js';
+
+/** A monotonic millisecond source for budgets (sub-millisecond resolution). */
+export interface Stopwatch {
+  now(): number;
+}
+
+export interface ScorerOptions {
+  /** The stages, in order (see `builtinStages`). */
+  stages: readonly Stage[];
+  /** Settings for every tenant, layered over the built-in defaults. */
+  defaults?: TenantSettings;
+  /** Per-tenant settings over `defaults`: a table (validated now) or a function (validated per call). */
+  tenants?: Readonly<Record<string, TenantSettings>> | ((tenant: string) => TenantSettings | undefined);
+  /** Wall clock handed to stages (time of send, reputation windows). Default: the system clock. */
+  clock?: Clock;
+  /** Budget clock. Default: `performance`. */
+  stopwatch?: Stopwatch;
+  /** Budget of one stage, ms (a stage may set its own). Default 25. */
+  stageBudgetMs?: number;
+  /** Budget of a whole evaluation, ms. Default 50. */
+  pipelineBudgetMs?: number;
+  cache?: CampaignCacheOptions;
+  /**
+   * The content version of a message when its `content_version` meta is not set. Default: a hash
+   * of the subject, sender identity and body with per-recipient details masked (`contentVersion`).
+   */
+  contentVersion?: (message: Message, context: PreSendContext) => string;
+}
+
+interface Acknowledgement {
+  dimensions: ReadonlySet<string>;
+  id: string;
+  expiresAt: number | undefined;
+}
+
+/** What happened to one stage in one evaluation. */
+type StageResult = { ok: true; outcome: StageOutcome; cached: boolean } | { ok: false; why: string };
+
+/**
+ * The pre-send pipeline: runs its stages in order, each within its budget, weighs their scores
+ * per tenant into a 0–100 risk, and turns it into a verdict. It never throws and never loses mail:
+ * a failing or slow stage is skipped and the tenant's failure policy decides (default: pass, but
+ * flagged). See docs/scorer.md.
+ */
+export class Scorer implements PreSendHook {
+  readonly #stages: readonly Stage[];
+  readonly #clock: Clock;
+  readonly #stopwatch: Stopwatch;
+  readonly #stageBudget: number;
+  readonly #pipelineBudget: number;
+  readonly #cache: CampaignCache;
+  readonly #version: (message: Message, context: PreSendContext, input: Evaluation) => string;
+  readonly #base: ResolvedSettings;
+  readonly #tenants: ((tenant: string) => ResolvedSettings) | ReadonlyMap<string, ResolvedSettings>;
+  readonly #acknowledged = new LRUCache<string, Acknowledgement>({ max: 10_000 });
+
+  constructor(options: ScorerOptions) {
+    const names = new Set<string>();
+    for (const stage of options.stages) {
+      if (names.has(stage.name)) throw new ConfigError('stages', stage.name, 'two stages have this name');
+      if (!(stage.weight >= 0 && stage.weight <= 1)) throw new ConfigError(`stages.${stage.name}.weight`, stage.weight, 'must be a number from 0 to 1');
+      names.add(stage.name);
+    }
+    this.#stages = [...options.stages];
+    this.#clock = options.clock ?? systemClock;
+    this.#stopwatch = options.stopwatch ?? performance;
+    this.#stageBudget = positive('stageBudgetMs', options.stageBudgetMs ?? 25);
+    this.#pipelineBudget = positive('pipelineBudgetMs', options.pipelineBudgetMs ?? 50);
+    this.#cache = new CampaignCache(options.cache);
+    const custom = options.contentVersion;
+    this.#version = (message, context, input) =>
+      message.metaString('content_version') ?? custom?.(message, context) ?? contentVersion(message, input.tenant, input.campaign, input.mailClass);
+    const stageWeights = new Map(this.#stages.map((s) => [s.name, s.weight]));
+    this.#base = options.defaults ? resolveSettings(options.defaults, baseSettings(stageWeights), 'defaults') : baseSettings(stageWeights);
+    const tenants = options.tenants;
+    if (typeof tenants === 'function') {
+      const resolved = new WeakMap<TenantSettings, ResolvedSettings>();
+      this.#tenants = (tenant) => {
+        const input = tenants(tenant);
+        if (input === undefined) return this.#base;
+        let r = resolved.get(input);
+        if (!r) resolved.set(input, (r = resolveSettings(input, this.#base, `tenants.${tenant}`)));
+        return r;
+      };
+    } else {
+      this.#tenants = new Map(Object.entries(tenants ?? {}).map(([t, s]) => [t, resolveSettings(s, this.#base, `tenants.${t}`)]));
+    }
+  }
+
+  async evaluate(message: Message, context: PreSendContext): Promise<PreSendResult> {
+    const started = this.#stopwatch.now();
+    let settings = this.#base;
+    try {
+      settings = this.#settingsFor(context.tenant ?? '');
+      return await this.#evaluate(message, context, settings, started);
+    } catch (error) {
+      // A bug in the pipeline itself (or bad tenant settings from a function): the message is
+      // still let through under the failure policy, with the cause on record.
+      const why = toMtaKitError(error).message;
+      return {
+        verdict: failureVerdict('pass', settings.onFailure),
+        score: 0,
+        breakdown: {},
+        actions: [`The scorer failed (${why}), so the "${settings.onFailure}" failure policy applied.`],
+        threshold: settings.bands.threshold,
+        skipped: { pipeline: why },
+        extra: { elapsed_ms: this.#elapsed(started), failure_policy: settings.onFailure },
+      };
+    }
+  }
+
+  /**
+   * Records an override: later holds of the same tenant and campaign whose risks are all among
+   * the acknowledged dimensions become flags (rejects never change). Only `release` overrides count.
+   */
+  acknowledge(override: HoldOverride): void {
+    if (override.action !== 'release') return;
+    const key = campaignKey(override);
+    const previous = this.#acknowledged.get(key);
+    const dimensions = new Set([...(previous?.dimensions ?? []), ...override.risks.map((r) => r.dimension)]);
+    this.#acknowledged.set(key, { dimensions, id: override.id, expiresAt: override.expiresAt });
+  }
+
+  #settingsFor(tenant: string): ResolvedSettings {
+    return typeof this.#tenants === 'function' ? this.#tenants(tenant) : (this.#tenants.get(tenant) ?? this.#base);
+  }
+
+  async #evaluate(message: Message, context: PreSendContext, settings: ResolvedSettings, started: number): Promise<PreSendResult> {
+    const input = new Evaluation(message, context, this.#clock.now());
+    let version: string | undefined;
+    const results = new Map<string, StageResult | Promise<StageResult>>();
+    for (const stage of this.#stages) {
+      const left = this.#pipelineBudget - (this.#stopwatch.now() - started);
+      if (left <= 0) {
+        results.set(stage.name, { ok: false, why: `not run: the pipeline budget of ${this.#pipelineBudget} ms was spent` });
+        continue;
+      }
+      const budget = Math.min(stage.budgetMs ?? this.#stageBudget, left);
+      if (stage.scope === 'campaign') {
+        try {
+          version ??= this.#version(message, context, input);
+        } catch (error) {
+          results.set(stage.name, { ok: false, why: `failed: no content version: ${toMtaKitError(error).message}` });
+          continue;
+        }
+      }
+      results.set(stage.name, this.#runStage(stage, input, stage.scope === 'campaign' ? version : undefined, budget));
+    }
+    const settled = new Map<string, StageResult>();
+    for (const [name, r] of results) settled.set(name, await r);
+    return this.#result(input, settings, settled, version, started);
+  }
+
+  #runStage(stage: Stage, input: Evaluation, version: string | undefined, budget: number): StageResult | Promise<StageResult> {
+    const t0 = this.#stopwatch.now();
+    let outcome: StageOutcome | Promise<StageOutcome>;
+    let cached = false;
+    try {
+      const hit = version === undefined ? undefined : this.#cache.get(version, stage.name);
+      if (hit !== undefined) {
+        outcome = hit;
+        cached = true;
+      } else {
+        outcome = stage.run(input);
+        if (!(outcome instanceof Promise)) checkOutcome(stage.name, outcome);
+        if (version !== undefined) this.#cache.set(version, stage.name, outcome instanceof Promise ? outcome.then((o) => checkOutcome(stage.name, o)) : outcome);
+      }
+    } catch (error) {
+      return { ok: false, why: `failed: ${toMtaKitError(error).message}` };
+    }
+    if (outcome instanceof Promise) return withinBudget(stage.name, outcome, budget, cached);
+    const took = this.#stopwatch.now() - t0;
+    if (!cached && took > budget) return { ok: false, why: `over budget: took ${took.toFixed(2)} ms of ${budget.toFixed(2)} ms` };
+    return { ok: true, outcome, cached };
+  }
+
+  #result(input: Evaluation, settings: ResolvedSettings, results: ReadonlyMap<string, StageResult>, version: string | undefined, started: number): PreSendResult {
+    const breakdown: Record<string, DimensionScore> = {};
+    const skipped: Record<string, string> = {};
+    const cached: string[] = [];
+    const ranked: Array<{ actions: string[]; contribution: number }> = [];
+    let floor: PreSendVerdict = 'pass';
+    for (const stage of this.#stages) {
+      const r = results.get(stage.name);
+      if (!r) continue;
+      if (!r.ok) {
+        skipped[stage.name] = r.why;
+        continue;
+      }
+      const weight = settings.weights.get(stage.name) ?? stage.weight;
+      breakdown[stage.name] = { score: r.outcome.score, weight, reasons: r.outcome.reasons };
+      if (r.cached) cached.push(stage.name);
+      if (r.outcome.floor) floor = atLeast(floor, r.outcome.floor);
+      if (r.outcome.score > 0 || r.outcome.floor) ranked.push({ actions: r.outcome.actions ?? [], contribution: r.outcome.floor ? Infinity : weight * r.outcome.score });
+    }
+    const score = combineScores(Object.values(breakdown));
+    const failed = Object.keys(skipped);
+    const extra: Record<string, JsonValue> = { elapsed_ms: this.#elapsed(started), cached };
+    if (version !== undefined) extra.content_version = version;
+    let verdict = atLeast(verdictForScore(score, settings.bands), floor);
+    if (verdict === 'hold') {
+      const ack = this.#acknowledgement(input, breakdown);
+      if (ack) {
+        verdict = 'flag';
+        extra.override = ack;
+      }
+    }
+    ranked.sort((a, b) => (a.contribution === b.contribution ? 0 : a.contribution < b.contribution ? 1 : -1));
+    const actions = [...new Set(ranked.flatMap((r) => r.actions))];
+    if (failed.length > 0) {
+      verdict = failureVerdict(verdict, settings.onFailure);
+      extra.failure_policy = settings.onFailure;
+      actions.push(`Stages ${failed.join(', ')} could not score this message, so the "${settings.onFailure}" failure policy applied.`);
+    }
+    if (verdict !== 'reject') this.#observe(input, verdict);
+    const result: PreSendResult = { verdict, score, breakdown, actions, threshold: settings.bands.threshold, extra };
+    if (failed.length > 0) result.skipped = skipped;
+    return result;
+  }
+
+  /** The id of a live override covering every risk of this result, if any. */
+  #acknowledgement(input: Evaluation, breakdown: Record<string, DimensionScore>): string | undefined {
+    const ack = this.#acknowledged.get(campaignKey(input));
+    if (!ack || (ack.expiresAt !== undefined && ack.expiresAt <= input.now)) return undefined;
+    const risks = risksOf({ verdict: 'hold', score: 0, breakdown, actions: [], threshold: 0 });
+    return risks.every((r) => ack.dimensions.has(r.dimension)) ? ack.id : undefined;
+  }
+
+  #observe(input: Evaluation, verdict: PreSendVerdict): void {
+    for (const stage of this.#stages) {
+      try {
+        stage.observe?.(input, verdict);
+      } catch {
+        // Learning from traffic is best effort: it must never change or delay a verdict.
+      }
+    }
+  }
+
+  #elapsed(started: number): number {
+    return Math.round((this.#stopwatch.now() - started) * 1000) / 1000;
+  }
+}
+
+function failureVerdict(verdict: PreSendVerdict, policy: FailurePolicy): PreSendVerdict {
+  return policy === 'pass' ? verdict : atLeast(verdict, policy);
+}
+
+async function withinBudget(stage: string, pending: Promise<StageOutcome>, budget: number, cached: boolean): Promise<StageResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new MtaKitError('E_POLICY_TIMEOUT', `over budget: no answer within ${budget.toFixed(2)} ms`)), budget);
+    timer.unref();
+  });
+  try {
+    const outcome = checkOutcome(stage, await Promise.race([pending, deadline]));
+    return { ok: true, outcome, cached };
+  } catch (error) {
+    const e = toMtaKitError(error);
+    return { ok: false, why: e.code === 'E_POLICY_TIMEOUT' ? e.message : `failed: ${e.message}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkOutcome(stage: string, outcome: StageOutcome): StageOutcome {
+  if (typeof outcome !== 'object' || outcome === null || !(outcome.score >= 0 && outcome.score <= 100) || !Array.isArray(outcome.reasons)) {
+    throw new MtaKitError('E_POLICY', `stage ${stage} returned ${JSON.stringify(outcome)}; expected { score: 0–100, reasons: [...] }`);
+  }
+  return outcome;
+}
+
+function positive(key: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(key, value, 'must be a positive number of milliseconds');
+  return value;
+}

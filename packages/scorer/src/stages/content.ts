@@ -1,0 +1,131 @@
+import { aligned, domainPart, registrableDomain, type Mailbox } from '../content/address.js';
+import type { ParsedContent } from '../content/parse.js';
+import { FREEMAIL_DOMAINS } from '../lists/domains.js';
+import { findPhrases } from '../lists/phrases.js';
+import { Signals } from '../signals.js';
+import type { Stage, StageInput, StageOutcome } from '../types.js';
+
+export interface ContentStageOptions {
+  /** Default weight. Default 0.7. */
+  weight?: number;
+  /**
+   * Penalize a message that arrives without a DKIM-Signature. Leave false (the default) when the
+   * MTA signs after scoring; set it when the application is expected to sign.
+   */
+  expectDkimSignature?: boolean;
+  /** Size from which a message counts as large, bytes. Default 102,400 (Gmail clips bigger messages). */
+  largeMessageBytes?: number;
+}
+
+const DANGEROUS_ATTACHMENT = /\.(exe|scr|com|pif|bat|cmd|js|jse|vbs|vbe|wsf|hta|jar|msi|lnk|iso|img|ps1|reg|cpl|dll)$/i;
+const HTML_ATTACHMENT = /\.(s?html?|xhtml|svg)$/i;
+const DOMAIN_IN_TEXT = /\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b/i;
+const HIDDEN_ALLOWANCE = 150;
+
+/**
+ * Content dimension. Signals: readable text at all, image-only HTML, text/HTML balance, hidden
+ * text, size, broken MIME, risky attachments, body spam phrases, unsubscribe headers (bulk mail),
+ * and the sender identity — From present and single, display name not naming another domain,
+ * Reply-To, and alignment of the envelope sender (Return-Path) and DKIM d= with From.
+ */
+export function contentStage(options: ContentStageOptions = {}): Stage {
+  const settings = { expectDkim: options.expectDkimSignature ?? false, largeBytes: options.largeMessageBytes ?? 102_400 };
+  return {
+    name: 'content',
+    scope: 'campaign',
+    weight: options.weight ?? 0.7,
+    run: (input) => scoreContent(input, settings),
+  };
+}
+
+function scoreContent(input: StageInput, settings: { expectDkim: boolean; largeBytes: number }): StageOutcome {
+  const s = new Signals();
+  const c = input.content();
+  body(s, c);
+  structure(s, c, settings.largeBytes);
+  if (input.mailClass === 'bulk') unsubscribe(s, input);
+  identity(s, input, c, settings.expectDkim);
+  return s.outcome();
+}
+
+function body(s: Signals, c: ParsedContent): void {
+  const visible = c.htmlScan.text;
+  const images = c.htmlScan.images.length;
+  if (c.text.trim() === '' && visible === '' && images === 0) {
+    s.add(25, 'the message has no readable text', 'Add a text body that says what the message is about.');
+  } else if (c.hasHtmlPart && images > 0 && visible.length < 50) {
+    s.add(45, `the HTML is ${images} image(s) with ${visible.length} characters of text`, 'Put the message in text, not only in images.');
+  } else if (images >= 3 && visible.length / images < 100) {
+    s.add(15, `little text for ${images} images (${visible.length} characters)`, 'Balance images with text.');
+  }
+  if (c.hasHtmlPart && !c.hasTextPart) {
+    s.add(10, 'HTML without a plain-text alternative', 'Add a text/plain alternative to the HTML.');
+  } else if (c.hasHtmlPart && visible.length >= 200 && c.text.trim().length < visible.length * 0.2) {
+    s.add(10, 'the plain-text part is much shorter than the HTML', 'Make the plain-text part carry the same message as the HTML.');
+  }
+  const hidden = c.htmlScan.hiddenChars;
+  if (hidden > HIDDEN_ALLOWANCE) {
+    s.add(hidden > 500 ? 35 : 20, `${hidden} characters of text are styled invisible`, 'Remove hidden text (beyond a short preheader).');
+  }
+  const phrases = findPhrases(`${c.text}\n${visible}`);
+  if (phrases.length > 0) {
+    const points = Math.min(30, Math.round(phrases.reduce((sum, p) => sum + p.points, 0) / 2));
+    s.add(points, `spam phrases in the body: ${phrases.map((p) => `"${p.phrase}"`).join(', ')}`, 'Reword the body without sales-pressure, prize or account-threat wording.');
+  }
+}
+
+function structure(s: Signals, c: ParsedContent, largeBytes: number): void {
+  if (c.size > 1_048_576) s.add(25, `the message is ${Math.round(c.size / 1024)} KiB`, 'Link to large content instead of embedding it.');
+  else if (c.size > largeBytes) s.add(10, `the message is ${Math.round(c.size / 1024)} KiB (over ${Math.round(largeBytes / 1024)} KiB)`, 'Link to large content instead of embedding it.');
+  s.addEach(c.problems, 15, 10, 40, (list) => `broken MIME: ${list}`, 'Fix the MIME structure of the message (let a mail library build it).');
+  const names = c.attachments.map((a) => a.filename ?? '').filter((n) => n !== '');
+  s.addEach(names.filter((n) => DANGEROUS_ATTACHMENT.test(n)), 50, 10, 60, (list) => `executable attachment: ${list}`, 'Never attach executables or scripts.');
+  s.addEach(names.filter((n) => HTML_ATTACHMENT.test(n)), 25, 5, 30, (list) => `HTML attachment: ${list}`, 'Send links to hosted pages instead of HTML attachments.');
+}
+
+function unsubscribe(s: Signals, input: StageInput): void {
+  const header = input.message.getFirstHeader('List-Unsubscribe');
+  const action = 'Add List-Unsubscribe with an https link and List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).';
+  if (header === undefined) {
+    s.add(25, 'bulk mail without a List-Unsubscribe header', action);
+    return;
+  }
+  if (!/<https:\/\/[^>]+>/i.test(header)) s.add(10, 'List-Unsubscribe has no https link, so one-click unsubscribe is impossible', action);
+  else if (!/List-Unsubscribe=One-Click/i.test(input.message.getFirstHeader('List-Unsubscribe-Post') ?? '')) {
+    s.add(10, 'List-Unsubscribe-Post: List-Unsubscribe=One-Click is missing', action);
+  }
+}
+
+function identity(s: Signals, input: StageInput, c: ParsedContent, expectDkim: boolean): void {
+  const from = c.from[0];
+  if (from === undefined || from.domain === '') {
+    s.add(30, 'no valid From address', 'Send from a real address on your own domain.');
+    return;
+  }
+  if (c.from.length > 1) s.add(10, `${c.from.length} From addresses`, 'Use a single From address.');
+  const shown = DOMAIN_IN_TEXT.exec(from.display)?.[1]?.toLowerCase();
+  if (shown !== undefined && !aligned(shown, from.domain)) {
+    s.add(30, `the From name shows ${shown} but the address is at ${from.domain}`, 'Do not put another domain in the From display name.');
+  }
+  replyTo(s, from, c.replyTo[0]);
+  const dkimDomains = input.message.getAllHeaders('DKIM-Signature').map((v) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? '');
+  const dkimAligned = dkimDomains.some((d) => aligned(d, from.domain));
+  if (dkimDomains.length > 0 && !dkimAligned) {
+    s.add(20, `DKIM signs for d=${dkimDomains.join(', d=')}, not the From domain ${from.domain}`, 'Sign with a DKIM key of the From domain.');
+  } else if (dkimDomains.length === 0 && expectDkim) {
+    s.add(15, 'no DKIM-Signature', 'Sign the message with a DKIM key of the From domain.');
+  }
+  const envelope = input.message.sender;
+  const envelopeDomain = domainPart(envelope);
+  if (envelope !== '' && !aligned(envelopeDomain, from.domain) && !dkimAligned) {
+    s.add(15, `the Return-Path domain ${envelopeDomain} is not aligned with From ${from.domain}, and no DKIM signature is`, 'Use a bounce address on the From domain, or sign with its DKIM key.');
+  }
+}
+
+function replyTo(s: Signals, from: Mailbox, reply: Mailbox | undefined): void {
+  if (reply === undefined || aligned(reply.domain, from.domain)) return;
+  if (FREEMAIL_DOMAINS.has(reply.domain) && !FREEMAIL_DOMAINS.has(registrableDomain(from.domain))) {
+    s.add(15, `replies go to a free-mail address at ${reply.domain} while From is ${from.domain}`, 'Take replies on your own domain.');
+  }
+}
+

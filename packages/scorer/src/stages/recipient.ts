@@ -1,0 +1,64 @@
+import { parseAddress, type ParsedAddress } from '@mtakit/core';
+import { DISPOSABLE_DOMAINS, DOMAIN_TYPOS, ROLE_ACCOUNTS } from '../lists/domains.js';
+import { Signals } from '../signals.js';
+import type { Stage, StageInput, StageOutcome } from '../types.js';
+
+/**
+ * Whether the tenant must not mail `recipient`: `true` or a reason string when suppressed
+ * (unsubscribed, complained, hard-bounced), `false`/`undefined` when not.
+ */
+export type SuppressionLookup = (tenant: string, recipient: string) => boolean | string | undefined | Promise<boolean | string | undefined>;
+
+export interface RecipientStageOptions {
+  /** Default weight. Default 0.6. */
+  weight?: number;
+  /** Suppression list. Without it the suppression signal is off. */
+  suppression?: SuppressionLookup;
+  /** Role local parts. Default: the built-in list (`ROLE_ACCOUNTS`). */
+  roleAccounts?: ReadonlySet<string>;
+  /** Disposable-inbox domains. Default: the built-in list (`DISPOSABLE_DOMAINS`). */
+  disposableDomains?: ReadonlySet<string>;
+}
+
+/**
+ * Recipient-profile dimension. Signals: address syntax and suppression (both force a reject: the
+ * message must not go out), disposable-inbox domains, likely typos of large providers, and role
+ * accounts (the local part before any +tag).
+ */
+export function recipientStage(options: RecipientStageOptions = {}): Stage {
+  const roles = options.roleAccounts ?? ROLE_ACCOUNTS;
+  const disposable = options.disposableDomains ?? DISPOSABLE_DOMAINS;
+  const suppression = options.suppression;
+
+  const profile = (address: ParsedAddress, suppressed: boolean | string | undefined): StageOutcome => {
+    const s = new Signals();
+    if (suppressed !== undefined && suppressed !== false) {
+      s.add(100, `the recipient is suppressed for this tenant${typeof suppressed === 'string' ? ` (${suppressed})` : ''}`);
+      s.floor('reject', 'suppressed recipients are never sent to', 'Remove suppressed recipients from the list before sending.');
+    }
+    const domain = address.domain.toLowerCase();
+    const local = address.localPart.toLowerCase().split('+')[0] ?? '';
+    if (disposable.has(domain)) s.add(50, `${domain} is a disposable-inbox service`, 'Do not mail disposable addresses; ask for a lasting one.');
+    const meant = DOMAIN_TYPOS.get(domain);
+    if (meant !== undefined) s.add(40, `${domain} looks like a typo of ${meant}`, 'Confirm addresses at sign-up (double opt-in) to catch typos.');
+    if (roles.has(local)) s.add(25, `${local}@ is a role account`, 'Prefer personal addresses to role accounts (info@, sales@, …).');
+    return s.outcome();
+  };
+
+  return {
+    name: 'recipient_profile',
+    scope: 'message',
+    weight: options.weight ?? 0.6,
+    run(input: StageInput) {
+      let address: ParsedAddress;
+      try {
+        address = parseAddress(input.message.recipient);
+      } catch (error) {
+        const s = new Signals().add(100, `the recipient address is malformed: ${(error as Error).message}`);
+        return s.floor('reject', 'malformed recipients cannot be delivered', 'Validate addresses when they are collected.').outcome();
+      }
+      const suppressed = suppression?.(input.tenant, input.message.recipient);
+      return suppressed instanceof Promise ? suppressed.then((v) => profile(address, v)) : profile(address, suppressed);
+    },
+  };
+}
