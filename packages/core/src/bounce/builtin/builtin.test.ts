@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { BounceClassifier } from '../classifier.js';
+import { parseReplyText } from '../reply.js';
+import replies from '../samples/replies.json' with { type: 'json' };
+import { BUILTIN_RULES } from './index.js';
+import { STATUS_RULES } from './status.js';
+
+const classifier = new BounceClassifier({ cacheSize: 0 });
+
+describe('built-in rules on real replies (samples/replies.json)', () => {
+  it.each(replies.map((r) => [r.from, r.rule ?? r.category, r] as const))('%s: %s', (_from, _label, sample) => {
+    const response = parseReplyText(sample.reply);
+    expect(response, 'sample reply must start with a code').not.toBeNull();
+    const result = classifier.classify(response!);
+    expect(result.category).toBe(sample.category);
+    expect(result.hard).toBe(sample.reply.startsWith('5'));
+    if (sample.rule) expect(result.rule).toMatchObject({ kind: 'rule', source: 'builtin', ref: sample.rule });
+  });
+
+  it('covers every named built-in rule with at least one sample', () => {
+    const covered = new Set(replies.map((r) => r.rule));
+    const statusRefs = new Set(STATUS_RULES.map((r) => r.ref));
+    const missing = BUILTIN_RULES.rules.map((r) => r.ref).filter((ref) => !statusRefs.has(ref) && !covered.has(ref));
+    expect(missing).toEqual([]);
+  });
+
+  it('has unique rule names', () => {
+    const refs = BUILTIN_RULES.rules.map((r) => r.ref);
+    expect(new Set(refs).size).toBe(refs.length);
+  });
+});
+
+describe('built-in status-code rules', () => {
+  it.each(STATUS_RULES.map((r) => [r.ref, r.category] as const))('%s -> %s', (ref, category) => {
+    const [subject, detail] = ref.replace('status.x.', '').split('.');
+    for (const [code, cls] of [['550', 5], ['451', 4]] as const) {
+      const result = classifier.classifyLine(`${code} ${cls}.${subject}.${detail} Requested action not taken`);
+      expect(result).toMatchObject({ category, rule: { ref } });
+    }
+  });
+
+  it('outrank catch-all wording, but not specific wording', () => {
+    expect(classifier.classifyLine('550 5.1.1 <a@example.org>: Recipient address rejected: Access denied').category).toBe('InvalidRecipient');
+    expect(classifier.classifyLine('550 5.1.1 <a@example.org>: Recipient address rejected: Access denied').rule).toMatchObject({ ref: 'status.x.1.1' });
+    expect(classifier.classifyLine('550 5.1.1 Service unavailable; client [203.0.113.4] blocked using zen.spamhaus.org').category).toBe('SpamBlock');
+  });
+});
