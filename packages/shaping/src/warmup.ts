@@ -128,8 +128,13 @@ export class Warmup {
 
   /** The selection rate for a path today, or undefined when no plan applies or it is complete. */
   selectionRate(source: string, site: string): string | undefined {
-    const plan = this.#planFor(source, site);
-    return plan && this.#status(plan).selectionRate;
+    return this.statusFor(source, site)?.selectionRate;
+  }
+
+  /** The plan for a path: the one for this exact site, else the source-wide one. */
+  statusFor(source: string, site: string): WarmupStatus | undefined {
+    const plan = this.#plans.find((p) => p.source === source && p.site === site) ?? this.#plans.find((p) => p.source === source && p.site === undefined);
+    return plan && this.#status(plan);
   }
 
   status(): WarmupStatus[] {
@@ -140,10 +145,6 @@ export class Warmup {
     const stats: Record<string, Record<string, Counts>> = {};
     for (const [source, buckets] of this.#stats) stats[source] = Object.fromEntries(buckets);
     return { version: 1, plans: Object.fromEntries(this.#state), stats };
-  }
-
-  #planFor(source: string, site: string): ResolvedPlan | undefined {
-    return this.#plans.find((p) => p.source === source && p.site === site) ?? this.#plans.find((p) => p.source === source && p.site === undefined);
   }
 
   #status(plan: ResolvedPlan): WarmupStatus {
