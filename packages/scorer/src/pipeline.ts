@@ -40,7 +40,8 @@ export interface ScorerOptions {
 }
 
 interface Acknowledgement {
-  dimensions: ReadonlySet<string>;
+  /** Highest score acknowledged per dimension. */
+  dimensions: ReadonlyMap<string, number>;
   id: string;
   expiresAt: number | undefined;
 }
@@ -122,14 +123,15 @@ export class Scorer implements PreSendHook {
   }
 
   /**
-   * Records an override: later holds of the same tenant and campaign whose risks are all among
-   * the acknowledged dimensions become flags (rejects never change). Only `release` overrides count.
+   * Records an override: later holds of the same tenant and campaign become flags while every risk
+   * they carry is an acknowledged dimension at no higher a score than acknowledged (a new or
+   * worse risk holds again; rejects never change). Only `release` overrides count.
    */
   acknowledge(override: HoldOverride): void {
     if (override.action !== 'release') return;
     const key = campaignKey(override);
-    const previous = this.#acknowledged.get(key);
-    const dimensions = new Set([...(previous?.dimensions ?? []), ...override.risks.map((r) => r.dimension)]);
+    const dimensions = new Map(this.#acknowledged.get(key)?.dimensions);
+    for (const r of override.risks) dimensions.set(r.dimension, Math.max(r.score, dimensions.get(r.dimension) ?? 0));
     this.#acknowledged.set(key, { dimensions, id: override.id, expiresAt: override.expiresAt });
   }
 
@@ -235,7 +237,7 @@ export class Scorer implements PreSendHook {
     const ack = this.#acknowledged.get(campaignKey(input));
     if (!ack || (ack.expiresAt !== undefined && ack.expiresAt <= input.now)) return undefined;
     const risks = risksOf({ verdict: 'hold', score: 0, breakdown, actions: [], threshold: 0 });
-    return risks.every((r) => ack.dimensions.has(r.dimension)) ? ack.id : undefined;
+    return risks.every((r) => r.score <= (ack.dimensions.get(r.dimension) ?? -1)) ? ack.id : undefined;
   }
 
   #observe(input: Evaluation, verdict: PreSendVerdict): void {

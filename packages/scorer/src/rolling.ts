@@ -40,13 +40,16 @@ export class RollingCounts {
     return this.#totals[field] ?? 0;
   }
 
-  /** Sum of `field` over the buckets that overlap the last `windowMs` before `now`. */
+  /**
+   * Sum of `field` over the buckets that overlap the last `windowMs` before `now`: the window
+   * itself plus, at most, part of one bucket before it.
+   */
   recent(now: number, windowMs: number, field: number): number {
     const current = Math.floor(now / this.bucketMs);
     this.#advance(current);
-    const buckets = Math.min(this.#slots, Math.ceil(windowMs / this.bucketMs));
+    const first = Math.max(Math.floor((now - windowMs) / this.bucketMs), current - this.#slots + 1);
     let sum = 0;
-    for (let b = current - buckets + 1; b <= current; b++) sum += this.#count(b, field);
+    for (let b = first; b <= current; b++) sum += this.#count(b, field);
     return sum;
   }
 

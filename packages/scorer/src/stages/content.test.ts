@@ -1,0 +1,131 @@
+import { Message } from '@mtakit/core';
+import { describe, expect, it } from 'vitest';
+import { context, mail, pointsFor, runStage, UNSUBSCRIBE, type MailSpec } from '../test-support.js';
+import { contentStage } from './content.js';
+
+const stage = contentStage();
+const NEWSLETTER_TEXT = 'This month we shipped faster search, a new billing page and fixes for the mobile app. Read the notes on our blog.';
+const NEWSLETTER_HTML = `<p>${NEWSLETTER_TEXT}</p><img src="https://acme.example/logo.png" alt="Acme">`;
+const clean: MailSpec = { subject: 'March product update', text: NEWSLETTER_TEXT, html: NEWSLETTER_HTML, headers: UNSUBSCRIBE };
+const score = (spec: MailSpec, ctx = context()) => runStage(stage, mail({ ...clean, ...spec }), ctx);
+
+describe('content stage', () => {
+  it('gives a well-formed, aligned bulk newsletter nothing', async () => {
+    const outcome = await score({});
+    expect(outcome.reasons).toEqual([]);
+    expect(outcome.score).toBe(0);
+  });
+
+  it('gives a transactional message without unsubscribe headers nothing', async () => {
+    const outcome = await score({ headers: [] }, context('acme', null));
+    expect(outcome.score).toBe(0);
+  });
+
+  describe('body', () => {
+    it('flags image-only HTML', async () => {
+      const outcome = await score({ text: 'x', html: '<a href="https://acme.example"><img src="https://acme.example/offer.jpg"></a>' });
+      expect(pointsFor(outcome, /image\(s\) with 0 characters/)).toBe(45);
+    });
+
+    it('flags HTML without a text alternative, and a text part much shorter than the HTML', async () => {
+      expect(pointsFor(await runStage(stage, mail({ html: NEWSLETTER_HTML, headers: UNSUBSCRIBE })), /plain-text alternative/)).toBe(10);
+      const longHtml = `<p>${NEWSLETTER_TEXT.repeat(3)}</p>`;
+      expect(pointsFor(await score({ text: 'See HTML.', html: longHtml }), /much shorter/)).toBe(10);
+    });
+
+    it('allows a short hidden preheader but not paragraphs of hidden text', async () => {
+      const preheader = `<div style="display:none;max-height:0">Faster search, new billing page</div>`;
+      expect((await score({ html: preheader + NEWSLETTER_HTML })).score).toBe(0);
+      const stuffed = `<div style="display:none">${'cheap meds online best offer '.repeat(30)}</div>`;
+      expect(pointsFor(await score({ html: stuffed + NEWSLETTER_HTML }), /styled invisible/)).toBe(35);
+    });
+
+    it('counts body spam phrases at half their subject weight', async () => {
+      const outcome = await score({ text: 'Dear customer, verify your account within 24 hours.', html: '<p>Dear customer, verify your account within 24 hours.</p>' });
+      expect(pointsFor(outcome, /spam phrases in the body/)).toBe(30); // (10 + 30 + 20) / 2
+    });
+
+    it('flags a message with no readable text at all', async () => {
+      const m = new Message({ sender: 'b@acme.example', recipient: 'r@example.net', data: Buffer.from('From: a@acme.example\r\nSubject: x\r\n\r\n') });
+      expect(pointsFor(await runStage(stage, m, context('acme', null)), /no readable text/)).toBe(25);
+    });
+  });
+
+  describe('structure', () => {
+    it('flags large messages', async () => {
+      expect(pointsFor(await score({ text: NEWSLETTER_TEXT.repeat(1000) }), /KiB \(over 100 KiB\)/)).toBe(10);
+    });
+
+    it('flags broken MIME', async () => {
+      const data = Buffer.from('From: a@acme.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nhello there');
+      const outcome = await runStage(stage, new Message({ sender: 'b@acme.example', recipient: 'r@example.net', data }), context('acme', null));
+      expect(pointsFor(outcome, /broken MIME: .*not closed/)).toBe(15);
+    });
+
+    it('flags executable and HTML attachments', async () => {
+      const data = Buffer.from([
+        'From: a@acme.example', 'Subject: invoice', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=m', '',
+        '--m', 'Content-Type: text/plain', '', 'Please see the attached invoice for details of the payment.',
+        '--m', 'Content-Type: application/octet-stream; name="invoice.pdf.exe"', 'Content-Disposition: attachment', '', 'MZ',
+        '--m', 'Content-Type: text/html; name="login.html"', 'Content-Disposition: attachment; filename="login.html"', '', '<form>',
+        '--m--', '',
+      ].join('\r\n'));
+      const outcome = await runStage(stage, new Message({ sender: 'b@acme.example', recipient: 'r@example.net', data }), context('acme', null));
+      expect(pointsFor(outcome, /executable attachment: invoice.pdf.exe/)).toBe(50);
+      expect(pointsFor(outcome, /HTML attachment: login.html/)).toBe(25);
+    });
+  });
+
+  describe('unsubscribe headers on bulk mail', () => {
+    it('flags a missing List-Unsubscribe', async () => {
+      expect(pointsFor(await score({ headers: [] }), /without a List-Unsubscribe/)).toBe(25);
+    });
+
+    it('flags a mailto-only header and a missing one-click Post header', async () => {
+      expect(pointsFor(await score({ headers: [['List-Unsubscribe', '<mailto:u@acme.example>']] }), /no https link/)).toBe(10);
+      expect(pointsFor(await score({ headers: [['List-Unsubscribe', '<https://acme.example/u/1>']] }), /List-Unsubscribe-Post/)).toBe(10);
+    });
+
+    it('treats mail_class meta as authoritative', async () => {
+      const m = mail({ ...clean, headers: [], meta: { mail_class: 'transactional' } });
+      expect((await runStage(stage, m)).score).toBe(0);
+    });
+  });
+
+  describe('sender identity', () => {
+    it('flags a missing From', async () => {
+      const data = Buffer.from(`Subject: hi\r\nContent-Type: text/plain\r\n\r\n${NEWSLETTER_TEXT}`);
+      expect(pointsFor(await runStage(stage, new Message({ sender: 'b@acme.example', recipient: 'r@example.net', data }), context('acme', null)), /no valid From/)).toBe(30);
+    });
+
+    it('flags a display name that names another domain', async () => {
+      const outcome = await score({ from: '"service@paypal.com" <alerts@secure-notice.example>', sender: 'b@secure-notice.example' });
+      expect(pointsFor(outcome, /From name shows paypal.com/)).toBe(30);
+      expect((await score({ from: '"Acme (acme.example)" <news@acme.example>' })).score).toBe(0);
+    });
+
+    it('flags replies routed to free mail from a company domain', async () => {
+      expect(pointsFor(await score({ headers: [...UNSUBSCRIBE, ['Reply-To', 'billing.acme@gmail.com']] }), /free-mail/)).toBe(15);
+      expect((await score({ headers: [...UNSUBSCRIBE, ['Reply-To', 'support@help.acme.example']] })).score).toBe(0);
+    });
+
+    it('flags a Return-Path not aligned with From unless an aligned DKIM signature covers it', async () => {
+      expect(pointsFor(await score({ sender: 'bounce-123@esp-mailer.example' }), /Return-Path domain esp-mailer.example/)).toBe(15);
+      const signed: Array<[string, string]> = [...UNSUBSCRIBE, ['DKIM-Signature', 'v=1; a=rsa-sha256; d=mail.acme.example; s=s1; b=xyz']];
+      expect((await score({ sender: 'bounce-123@esp-mailer.example', headers: signed })).score).toBe(0);
+    });
+
+    it('flags a DKIM signature for another domain, and (when expected) a missing one', async () => {
+      const foreign: Array<[string, string]> = [...UNSUBSCRIBE, ['DKIM-Signature', 'v=1; d=esp-mailer.example; s=s1; b=xyz']];
+      expect(pointsFor(await score({ headers: foreign }), /DKIM signs for d=esp-mailer.example/)).toBe(20);
+      const strict = contentStage({ expectDkimSignature: true });
+      expect(pointsFor(await runStage(strict, mail(clean)), /no DKIM-Signature/)).toBe(15);
+    });
+
+    it('aligns subdomains of multi-label public suffixes', async () => {
+      const outcome = await score({ from: 'news@mail.shop.co.uk', sender: 'b@bounce.shop.co.uk' });
+      expect(outcome.score).toBe(0);
+      expect(pointsFor(await score({ from: 'news@shop.co.uk', sender: 'b@other.co.uk' }), /Return-Path/)).toBe(15);
+    });
+  });
+});
