@@ -184,6 +184,7 @@ describe('automation state', () => {
 });
 
 const redisBinary = findRedisServer();
+if (!redisBinary) console.warn('redis-server is not installed: the shared-automation test is skipped (apt-get install redis-server)');
 describe.skipIf(!redisBinary)('automation shared through Redis', () => {
   let redis: TestRedis;
   beforeAll(async () => {
