@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { IpLookupStrategy } from '../config/egress-path.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import type { MxResolver } from '../dns/mx-resolver.js';
@@ -32,7 +33,7 @@ export async function connectToAny(hosts: readonly PlannedHost[], options: Conne
   for (const host of connectionPlan(hosts, options.random)) {
     let addresses: string[];
     try {
-      addresses = host.addr ? [host.addr] : await options.resolver.addresses(host.name, options.ipLookup);
+      addresses = host.addr ? [host.addr] : isIP(host.name) ? [host.name] : await options.resolver.addresses(host.name, options.ipLookup);
     } catch (error) {
       last = new SessionError(`${host.name}: ${(error as Error).message}`, internalResponse(451, '4.4.3', `cannot resolve ${host.name}: ${(error as Error).message}`), [], error);
       continue;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { installReplyShim } from '../smtp/reply-shim.js';
 import { generateSelfSigned } from '../tls/certificate.js';
 
 export interface SinkMessage {
@@ -69,6 +70,8 @@ export class SmtpSink {
   }
 
   async start(): Promise<this> {
+    // Replies like "450 4.7.28 …" keep their own enhanced code.
+    installReplyShim();
     const tls = this.#options.tls ? await generateSelfSigned(this.#options.name ?? 'sink.test') : undefined;
     const server = new SMTPServer({
       name: this.#options.name ?? 'sink.test',

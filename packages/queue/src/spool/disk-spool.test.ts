@@ -108,7 +108,7 @@ describe('DiskSpool', () => {
     await spool.close();
     const seg = join(options.dir, readdirSync(options.dir).find((f) => f.endsWith('.seg'))!);
     const bytes = readFileSync(seg);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 0xff;
     writeFileSync(seg, bytes);
     spool = await DiskSpool.open(options);
     expect(await all(spool)).toHaveLength(1);
