@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
+import { parseCidr, type Cidr } from '@mtakit/core/dns';
+
+/** Everything the example MTA needs to start, after defaults, the config file and the environment. */
+export interface MtaConfig {
+  smtp: { host: string; port: number };
+  http: { host: string; port: number };
+  hostname: string;
+  dataDir: string;
+  logDir: string;
+  /** Deliver everything to this `host:port` instead of the recipients' MX. */
+  smarthost: string | undefined;
+  relayNetworks: Cidr[];
+  /** HTTP clients that need no credentials for the admin API. */
+  trustedHosts: Cidr[];
+  credentials: Map<string, { password: string; tenant?: string }>;
+  tlsCertificate: string | undefined;
+  tlsPrivateKey: string | undefined;
+  maxMessageSize: number;
+  maxRecipients: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  fsync: boolean;
+  /** A TypeScript/JavaScript policy module or an init.lua. */
+  policy: string | undefined;
+}
+
+/** Environment variables and the config keys they override. */
+export const ENVIRONMENT: Record<string, string> = {
+  MTAKIT_SMTP_LISTEN: 'smtp_listen',
+  MTAKIT_HTTP_LISTEN: 'http_listen',
+  MTAKIT_DATA_DIR: 'data_dir',
+  MTAKIT_LOG_DIR: 'log_dir',
+  MTAKIT_SMARTHOST: 'smarthost',
+  MTAKIT_RELAY_NETWORKS: 'relay_networks',
+  MTAKIT_TRUSTED_HOSTS: 'trusted_hosts',
+  MTAKIT_HOSTNAME: 'hostname',
+  MTAKIT_AUTH_USERS: 'users',
+  MTAKIT_TLS_CERTIFICATE: 'tls_certificate',
+  MTAKIT_TLS_PRIVATE_KEY: 'tls_private_key',
+  MTAKIT_MAX_MESSAGE_SIZE: 'max_message_size',
+  MTAKIT_FSYNC: 'fsync',
+  MTAKIT_POLICY: 'policy',
+};
+
+const KEYS = new Set([...Object.values(ENVIRONMENT), 'max_recipients', 'max_connections', 'max_connections_per_ip', 'users']);
+
+/**
+ * Loads the config: built-in defaults, then the JSON file (`MTAKIT_CONFIG`, or ./mtakit.config.json
+ * if present), then environment variables. Errors name the key (or variable) and the bad value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MtaConfig {
+  const file = env['MTAKIT_CONFIG'] ?? (existsSync(resolve(cwd, 'mtakit.config.json')) ? 'mtakit.config.json' : undefined);
+  const fromFile = file ? readJson(resolve(cwd, file)) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [variable, key] of Object.entries(ENVIRONMENT)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') merged[key] = coerce(key, value);
+  }
+  const r = new FieldReader(merged as ConfigInput, file ? `config(${file})` : 'config');
+  r.rejectUnknown(KEYS);
+  const dataDir = resolve(cwd, r.string('data_dir') ?? './data');
+  return {
+    smtp: hostPort(r, 'smtp_listen', '127.0.0.1:2525'),
+    http: hostPort(r, 'http_listen', '127.0.0.1:8025'),
+    hostname: r.string('hostname') ?? osHostname(),
+    dataDir,
+    logDir: resolve(cwd, r.string('log_dir') ?? resolve(dataDir, 'logs')),
+    smarthost: r.string('smarthost'),
+    relayNetworks: cidrs(r, 'relay_networks', ['127.0.0.0/8', '::1']),
+    trustedHosts: cidrs(r, 'trusted_hosts', ['127.0.0.0/8', '::1']),
+    credentials: users(r),
+    tlsCertificate: r.string('tls_certificate'),
+    tlsPrivateKey: r.string('tls_private_key'),
+    maxMessageSize: r.int('max_message_size', 20 * 1024 * 1024, 1024),
+    maxRecipients: r.int('max_recipients', 1024, 1),
+    maxConnections: r.int('max_connections', 32_768, 1),
+    maxConnectionsPerIp: r.int('max_connections_per_ip', 100, 1),
+    fsync: r.bool('fsync', true),
+    policy: r.string('policy'),
+  };
+}
+
+function coerce(key: string, value: string): unknown {
+  if (key === 'relay_networks' || key === 'trusted_hosts') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'fsync') return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+  if (key === 'max_message_size') return /^\d+$/.test(value) ? Number(value) : value;
+  if (key === 'users') return value.split(',').filter(Boolean).map((entry) => {
+    const [username, password, tenant] = entry.split(':');
+    return { username, password, ...(tenant ? { tenant } : {}) };
+  });
+  return value;
+}
+
+function hostPort(r: FieldReader, key: string, fallback: string): { host: string; port: number } {
+  const text = r.string(key) ?? fallback;
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || !(port >= 0 && port < 65536)) throw new ConfigError(r.key(key), text, 'must be host:port, e.g. 127.0.0.1:2525');
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+function cidrs(r: FieldReader, key: string, fallback: string[]): Cidr[] {
+  return r.stringList(key, fallback).map((c, i) => parseCidr(c, `${r.key(key)}[${i}]`));
+}
+
+function users(r: FieldReader): Map<string, { password: string; tenant?: string }> {
+  const list = r.raw('users') ?? [];
+  if (!Array.isArray(list)) throw new ConfigError(r.key('users'), '(hidden)', 'must be a list of {username, password, tenant}');
+  const map = new Map<string, { password: string; tenant?: string }>();
+  list.forEach((u: unknown, i) => {
+    const e = u as { username?: unknown; password?: unknown; tenant?: unknown };
+    if (typeof e.username !== 'string' || e.username === '' || typeof e.password !== 'string' || e.password === '') {
+      // Never echo a password back: name the entry, not its value.
+      throw new ConfigError(`${r.key('users')}[${i}]`, '(hidden)', 'needs a username and a password (MTAKIT_AUTH_USERS is user:password[:tenant],…)');
+    }
+    map.set(e.username, { password: e.password, ...(typeof e.tenant === 'string' ? { tenant: e.tenant } : {}) });
+  });
+  return map;
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError('MTAKIT_CONFIG', path, `cannot read the config file: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { composePolicies, LogBus, type Policy } from '@mtakit/core';
+import { MxResolver } from '@mtakit/core/dns';
+import { HttpListener } from '@mtakit/core/http';
+import { JsonlLogWriter } from '@mtakit/core/log';
+import { MtaMetrics } from '@mtakit/core/metrics';
+import { loadOrCreateCertificate, SmtpIngress } from '@mtakit/core/smtp';
+import { DiskSpool, QueueManager } from '@mtakit/queue';
+import type { MtaConfig } from './config.js';
+
+export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface StartOptions {
+  /** The application's policy; runs before the example's defaults. */
+  policy?: Policy;
+  /** Where progress and problems go. Default: stderr, one line each. */
+  logger?: Logger;
+  /** DNS resolution (tests pass a TestResolver-backed one). */
+  resolver?: MxResolver;
+}
+
+export interface RunningMta {
+  smtp: AddressInfo;
+  http: AddressInfo;
+  queue: QueueManager;
+  metrics: MtaMetrics;
+  /** Resolves when the spool has been fully re-queued. */
+  recovered: Promise<{ recovered: number; ms: number }>;
+  /** Graceful stop: no new connections, in-flight deliveries finish, logs flushed, spool closed. */
+  stop(): Promise<void>;
+}
+
+export const consoleLogger: Logger = (level, message) => {
+  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
+};
+
+/** Assembles the example MTA from the mtakit packages and starts it. */
+export async function startMta(config: MtaConfig, options: StartOptions = {}): Promise<RunningMta> {
+  const logger = options.logger ?? consoleLogger;
+  await mkdir(config.dataDir, { recursive: true });
+  const nodeId = await loadNodeId(config.dataDir);
+  const metrics = new MtaMetrics();
+  const spool = await DiskSpool.open({
+    dir: join(config.dataDir, 'spool'),
+    fsync: config.fsync,
+    log: logger,
+    onBatch: (_n, _bytes, ms) => metrics.spoolSyncLatency.observe(ms / 1000),
+  });
+  const log = new LogBus();
+  const writer = new JsonlLogWriter({ dir: config.logDir });
+  log.subscribe((record) => writer.write(record));
+  const policy = composePolicies(options.policy ?? {}, defaultPolicy(config));
+  const resolver = options.resolver ?? new MxResolver();
+  const queue = new QueueManager({ spool, log, policy, resolver, hostname: config.hostname, nodeId, metrics, logger });
+  const recovered = queue.recover();
+  recovered.catch((error: Error) => logger('error', `spool recovery failed: ${error.message}`));
+
+  const tls = await loadOrCreateCertificate({ certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey, dataDir: config.dataDir, hostname: config.hostname });
+  const ingress = new SmtpIngress({
+    host: config.smtp.host, port: config.smtp.port, hostname: config.hostname, tls, policy, log, metrics, nodeId,
+    credentials: config.credentials, relayNetworks: config.relayNetworks, maxMessageSize: config.maxMessageSize,
+    maxRecipients: config.maxRecipients, maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
+    accept: (messages) => queue.enqueue(messages),
+  });
+  const http = new HttpListener({ host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts });
+  http.route('GET', '/api/check-liveness/v1', () => ({ status: 200, body: { ok: true } }), { public: true });
+  http.route('GET', '/metrics', async () => ({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
+  http.route('GET', '/api/admin/queue-summary/v1', () => queue.summary());
+  http.route('POST', '/api/admin/bump-config-epoch', () => {
+    queue.bumpConfigEpoch();
+    return { ok: true };
+  });
+
+  const smtp = await ingress.listen();
+  const httpAddress = await http.listen();
+  logger('info', `mtakit listening: SMTP ${smtp.address}:${smtp.port}, HTTP ${httpAddress.address}:${httpAddress.port}; data in ${config.dataDir}; ${config.smarthost ? `relaying everything to ${config.smarthost}` : 'delivering to MX'}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    logger('info', 'stopping: no new connections; finishing deliveries in flight');
+    await Promise.all([ingress.close(), http.close()]);
+    await queue.shutdown();
+    await writer.close();
+    await spool.close();
+    logger('info', 'stopped');
+  })());
+  return { smtp, http: httpAddress, queue, metrics, recovered, stop };
+}
+
+/** The example's defaults: a smart host route when configured. */
+function defaultPolicy(config: MtaConfig): Policy {
+  if (!config.smarthost) return {};
+  const smarthost = config.smarthost;
+  return { get_queue_config: () => ({ protocol: { smtp: { mx_list: [smarthost] } } }) };
+}
+
+/** A stable node id per data dir (KumoMTA's `nodeid` in log records). */
+async function loadNodeId(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'nodeid');
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const id = randomUUID();
+    await writeFile(path, `${id}\n`);
+    return id;
+  }
+}

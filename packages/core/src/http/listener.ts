@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cidrContains, type Cidr } from '../dns/cidr.js';
+import { ConfigError, MtaKitError } from '../errors.js';
+import type { AuthInfo } from '../policy/events.js';
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined when empty). */
+  body: unknown;
+  /** Who is calling: `trusted` for trusted hosts, else the authenticated identity. */
+  auth: AuthInfo | 'trusted';
+  remoteAddress: string;
+}
+
+export interface HttpReply {
+  status?: number;
+  body?: unknown;
+  /** Raw text body with its content type (e.g. Prometheus metrics). */
+  text?: { contentType: string; content: string };
+}
+
+export type HttpHandler = (request: HttpRequest) => Promise<HttpReply | unknown> | HttpReply | unknown;
+
+export interface HttpListenerOptions {
+  host?: string;
+  /** Default 8025; 0 = any free port. */
+  port?: number;
+  /** Clients that need no credentials (KumoMTA's `trusted_hosts`). Default: loopback. */
+  trustedHosts: readonly Cidr[];
+  /** HTTP Basic authentication for everyone else; no validator = only trusted hosts get in. */
+  validateBasic?: (user: string, password: string) => Promise<boolean | AuthInfo | undefined> | boolean | AuthInfo | undefined;
+  /** Largest accepted request body. Default 10 MiB. */
+  bodyLimit?: number;
+}
+
+/**
+ * A small JSON HTTP listener for the admin, injection and metrics endpoints. Routes are exact
+ * paths; every route needs a trusted client or valid Basic credentials unless declared public.
+ * Errors become JSON `{ error, code, key? }` with 400 for bad input, 404, 401, 500.
+ */
+export class HttpListener {
+  readonly #server: Server;
+  readonly #routes = new Map<string, { handler: HttpHandler; public: boolean }>();
+  readonly #options: HttpListenerOptions;
+
+  constructor(options: HttpListenerOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  route(method: string, path: string, handler: HttpHandler, options: { public?: boolean } = {}): this {
+    this.#routes.set(`${method.toUpperCase()} ${path}`, { handler, public: options.public ?? false });
+    return this;
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port ?? 8025, this.#options.host ?? '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections?.();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.#routes.get(`${req.method} ${url.pathname}`);
+    try {
+      if (!route) {
+        const other = [...this.#routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
+        return send(res, other ? 405 : 404, { error: other ? `method ${req.method} not allowed on ${url.pathname}` : `no such endpoint: ${url.pathname}` });
+      }
+      const remoteAddress = req.socket.remoteAddress ?? '';
+      const auth = await this.#authenticate(req, remoteAddress);
+      if (!auth && !route.public) {
+        res.setHeader('WWW-Authenticate', 'Basic realm="mtakit"');
+        return send(res, 401, { error: 'authentication required' });
+      }
+      const body = await readBody(req, this.#options.bodyLimit ?? 10 * 1024 * 1024);
+      const reply = await route.handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, auth: auth ?? 'trusted', remoteAddress });
+      if (isReply(reply)) {
+        if (reply.text) {
+          res.writeHead(reply.status ?? 200, { 'content-type': reply.text.contentType });
+          res.end(reply.text.content);
+          return;
+        }
+        return send(res, reply.status ?? 200, reply.body ?? {});
+      }
+      return send(res, 200, reply ?? {});
+    } catch (error) {
+      return sendError(res, error);
+    }
+  }
+
+  async #authenticate(req: IncomingMessage, remoteAddress: string): Promise<AuthInfo | 'trusted' | undefined> {
+    if (cidrContains(this.#options.trustedHosts, remoteAddress)) return 'trusted';
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Basic ') || !this.#options.validateBasic) return undefined;
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const user = decoded.slice(0, colon);
+    const result = await this.#options.validateBasic(user, decoded.slice(colon + 1));
+    if (result === true) return { identity: user };
+    return result || undefined;
+  }
+}
+
+/** A client error (400) naming the offending field. */
+export class HttpInputError extends MtaKitError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super('E_CONFIG', message);
+  }
+}
+
+function isReply(value: unknown): value is HttpReply {
+  return typeof value === 'object' && value !== null && ('status' in value || 'text' in value || 'body' in value);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpInputError('body', `request body exceeds ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new HttpInputError('body', `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof HttpInputError) return send(res, 400, { error: error.message, code: error.code, field: error.field });
+  if (error instanceof ConfigError) return send(res, 400, { error: error.message, code: error.code, field: error.key });
+  if (error instanceof MtaKitError) {
+    const status = error.code === 'E_NOT_FOUND' ? 404 : error.code === 'E_CONFIG' || error.code === 'E_ADDRESS' || error.code === 'E_DURATION' || error.code === 'E_RATE' ? 400 : 500;
+    return send(res, status, { error: error.message, code: error.code });
+  }
+  send(res, 500, { error: 'internal error', code: 'E_INTERNAL' });
+}
