@@ -7,7 +7,7 @@
 export const SPAM_PHRASES: ReadonlyArray<readonly [phrase: string, points: number]> = [
   // money and prizes
   ['you have won', 30], ["you've won", 30], ['winner', 15], ['congratulations', 10], ['lottery', 30], ['jackpot', 20],
-  ['cash prize', 30], ['claim your prize', 35], ['claim your reward', 30], ['free money', 35], ['make money', 25],
+  ['cash prize', 30], ['claim your prize', 35], ['you have been selected', 20], ["you've been selected", 20], ['claim your reward', 30], ['free money', 35], ['make money', 25],
   ['earn money', 25], ['extra income', 25], ['work from home', 20], ['double your', 25], ['million dollars', 25],
   ['no credit check', 30], ['lowest price', 10], ['best price', 5], ['100% free', 25], ['risk-free', 15], ['risk free', 15],
   ['guaranteed', 10], ['no cost', 10], ['free gift', 15], ['free access', 10], ['cheap', 10], ['bitcoin', 15],
@@ -21,6 +21,9 @@ export const SPAM_PHRASES: ReadonlyArray<readonly [phrase: string, points: numbe
   ['account will be closed', 30], ['unusual activity', 15], ['unusual sign-in activity', 15], ['update your payment', 25],
   ['payment failed', 15], ['confirm your identity', 25], ['validate your', 20], ['login attempt', 10],
   ['security alert', 10], ['your password expires', 25], ['mailbox is full', 30], ['invoice attached', 15],
+  // extortion, tech-support and gift-card fraud
+  ['i know your password', 30], ['installed malware', 25], ['your computer is infected', 30], ['call now', 10],
+  ['are you at your desk', 20], ['gift cards', 10],
   // pharma and adult
   ['viagra', 40], ['cialis', 40], ['pharmacy', 20], ['weight loss', 20], ['lose weight', 20], ['miracle', 15],
   ['hot singles', 40], ['adult', 10],

@@ -72,7 +72,7 @@ describe('content stage', () => {
       ].join('\r\n'));
       const outcome = await runStage(stage, new Message({ sender: 'b@acme.example', recipient: 'r@example.net', data }), context('acme', null));
       expect(pointsFor(outcome, /executable attachment: invoice.pdf.exe/)).toBe(50);
-      expect(pointsFor(outcome, /HTML attachment: login.html/)).toBe(25);
+      expect(pointsFor(outcome, /HTML attachment: login.html/)).toBe(40);
     });
   });
 

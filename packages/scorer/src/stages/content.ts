@@ -6,7 +6,7 @@ import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
 export interface ContentStageOptions {
-  /** Default weight. Default 0.7. */
+  /** Default weight. Default 0.85. */
   weight?: number;
   /**
    * Penalize a message that arrives without a DKIM-Signature. Leave false (the default) when the
@@ -33,7 +33,7 @@ export function contentStage(options: ContentStageOptions = {}): Stage {
   return {
     name: 'content',
     scope: 'campaign',
-    weight: options.weight ?? 0.7,
+    weight: options.weight ?? 0.85,
     run: (input) => scoreContent(input, settings),
   };
 }
@@ -69,7 +69,7 @@ function body(s: Signals, c: ParsedContent): void {
   }
   const phrases = findPhrases(`${c.text}\n${visible}`);
   if (phrases.length > 0) {
-    const points = Math.min(30, Math.round(phrases.reduce((sum, p) => sum + p.points, 0) / 2));
+    const points = Math.min(60, Math.round(phrases.reduce((sum, p) => sum + p.points, 0) / 2));
     s.add(points, `spam phrases in the body: ${phrases.map((p) => `"${p.phrase}"`).join(', ')}`, 'Reword the body without sales-pressure, prize or account-threat wording.');
   }
 }
@@ -80,7 +80,7 @@ function structure(s: Signals, c: ParsedContent, largeBytes: number): void {
   s.addEach(c.problems, 15, 10, 40, (list) => `broken MIME: ${list}`, 'Fix the MIME structure of the message (let a mail library build it).');
   const names = c.attachments.map((a) => a.filename ?? '').filter((n) => n !== '');
   s.addEach(names.filter((n) => DANGEROUS_ATTACHMENT.test(n)), 50, 10, 60, (list) => `executable attachment: ${list}`, 'Never attach executables or scripts.');
-  s.addEach(names.filter((n) => HTML_ATTACHMENT.test(n)), 25, 5, 30, (list) => `HTML attachment: ${list}`, 'Send links to hosted pages instead of HTML attachments.');
+  s.addEach(names.filter((n) => HTML_ATTACHMENT.test(n)), 40, 5, 45, (list) => `HTML attachment: ${list}`, 'Send links to hosted pages instead of HTML attachments.');
 }
 
 function unsubscribe(s: Signals, input: StageInput): void {

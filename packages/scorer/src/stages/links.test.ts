@@ -37,7 +37,7 @@ describe('links stage', () => {
 
   it('flags anchor text that names another domain, and is lenient with the sender’s own domain', async () => {
     const phish = await runStage(stage, html(anchor('https://secure-login.example/pp', 'https://www.paypal.com/signin')));
-    expect(pointsFor(phish, /names another domain.*paypal.com/)).toBe(35);
+    expect(pointsFor(phish, /names another domain.*paypal.com/)).toBe(50);
     const tracked = await runStage(stage, html(anchor('https://click.esp.example/t/abc', 'www.acme.example/sale')));
     expect(pointsFor(tracked, /third-party host/)).toBe(10);
     const trusted = linksStage({ trustedDomains: ['esp.example'] });
@@ -48,8 +48,8 @@ describe('links stage', () => {
     const outcome = await runStage(stage, html(
       anchor('https://www.paypal.com@evil.example/x') + anchor('https://xn--pypal-4ve.com/') + anchor('https://deals.top/') + anchor('javascript:alert(1)'),
     ));
-    expect(pointsFor(outcome, /user@ part/)).toBe(40);
-    expect(pointsFor(outcome, /punycode/)).toBe(20);
+    expect(pointsFor(outcome, /user@ part/)).toBe(50);
+    expect(pointsFor(outcome, /punycode/)).toBe(30);
     expect(pointsFor(outcome, /abused TLDs: deals.top/)).toBe(15);
     expect(pointsFor(outcome, /script or data URLs/)).toBe(30);
   });

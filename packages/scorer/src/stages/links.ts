@@ -6,7 +6,7 @@ import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
 export interface LinksStageOptions {
-  /** Default weight. Default 0.8. */
+  /** Default weight. Default 0.9. */
   weight?: number;
   /** Domain blocklist, cached. Without it the blocklist signal is off. */
   blocklist?: CachedDomainLookup;
@@ -46,7 +46,7 @@ export function linksStage(options: LinksStageOptions = {}): Stage {
   return {
     name: 'links',
     scope: 'campaign',
-    weight: options.weight ?? 0.8,
+    weight: options.weight ?? 0.9,
     run: (input) => scoreLinks(input, config),
   };
 }
@@ -72,9 +72,9 @@ function scoreLinks(input: StageInput, config: Config): StageOutcome | Promise<S
   const domains = distinct(hosts.filter((h) => !IP_HOST.test(h)).map(registrableDomain));
   s.addEach(domains.filter((d) => config.shorteners.has(d)), 25, 10, 45, (list) => `URL shorteners: ${list}`, 'Link to the destination directly instead of through a shortener.');
   s.addEach(hosts.filter((h) => IP_HOST.test(h)), 40, 10, 60, (list) => `links to IP addresses: ${list}`, 'Link to a named domain, not an IP address.');
-  s.addEach(distinct([...links, ...images].filter((l) => l.url.username !== '').map((l) => l.url.hostname)), 40, 10, 50,
+  s.addEach(distinct([...links, ...images].filter((l) => l.url.username !== '').map((l) => l.url.hostname)), 50, 10, 60,
     (list) => `URLs with a user@ part that disguises the real host: ${list}`, 'Remove user@ parts from URLs.');
-  s.addEach(hosts.filter((h) => h.split('.').some((label) => label.startsWith('xn--'))), 20, 5, 30, (list) => `punycode (look-alike) hosts: ${list}`, 'Use plain ASCII domains in links.');
+  s.addEach(hosts.filter((h) => h.split('.').some((label) => label.startsWith('xn--'))), 30, 5, 40, (list) => `punycode (look-alike) hosts: ${list}`, 'Use plain ASCII domains in links.');
   s.addEach(domains.filter((d) => ABUSED_TLDS.has(d.slice(d.lastIndexOf('.') + 1))), 15, 5, 25, (list) => `domains on frequently abused TLDs: ${list}`, 'Host linked pages on a well-established domain.');
   mismatches(s, links, c.from[0]?.domain ?? '', config.trusted);
 
@@ -98,7 +98,7 @@ function mismatches(s: Signals, links: readonly Link[], fromDomain: string, trus
     if (shown === undefined || aligned(shown, target) || trusted.has(registrableDomain(target))) continue;
     (aligned(shown, fromDomain) ? tracked : foreign).push(`"${link.text?.trim()}" → ${target}`);
   }
-  s.addEach(distinct(foreign), 35, 10, 55, (list) => `link text names another domain than the link opens: ${list}`, 'Make link text match where the link goes.');
+  s.addEach(distinct(foreign), 50, 10, 60, (list) => `link text names another domain than the link opens: ${list}`, 'Make link text match where the link goes.');
   s.addEach(distinct(tracked), 10, 0, 10, (list) => `links showing the sender's domain go through a third-party host: ${list}`, 'Use a click-tracking domain of your own (or list the tracking domain as trusted).');
 }
 

@@ -5,7 +5,7 @@ import type { Stage, StageOutcome } from '../types.js';
 
 export interface ReputationStageOptions {
   tracker: ReputationTracker;
-  /** Default weight. Default 0.7. */
+  /** Default weight. Default 0.8. */
   weight?: number;
   /** Outcomes the recent window needs before a rate is judged. Default 50. */
   minRecent?: number;
@@ -59,7 +59,7 @@ export function reputationStage(options: ReputationStageOptions): Stage {
   return {
     name: 'reputation_drift',
     scope: 'message',
-    weight: options.weight ?? 0.7,
+    weight: options.weight ?? 0.8,
     run(input): StageOutcome {
       const s = new Signals();
       const snap = tracker.snapshot(input.tenant, input.now);

@@ -3,7 +3,7 @@ import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
 export interface SubjectStageOptions {
-  /** Default weight. Default 0.6. */
+  /** Default weight. Default 0.75. */
   weight?: number;
   /** Subjects longer than this (characters) count as too long. Default 100. */
   maxLength?: number;
@@ -23,7 +23,7 @@ export function subjectStage(options: SubjectStageOptions = {}): Stage {
   return {
     name: 'subject',
     scope: 'campaign',
-    weight: options.weight ?? 0.6,
+    weight: options.weight ?? 0.75,
     run: (input) => scoreSubject(input, maxLength),
   };
 }
