@@ -1,0 +1,48 @@
+import type { PolicyEventName } from '@mtakit/core';
+import { emptyDeclarations, type PolicyDeclarations } from './kumo/declarative.js';
+import { loadLuaPolicy, type LoadLuaPolicyOptions } from './host.js';
+import { LuaLoadError, type LuaProblem } from './state.js';
+
+/** What `mtakit policy check FILE` reports. */
+export interface PolicyCheckResult extends PolicyDeclarations {
+  ok: boolean;
+  file: string;
+  events: PolicyEventName[];
+  warnings: string[];
+  /** Why the policy does not load, each with file:line when known. Empty when ok. */
+  problems: LuaProblem[];
+}
+
+/**
+ * Loads a policy in a dry run (its init runs; nothing is started: listeners and spools are only
+ * declared) and reports what it defines or every problem that stops it from loading.
+ */
+export async function checkPolicy(file: string, options: Omit<LoadLuaPolicyOptions, 'file' | 'source'> = {}): Promise<PolicyCheckResult> {
+  const warnings: string[] = [];
+  try {
+    const host = await loadLuaPolicy({
+      ...options,
+      file,
+      logger: options.logger ?? ((entry) => {
+        if (entry.level === 'warn' || entry.level === 'error') warnings.push(entry.message);
+      }),
+    });
+    const { files: _files, ...definitions } = host.definitions;
+    return { ok: true, file, problems: [], ...definitions };
+  } catch (error) {
+    const problems = error instanceof LuaLoadError ? [...error.problems] : [{ message: (error as Error).message }];
+    return { ok: false, file, events: [], warnings, problems, ...emptyDeclarations() };
+  }
+}
+
+/** Renders a check result for a terminal. */
+export function formatPolicyCheck(result: PolicyCheckResult): string {
+  if (!result.ok) return [`${result.file}: does not load`, ...result.problems.map((p) => `  ${p.message}`)].join('\n');
+  const lines = [`${result.file}: ok`, `  events: ${result.events.join(', ') || '(none)'}`];
+  for (const l of result.esmtpListeners) lines.push(`  esmtp listener: ${l.listen}`);
+  for (const l of result.httpListeners) lines.push(`  http listener: ${l.listen}`);
+  for (const s of result.spools) lines.push(`  spool ${s.name}: ${s.path} (${s.kind})`);
+  for (const l of result.localLogs) lines.push(`  local logs: ${l.log_dir}`);
+  for (const w of result.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}

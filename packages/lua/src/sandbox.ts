@@ -1,0 +1,148 @@
+import { lauxlib, lua, lualib, type LuaCFunction, type LuaState } from 'fengari';
+import { MtaKitError } from '@mtakit/core';
+import { luaFunction } from './vm/errors.js';
+import { readString } from './vm/values.js';
+
+/**
+ * The sandbox a policy runs in. Opened: base, coroutine, table, string, math, utf8, and `os` cut
+ * down to time/clock/date/difftime. Not opened: io, debug, package, fengari's JS interop. Replaced:
+ * `load` (text chunks only), `pcall`/`xpcall` (see below), `print` (goes to the host's log),
+ * `string.rep` (bounded). Removed: `dofile`, `loadfile`, `string.dump`. `require` is installed by the
+ * kumo module with its allowlist.
+ */
+export interface SandboxOptions {
+  /** Largest string `string.rep` may build, in bytes. */
+  maxStringBytes: number;
+  /** Receives the text of `print(...)`. */
+  print: (L: LuaState, text: string) => void;
+}
+
+const LIBRARIES: ReadonlyArray<[string, LuaCFunction]> = [
+  ['_G', lualib.luaopen_base],
+  ['coroutine', lualib.luaopen_coroutine],
+  ['table', lualib.luaopen_table],
+  ['string', lualib.luaopen_string],
+  ['math', lualib.luaopen_math],
+  ['utf8', lualib.luaopen_utf8],
+];
+const OS_ALLOWED = ['time', 'clock', 'date', 'difftime'] as const;
+
+export function openSandbox(L: LuaState, options: SandboxOptions): void {
+  for (const [name, open] of LIBRARIES) {
+    lauxlib.luaL_requiref(L, name, open, 1);
+    lua.lua_pop(L, 1);
+  }
+  openRestrictedOs(L);
+  for (const name of ['dofile', 'loadfile']) {
+    lua.lua_pushnil(L);
+    lua.lua_setglobal(L, name);
+  }
+  textOnlyLoad(L);
+  setGlobal(L, 'pcall', luaFunction('pcall', protectedCall));
+  setGlobal(L, 'xpcall', luaFunction('xpcall', protectedCallWithHandler));
+  setGlobal(L, 'collectgarbage', () => {
+    lua.lua_pushinteger(L, 0); // fengari's heap is V8's: there is nothing to collect or count
+    return 1;
+  });
+  setGlobal(L, 'print', (L1) => {
+    const parts: string[] = [];
+    for (let i = 1; i <= lua.lua_gettop(L1); i++) {
+      parts.push(Buffer.from(lauxlib.luaL_tolstring(L1, i)).toString('utf8'));
+      lua.lua_pop(L1, 1);
+    }
+    options.print(L1, parts.join('\t'));
+    return 0;
+  });
+  lua.lua_getglobal(L, 'string');
+  lua.lua_pushnil(L);
+  lua.lua_setfield(L, -2, 'dump');
+  lua.lua_getfield(L, -1, 'rep');
+  lua.lua_pushcclosure(L, boundedRep(options.maxStringBytes), 1);
+  lua.lua_setfield(L, -2, 'rep');
+  lua.lua_pop(L, 1);
+}
+
+function setGlobal(L: LuaState, name: string, fn: LuaCFunction): void {
+  lua.lua_pushcfunction(L, fn);
+  lua.lua_setglobal(L, name);
+}
+
+function openRestrictedOs(L: LuaState): void {
+  lauxlib.luaL_requiref(L, 'os', lualib.luaopen_os, 0);
+  lua.lua_createtable(L, 0, OS_ALLOWED.length);
+  for (const name of OS_ALLOWED) {
+    lua.lua_getfield(L, -2, name);
+    lua.lua_setfield(L, -2, name);
+  }
+  lua.lua_setglobal(L, 'os');
+  lua.lua_pop(L, 1);
+}
+
+/** `load` that refuses binary (precompiled) chunks, whatever mode the caller asks for. */
+function textOnlyLoad(L: LuaState): void {
+  lua.lua_getglobal(L, 'load');
+  lua.lua_pushcclosure(L, luaFunction('load', (L1) => {
+    const mode = lua.lua_isnoneornil(L1, 3) ? 't' : readString(L1, 3);
+    if (mode !== 't') throw new MtaKitError('E_POLICY', `mode "${mode}" refused: the sandbox loads text chunks only`);
+    const chunk = lua.lua_tostring(L1, 1);
+    if (chunk !== null && chunk[0] === 0x1b) throw new MtaKitError('E_POLICY', 'binary (precompiled) chunks are refused by the sandbox');
+    if (lua.lua_gettop(L1) < 3) lua.lua_settop(L1, 2); // keep 'env' absent, as the caller did
+    lua.lua_pushstring(L1, 't');
+    if (lua.lua_gettop(L1) > 3) lua.lua_replace(L1, 3);
+    return callUpvalue(L1, lua.LUA_MULTRET);
+  }), 1);
+  lua.lua_setglobal(L, 'load');
+}
+
+/** Calls the original function kept as upvalue 1 with every argument; returns its results. */
+function callUpvalue(L: LuaState, nresults: number): number {
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_call(L, lua.lua_gettop(L) - 1, nresults);
+  return lua.lua_gettop(L);
+}
+
+/**
+ * `pcall` without a continuation. fengari's yieldable pcall loses the "hooks allowed" flag when it
+ * recovers from an error inside a coroutine (lua_pcallk sets the saved flag with `&=` instead of
+ * `|=`), which would switch the budget hook off for the rest of the call: a policy could then
+ * loop forever after catching one error. The non-yieldable path restores the flag correctly.
+ */
+const protectedCall: LuaCFunction = (L) => {
+  lauxlib.luaL_checkany(L, 1);
+  lua.lua_pushboolean(L, true);
+  lua.lua_insert(L, 1);
+  if (lua.lua_pcall(L, lua.lua_gettop(L) - 2, lua.LUA_MULTRET, 0) !== lua.LUA_OK) {
+    lua.lua_pushboolean(L, false);
+    lua.lua_insert(L, -2);
+    return 2;
+  }
+  return lua.lua_gettop(L);
+};
+
+const protectedCallWithHandler: LuaCFunction = (L) => {
+  lauxlib.luaL_checktype(L, 2, lua.LUA_TFUNCTION);
+  const nargs = lua.lua_gettop(L) - 2;
+  lua.lua_pushvalue(L, 2);
+  lua.lua_remove(L, 2);
+  lua.lua_insert(L, 1); // handler, f, args...
+  lua.lua_pushboolean(L, true);
+  lua.lua_insert(L, 2); // handler, true, f, args...
+  if (lua.lua_pcall(L, nargs, lua.LUA_MULTRET, 1) !== lua.LUA_OK) {
+    lua.lua_pushboolean(L, false);
+    lua.lua_replace(L, 2);
+    return 2;
+  }
+  return lua.lua_gettop(L) - 1;
+};
+
+function boundedRep(maxBytes: number): LuaCFunction {
+  return luaFunction('string.rep', (L) => {
+    const s = lauxlib.luaL_checkstring(L, 1);
+    const n = lauxlib.luaL_checkinteger(L, 2);
+    const sep = lua.lua_isnoneornil(L, 3) ? 0 : lauxlib.luaL_checkstring(L, 3).length;
+    const size = n <= 0 ? 0 : s.length * n + sep * (n - 1);
+    if (size > maxBytes) throw new MtaKitError('E_POLICY', `result of ${size} bytes is over the sandbox's ${maxBytes}-byte string limit`);
+    return callUpvalue(L, 1);
+  });
+}
