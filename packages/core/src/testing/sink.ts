@@ -42,6 +42,8 @@ export class SmtpSink {
   readonly messages: SinkMessage[] = [];
   /** Accepted recipients per remote address. */
   readonly byRemoteAddress = new Map<string, number>();
+  /** Messages received per recipient (counted even when messages are not kept). */
+  readonly byRecipient = new Map<string, number>();
   received = 0;
   recipients = 0;
   connections = 0;
@@ -150,6 +152,7 @@ export class SmtpSink {
         this.received++;
         this.recipients += rcpts.length;
         this.byRemoteAddress.set(remote, (this.byRemoteAddress.get(remote) ?? 0) + rcpts.length);
+        for (const r of rcpts) this.byRecipient.set(r, (this.byRecipient.get(r) ?? 0) + 1);
         if (this.#options.keep !== false) {
           const from = session.envelope.mailFrom;
           this.messages.push({ sender: from ? from.address : '', recipients: rcpts, data: Buffer.concat(chunks), remoteAddress: remote, secure: session.secure, receivedAt: Date.now() });
