@@ -15,7 +15,7 @@ export interface BounceClassifierOptions {
   fallback?: boolean;
   /** Results cached per response line (LRU). Default: 4096; 0 disables the cache. */
   cacheSize?: number;
-  /** How patterns are evaluated (see matcher.ts). Default: 'combined'. */
+  /** How patterns are evaluated (see matcher.ts). Default: 'indexed'. */
   strategy?: MatchStrategy;
 }
 

@@ -39,35 +39,3 @@ export function translatePattern(pattern: string): JsPattern {
 export function compilePattern(pattern: JsPattern): RegExp {
   return new RegExp(pattern.source, pattern.flags);
 }
-
-/** Whether `source` uses constructs that depend on group numbering or names (see matcher.ts). */
-export function usesGroupReferences(source: string): boolean {
-  return /\\[1-9]|\\k<|\(\?<(?![=!])/.test(source);
-}
-
-/** Whether the pattern can only match at the start of the input (`^` heads every branch). */
-export function isAnchoredAtStart(source: string): boolean {
-  return source.startsWith('^') && !hasTopLevelAlternation(source);
-}
-
-function hasTopLevelAlternation(source: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(') {
-      depth++;
-    } else if (c === ')') {
-      depth--;
-    } else if (c === '|' && depth === 0) {
-      return true;
-    }
-  }
-  return false;
-}
