@@ -1,14 +1,14 @@
 import { lauxlib, lua, lualib, type LuaCFunction, type LuaState } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
-import { luaFunction } from './vm/errors.js';
+import { luaFunction, raise } from './vm/errors.js';
 import { readString } from './vm/values.js';
 
 /**
  * The sandbox a policy runs in. Opened: base, coroutine, table, string, math, utf8, and `os` cut
- * down to time/clock/date/difftime. Not opened: io, debug, package, fengari's JS interop. Replaced:
- * `load` (text chunks only), `pcall`/`xpcall` (see below), `print` (goes to the host's log),
- * `string.rep` (bounded). Removed: `dofile`, `loadfile`, `string.dump`. `require` is installed by the
- * kumo module with its allowlist.
+ * down to time/clock/date/difftime. Not opened: io, debug, package, fengari's JS interop; `io.*`,
+ * `debug.*`, other `os.*` names, `string.dump`, `dofile` and `loadfile` raise an error saying so.
+ * Replaced: `load` (text chunks only), `pcall`/`xpcall` (see below), `print` (goes to the host's
+ * log), `string.rep` (bounded). `require` is installed by the kumo module with its allowlist.
  */
 export interface SandboxOptions {
   /** Largest string `string.rep` may build, in bytes. */
@@ -33,10 +33,23 @@ export function openSandbox(L: LuaState, options: SandboxOptions): void {
     lua.lua_pop(L, 1);
   }
   openRestrictedOs(L);
-  for (const name of ['dofile', 'loadfile']) {
-    lua.lua_pushnil(L);
+  for (const [name, reason] of Object.entries(REFUSED_LIBRARIES)) {
+    lua.lua_createtable(L, 0, 0);
+    refuseUnknown(L, name, () => true, reason);
     lua.lua_setglobal(L, name);
   }
+  for (const name of ['dofile', 'loadfile']) {
+    setGlobal(L, name, luaFunction(name, () => {
+      throw new MtaKitError('E_POLICY', 'is not available in the sandbox: load modules with require (from the allowed directories)');
+    }));
+  }
+  // init.lua files often extend package.path; it has no effect here (require has its own allowlist).
+  lua.lua_createtable(L, 0, 2);
+  lua.lua_pushstring(L, '');
+  lua.lua_setfield(L, -2, 'path');
+  lua.lua_pushstring(L, '');
+  lua.lua_setfield(L, -2, 'cpath');
+  lua.lua_setglobal(L, 'package');
   textOnlyLoad(L);
   setGlobal(L, 'pcall', luaFunction('pcall', protectedCall));
   setGlobal(L, 'xpcall', luaFunction('xpcall', protectedCallWithHandler));
@@ -56,6 +69,7 @@ export function openSandbox(L: LuaState, options: SandboxOptions): void {
   lua.lua_getglobal(L, 'string');
   lua.lua_pushnil(L);
   lua.lua_setfield(L, -2, 'dump');
+  refuseUnknown(L, 'string', (name) => name === 'dump', 'the sandbox does not produce bytecode');
   lua.lua_getfield(L, -1, 'rep');
   lua.lua_pushcclosure(L, boundedRep(options.maxStringBytes), 1);
   lua.lua_setfield(L, -2, 'rep');
@@ -67,6 +81,11 @@ function setGlobal(L: LuaState, name: string, fn: LuaCFunction): void {
   lua.lua_setglobal(L, name);
 }
 
+const REFUSED_LIBRARIES: Readonly<Record<string, string>> = {
+  io: 'policies cannot open files or processes (read data files with kumo.toml_load or kumo.json_load)',
+  debug: 'the debug library could disable the execution budget',
+};
+
 function openRestrictedOs(L: LuaState): void {
   lauxlib.luaL_requiref(L, 'os', lualib.luaopen_os, 0);
   lua.lua_createtable(L, 0, OS_ALLOWED.length);
@@ -74,8 +93,24 @@ function openRestrictedOs(L: LuaState): void {
     lua.lua_getfield(L, -2, name);
     lua.lua_setfield(L, -2, name);
   }
+  refuseUnknown(L, 'os', () => true, `only os.${OS_ALLOWED.join(', os.')} are available`);
   lua.lua_setglobal(L, 'os');
   lua.lua_pop(L, 1);
+}
+
+/**
+ * Makes reading a missing field of the table on top of the stack raise a clear error (instead of
+ * yielding nil and failing later with "attempt to call a nil value") for the names `refused` selects.
+ */
+function refuseUnknown(L: LuaState, table: string, refused: (name: string) => boolean, reason: string): void {
+  lua.lua_createtable(L, 0, 1);
+  lua.lua_pushcfunction(L, (L1) => {
+    const name = lua.lua_type(L1, 2) === lua.LUA_TSTRING ? readString(L1, 2) : undefined;
+    if (name === undefined || !refused(name)) return 0;
+    return raise(L1, new MtaKitError('E_POLICY', `${table}.${name} is not available in the sandbox: ${reason}`));
+  });
+  lua.lua_setfield(L, -2, '__index');
+  lua.lua_setmetatable(L, -2);
 }
 
 /** `load` that refuses binary (precompiled) chunks, whatever mode the caller asks for. */

@@ -142,7 +142,8 @@ export class LuaPolicyState implements KumoContext {
   async #run(): Promise<void> {
     try {
       for (const chunk of this.#options.chunks) {
-        await this.runner.runChunk(chunk.source, chunk.chunkName, this.#frame(chunk.chunkName.replace(/^@/, ''), this.#options.loadLimits, { label: `loading ${chunk.chunkName.replace(/^@/, '')}` }));
+        const name = chunk.chunkName.replace(/^@/, '');
+        await this.runner.runChunk(chunk.source, chunk.chunkName, this.#frame(name, this.#options.loadLimits, { label: `loading ${name}`, errorPrefix: '' }));
       }
       this.#failOnIssues();
       for (const event of LOAD_EVENTS) await this.#runLoadEvent(event);
@@ -158,7 +159,7 @@ export class LuaPolicyState implements KumoContext {
 
   async #runLoadEvent(event: LoadEvent): Promise<void> {
     for (const ref of this.#handlers.get(event) ?? []) {
-      await this.runner.call(ref, () => 0, () => undefined, this.#frame(event, this.#options.loadLimits));
+      await this.runner.call(ref, () => 0, () => undefined, this.#frame(event, this.#options.loadLimits, { errorPrefix: `${event}: ` }));
     }
   }
 

@@ -11,6 +11,8 @@ export type Pusher = (L: LuaState) => number;
 export interface CallFrame {
   /** Names the call in errors, e.g. `get_queue_config handler`. */
   readonly label: string;
+  /** Put before error messages. Default `${label}: `; load steps use '' (the file:line says it all). */
+  readonly errorPrefix?: string;
   readonly budget: CallBudget;
 }
 
@@ -79,7 +81,7 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
           return read(co, lua.lua_gettop(co));
         } catch (error) {
           const code = error instanceof MtaKitError ? error.code : 'E_POLICY';
-          throw new LuaPolicyError(`${frame.label}: ${(error as Error).message}`, { code, cause: error });
+          throw new LuaPolicyError(`${frame.errorPrefix ?? `${frame.label}: `}${(error as Error).message}`, { code, cause: error });
         } finally {
           this.#release(co);
         }
@@ -115,7 +117,7 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
     lua.lua_pop(this.L, 1);
     const text = error?.message ?? message;
     const timeout = error instanceof MtaKitError && error.code === 'E_POLICY_TIMEOUT';
-    return new LuaPolicyError(timeout ? text : `${frame.label}: ${text}`, {
+    return new LuaPolicyError(timeout ? text : `${frame.errorPrefix ?? `${frame.label}: `}${text}`, {
       code: error instanceof MtaKitError ? error.code : 'E_POLICY',
       location: error instanceof LuaPolicyError ? error.location : parseLocation(text),
       traceback,
