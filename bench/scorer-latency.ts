@@ -30,7 +30,8 @@ const FIRST_NAMES = ['Ann', 'Bo', 'Chen', 'Dara', 'Eli', 'Femi', 'Gus', 'Hana', 
 const DAY = 86_400_000;
 
 interface Job {
-  message: Message;
+  /** Rendered just before its evaluation, so only in-flight messages are alive (as in an MTA). */
+  render: () => Message;
   context: PreSendContext;
   cold: boolean;
 }
@@ -55,7 +56,7 @@ function jobs(greeting: boolean, offset: number): Job[] {
   for (let c = offset; c < offset + CAMPAIGNS; c++) {
     const template = TEMPLATES[c % TEMPLATES.length] ?? '';
     for (let i = 0; i < RECIPIENTS; i++) {
-      out.push({ message: render(template, c, i, greeting), context: { tenant: `t${c % 8}`, campaign: `c${c}`, reception: 'ESMTP' }, cold: i === 0 });
+      out.push({ render: () => render(template, c, i, greeting), context: { tenant: `t${c % 8}`, campaign: `c${c}`, reception: 'ESMTP' }, cold: i === 0 });
     }
   }
   return out;
@@ -87,21 +88,23 @@ function buildScorer(clock: { now(): number }): Scorer {
 interface Timing {
   cold: number[];
   warm: number[];
+  /** Time spent inside `evaluate`, ms (rendering excluded). */
   totalMs: number;
   verdicts: Record<string, number>;
 }
 
 async function measure(hook: PreSendHook, work: Job[], tick: () => void): Promise<Timing> {
   const t: Timing = { cold: [], warm: [], totalMs: 0, verdicts: {} };
-  const start = performance.now();
   for (const job of work) {
     tick();
+    const message = job.render();
     const t0 = performance.now();
-    const result = await hook.evaluate(job.message, job.context);
-    (job.cold ? t.cold : t.warm).push(performance.now() - t0);
+    const result = await hook.evaluate(message, job.context);
+    const took = performance.now() - t0;
+    (job.cold ? t.cold : t.warm).push(took);
+    t.totalMs += took;
     t.verdicts[result.verdict] = (t.verdicts[result.verdict] ?? 0) + 1;
   }
-  t.totalMs = performance.now() - start;
   return t;
 }
 
@@ -139,6 +142,6 @@ console.log(row('scorer, warm (campaign cache hit)', scored.warm));
 console.log(row('scorer, all messages', all));
 console.log(row('scorer, personalized bodies (all cold)', [...allCold.cold, ...allCold.warm]));
 const rate = (t: Timing, n: number) => (n / t.totalMs) * 1000;
-console.log(`\nthroughput (one evaluation at a time): baseline ${Math.round(rate(baseline, baseAll.length))} msgs/s, scorer ${Math.round(rate(scored, all.length))} msgs/s (${(rate(baseline, baseAll.length) / rate(scored, all.length)).toFixed(1)}× slower), personalized ${Math.round(rate(allCold, personalized.length))} msgs/s`);
+console.log(`\nthroughput (time inside evaluate, one at a time): baseline ${Math.round(rate(baseline, baseAll.length))} msgs/s, scorer ${Math.round(rate(scored, all.length))} msgs/s (${(rate(baseline, baseAll.length) / rate(scored, all.length)).toFixed(1)}× slower), personalized ${Math.round(rate(allCold, personalized.length))} msgs/s`);
 console.log(`scorer p50 / baseline p50: ${(pct(all, 50) / pct(baseAll, 50)).toFixed(1)}×; bar p50 < 1 ms: ${pct(all, 50) < 1 ? 'met' : 'MISSED'}, p99 < 5 ms: ${pct(all, 99) < 5 ? 'met' : 'MISSED'}`);
 console.log(`verdicts (templated run): ${JSON.stringify(scored.verdicts)}`);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Message } from '@mtakit/core';
 import { LRUCache } from 'lru-cache';
 import type { StageOutcome } from './types.js';
@@ -73,8 +73,7 @@ export function contentVersion(message: Message, tenant: string, campaign: strin
     else if (lower === 'in-reply-to' || lower === 'references') hash.update(`reply\n`);
   }
   const data = message.getData();
-  const body = data.toString('latin1', bodyOffset(data));
-  hash.update(maskBody(body, message.recipient), 'latin1');
+  hashBody(hash, data, bodyOffset(data), message.recipient);
   return hash.digest('base64url');
 }
 
@@ -85,14 +84,44 @@ function bodyOffset(data: Buffer): number {
   return lf === -1 ? data.length : lf + 2;
 }
 
+const BOUNDARY_PARAM = /boundary\s*=\s*("[^"]*"|[^;\s]+)/gi;
+const DELIMITER_LINE = /^--\S+[ \t]*\r?$/gm;
+const URL = /https?:\/\/[^/\s"'<>?#]*([^\s"'<>]*)/gi;
+const TOKEN = /[A-Za-z0-9_-]{12,}/g;
+const MASK = Buffer.from([0]);
+
 function maskBoundary(value: string): string {
-  return value.replace(/boundary\s*=\s*("[^"]*"|[^;\s]+)/gi, 'boundary=');
+  return value.replace(BOUNDARY_PARAM, 'boundary=');
 }
 
-function maskBody(body: string, recipient: string): string {
-  let out = maskBoundary(body).replace(/^--\S+[ \t]*\r?$/gm, '--');
+/**
+ * Feeds the body to the hash without the spans that differ per recipient. Spans are found on a
+ * latin1 view (offsets are byte offsets) and the bytes between them are hashed straight from the
+ * buffer, so a warm evaluation copies the body once, not once per mask.
+ */
+function hashBody(hash: Hash, data: Buffer, start: number, recipient: string): void {
+  const body = data.toString('latin1', start);
+  const spans: Array<[number, number]> = [];
+  for (const m of body.matchAll(BOUNDARY_PARAM)) spans.push([m.index, m.index + m[0].length]);
+  for (const m of body.matchAll(DELIMITER_LINE)) spans.push([m.index, m.index + m[0].length]);
   if (recipient !== '') {
-    out = out.split(recipient).join('\u0000').split(recipient.replace('@', '%40')).join('\u0000');
+    for (const needle of [recipient, recipient.replace('@', '%40')]) {
+      for (let i = body.indexOf(needle); i !== -1; i = body.indexOf(needle, i + needle.length)) spans.push([i, i + needle.length]);
+    }
   }
-  return out.replace(/(https?:\/\/[^/\s"'<>?#]*)([^\s"'<>]*)/gi, (_url, origin: string, rest: string) => origin + rest.replace(/[A-Za-z0-9_-]{12,}/g, '#'));
+  for (const m of body.matchAll(URL)) {
+    const end = m.index + m[0].length;
+    TOKEN.lastIndex = end - (m[1] ?? '').length;
+    for (let t = TOKEN.exec(body); t && t.index < end; t = TOKEN.exec(body)) spans.push([t.index, Math.min(end, t.index + t[0].length)]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let at = 0;
+  for (const [from, to] of spans) {
+    if (from >= at) {
+      hash.update(data.subarray(start + at, start + from));
+      hash.update(MASK);
+    }
+    at = Math.max(at, to);
+  }
+  hash.update(data.subarray(start + at));
 }

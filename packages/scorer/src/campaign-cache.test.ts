@@ -1,0 +1,49 @@
+import { Message } from '@mtakit/core';
+import { describe, expect, it } from 'vitest';
+import { CampaignCache, contentVersion } from './campaign-cache.js';
+
+/** A newsletter as an ESP renders it for one recipient. */
+function render(recipient: string, token: string, boundary: string, body = 'Spring collection is here.', link = 'https://shop.example/spring') {
+  const data = [
+    'From: Shop <news@shop.example>', `To: ${recipient}`, 'Subject: Spring', `Message-ID: <${token}@shop.example>`, 'MIME-Version: 1.0',
+    `List-Unsubscribe: <https://shop.example/u/${token}>`, `Content-Type: multipart/alternative; boundary="${boundary}"`, '',
+    `--${boundary}`, 'Content-Type: text/plain', '', `${body} ${link}?u=${token}`, `Sent to ${recipient}`,
+    `--${boundary}`, 'Content-Type: text/html', '', `<p>${body}</p><a href="${link}?u=${token}">Shop</a><p>Sent to ${encodeURIComponent(recipient)}</p>`,
+    `--${boundary}--`, '',
+  ].join('\r\n');
+  return new Message({ sender: `b+${token}@bounce.shop.example`, recipient, data: Buffer.from(data) });
+}
+const version = (m: Message) => contentVersion(m, 'shop', 'spring', 'bulk');
+
+describe('contentVersion', () => {
+  it('is the same for every recipient of one rendering', () => {
+    const a = version(render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b-1-x9k2m4n6p8q0'));
+    const b = version(render('bob.smith@example.org', '0c4e8a2b6d1f3a5c', 'b-2-z7y5x3w1v9u8'));
+    expect(b).toBe(a);
+  });
+
+  it('changes with the body, the link domain, the tenant or the campaign', () => {
+    const base = version(render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b1'));
+    expect(version(render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b1', 'Summer collection is here.'))).not.toBe(base);
+    expect(version(render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b1', undefined, 'https://bit.ly/spring'))).not.toBe(base);
+    const m = render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b1');
+    expect(contentVersion(m, 'other', 'spring', 'bulk')).not.toBe(base);
+    expect(contentVersion(m, 'shop', 'autumn', 'bulk')).not.toBe(base);
+  });
+});
+
+describe('CampaignCache', () => {
+  it('replaces a settled evaluation by its value and drops a failed one', async () => {
+    const cache = new CampaignCache();
+    const ok = Promise.resolve({ score: 5, reasons: [] });
+    cache.set('v', 'links', ok);
+    await ok;
+    await Promise.resolve();
+    expect(cache.get('v', 'links')).toEqual({ score: 5, reasons: [] });
+    const failed = Promise.reject(new Error('x'));
+    cache.set('v', 'subject', failed);
+    await failed.catch(() => {});
+    await Promise.resolve();
+    expect(cache.get('v', 'subject')).toBeUndefined();
+  });
+});
