@@ -45,19 +45,14 @@ export function signatureField(data: Buffer, options: DkimSignOptions): string {
   const { fields, body } = split(data);
   const bodyHash = createHash('sha256').update(canonicalBody(body, options.bodyCanonicalization), 'latin1').digest('base64');
   const names = signedNames(fields, options);
-  const tags = [
-    'v=1',
-    `a=${options.algorithm}`,
-    `c=${options.headerCanonicalization}/${options.bodyCanonicalization}`,
-    `d=${options.domain}`,
-    `s=${options.selector}`,
-    `t=${options.timestamp}`,
-    ...(options.expiration !== undefined ? [`x=${options.timestamp + options.expiration}`] : []),
-    `h=${foldList(names)}`,
-    `bh=${bodyHash}`,
-    'b=',
+  // One folded line per group of tags; b= comes last so the signature can be appended.
+  const lines = [
+    ['v=1', `a=${options.algorithm}`, `c=${options.headerCanonicalization}/${options.bodyCanonicalization}`, `d=${options.domain}`, `s=${options.selector}`],
+    [`t=${options.timestamp}`, ...(options.expiration !== undefined ? [`x=${options.timestamp + options.expiration}`] : []), `h=${foldList(names)}`],
+    [`bh=${bodyHash}`],
+    ['b='],
   ];
-  const unsigned = `DKIM-Signature: ${tags.join(';\r\n\t')}`;
+  const unsigned = `DKIM-Signature: ${lines.map((tags) => tags.join('; ')).join(';\r\n\t')}`;
   const signedData = selectHeaders(fields, names).map((f) => canonicalHeader(f, options.headerCanonicalization)).join('')
     + canonicalHeader(unsigned, options.headerCanonicalization).replace(/\r\n$/, '');
   const signature = options.algorithm === 'rsa-sha256'
