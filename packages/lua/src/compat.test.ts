@@ -34,24 +34,24 @@ describe.skipIf(!present)('compat: shared Lua fixtures', () => {
     expect(host.definitions.events).toEqual(['http_message_generated', 'get_queue_config', 'get_egress_pool', 'get_egress_source']);
 
     const msg = message(['X-Tenant: enterprise_a', 'X-Other: kept']);
-    await host.policy.http_message_generated!(msg, undefined);
+    await host.policy.http_message_generated(msg, undefined);
     expect(msg.meta['tenant']).toBe('enterprise_a');
     expect(msg.getFirstHeader('X-Tenant')).toBeUndefined();
     expect(msg.getFirstHeader('X-Other')).toBe('kept');
     const anonymous = message([]);
-    await host.policy.http_message_generated!(anonymous, undefined);
+    await host.policy.http_message_generated(anonymous, undefined);
     expect(anonymous.meta['tenant']).toBe('default');
 
-    const route = async (tenant: string) => resolveQueueConfig(await host.policy.get_queue_config!('example.com', tenant, undefined, undefined));
+    const route = async (tenant: string) => resolveQueueConfig(await host.policy.get_queue_config('example.com', tenant, undefined, undefined));
     expect(await route('enterprise_a')).toMatchObject({ egress_source: 'pool_a', egress_pool: 'unspecified' });
     expect((await route('enterprise_b')).egress_source).toBe('pool_b');
     expect((await route('default')).egress_source).toBe('pool_default');
-    expect(resolveEgressSource((await host.policy.get_egress_source!('pool_b'))!).source_address).toBe('10.0.0.2');
+    expect(resolveEgressSource((await host.policy.get_egress_source('pool_b'))!).source_address).toBe('10.0.0.2');
   });
 
   it('domain-throttles.lua: per-domain connection limit and message rate, defaults otherwise', async () => {
     const host = await load('domain-throttles.lua');
-    const path = async (domain: string) => resolveEgressPathConfig(await host.policy.get_egress_path_config!(domain, 'ip-1', `${domain}-site`));
+    const path = async (domain: string) => resolveEgressPathConfig(await host.policy.get_egress_path_config(domain, 'ip-1', `${domain}-site`));
     const expected: Array<[string, number, number]> = [
       ['gmail.com', 15, 120], ['outlook.com', 25, 300], ['hotmail.com', 25, 300], ['yahoo.com', 10, 100],
       ['icloud.com', 20, 200], ['proton.me', 5, 60], ['example.org', 15, 200],
@@ -68,7 +68,7 @@ describe.skipIf(!present)('compat: shared Lua fixtures', () => {
   it("region-routing.lua: the message's X-Region (meta or header) picks the pool while its queue config is computed", async () => {
     const host = await load('region-routing.lua');
     const route = async (headers: string[], meta: Record<string, string> = {}, tenant = 'acme') =>
-      resolveQueueConfig(await host.policy.get_queue_config!('example.com', tenant, undefined, undefined, { message: message(headers, meta) }));
+      resolveQueueConfig(await host.policy.get_queue_config('example.com', tenant, undefined, undefined, { message: message(headers, meta) }));
     expect(await route([], { 'X-Region': 'mexico' })).toMatchObject({ egress_pool: 'pool-mx-dedicated', max_age: 12 * 3_600_000, retry_interval: 8 * 60_000 });
     expect(await route(['X-Region: peru'])).toMatchObject({ egress_pool: 'pool-andean-dedicated', max_age: 18 * 3_600_000, retry_interval: 12 * 60_000 });
     expect((await route(['X-Region: colombia'])).egress_pool).toBe('pool-andean-dedicated');

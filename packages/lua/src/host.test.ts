@@ -29,14 +29,14 @@ describe('events and handler semantics', () => {
     expect(await q('special.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'special' });
     expect(await q('other.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'general' });
     const m = message([]);
-    await host.policy.smtp_server_message_received!(m, {});
+    await host.policy.smtp_server_message_received(m, {});
     expect(m.meta).toEqual({ first: 'yes', second: 'yes' });
   });
 
   it('answers undefined for events the policy does not handle', async () => {
     const { host } = await loadSource("kumo.on('get_egress_pool', function() end)");
-    expect(await host.policy.get_queue_config!('a.test', undefined, undefined, undefined)).toBeUndefined();
-    expect(await host.policy.get_egress_pool!('pool')).toBeUndefined();
+    expect(await host.policy.get_queue_config('a.test', undefined, undefined, undefined)).toBeUndefined();
+    expect(await host.policy.get_egress_pool('pool')).toBeUndefined();
   });
 
   it('converts auth, rewrite and log-record results', async () => {
@@ -47,17 +47,17 @@ describe('events and handler semantics', () => {
       end)
       kumo.on('smtp_client_rewrite_delivery_status', function(response) if response.code == 550 then return 450 end end)
       kumo.on('should_enqueue_log_record', function(record) return record.type ~= 'Reception' end)`);
-    expect(await host.policy.smtp_server_auth_plain!('', 'bob', 'right', {})).toEqual({ identity: 'bob', tenant: 'acme' });
-    expect(await host.policy.smtp_server_auth_plain!('', 'bob', 'wrong', {})).toBe(false);
+    expect(await host.policy.smtp_server_auth_plain('', 'bob', 'right', {})).toEqual({ identity: 'bob', tenant: 'acme' });
+    expect(await host.policy.smtp_server_auth_plain('', 'bob', 'wrong', {})).toBe(false);
     const response = { code: 550, enhanced_code: null, content: 'no', command: null };
-    expect(await host.policy.smtp_client_rewrite_delivery_status!(response, 'a.test', undefined, undefined, undefined)).toBe(450);
+    expect(await host.policy.smtp_client_rewrite_delivery_status(response, 'a.test', undefined, undefined, undefined)).toBe(450);
     const record = { type: 'Reception' } as unknown as Parameters<NonNullable<Policy['should_enqueue_log_record']>>[0];
-    expect(await host.policy.should_enqueue_log_record!(record, 'hook')).toBe(false);
+    expect(await host.policy.should_enqueue_log_record(record, 'hook')).toBe(false);
   });
 
   it('reports a runtime error with file:line and a traceback', async () => {
     const { host } = await loadSource("kumo.on('get_egress_pool', function(name)\n  local t = nil\n  return t.field\nend)");
-    const error = await host.policy.get_egress_pool!('x').catch((e: unknown) => e);
+    const error = await host.policy.get_egress_pool('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LuaPolicyError);
     expect((error as LuaPolicyError).message).toMatch(/^get_egress_pool handler: policy\.lua:3: attempt to index a nil value \(local 't'\)/);
     expect((error as LuaPolicyError).location).toEqual({ file: 'policy.lua', line: 3 });
@@ -69,10 +69,10 @@ describe('events and handler semantics', () => {
       kumo.on('smtp_server_message_received', function(msg)
         if msg:get_first_named_header_value('X-Spam') then kumo.reject(550, '5.7.1 spam is not welcome') end
       end)`);
-    const error = await host.policy.smtp_server_message_received!(message(['X-Spam: yes']), {}).catch((e: unknown) => e);
+    const error = await host.policy.smtp_server_message_received(message(['X-Spam: yes']), {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmtpReplyError);
     expect(error).toMatchObject({ basic: 550, enhanced: { class: 5, subject: 7, detail: 1 }, text: 'spam is not welcome' });
-    await expect(host.policy.smtp_server_message_received!(message([]), {})).resolves.toBeUndefined();
+    await expect(host.policy.smtp_server_message_received(message([]), {})).resolves.toBeUndefined();
   });
 });
 
@@ -93,7 +93,7 @@ describe('execution budget and circuit breaker', () => {
     const { host } = await loadSource(looping, {
       clock, maxInstructions: 50_000, fallback, breaker: { threshold: 2, quietMs: 60_000 }, onEvent: (e) => events.push(e),
     });
-    const q = (domain: string) => host.policy.get_queue_config!(domain, undefined, undefined, undefined);
+    const q = (domain: string) => host.policy.get_queue_config(domain, undefined, undefined, undefined);
 
     for (let i = 0; i < 2; i++) {
       const error = await q('loop.test').catch((e: unknown) => e);
@@ -118,12 +118,12 @@ describe('execution budget and circuit breaker', () => {
   it('the wall-clock budget stops a loop in the default configuration', async () => {
     const { host } = await loadSource(looping, { budgetMs: 20 });
     const started = performance.now();
-    const error = await host.policy.get_queue_config!('loop.test', undefined, undefined, undefined).catch((e: unknown) => e);
+    const error = await host.policy.get_queue_config('loop.test', undefined, undefined, undefined).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_POLICY_TIMEOUT' });
     expect((error as Error).message).toMatch(/ran \d+ ms, over its 20 ms budget/);
     expect(performance.now() - started).toBeLessThan(1000);
     // The state survives: other calls still work.
-    expect(await host.policy.get_queue_config!('fine.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'lua-pool' });
+    expect(await host.policy.get_queue_config('fine.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'lua-pool' });
   });
 
   it('a loop at load time fails the load instead of hanging', async () => {
@@ -138,7 +138,7 @@ describe('execution budget and circuit breaker', () => {
         local t = {}
         for i = 1, 1e8 do t[i] = { i } end
       end)`, { memoryLimitBytes: 8 * 1024 * 1024, budgetMs: 10_000 });
-    const error = await host.policy.get_egress_pool!('p').catch((e: unknown) => e);
+    const error = await host.policy.get_egress_pool('p').catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/grew the heap by \d+ MiB, over its limit of 8 MiB/);
   });
 });
@@ -151,7 +151,7 @@ describe('hot reload', () => {
     const file = join(dir, 'init.lua');
     const events: LuaHostEvent[] = [];
     const host = await loadLuaPolicy({ file, ...quiet, onEvent: (e) => events.push(e) });
-    const q = () => host.policy.get_queue_config!('a.test', undefined, undefined, undefined);
+    const q = () => host.policy.get_queue_config('a.test', undefined, undefined, undefined);
     expect(await q()).toEqual({ egress_pool: 'v1' });
     expect(host.epoch).toBe(1);
 
@@ -175,17 +175,17 @@ describe('hot reload', () => {
     const result = await host.reload({ source: "kumo.on('init', function()\n  kumo.define_spool { name = 'data' }\nend)" });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toMatch(/policy\.lua:2: kumo\.define_spool: invalid config kumo\.define_spool\.path=\(missing\): is required/);
-    expect(await host.policy.get_queue_config!('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'v1' });
+    expect(await host.policy.get_queue_config('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'v1' });
   });
 
   it('calls keep being answered while a reload happens', async () => {
     const { host } = await loadSource(version('old'));
-    const during = Array.from({ length: 20 }, () => host.policy.get_queue_config!('a.test', undefined, undefined, undefined));
+    const during = Array.from({ length: 20 }, () => host.policy.get_queue_config('a.test', undefined, undefined, undefined));
     const reload = host.reload({ source: version('new') });
     const answers = await Promise.all(during);
     expect(answers.every((a) => a?.egress_pool === 'old' || a?.egress_pool === 'new')).toBe(true);
     expect((await reload).ok).toBe(true);
-    expect(await host.policy.get_queue_config!('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'new' });
+    expect(await host.policy.get_queue_config('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'new' });
   });
 
   it('watch reloads when a file the policy read changes', async () => {
@@ -197,7 +197,7 @@ describe('hot reload', () => {
     try {
       writeFileSync(join(dir, 'pools.toml'), "pool = 'second'\n");
       await seen;
-      expect(await host.policy.get_queue_config!('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'second' });
+      expect(await host.policy.get_queue_config('a.test', undefined, undefined, undefined)).toEqual({ egress_pool: 'second' });
     } finally {
       stop();
     }

@@ -6,7 +6,7 @@ import type { HeapProbe } from './budget.js';
 import type { LuaLogEntry, LuaProviders } from './kumo/context.js';
 import type { PolicyDeclarations } from './kumo/declarative.js';
 import { PolicyFiles } from './kumo/files.js';
-import { PolicyDispatcher, type LuaEventStats, type LuaHostEvent } from './policy.js';
+import { PolicyDispatcher, type AsyncPolicy, type LuaEventStats, type LuaHostEvent } from './policy.js';
 import { LuaLoadError, LuaPolicyState, type PolicyChunk } from './state.js';
 import { LuaPolicyError } from './vm/errors.js';
 
@@ -99,7 +99,7 @@ export class LuaPolicyHost {
     return new LuaPolicyHost(options, await buildState(options));
   }
 
-  get policy(): Policy {
+  get policy(): AsyncPolicy {
     return this.#dispatcher.policy;
   }
 

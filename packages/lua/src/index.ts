@@ -8,7 +8,7 @@ export { loadLuaPolicy, LuaPolicyHost, type LoadLuaPolicyOptions, type LuaPolicy
 export { checkPolicy, formatPolicyCheck, type PolicyCheckResult } from './check.js';
 export { LuaLoadError, type LuaProblem } from './state.js';
 export { LuaPolicyError, type LuaLocation } from './vm/errors.js';
-export type { LuaHostEvent, LuaEventStats } from './policy.js';
+export type { AsyncPolicy, LuaHostEvent, LuaEventStats } from './policy.js';
 export type { BreakerOptions, BreakerState } from './breaker.js';
 export type { LuaProviders, LuaLogEntry, LuaLogLevel } from './kumo/context.js';
 export type {

@@ -23,10 +23,10 @@ describe('routing policies', () => {
         return kumo.make_queue_config { egress_source = SOURCE_FOR[tenant] or 'ip-shared' }
       end)`);
     const msg = message(['X-Customer: gold']);
-    await host.policy.http_message_generated!(msg, { identity: 'api-key-1' });
+    await host.policy.http_message_generated(msg, { identity: 'api-key-1' });
     expect(msg.meta['tenant']).toBe('gold');
     expect(msg.getFirstHeader('X-Customer')).toBeUndefined();
-    const source = async (tenant: string) => resolveQueueConfig(await host.policy.get_queue_config!('example.com', tenant, undefined, undefined)).egress_source;
+    const source = async (tenant: string) => resolveQueueConfig(await host.policy.get_queue_config('example.com', tenant, undefined, undefined)).egress_source;
     expect([await source('gold'), await source('silver'), await source('walk-in')]).toEqual(['ip-gold', 'ip-silver', 'ip-shared']);
   });
 
@@ -43,7 +43,7 @@ describe('routing policies', () => {
         }
       end)`);
     const limits = async (domain: string) => {
-      const c = resolveEgressPathConfig(await host.policy.get_egress_path_config!(domain, 'ip-1', 'site'));
+      const c = resolveEgressPathConfig(await host.policy.get_egress_path_config(domain, 'ip-1', 'site'));
       return [c.connection_limit.limit, c.max_message_rate?.limit, c.max_message_rate?.periodMs, c.max_deliveries_per_connection];
     };
     expect(await limits('gmail.com')).toEqual([8, 90, 60_000, 50]);
@@ -64,7 +64,7 @@ describe('routing policies', () => {
         return kumo.make_queue_config { egress_pool = market.pool, max_age = market.max_age, retry_interval = market.retry }
       end)`);
     const route = async (headers: string[], meta: Record<string, string> = {}) =>
-      resolveQueueConfig(await host.policy.get_queue_config!('example.com', 'initech', undefined, undefined, { message: message(headers, meta) }));
+      resolveQueueConfig(await host.policy.get_queue_config('example.com', 'initech', undefined, undefined, { message: message(headers, meta) }));
     expect(await route(['X-Market: brazil'])).toMatchObject({ egress_pool: 'pool-br', max_age: 6 * 3_600_000, retry_interval: 300_000 });
     expect(await route([], { 'X-Market': 'argentina' })).toMatchObject({ egress_pool: 'pool-southcone', retry_interval: 600_000 });
     expect((await route(['X-Market: norway'])).egress_pool).toBe('initech');

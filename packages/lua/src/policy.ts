@@ -1,7 +1,7 @@
 import { lua, type LuaState } from 'fengari';
 import {
   BROADCAST_EVENTS, Message, MtaKitError, POLICY_EVENTS, type AuthInfo, type Clock, type Policy, type PolicyEventName,
-  type QueueConfigContext,
+  type PolicyEvents, type QueueConfigContext,
 } from '@mtakit/core';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { readConfigResult, type ConfigKind } from './kumo/config-objects.js';
@@ -11,6 +11,11 @@ import { readSpecial } from './kumo/module.js';
 import type { LuaPolicyState } from './state.js';
 import type { LuaPolicyError } from './vm/errors.js';
 import { pushValue, readValue } from './vm/values.js';
+
+/** A core Policy in which every event is defined and answers with a promise. */
+export type AsyncPolicy = {
+  [E in PolicyEventName]-?: (...args: Parameters<PolicyEvents[E]>) => Promise<Awaited<ReturnType<PolicyEvents[E]>>>;
+};
 
 /** Something the host reports about the policy it runs (for logs and metrics). */
 export type LuaHostEvent =
@@ -111,7 +116,7 @@ function isTimeout(error: unknown): error is MtaKitError {
  * breaker; while it is open the fallback policy answers.
  */
 export class PolicyDispatcher {
-  readonly policy: Policy;
+  readonly policy: AsyncPolicy;
   #breakers = new Map<PolicyEventName, CircuitBreaker>();
   #stats = new Map<PolicyEventName, LuaEventStats>();
 
@@ -121,7 +126,7 @@ export class PolicyDispatcher {
   ) {
     const policy: Record<string, Handler> = {};
     for (const event of POLICY_EVENTS) policy[event] = (...args) => this.#dispatch(event, args);
-    this.policy = policy as Policy;
+    this.policy = policy as AsyncPolicy;
   }
 
   breakerState(event: PolicyEventName): BreakerState {

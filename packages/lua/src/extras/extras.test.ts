@@ -89,12 +89,12 @@ describe('policy-extras modules from Lua', () => {
       'queues.toml': `tenant_header = "X-Tenant"\nremove_tenant_header = true\n[tenant.acme]\negress_pool = "acme-pool"\n[queue.default]\nmax_age = "1 day"\n[queue."gmail.com"]\nretry_interval = "17 mins"\n`,
     });
     const msg = message(['X-Tenant: acme']);
-    await host.policy.smtp_server_message_received!(msg, {});
+    await host.policy.smtp_server_message_received(msg, {});
     expect(msg.meta['tenant']).toBe('acme');
-    expect(await host.policy.get_queue_config!('gmail.com', 'acme', undefined, undefined)).toEqual({
+    expect(await host.policy.get_queue_config('gmail.com', 'acme', undefined, undefined)).toEqual({
       max_age: '1 day', retry_interval: '17 mins', egress_pool: 'acme-pool',
     });
-    const error = await host.policy.smtp_server_message_received!(message(['X-Tenant: other']), {}).catch((e: unknown) => e);
+    const error = await host.policy.smtp_server_message_received(message(['X-Tenant: other']), {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmtpReplyError);
   });
 
@@ -103,9 +103,9 @@ describe('policy-extras modules from Lua', () => {
       'init.lua': "require('policy-extras.sources'):setup { 'sources.toml' }",
       'sources.toml': '[source."ip-1"]\nsource_address = "10.0.0.1"\nehlo_domain = "mta1.example.org"\n[pool.main."ip-1"]\nweight = 3\n',
     });
-    expect(await host.policy.get_egress_source!('ip-1')).toEqual({ name: 'ip-1', source_address: '10.0.0.1', ehlo_domain: 'mta1.example.org' });
-    expect(await host.policy.get_egress_pool!('main')).toEqual({ name: 'main', entries: [{ name: 'ip-1', weight: 3 }] });
-    expect(await host.policy.get_egress_pool!('unknown')).toBeUndefined();
+    expect(await host.policy.get_egress_source('ip-1')).toEqual({ name: 'ip-1', source_address: '10.0.0.1', ehlo_domain: 'mta1.example.org' });
+    expect(await host.policy.get_egress_pool('main')).toEqual({ name: 'main', entries: [{ name: 'ip-1', weight: 3 }] });
+    expect(await host.policy.get_egress_pool('unknown')).toBeUndefined();
     const twice = await load({ 'init.lua': "local s = require 'policy-extras.sources'\ns:setup { 'a.toml' }\ns:setup { 'a.toml' }", 'a.toml': '' }).catch((e: Error) => e);
     expect((twice as Error).message).toMatch(/^init\.lua:3: policy-extras\.sources:setup: the sources helper is already set up/);
   });
@@ -125,10 +125,10 @@ describe('policy-extras modules from Lua', () => {
       'shaping.toml': '# read by the provider',
     }, { providers: { shapingRules: loader } });
     expect(loader.calls).toEqual([{ files: [join(dir, 'shaping.toml')], options: { noDefaultFiles: true } }]);
-    const path = resolveEgressPathConfig(await host.policy.get_egress_path_config!('gmail.com', 'ip-1', 'gmail-site'));
+    const path = resolveEgressPathConfig(await host.policy.get_egress_path_config('gmail.com', 'ip-1', 'gmail-site'));
     expect(path.connection_limit.limit).toBe(5);
     expect(path.max_message_rate?.limit).toBe(50);
-    expect(await host.policy.get_egress_path_config!('other.test', 'ip-1', 'site')).toEqual({ connection_limit: 10 });
+    expect(await host.policy.get_egress_path_config('other.test', 'ip-1', 'site')).toEqual({ connection_limit: 10 });
     expect(host.definitions.warnings).toEqual(['policy-extras.shaping: publish/subscribe are not used; traffic shaping automation runs inside the host']);
     expect(host.definitions.files).toContain(join(dir, 'shaping.toml'));
   });
@@ -139,8 +139,8 @@ describe('policy-extras modules from Lua', () => {
       'init.lua': "kumo.on('get_egress_path_config', require('policy-extras.shaping'):setup { 'rules.toml' })",
       'rules.toml': '',
     }, { providers: { shapingRules: loader } });
-    expect(await host.policy.get_egress_path_config!('yahoo.com', 'ip-1', 'site')).toEqual({ max_deliveries_per_connection: 20 });
-    expect(await host.policy.get_egress_path_config!('aol.com', 'ip-1', 'site')).toBeUndefined();
+    expect(await host.policy.get_egress_path_config('yahoo.com', 'ip-1', 'site')).toEqual({ max_deliveries_per_connection: 20 });
+    expect(await host.policy.get_egress_path_config('aol.com', 'ip-1', 'site')).toBeUndefined();
 
     const noProvider = await load({ 'init.lua': "require('policy-extras.shaping'):setup { 'rules.toml' }", 'rules.toml': '' }).catch((e: Error) => e);
     expect((noProvider as Error).message).toMatch(/no shaping rules provider: the host must pass providers\.shapingRules/);

@@ -121,7 +121,7 @@ describe('DKIM signing', () => {
     const clock = new FakeClock(Date.UTC(2026, 5, 1));
     const host = await loadLuaPolicy({ file: join(dir, 'init.lua'), clock, logger: () => undefined });
     const msg = new Message({ sender: 'alice@example.com', recipient: 'bob@example.net', data: MESSAGE });
-    await host.policy.smtp_server_message_received!(msg, {});
+    await host.policy.smtp_server_message_received(msg, {});
     const signed = msg.getData();
     expect(signed.toString('latin1')).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.com; s=default;\r\n\tt=1780272000;/);
     expect(verifyDkim(signed, rsa.publicKey)).toEqual({ body: true, signature: true });

@@ -5,7 +5,7 @@ import { loadSource, message } from '../test-support.js';
 async function received(body: string, headers: string[], meta: Record<string, string> = {}) {
   const { host } = await loadSource(`kumo.on('smtp_server_message_received', function(msg, conn)\n${body}\nend)`);
   const msg = message(headers, meta);
-  await host.policy.smtp_server_message_received!(msg, { received_from: '192.0.2.1' });
+  await host.policy.smtp_server_message_received(msg, { received_from: '192.0.2.1' });
   return msg;
 }
 
@@ -61,7 +61,7 @@ describe('Message methods', () => {
 
   it('wrong arguments are reported with the method name', async () => {
     const { host } = await loadSource("kumo.on('smtp_server_message_received', function(msg) msg:set_meta({}, 1) end)");
-    await expect(host.policy.smtp_server_message_received!(message([]), {})).rejects.toThrow(
+    await expect(host.policy.smtp_server_message_received(message([]), {})).rejects.toThrow(
       /policy\.lua:1: msg:set_meta: key must be a string, not table/,
     );
   });

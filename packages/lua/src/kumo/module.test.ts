@@ -22,13 +22,13 @@ describe('config constructors', () => {
       kumo.on('get_egress_source', function(name) return kumo.make_egress_source { name = name, source_address = '10.0.0.1', ehlo_domain = 'mx.example.net' } end)
       kumo.on('get_egress_pool', function(name) return kumo.make_egress_pool { name = name, entries = { { name = 'a', weight = 3 }, { name = 'b' } } } end)
       kumo.on('get_listener_domain', function(domain) if domain == 'bounce.example.org' then return kumo.make_listener_domain { log_oob = 'LogThenDrop' } end end)`);
-    const path = resolveEgressPathConfig(await host.policy.get_egress_path_config!('gmail.com', 'a', 'site'));
+    const path = resolveEgressPathConfig(await host.policy.get_egress_path_config('gmail.com', 'a', 'site'));
     expect(path.connection_limit).toEqual({ limit: 5, local: true });
     expect(path.max_message_rate).toMatchObject({ limit: 10, periodMs: 1000 });
     expect(path.prohibited_hosts).toEqual([]);
-    expect(resolveEgressSource((await host.policy.get_egress_source!('ip-1'))!)).toMatchObject({ name: 'ip-1', source_address: '10.0.0.1' });
-    expect(resolveEgressPool((await host.policy.get_egress_pool!('warm'))!).entries).toEqual([{ name: 'a', weight: 3 }, { name: 'b', weight: 1 }]);
-    expect(await host.policy.get_listener_domain!('bounce.example.org', 'smtp', {})).toEqual({ log_oob: 'LogThenDrop' });
+    expect(resolveEgressSource((await host.policy.get_egress_source('ip-1'))!)).toMatchObject({ name: 'ip-1', source_address: '10.0.0.1' });
+    expect(resolveEgressPool((await host.policy.get_egress_pool('warm'))!).entries).toEqual([{ name: 'a', weight: 3 }, { name: 'b', weight: 1 }]);
+    expect(await host.policy.get_listener_domain('bounce.example.org', 'smtp', {})).toEqual({ log_oob: 'LogThenDrop' });
   });
 
   it('errors name the function and the key', async () => {
@@ -47,7 +47,7 @@ describe('config constructors', () => {
 
   it('a hook returning the wrong kind of config is refused', async () => {
     const { host } = await loadSource("kumo.on('get_queue_config', function() return kumo.make_egress_path {} end)");
-    await expect(host.policy.get_queue_config!('a.test', undefined, undefined, undefined)).rejects.toThrow(
+    await expect(host.policy.get_queue_config('a.test', undefined, undefined, undefined)).rejects.toThrow(
       'get_queue_config handler: must return kumo.make_queue_config{...}, not the result of kumo.make_egress_path',
     );
   });
@@ -76,7 +76,7 @@ describe('declarations collected at init', () => {
 
   it('declarations are refused once the policy has loaded', async () => {
     const { host } = await loadSource("kumo.on('get_egress_pool', function() kumo.define_spool { name = 'data', path = '/x' } end)");
-    await expect(host.policy.get_egress_pool!('p')).rejects.toThrow(/kumo\.define_spool: can only be called while the policy loads/);
+    await expect(host.policy.get_egress_pool('p')).rejects.toThrow(/kumo\.define_spool: can only be called while the policy loads/);
   });
 });
 
@@ -99,11 +99,11 @@ describe('unsupported names', () => {
       end)
       kumo.on('get_egress_pool', function() return kumo.dns.lookup_mx('example.com') end)
       kumo.on('get_egress_source', function() return kumo.frobnicate() end)`);
-    await expect(host.policy.smtp_server_message_received!(message([]), {})).rejects.toThrow(
+    await expect(host.policy.smtp_server_message_received(message([]), {})).rejects.toThrow(
       /^smtp_server_message_received handler: policy\.lua:3: kumo\.set_sending_ip is not supported by mtakit: choose sending IPs with egress sources/,
     );
-    await expect(host.policy.get_egress_pool!('p')).rejects.toThrow(/kumo\.dns\.lookup_mx is not supported by mtakit: policies have no network access/);
-    await expect(host.policy.get_egress_source!('s')).rejects.toThrow(/kumo\.frobnicate is not supported by mtakit; see docs\/lua\.md/);
+    await expect(host.policy.get_egress_pool('p')).rejects.toThrow(/kumo\.dns\.lookup_mx is not supported by mtakit: policies have no network access/);
+    await expect(host.policy.get_egress_source('s')).rejects.toThrow(/kumo\.frobnicate is not supported by mtakit; see docs\/lua\.md/);
   });
 });
 
@@ -114,7 +114,7 @@ describe('data helpers', () => {
       local toml = kumo.toml_parse('name = "x"\\n[limits]\\nrate = "10/s"')
       ENCODED = kumo.json_encode({ a = data.a[3].b, n = #data.a, toml = toml.limits.rate, again = kumo.serde.toml_parse(kumo.toml_encode(toml)).name })
       kumo.on('get_egress_source', function() return kumo.make_egress_source { name = ENCODED } end)`);
-    expect(JSON.parse((await host.policy.get_egress_source!('x'))!.name)).toEqual({ a: true, n: 3, toml: '10/s', again: 'x' });
+    expect(JSON.parse((await host.policy.get_egress_source('x'))!.name)).toEqual({ a: true, n: 3, toml: '10/s', again: 'x' });
   });
 
   it('toml_load reads from the allowed directories, and only while loading', async () => {
@@ -125,8 +125,8 @@ describe('data helpers', () => {
       'policy/escape.lua': "kumo.toml_load('../secret.toml')",
     });
     const host = await loadLuaPolicy({ file: join(dir, 'policy/init.lua'), logger: () => undefined });
-    expect(await host.policy.get_egress_pool!('main')).toEqual({ name: 'main', entries: [{ name: 'a' }] });
-    await expect(host.policy.get_egress_source!('a')).rejects.toThrow(/kumo\.toml_load: files can only be read while the policy loads/);
+    expect(await host.policy.get_egress_pool('main')).toEqual({ name: 'main', entries: [{ name: 'a' }] });
+    await expect(host.policy.get_egress_source('a')).rejects.toThrow(/kumo\.toml_load: files can only be read while the policy loads/);
     const escape = await loadLuaPolicy({ file: join(dir, 'policy/escape.lua'), logger: () => undefined }).catch((e: LuaLoadError) => e);
     expect((escape as LuaLoadError).message).toMatch(/^escape\.lua:1: kumo\.toml_load: .*secret\.toml is outside the allowed directories/);
   });
@@ -137,7 +137,7 @@ describe('data helpers', () => {
       'lib/routing.lua': "local M = {}\nfunction M.pool_for(tenant) return (tenant or 'shared') .. '-pool' end\nreturn M",
     });
     const host = await loadLuaPolicy({ file: join(dir, 'init.lua'), logger: () => undefined });
-    expect(await host.policy.get_queue_config!('a.test', 'acme', undefined, undefined)).toEqual({ egress_pool: 'acme-pool' });
+    expect(await host.policy.get_queue_config('a.test', 'acme', undefined, undefined)).toEqual({ egress_pool: 'acme-pool' });
     expect(host.definitions.files.map((f) => f.slice(dir.length))).toEqual(expect.arrayContaining(['/init.lua', '/lib/routing.lua']));
   });
 
@@ -156,7 +156,7 @@ describe('kumo.get_msg_metadata', () => {
       kumo.on('get_queue_config', function(domain, tenant)
         return kumo.make_queue_config { egress_pool = (kumo.get_msg_metadata('X-Region') or 'none') .. '/' .. tostring(tenant) }
       end)`);
-    const q = (ctx?: { message: ReturnType<typeof message> }) => host.policy.get_queue_config!('a.test', 't', undefined, undefined, ctx);
+    const q = (ctx?: { message: ReturnType<typeof message> }) => host.policy.get_queue_config('a.test', 't', undefined, undefined, ctx);
     expect(await q({ message: message([], { 'X-Region': 'meta-eu' }) })).toEqual({ egress_pool: 'meta-eu/t' });
     expect(await q({ message: message(['X-Region: header-us']) })).toEqual({ egress_pool: 'header-us/t' });
     expect(await q()).toEqual({ egress_pool: 'none/t' });
