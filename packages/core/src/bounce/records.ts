@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { isMessageId, messageIdTime } from '../message/id.js';
 import type { JsonValue, MessageMeta } from '../message/message.js';
+import { logRecordDefaults } from '../log/record-defaults.js';
 import type { LogRecord, SmtpResponse } from '../log/records.js';
 import { defaultBounceClassifier, type BounceClassification, type BounceClassifier } from './classifier.js';
 import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData } from './types.js';
@@ -58,6 +59,7 @@ export function feedbackCategory(feedbackType: string): string {
 export function reportToLogRecords(report: BounceReport, options: ReportRecordOptions = {}): LogRecord[] {
   const now = (options.clock ?? systemClock).now();
   const base = (c: Correlation | null): Omit<LogRecord, 'type' | 'recipient' | 'response' | 'bounce_classification' | 'peer_address'> => ({
+    ...logRecordDefaults(),
     id: c?.id ?? '',
     sender: '',
     queue: c?.queue ?? '',
@@ -67,19 +69,9 @@ export function reportToLogRecords(report: BounceReport, options: ReportRecordOp
     event_time: new Date(now).toISOString(),
     created: c?.id && isMessageId(c.id) ? Math.floor(messageIdTime(c.id) / 1000) : Math.floor(now / 1000),
     num_attempts: 0,
-    egress_pool: null,
-    egress_source: null,
-    source_address: null,
     meta: metaOf(c),
-    headers: {},
-    delivery_protocol: null,
     reception_protocol: 'ESMTP',
     nodeid: options.nodeid ?? '',
-    tls_cipher: null,
-    tls_protocol_version: null,
-    tls_peer_subject_name: null,
-    session_id: null,
-    provider_name: null,
   });
   switch (report.kind) {
     case 'dsn':
