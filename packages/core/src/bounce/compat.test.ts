@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BounceClassifier } from './classifier.js';
 import { loadRuleFile, type BounceRuleSet } from './rules.js';
+import replies from './samples/replies.json' with { type: 'json' };
+import holdout from './samples/replies-holdout.json' with { type: 'json' };
 
 // Compat suite: KumoMTA's own rule files, read from the shared data folder next to the repo.
 const dir = fileURLToPath(new URL('../../../../../shared/data/kumomta', import.meta.url));
@@ -60,6 +62,15 @@ describe.skipIf(!present)('KumoMTA rule files load as they are', () => {
     const result = kumo.classifyLine(line);
     expect(result.category).toBe(category);
     expect(result.rule).toMatchObject({ kind: 'rule', source: expect.stringContaining(file === 'iana' ? 'iana.toml' : 'bounces.toml') });
+  });
+
+  it('gives the same answers with the prefilter as trying every pattern', () => {
+    const sequential = new BounceClassifier({ rules: [community, iana], builtin: false, fallback: false, strategy: 'sequential' });
+    for (const { reply } of [...replies, ...holdout]) {
+      for (const line of [reply, reply.toLowerCase(), reply.replace(/^(\d{3}) /, '$1-')]) {
+        expect(kumo.classifyLine(line), line).toEqual(sequential.classifyLine(line));
+      }
+    }
   });
 
   it('can be layered before the built-in rules', () => {
