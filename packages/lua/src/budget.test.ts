@@ -29,14 +29,16 @@ describe('CallBudget', () => {
   });
 
   it('measures heap growth across slices against the memory limit', () => {
-    let heap = 100;
+    let heap = 100_000;
     const budget = new CallBudget({ budgetMs: 50, memoryLimitBytes: 1000 }, new FakeClock(), () => heap);
     budget.resume();
+    expect(budget.tick(1000)).toBeUndefined(); // first check: the baseline
     heap += 600;
     expect(budget.tick(1000)).toBeUndefined();
     budget.pause();
-    heap -= 5000; // collected by other work while paused
+    heap -= 50_000; // collected by other work while paused
     budget.resume();
+    expect(budget.tick(1000)).toBeUndefined();
     heap += 500;
     expect(budget.tick(1000)).toEqual({ kind: 'memory', bytes: 1100, limit: 1000 });
   });

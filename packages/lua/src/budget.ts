@@ -22,14 +22,16 @@ export const v8HeapProbe: HeapProbe = () => getHeapStatistics().used_heap_size;
 
 /**
  * The budget of one hook call, fed by the VM's count hook. Time and heap are measured over the
- * slices during which Lua actually runs (a call that awaits a provider is paused meanwhile).
+ * slices during which Lua actually runs (a call that awaits a provider is paused meanwhile). Heap
+ * growth is counted from the first check of a slice, HOOK_INTERVAL instructions in.
  */
 export class CallBudget {
   #elapsed = 0;
   #sliceStart: number | undefined;
   #instructions = 0;
   #heapGrowth = 0;
-  #heapAtSliceStart = 0;
+  /** Heap use when this slice's first tick sampled it (lazily: most calls end before any tick). */
+  #heapBase: number | undefined;
 
   constructor(
     private readonly limits: BudgetLimits,
@@ -39,14 +41,14 @@ export class CallBudget {
 
   resume(): void {
     this.#sliceStart = this.clock.now();
-    if (this.limits.memoryLimitBytes !== undefined) this.#heapAtSliceStart = this.heap();
+    this.#heapBase = undefined;
   }
 
   pause(): void {
     if (this.#sliceStart === undefined) return;
     this.#elapsed += this.clock.now() - this.#sliceStart;
     this.#sliceStart = undefined;
-    if (this.limits.memoryLimitBytes !== undefined) this.#heapGrowth += Math.max(0, this.heap() - this.#heapAtSliceStart);
+    if (this.#heapBase !== undefined) this.#heapGrowth += Math.max(0, this.heap() - this.#heapBase);
   }
 
   get elapsedMs(): number {
@@ -67,7 +69,9 @@ export class CallBudget {
     const elapsedMs = this.elapsedMs;
     if (elapsedMs > budgetMs) return { kind: 'time', elapsedMs, limit: budgetMs };
     if (memoryLimitBytes !== undefined && this.#sliceStart !== undefined) {
-      const bytes = this.#heapGrowth + this.heap() - this.#heapAtSliceStart;
+      const heap = this.heap();
+      this.#heapBase ??= heap;
+      const bytes = this.#heapGrowth + heap - this.#heapBase;
       if (bytes > memoryLimitBytes) return { kind: 'memory', bytes, limit: memoryLimitBytes };
     }
     return undefined;

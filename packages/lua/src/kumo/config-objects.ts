@@ -5,12 +5,14 @@ import {
   type QueueConfigInput,
 } from '@mtakit/core';
 import { luaFunction } from '../vm/errors.js';
-import { pushValue, readValue } from '../vm/values.js';
+import { pushValue, readString, readValue } from '../vm/values.js';
 
 /**
- * The config objects a policy builds with `kumo.make_*`: tables validated by core's resolvers and
- * tagged with a metatable naming their kind, so a hook returning the wrong kind is caught. Plain
- * tables are accepted too and validated the same way when a hook returns them.
+ * The config objects a policy builds with `kumo.make_*`: validated by core's resolvers, then handed
+ * to Lua as read-only tables (fields readable, `pairs` works, assignment refused), as opaque as
+ * KumoMTA's. The JS side keeps the validated object, so a hook returning one costs no second
+ * conversion or validation, and returning the wrong kind is caught. Plain tables are accepted too
+ * and validated when a hook returns them.
  */
 export interface ConfigKinds {
   queue: QueueConfigInput;
@@ -66,19 +68,63 @@ export function validateConfig<K extends ConfigKind>(kind: K, input: unknown): C
   return input as ConfigKinds[K];
 }
 
+interface ConfigObject {
+  kind: ConfigKind;
+  config: Record<string, unknown>;
+}
+
+/** Config objects by the identity of their (empty) Lua table. */
+const configObjects = new WeakMap<object, ConfigObject>();
+
+/** The config object at `idx`, if the value there is one. */
+export function configAt(L: LuaState, idx: number): ConfigObject | undefined {
+  if (lua.lua_type(L, idx) !== lua.LUA_TTABLE) return undefined;
+  return configObjects.get(lua.lua_topointer(L, idx) as object);
+}
+
+function checkConfig(L: LuaState): ConfigObject {
+  const found = configAt(L, 1);
+  if (!found) throw new MtaKitError('E_POLICY', 'expected a config object');
+  return found;
+}
+
 /** Registers the config metatables in a fresh state. */
 export function registerConfigTypes(L: LuaState): void {
   for (const spec of Object.values(CONFIG_KINDS)) {
     lauxlib.luaL_newmetatable(L, spec.type);
     lua.lua_pushstring(L, spec.type);
     lua.lua_setfield(L, -2, '__name');
+    lua.lua_pushcfunction(L, luaFunction(spec.type, (L1) => {
+      pushValue(L1, checkConfig(L1).config[readString(L1, 2)]);
+      return 1;
+    }));
+    lua.lua_setfield(L, -2, '__index');
+    lua.lua_pushcfunction(L, luaFunction(spec.type, () => {
+      throw new MtaKitError('E_POLICY', `config objects are read-only; build a new one with ${spec.fn}{...}`);
+    }));
+    lua.lua_setfield(L, -2, '__newindex');
+    lua.lua_pushcfunction(L, luaFunction(spec.type, (L1) => {
+      const keys = Object.keys(checkConfig(L1).config);
+      lua.lua_pushcfunction(L1, (L2) => {
+        const at = lua.lua_isnil(L2, 2) ? 0 : keys.indexOf(readString(L2, 2)) + 1;
+        const key = keys[at];
+        if (key === undefined) return 0;
+        lua.lua_pushstring(L2, key);
+        pushValue(L2, checkConfig(L2).config[key]);
+        return 2;
+      });
+      lua.lua_pushvalue(L1, 1);
+      return 2;
+    }));
+    lua.lua_setfield(L, -2, '__pairs');
     lua.lua_pop(L, 1);
   }
 }
 
-/** Pushes a validated config as a tagged table. */
+/** Pushes a validated config as a read-only config object. */
 export function pushConfig(L: LuaState, kind: ConfigKind, config: object): void {
-  pushValue(L, config);
+  lua.lua_createtable(L, 0, 0);
+  configObjects.set(lua.lua_topointer(L, -1) as object, { kind, config: config as Record<string, unknown> });
   lauxlib.luaL_setmetatable(L, CONFIG_KINDS[kind].type);
 }
 
@@ -99,14 +145,10 @@ export function readConfigResult<K extends ConfigKind>(L: LuaState, idx: number,
   if (lua.lua_type(L, idx) !== lua.LUA_TTABLE) {
     throw new MtaKitError('E_POLICY', `must return ${CONFIG_KINDS[kind].fn}{...} or nil, not a ${Buffer.from(lauxlib.luaL_typename(L, idx)).toString()}`);
   }
-  if (lua.lua_getmetatable(L, idx)) {
-    lua.lua_getfield(L, -1, '__name');
-    const name = lua.lua_tojsstring(L, -1);
-    lua.lua_pop(L, 2);
-    const other = Object.values(CONFIG_KINDS).find((s) => s.type === name);
-    if (other && other !== CONFIG_KINDS[kind]) {
-      throw new MtaKitError('E_POLICY', `must return ${CONFIG_KINDS[kind].fn}{...}, not the result of ${other.fn}`);
-    }
+  const made = configAt(L, idx);
+  if (made && made.kind !== kind) {
+    throw new MtaKitError('E_POLICY', `must return ${CONFIG_KINDS[kind].fn}{...}, not the result of ${CONFIG_KINDS[made.kind].fn}`);
   }
+  if (made) return made.config as ConfigKinds[K];
   return validateConfig(kind, readValue(L, idx, { listKeys: LIST_KEYS }, 'result'));
 }

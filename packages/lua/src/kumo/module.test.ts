@@ -45,6 +45,20 @@ describe('config constructors', () => {
     );
   });
 
+  it('config objects are read-only tables whose fields Lua can read', async () => {
+    const { host } = await loadSource(`
+      local cfg = kumo.make_queue_config { egress_pool = 'p1', max_age = '1 day' }
+      local keys = {}
+      for k, v in pairs(cfg) do keys[#keys + 1] = k .. '=' .. v end
+      table.sort(keys)
+      local ok, err = pcall(function() cfg.egress_pool = 'p2' end)
+      SUMMARY = table.concat({ cfg.egress_pool, table.concat(keys, ','), tostring(ok), err, kumo.json_encode(cfg) }, ' | ')
+      kumo.on('get_egress_source', function() return kumo.make_egress_source { name = SUMMARY } end)`);
+    expect((await host.policy.get_egress_source('x'))?.name).toBe(
+      'p1 | egress_pool=p1,max_age=1 day | false | policy.lua:6: kumo.QueueConfig: config objects are read-only; build a new one with kumo.make_queue_config{...} | {"egress_pool":"p1","max_age":"1 day"}',
+    );
+  });
+
   it('a hook returning the wrong kind of config is refused', async () => {
     const { host } = await loadSource("kumo.on('get_queue_config', function() return kumo.make_egress_path {} end)");
     await expect(host.policy.get_queue_config('a.test', undefined, undefined, undefined)).rejects.toThrow(

@@ -3,7 +3,7 @@ import { MtaKitError, reject, type ConfigInput } from '@mtakit/core';
 import { stringify as stringifyToml } from 'smol-toml';
 import { callerWhere, luaFunction, raise } from '../vm/errors.js';
 import { pushValue, readString, readValue } from '../vm/values.js';
-import { LIST_KEYS, makeConfigFunction } from './config-objects.js';
+import { configAt, LIST_KEYS, makeConfigFunction } from './config-objects.js';
 import type { KumoContext } from './context.js';
 import { esmtpListener, httpListener, localLogs, spool, type PolicyDeclarations } from './declarative.js';
 import { parseJsonText, parseTomlText } from './files.js';
@@ -118,7 +118,7 @@ function serdeFunctions(ctx: KumoContext): Record<string, LuaCFunction> {
     return 1;
   };
   const encode = (pretty: boolean) => (L: LuaState): number => {
-    lua.lua_pushstring(L, JSON.stringify(readValue(L, 1, {}, 'value') ?? null, null, pretty ? 2 : undefined));
+    lua.lua_pushstring(L, JSON.stringify(readValue(L, 1, { special: readSpecial }, 'value') ?? null, null, pretty ? 2 : undefined));
     return 1;
   };
   return {
@@ -206,7 +206,7 @@ function pushUnsupported(L: LuaState, fn: string): void {
   lua.lua_setmetatable(L, -2);
 }
 
-/** For readers of hook results: messages passed back from Lua are the host's own objects. */
+/** For readers of Lua values: messages and config objects are the host's own objects. */
 export function readSpecial(L: LuaState, idx: number): unknown {
-  return toMessage(L, idx);
+  return toMessage(L, idx) ?? configAt(L, idx)?.config;
 }

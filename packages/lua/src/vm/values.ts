@@ -1,4 +1,4 @@
-import { lua, to_jsstring, type LuaState } from 'fengari';
+import { lua, to_jsstring, to_luastring, type LuaState, type LuaString } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
 
 /**
@@ -9,7 +9,7 @@ import { MtaKitError } from '@mtakit/core';
 
 /** Pushes values that are not plain data (a Message, say); returns false to fall back. */
 export type SpecialPusher = (L: LuaState, value: object) => boolean;
-/** Reads userdata the host knows about; returns undefined to refuse it. */
+/** Reads userdata (or tables) the host knows about; returns undefined to leave them to the default. */
 export type SpecialReader = (L: LuaState, idx: number) => unknown;
 
 export interface ReadOptions {
@@ -74,8 +74,21 @@ function pushAt(L: LuaState, value: unknown, special: SpecialPusher | undefined,
   lua.lua_createtable(L, 0, entries.length);
   for (const [k, v] of entries) {
     pushAt(L, v, special, depth + 1);
-    lua.lua_setfield(L, -2, k);
+    lua.lua_setfield(L, -2, luaKey(k));
   }
+}
+
+const KEY_CACHE_LIMIT = 4096;
+const keyCache = new Map<string, LuaString>();
+
+/** Table keys repeat (config and meta names): their Lua form is cached, up to a bound. */
+function luaKey(key: string): LuaString {
+  let bytes = keyCache.get(key);
+  if (bytes === undefined) {
+    bytes = to_luastring(key);
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** A Lua string (or number) as a JS string; invalid UTF-8 becomes U+FFFD. */
@@ -132,7 +145,7 @@ function readAt(L: LuaState, idx: number, options: ReadOptions, path: string, se
     case lua.LUA_TSTRING:
       return readString(L, idx);
     case lua.LUA_TTABLE:
-      return readTable(L, idx, options, path, seen, key);
+      return options.special?.(L, idx) ?? readTable(L, idx, options, path, seen, key);
     case lua.LUA_TUSERDATA:
     case lua.LUA_TLIGHTUSERDATA: {
       const v = options.special?.(L, idx);
