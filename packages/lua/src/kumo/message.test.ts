@@ -54,6 +54,14 @@ describe('Message methods', () => {
     expect(msg.headers().map(([name]) => name)).toEqual(['Xylophone', 'Subject']);
   });
 
+  it('numbers beyond 32 bits survive the trip (as floats in fengari)', async () => {
+    const { host } = await loadSource("kumo.on('smtp_server_message_received', function(msg) msg:set_meta('next', msg:get_meta('ts') + 1) end)");
+    const msg = message([]);
+    msg.setMeta('ts', 1_767_225_600_000);
+    await host.policy.smtp_server_message_received(msg, {});
+    expect(msg.meta['next']).toBe(1_767_225_600_001);
+  });
+
   it('get_data and set_data carry bytes unchanged', async () => {
     const msg = await received("msg:set_data(msg:get_data() .. 'P.S. caf\\xc3\\xa9\\r\\n')", []);
     expect(msg.getData().toString('utf8')).toBe('Subject: test\r\n\r\nHello\r\nP.S. café\r\n');

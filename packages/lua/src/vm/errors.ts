@@ -103,6 +103,8 @@ export function readError(L: LuaState, idx: number): { error?: Error; message: s
     return { error, message: error.message };
   }
   if (lua.lua_type(L, idx) === lua.LUA_TSTRING) return { message: readString(L, idx) };
+  const raw = lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA ? lua.lua_touserdata(L, idx) : undefined;
+  if (raw instanceof Error) return { error: raw, message: raw.message }; // a JS exception fengari caught
   const text = lauxlib.luaL_tolstring(L, idx);
   lua.lua_pop(L, 1);
   return { message: Buffer.from(text).toString('utf8') };

@@ -34,7 +34,8 @@ function pushAt(L: LuaState, value: unknown, special: SpecialPusher | undefined,
       lua.lua_pushboolean(L, value);
       return;
     case 'number':
-      if (Number.isSafeInteger(value)) lua.lua_pushinteger(L, value);
+      // fengari's integers are 32-bit: larger whole numbers travel as floats.
+      if ((value | 0) === value) lua.lua_pushinteger(L, value);
       else lua.lua_pushnumber(L, value);
       return;
     case 'string':
