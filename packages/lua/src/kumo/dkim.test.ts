@@ -107,6 +107,15 @@ describe('DKIM signing', () => {
     expect(field).toMatch(/h=from:from:reply-to;/);
   });
 
+  it('a signer refuses a key of the wrong type', async () => {
+    const pem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const error = await loadLuaPolicy({
+      source: `kumo.dkim.ed25519_signer { domain = 'example.com', selector = 's', headers = { 'From' }, key = { key_data = [[${pem}]] } }`,
+      logger: () => undefined,
+    }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/kumo\.dkim\.ed25519_signer: invalid config kumo\.dkim\.ed25519_signer\.key="\(key\)": is a rsa key, kumo\.dkim\.ed25519_signer needs ed25519/);
+  });
+
   it('msg:dkim_sign from Lua, with a key file from an allowed directory', async () => {
     const dir = tempDir({
       'init.lua': `

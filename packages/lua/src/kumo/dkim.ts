@@ -41,7 +41,7 @@ export function signMessage(data: Buffer, options: DkimSignOptions): Buffer {
 }
 
 /** The `DKIM-Signature: ...` field (ending with CRLF) for this message. */
-export function signatureField(data: Buffer, options: DkimSignOptions): string {
+function signatureField(data: Buffer, options: DkimSignOptions): string {
   const { fields, body } = split(data);
   const bodyHash = createHash('sha256').update(canonicalBody(body, options.bodyCanonicalization), 'latin1').digest('base64');
   const names = signedNames(fields, options);
@@ -113,7 +113,7 @@ function canonicalHeader(field: string, mode: Canonicalization): string {
   return `${field.slice(0, colon).trim().toLowerCase()}:${value}\r\n`;
 }
 
-export function canonicalBody(body: string, mode: Canonicalization): string {
+function canonicalBody(body: string, mode: Canonicalization): string {
   let text = body;
   if (mode === 'relaxed') text = text.split('\r\n').map((line) => line.replace(WSP_RUN, ' ').replace(/ $/, '')).join('\r\n');
   text = text.replace(/(\r\n)+$/, '');

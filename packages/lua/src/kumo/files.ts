@@ -20,10 +20,6 @@ export class PolicyFiles {
     this.#allowed = allowedDirs.map((d) => (existsSync(d) ? realpathSync(d) : resolve(d)));
   }
 
-  get allowedDirs(): readonly string[] {
-    return this.#allowed;
-  }
-
   /** Absolute paths of every file read so far. */
   get filesRead(): readonly string[] {
     return [...this.#read];
@@ -75,11 +71,6 @@ export class PolicyFiles {
   chunkName(absolutePath: string): string {
     const rel = relative(this.baseDir, absolutePath);
     return `@${rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolutePath}`;
-  }
-
-  /** Inverse of chunkName for a file named in an error. */
-  pathOf(file: string): string {
-    return resolve(this.baseDir, file);
   }
 }
 

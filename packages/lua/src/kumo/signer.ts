@@ -45,7 +45,7 @@ export class SignerFactory {
         domain: r.requiredString('domain'),
         selector: r.requiredString('selector'),
         headers,
-        privateKey: this.#key(r, fn),
+        privateKey: this.#key(r, fn, algorithm),
         algorithm,
         headerCanonicalization: canon('header_canonicalization'),
         bodyCanonicalization: canon('body_canonicalization'),
@@ -56,19 +56,20 @@ export class SignerFactory {
     );
   }
 
-  #key(r: FieldReader, fn: string): KeyObject {
+  #key(r: FieldReader, fn: string, algorithm: DkimAlgorithm): KeyObject {
     const source = r.raw('key');
+    let key: KeyObject;
     if (typeof source === 'string') {
-      const cached = this.#keys.get(source);
-      if (cached) return cached;
-      const key = parseKey(this.files.readBytes(source, `${fn} key`), r.key('key'));
+      key = this.#keys.get(source) ?? parseKey(this.files.readBytes(source, `${fn} key`), r.key('key'));
       this.#keys.set(source, key);
-      return key;
+    } else if (source && typeof source === 'object' && typeof (source as { key_data?: unknown }).key_data === 'string') {
+      key = parseKey((source as { key_data: string }).key_data, r.key('key'));
+    } else {
+      throw new ConfigError(r.key('key'), source, 'must be a key file path or { key_data = "-----BEGIN ..." } (vault sources are not supported)');
     }
-    if (source && typeof source === 'object' && typeof (source as { key_data?: unknown }).key_data === 'string') {
-      return parseKey((source as { key_data: string }).key_data, r.key('key'));
-    }
-    throw new ConfigError(r.key('key'), source, 'must be a key file path or { key_data = "-----BEGIN ..." } (vault sources are not supported)');
+    const wanted = algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    if (key.asymmetricKeyType !== wanted) throw new ConfigError(r.key('key'), '(key)', `is a ${key.asymmetricKeyType} key, ${fn} needs ${wanted}`);
+    return key;
   }
 }
 

@@ -51,11 +51,6 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
     return this.#current;
   }
 
-  /** Stores the value on top of the main stack in the registry; returns its reference. */
-  ref(): number {
-    return lauxlib.luaL_ref(this.L, lua.LUA_REGISTRYINDEX);
-  }
-
   /** Calls the function referenced by `fnRef` with the pushed arguments; `read` converts the results. */
   async call<T>(fnRef: number, args: Pusher, read: (L: LuaState, n: number) => T, frame: F): Promise<T> {
     const co = this.#acquire();
