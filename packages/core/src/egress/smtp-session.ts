@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { TLSSocket } from 'node:tls';
 import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { TimeoutName, TlsMode } from '../config/egress-path.js';
@@ -21,7 +22,11 @@ export interface SmtpSessionOptions {
   timeouts: Readonly<Record<TimeoutName, number>>;
   /** Outbound AUTH PLAIN credentials. Only used over TLS unless `allowWithoutTls`. */
   auth?: { user: string; pass: string; allowWithoutTls: boolean } | undefined;
-  /** Send RSET before each transaction after the first. Default true (KumoMTA's `enable_rset`). */
+  /**
+   * After a failed transaction, reset the session with RSET before reusing the connection (default
+   * true); false closes the connection instead. A completed transaction needs no RSET (RFC 5321
+   * §4.1.4), so none is sent after a success.
+   */
   rset?: boolean;
 }
 
@@ -136,7 +141,6 @@ export class SmtpSession {
           (err, result) => (err ? reject(err) : resolve(result as SMTPConnectionSendInfo)),
         );
       });
-      this.#needsReset = this.options.rset !== false;
       const accepted = parseReply(info.response, 'DATA');
       const rejected = byRecipient(info.rejectedErrors as NodemailerError[] | undefined);
       return { outcomes: recipients.map((r) => ({ recipient: r, response: rejected.get(r) ?? accepted })), transcript: transcript() };
@@ -144,6 +148,7 @@ export class SmtpSession {
       const e = error as NodemailerError & { rejectedErrors?: NodemailerError[] };
       if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
         this.#needsReset = true;
+        if (this.options.rset === false) this.#broken = true;
         const overall = errorResponse(e, this.options.host);
         if (overall.code === 421) this.#broken = true;
         const rejected = byRecipient(e.rejectedErrors);
@@ -225,8 +230,7 @@ function byRecipient(errors: NodemailerError[] | undefined): Map<string, SmtpRes
 }
 
 function hasEightBit(data: Buffer): boolean {
-  for (let i = 0; i < data.length; i++) if ((data[i] as number) > 0x7f) return true;
-  return false;
+  return !isAscii(data);
 }
 
 function isIpLiteral(host: string): boolean {

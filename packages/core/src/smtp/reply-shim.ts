@@ -9,7 +9,9 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
  * - a reply text that starts with an enhanced code ("5.7.1 Relaying denied") keeps that code
  *   instead of the derived one;
  * - AUTH is not advertised in EHLO before STARTTLS (it is refused there anyway);
- * - every 4xx/5xx reply is reported to the server's observer (counted and logged as Rejection).
+ * - every 4xx/5xx reply is reported to the server's observer (counted and logged as Rejection);
+ * - replies to pipelined commands go out in one write: each write to a loopback or LAN socket is
+ *   an expensive syscall, and a pipelining client (RFC 2920) sends MAIL, RCPT and DATA together.
  */
 export interface ReplyObserver {
   (reply: { code: number; text: string; session: unknown; remoteAddress: string }): void;
@@ -21,8 +23,12 @@ interface ShimConnection {
   secure: boolean;
   session: unknown;
   remoteAddress: string;
+  _socket: { cork(): void; uncork(): void; writableCorked: number } | undefined;
   _server: { [REPLY_OBSERVER]?: ReplyObserver };
 }
+
+/** Replies that change the connection's state must leave at once (TLS upgrade, close). */
+const UNCORKED_CODES = new Set([220, 221, 421]);
 
 const LEADING_ESC = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
 let installed = false;
@@ -47,6 +53,18 @@ export function installReplyShim(): void {
     if (code >= 400) {
       this._server[REPLY_OBSERVER]?.({ code, text: String(Array.isArray(out) ? out.join(' ') : out ?? ''), session: this.session, remoteAddress: this.remoteAddress });
     }
+    coalesce(this, code);
     original.call(this, code, out, ctx);
   };
+}
+
+/**
+ * Holds replies until the next-but-one turn of the event loop: smtp-server processes each
+ * pipelined command in its own `setImmediate`, so this spans the whole pipelined group.
+ */
+function coalesce(connection: ShimConnection, code: number): void {
+  const socket = connection._socket;
+  if (!socket || UNCORKED_CODES.has(code) || socket.writableCorked > 0) return;
+  socket.cork();
+  setImmediate(() => setImmediate(() => socket.uncork()));
 }

@@ -1,0 +1,79 @@
+// Helpers for benchmarks: free ports, smtp-sink/smtp-source, the example MTA as a process, and
+// /proc readings of peak RSS and CPU time.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '../..');
+
+export function which(binary) {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
+    const path = join(dir, binary);
+    if (spawnSync('test', ['-x', path]).status === 0) return path;
+  }
+  return undefined;
+}
+
+/** Installs Postfix (for smtp-sink/smtp-source) when missing and we may; returns whether it is there. */
+export function ensurePostfixTools() {
+  if (which('smtp-sink') && which('smtp-source')) return true;
+  console.error('installing postfix for smtp-sink/smtp-source …');
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const sh = (cmd) => spawnSync('sh', ['-c', `${sudo.join(' ')} ${cmd}`], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  sh('sh -c "echo postfix postfix/main_mailer_type select No configuration | debconf-set-selections"');
+  sh('apt-get install -y -q --no-install-recommends postfix');
+  return Boolean(which('smtp-sink') && which('smtp-source'));
+}
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** smtp-sink that exits after `messages` messages; resolves `done` then. */
+export function startSmtpSink(port, messages) {
+  const args = ['-c', '-M', String(messages), '-m', '1000', `127.0.0.1:${port}`, '1000'];
+  if (process.getuid?.() === 0) args.unshift('-u', 'nobody');
+  const child = spawn(which('smtp-sink'), args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const done = new Promise((resolve) => child.once('exit', () => resolve(performance.now())));
+  return { child, done };
+}
+
+export function runSmtpSource(port, { messages, sessions, size }) {
+  const args = ['-s', String(sessions), '-l', String(size), '-m', String(messages), '-d', '-N', '-f', 'bench@example.com', '-t', 'user@dest.test', `127.0.0.1:${port}`];
+  return new Promise((resolve) => {
+    const child = spawn(which('smtp-source'), args, { stdio: 'inherit' });
+    child.once('exit', resolve);
+  });
+}
+
+/** Starts the example MTA; resolves once it listens. */
+export async function startMta(env) {
+  const child = spawn(process.execPath, [join(repoRoot, 'examples/mta/bin/mtakit.mjs'), 'start'], {
+    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  for (let i = 0; i < 600; i++) {
+    const m = /listening: SMTP [^:]+:(\d+), HTTP [^:]+:(\d+)/.exec(output);
+    if (m) return { child, smtpPort: Number(m[1]), httpPort: Number(m[2]), output: () => output };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the MTA did not start:\n${output}`);
+}
+
+/** Peak resident set (MiB) and CPU seconds of a live process, from /proc. */
+export function processUsage(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  return { peakRssMiB: peakKb / 1024, cpuSeconds: ticks / 100 };
+}
