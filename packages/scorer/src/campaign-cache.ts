@@ -110,9 +110,9 @@ function hashBody(hash: Hash, data: Buffer, start: number, recipient: string): v
     }
   }
   for (const m of body.matchAll(URL)) {
-    const end = m.index + m[0].length;
-    TOKEN.lastIndex = end - (m[1] ?? '').length;
-    for (let t = TOKEN.exec(body); t && t.index < end; t = TOKEN.exec(body)) spans.push([t.index, Math.min(end, t.index + t[0].length)]);
+    const path = m[1] ?? '';
+    const offset = m.index + m[0].length - path.length;
+    for (const t of path.matchAll(TOKEN)) spans.push([offset + t.index, offset + t.index + t[0].length]);
   }
   spans.sort((a, b) => a[0] - b[0]);
   let at = 0;

@@ -13,7 +13,12 @@ function fixed(name: string, score: number, extra: Partial<Stage> = {}): Stage {
   return { name, scope: 'message', weight: 1, run: () => ({ score, reasons: score > 0 ? [`${name} risk (+${score})`] : [], actions: [`fix ${name}`] }), ...extra };
 }
 
-const evaluate = (options: ScorerOptions, ctx = context()) => new Scorer(options).evaluate(mail(), ctx);
+/**
+ * Budgets far above what any stage here needs: only the budget tests set tight ones, so that a
+ * loaded test machine cannot turn a slow first evaluation into a failure elsewhere.
+ */
+const RELAXED = { stageBudgetMs: 5_000, pipelineBudgetMs: 10_000 } as const;
+const evaluate = (options: ScorerOptions, ctx = context()) => new Scorer({ ...RELAXED, ...options }).evaluate(mail(), ctx);
 
 describe('Scorer: scores and verdicts', () => {
   it.each([
@@ -131,10 +136,10 @@ describe('Scorer: budgets and failures', () => {
 
   it('lets learning stages observe accepted messages only', async () => {
     const observe = vi.fn();
-    const scorer = new Scorer({ stages: [fixed('learner', 0, { observe }), fixed('gate', 0)] });
+    const scorer = new Scorer({ ...RELAXED, stages: [fixed('learner', 0, { observe }), fixed('gate', 0)] });
     await scorer.evaluate(mail(), context());
     expect(observe).toHaveBeenCalledWith(expect.anything(), 'pass');
-    const rejecting = new Scorer({ stages: [fixed('learner', 0, { observe }), fixed('gate', 100)] });
+    const rejecting = new Scorer({ ...RELAXED, stages: [fixed('learner', 0, { observe }), fixed('gate', 100)] });
     await rejecting.evaluate(mail(), context());
     expect(observe).toHaveBeenCalledTimes(1);
   });
@@ -161,7 +166,7 @@ describe('Scorer: campaign cache', () => {
   it('evaluates a campaign stage once per content version and a message stage every time', async () => {
     const campaign = counting('campaign');
     const message = counting('message');
-    const scorer = new Scorer({ stages: [campaign.stage, message.stage] });
+    const scorer = new Scorer({ ...RELAXED, stages: [campaign.stage, message.stage] });
     const results: PreSendResult[] = [];
     for (let i = 0; i < 20; i++) results.push(await scorer.evaluate(personalized(`user${i}@example.net`, i), context()));
     expect(campaign.run).toHaveBeenCalledTimes(1);
@@ -173,7 +178,7 @@ describe('Scorer: campaign cache', () => {
 
   it('re-evaluates when the content, the campaign or the tenant differ', async () => {
     const campaign = counting('campaign');
-    const scorer = new Scorer({ stages: [campaign.stage] });
+    const scorer = new Scorer({ ...RELAXED, stages: [campaign.stage] });
     await scorer.evaluate(personalized('a@example.net', 1), context());
     const changed = await scorer.evaluate(personalized('b@example.net', 2, 'Win big'), context());
     expect(changed.breakdown['count-campaign']?.score).toBe(60);
@@ -184,7 +189,7 @@ describe('Scorer: campaign cache', () => {
 
   it('shares an evaluation through the content_version meta even when bodies differ', async () => {
     const campaign = counting('campaign');
-    const scorer = new Scorer({ stages: [campaign.stage] });
+    const scorer = new Scorer({ ...RELAXED, stages: [campaign.stage] });
     for (const name of ['Ann', 'Bob', 'Cy']) {
       await scorer.evaluate(mail({ subject: 'Hi', text: `Dear ${name}, ...`, meta: { content_version: 'tmpl-42' } }), context());
     }
@@ -198,7 +203,7 @@ describe('Scorer: campaign cache', () => {
       name: 'slow', scope: 'campaign', weight: 1,
       run: () => { calls++; return new Promise<StageOutcome>((resolve, reject) => setTimeout(() => (fail ? reject(new Error('boom')) : resolve({ score: 0, reasons: [] })), 5)); },
     };
-    const scorer = new Scorer({ stages: [slow] });
+    const scorer = new Scorer({ ...RELAXED, stages: [slow] });
     const first = await Promise.all([1, 2, 3].map((i) => scorer.evaluate(personalized(`u${i}@example.net`, i), context())));
     expect(calls).toBe(1);
     expect(first.map((r) => r.verdict)).toEqual(['flag', 'flag', 'flag']);
@@ -213,7 +218,7 @@ describe('Scorer: hold overrides', () => {
     const clock = new FakeClock();
     let links = 85;
     let freshness = 0;
-    const scorer = new Scorer({ stages: [{ ...fixed('links', 0, { weight: 0.8 }), run: () => ({ score: links, reasons: ['shortener'] }) }, { ...fixed('list_freshness', 0, { weight: 0.5 }), run: () => ({ score: freshness, reasons: [] }) }], clock });
+    const scorer = new Scorer({ ...RELAXED, stages: [{ ...fixed('links', 0, { weight: 0.8 }), run: () => ({ score: links, reasons: ['shortener'] }) }, { ...fixed('list_freshness', 0, { weight: 0.5 }), run: () => ({ score: freshness, reasons: [] }) }], clock });
     const held = await scorer.evaluate(mail(), context());
     expect(held.verdict).toBe('hold');
     const override = createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops@acme.example', at: clock.now(), note: 'known partner shortener' });
@@ -234,13 +239,13 @@ describe('Scorer: hold overrides', () => {
 
   it('stops applying after expiresAt, and never touches rejects', async () => {
     const clock = new FakeClock();
-    const scorer = new Scorer({ stages: [fixed('links', 85, { weight: 0.8 })], clock });
+    const scorer = new Scorer({ ...RELAXED, stages: [fixed('links', 85, { weight: 0.8 })], clock });
     const held = await scorer.evaluate(mail(), context());
     scorer.acknowledge(createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: clock.now(), expiresAt: clock.now() + 1000 }));
     expect((await scorer.evaluate(mail(), context())).verdict).toBe('flag');
     clock.advance(1000);
     expect((await scorer.evaluate(mail(), context())).verdict).toBe('hold');
-    const rejecting = new Scorer({ stages: [fixed('links', 100)], clock });
+    const rejecting = new Scorer({ ...RELAXED, stages: [fixed('links', 100)], clock });
     rejecting.acknowledge({ ...createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: clock.now() }) });
     expect((await rejecting.evaluate(mail(), context())).verdict).toBe('reject');
   });
@@ -254,8 +259,11 @@ describe('Scorer: hold overrides', () => {
 });
 
 describe('Scorer with the built-in stages', () => {
-  const scorer = (tenants?: ScorerOptions['tenants']) =>
-    new Scorer({ stages: builtinStages({ reputation: { tracker: new ReputationTracker() }, freshness: { store: new MemoryFreshnessStore() } }), ...(tenants ? { tenants } : {}) });
+  const scorer = (tenants?: ScorerOptions['tenants']) => new Scorer({
+    ...RELAXED,
+    stages: builtinStages({ reputation: { tracker: new ReputationTracker() }, freshness: { store: new MemoryFreshnessStore() } }),
+    ...(tenants ? { tenants } : {}),
+  });
 
   it('passes a clean newsletter and rejects a phishing message', async () => {
     const s = scorer();
@@ -268,7 +276,7 @@ describe('Scorer with the built-in stages', () => {
     });
     const bad = await s.evaluate(phish, context('acme', null));
     expect(bad.verdict).toBe('reject');
-    expect(Object.keys(bad.breakdown)).toEqual(['subject', 'content', 'links', 'recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send']);
+    expect(Object.keys(bad.breakdown)).toEqual(['recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send', 'subject', 'content', 'links']);
   });
 
   it('holds a risky campaign at the default threshold and passes it for a tenant at 90', async () => {

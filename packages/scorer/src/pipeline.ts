@@ -202,7 +202,7 @@ export class Scorer implements PreSendHook {
         continue;
       }
       const weight = settings.weights.get(stage.name) ?? stage.weight;
-      breakdown[stage.name] = { score: r.outcome.score, weight, reasons: r.outcome.reasons };
+      breakdown[stage.name] = { score: r.outcome.score, weight, reasons: [...r.outcome.reasons] };
       if (r.cached) cached.push(stage.name);
       if (r.outcome.floor) floor = atLeast(floor, r.outcome.floor);
       if (r.outcome.score > 0 || r.outcome.floor) ranked.push({ actions: r.outcome.actions ?? [], contribution: r.outcome.floor ? Infinity : weight * r.outcome.score });

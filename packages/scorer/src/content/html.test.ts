@@ -19,4 +19,17 @@ describe('scanHtml', () => {
     expect(scan.hiddenChars).toBe(hidden.length + ' inner'.length + 'zero'.length + 'same'.length);
     expect(scanHtml('<p style="color:#333;font-size:14px">visible</p>').hiddenChars).toBe(0);
   });
+
+  it('stays linear on hostile markup (unclosed anchors, comments, tags)', () => {
+    // Each of these took seconds with lazy `<a …>[\s\S]*?</a>`-style patterns.
+    const hostile = ['<a href="x">'.repeat(40_000), '<!--'.repeat(40_000), '<'.repeat(200_000), '<div style="'.repeat(40_000), '<head>'.repeat(40_000)];
+    const started = performance.now();
+    for (const html of hostile) scanHtml(html);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(scanHtml('<a href="https://a.example">one<a href="https://b.example">two</a>').anchors).toEqual([
+      { href: 'https://a.example', text: 'one' },
+      { href: 'https://b.example', text: 'two' },
+    ]);
+    expect(scanHtml('<!-- unclosed <p>still visible</p>').text).toBe('<!-- unclosed still visible');
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * What the content and link stages need from an HTML body, found with linear regex scans rather
- * than a DOM: the visible text, the links with their anchor text, image sources, and how much
- * text is styled to be invisible. Malformed HTML degrades the figures, never throws.
+ * What the content and link stages need from an HTML body, found with scans rather than a DOM:
+ * the visible text, the links with their anchor text, image sources, and how much text is styled
+ * to be invisible. Malformed HTML degrades the figures, never throws. HTML is sender-controlled, so
+ * every scan is linear: tag patterns stop at the next `<`, and closing tags are searched for once
+ * (a lazy `<a …>[\s\S]*?</a>` over thousands of unclosed tags would take seconds).
  */
 export interface HtmlScan {
   /** Visible text, entities decoded, whitespace collapsed. */
@@ -13,22 +15,61 @@ export interface HtmlScan {
   hiddenChars: number;
 }
 
-const INVISIBLE = /<!--[\s\S]*?-->|<head\b[\s\S]*?<\/head\s*>|<script\b[\s\S]*?<\/script\s*>|<style\b[\s\S]*?<\/style\s*>/gi;
-const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
-const IMG = /<img\b([^>]*)>/gi;
-const STYLED = /<([a-z][a-z0-9]*)\b[^>]*?\bstyle\s*=\s*("[^"]*"|'[^']*')[^>]*>/gi;
+const INVISIBLE_OPEN = /<!--|<(head|script|style)\b[^<>]*>/gi;
+const CLOSERS: Record<string, RegExp> = { '--': /-->/g, head: /<\/head\s*>/gi, script: /<\/script\s*>/gi, style: /<\/style\s*>/gi };
+const ANCHOR_OPEN = /<a\b([^<>]*)>/gi;
+const ANCHOR_CLOSE = /<\/a\s*>/gi;
+const IMG = /<img\b([^<>]*)>/gi;
+const STYLED = /<([a-z][a-z0-9]*)\b[^<>]*?\bstyle\s*=\s*("[^"<>]*"|'[^'<>]*')[^<>]*>/gi;
 const HIDING = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d+)?(?:px|pt)?\s*(?:;|$|!)|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)/i;
 
 export function scanHtml(html: string): HtmlScan {
-  const body = html.replace(INVISIBLE, ' ');
-  const anchors: HtmlScan['anchors'] = [];
-  for (const m of body.matchAll(ANCHOR)) {
-    const href = attribute(m[1] ?? '', 'href');
-    if (href !== undefined) anchors.push({ href, text: textOf(m[2] ?? '') });
-  }
+  const body = stripInvisible(html);
   const images: string[] = [];
   for (const m of body.matchAll(IMG)) images.push(attribute(m[1] ?? '', 'src') ?? '');
-  return { text: textOf(body), anchors, images, hiddenChars: hiddenChars(body) };
+  return { text: textOf(body), anchors: anchors(body), images, hiddenChars: hiddenChars(body) };
+}
+
+/** Removes comments and head/script/style elements; an opener without a closer is left as is. */
+function stripInvisible(html: string): string {
+  let out = '';
+  let at = 0;
+  const unclosed = new Set<string>();
+  INVISIBLE_OPEN.lastIndex = 0;
+  for (let m = INVISIBLE_OPEN.exec(html); m; m = INVISIBLE_OPEN.exec(html)) {
+    const kind = m[1]?.toLowerCase() ?? '--';
+    if (unclosed.has(kind)) continue;
+    const closer = CLOSERS[kind] as RegExp;
+    closer.lastIndex = m.index + m[0].length;
+    const end = closer.exec(html);
+    if (!end) {
+      unclosed.add(kind); // no closer after this opener, so none after any later one either
+      continue;
+    }
+    out += `${html.slice(at, m.index)} `;
+    at = end.index + end[0].length;
+    INVISIBLE_OPEN.lastIndex = at;
+  }
+  return out + html.slice(at);
+}
+
+/** Links with their text: up to the `</a>` that follows, or the next `<a>` when none does. */
+function anchors(body: string): HtmlScan['anchors'] {
+  const opens = [...body.matchAll(ANCHOR_OPEN)];
+  const found: HtmlScan['anchors'] = [];
+  let close: RegExpExecArray | null | undefined;
+  opens.forEach((m, i) => {
+    const start = m.index + m[0].length;
+    // The first </a> after an opener is shared by every opener before it: search only past it.
+    if (close !== null && (close === undefined || close.index < start)) {
+      ANCHOR_CLOSE.lastIndex = start;
+      close = ANCHOR_CLOSE.exec(body);
+    }
+    const next = opens[i + 1]?.index ?? body.length;
+    const href = attribute(m[1] ?? '', 'href');
+    if (href !== undefined) found.push({ href, text: textOf(body.slice(start, Math.min(next, close?.index ?? next))) });
+  });
+  return found;
 }
 
 function hiddenChars(body: string): number {
@@ -55,7 +96,7 @@ function sameColorAsBackground(style: string): boolean {
 
 /** Index of the `</name>` that closes the element opened before `from`, counting nested same-name tags. */
 function closingTag(body: string, name: string, from: number): number {
-  const re = new RegExp(`<(/?)${name}\\b[^>]*>`, 'gi');
+  const re = new RegExp(`<(/?)${name}\\b[^<>]*>`, 'gi');
   re.lastIndex = from;
   let depth = 1;
   for (let m = re.exec(body); m; m = re.exec(body)) {
@@ -78,7 +119,7 @@ function attribute(attrs: string, name: keyof typeof ATTRIBUTES): string | undef
 
 /** Visible text of an HTML fragment. */
 export function textOf(fragment: string): string {
-  return decodeEntities(fragment.replace(/<[^>]*>/g, ' ')).replace(/[\s\u200b-\u200d\u2060\ufeff\u034f]+/g, ' ').trim();
+  return decodeEntities(fragment.replace(/<[^<>]*>/g, ' ')).replace(/[\s\u200b-\u200d\u2060\ufeff\u034f]+/g, ' ').trim();
 }
 
 const NAMED: Record<string, string> = {

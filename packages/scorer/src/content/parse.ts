@@ -24,7 +24,16 @@ export interface ParsedContent {
   problems: string[];
   /** Whole message, bytes. */
   size: number;
+  /** The text or the HTML was longer than `MAX_ANALYZED_CHARS` and was cut there. */
+  truncated: boolean;
 }
+
+/**
+ * How much of the text and of the HTML the content stages read. Gmail shows about 102 KB of a
+ * message; a cap keeps a multi-megabyte body from blocking the event loop for a quarter second
+ * per megabyte (what lies beyond still counts toward the size signal).
+ */
+export const MAX_ANALYZED_CHARS = 128 * 1024;
 
 export function parseContent(message: Message): ParsedContent {
   const data = message.getData();
@@ -37,19 +46,22 @@ export function parseContent(message: Message): ParsedContent {
     else if (leaf.type === 'text/html') htmls.push(leaf.text);
     else texts.push(leaf.text);
   }
+  const text = texts.join('\n');
   const html = htmls.join('\n');
+  const truncated = text.length > MAX_ANALYZED_CHARS || html.length > MAX_ANALYZED_CHARS;
   const subject = message.getFirstHeader('Subject');
   return {
     subject: subject === undefined ? undefined : decodeEncodedWords(subject),
     from: parseMailboxes(message.getAllHeaders('From').join(', ')),
     replyTo: parseMailboxes(message.getAllHeaders('Reply-To').join(', ')),
-    text: texts.join('\n'),
-    html,
+    text: text.slice(0, MAX_ANALYZED_CHARS),
+    html: html.slice(0, MAX_ANALYZED_CHARS),
     hasTextPart: texts.length > 0,
     hasHtmlPart: htmls.length > 0,
-    htmlScan: scanHtml(html),
+    htmlScan: scanHtml(html.slice(0, MAX_ANALYZED_CHARS)),
     attachments,
     problems: tree.problems,
     size: data.length,
+    truncated,
   };
 }

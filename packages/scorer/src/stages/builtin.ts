@@ -24,21 +24,23 @@ export interface BuiltinStagesOptions {
 }
 
 /**
- * The eight dimensions, content first (cached per campaign content version), then the
- * per-message ones. Spends a few milliseconds compiling the parsers' regular expressions first,
- * so that the first message after start-up does not run over its stage budgets.
+ * The eight dimensions: the cheap per-message ones first — so the recipient checks that can force
+ * a reject always run, even when a huge message's first (uncached) content evaluation spends the
+ * pipeline budget — then the content ones, cached per campaign content version. Spends a few
+ * milliseconds compiling the parsers' regular expressions first, so that the first message after
+ * start-up does not run over its stage budgets.
  */
 export function builtinStages(options: BuiltinStagesOptions): Stage[] {
   warmUp();
   return [
-    subjectStage(options.subject),
-    contentStage(options.content),
-    linksStage(options.links),
     recipientStage(options.recipient),
     freshnessStage(options.freshness),
     reputationStage(options.reputation),
     providerMixStage(options.providers),
     timeOfSendStage(options.timeOfSend),
+    subjectStage(options.subject),
+    contentStage(options.content),
+    linksStage(options.links),
   ];
 }
 

@@ -52,6 +52,13 @@ describe('content stage', () => {
   });
 
   describe('structure', () => {
+    it('analyzes only the first 128 Ki characters of a huge body', async () => {
+      const huge = `${'Quarterly report text. '.repeat(7000)} act now, claim your prize`;
+      const outcome = await score({ text: huge, html: `<p>${huge}</p>` });
+      expect(outcome.reasons).toContain('only the first 128 Ki characters of the text and HTML were analyzed');
+      expect(pointsFor(outcome, /spam phrases/)).toBe(0);
+    });
+
     it('flags large messages', async () => {
       expect(pointsFor(await score({ text: NEWSLETTER_TEXT.repeat(1000) }), /KiB \(over 100 KiB\)/)).toBe(10);
     });

@@ -1,5 +1,5 @@
 import { aligned, domainPart, registrableDomain, type Mailbox } from '../content/address.js';
-import type { ParsedContent } from '../content/parse.js';
+import { MAX_ANALYZED_CHARS, type ParsedContent } from '../content/parse.js';
 import { FREEMAIL_DOMAINS } from '../lists/domains.js';
 import { findPhrases } from '../lists/phrases.js';
 import { Signals } from '../signals.js';
@@ -75,6 +75,7 @@ function body(s: Signals, c: ParsedContent): void {
 }
 
 function structure(s: Signals, c: ParsedContent, largeBytes: number): void {
+  if (c.truncated) s.note(`only the first ${MAX_ANALYZED_CHARS / 1024} Ki characters of the text and HTML were analyzed`);
   if (c.size > 1_048_576) s.add(25, `the message is ${Math.round(c.size / 1024)} KiB`, 'Link to large content instead of embedding it.');
   else if (c.size > largeBytes) s.add(10, `the message is ${Math.round(c.size / 1024)} KiB (over ${Math.round(largeBytes / 1024)} KiB)`, 'Link to large content instead of embedding it.');
   s.addEach(c.problems, 15, 10, 40, (list) => `broken MIME: ${list}`, 'Fix the MIME structure of the message (let a mail library build it).');
