@@ -142,12 +142,14 @@ function splitHeaders(src: string, start: number, end: number): { headers: Map<s
   const headers = new Map<string, string>();
   if (src[start] === '\n') return { headers, bodyStart: start + 1 };
   if (src.startsWith('\r\n', start)) return { headers, bodyStart: start + 2 };
-  const lf = src.indexOf('\n\n', start);
-  const crlf = src.indexOf('\n\r\n', start);
+  // Search this entity only: a search of the whole message from every part would be quadratic.
+  const own = src.slice(start, end);
+  const lf = own.indexOf('\n\n');
+  const crlf = own.indexOf('\n\r\n');
   let headerEnd = end;
   let bodyStart = end;
-  if (crlf !== -1 && crlf < end && (lf === -1 || crlf < lf)) [headerEnd, bodyStart] = [crlf + 1, crlf + 3];
-  else if (lf !== -1 && lf < end) [headerEnd, bodyStart] = [lf + 1, lf + 2];
+  if (crlf !== -1 && (lf === -1 || crlf < lf)) [headerEnd, bodyStart] = [start + crlf + 1, start + crlf + 3];
+  else if (lf !== -1) [headerEnd, bodyStart] = [start + lf + 1, start + lf + 2];
   const block = src.slice(start, headerEnd).replace(/\r?\n[ \t]+/g, ' ');
   for (const line of block.split('\n')) {
     const colon = line.indexOf(':');

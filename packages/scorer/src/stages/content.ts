@@ -104,7 +104,7 @@ function identity(s: Signals, input: StageInput, c: ParsedContent, expectDkim: b
     return;
   }
   if (c.from.length > 1) s.add(10, `${c.from.length} From addresses`, 'Use a single From address.');
-  const shown = DOMAIN_IN_TEXT.exec(from.display)?.[1]?.toLowerCase();
+  const shown = DOMAIN_IN_TEXT.exec(from.display.slice(0, 256))?.[1]?.toLowerCase();
   if (shown !== undefined && !aligned(shown, from.domain)) {
     s.add(30, `the From name shows ${shown} but the address is at ${from.domain}`, 'Do not put another domain in the From display name.');
   }
