@@ -1,5 +1,5 @@
 import {
-  internalResponse, parseQueueName, queueNameFor, systemClock,
+  internalResponse, logRecordDefaults, parseQueueName, queueNameFor, systemClock,
   type Clock, type JsonValue, type LogRecord, type Message, type PreSendContext, type PreSendResult,
 } from '@mtakit/core';
 import { domainPart } from './content/address.js';
@@ -31,6 +31,7 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
   };
   if (result.skipped) extra.skipped = result.skipped;
   return {
+    ...logRecordDefaults(),
     type: 'PreSendVerdict',
     id: message.id,
     sender: message.sender,
@@ -45,19 +46,9 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
     created: Math.floor(message.createdAt / 1000),
     num_attempts: message.numAttempts,
     bounce_classification: 'Uncategorized',
-    egress_pool: null,
-    egress_source: null,
-    source_address: null,
     meta: { ...message.meta },
-    headers: {},
-    delivery_protocol: null,
     reception_protocol: context.reception,
     nodeid: options.nodeid ?? '',
-    tls_cipher: null,
-    tls_protocol_version: null,
-    tls_peer_subject_name: null,
-    session_id: null,
-    provider_name: null,
     extra,
   };
 }

@@ -86,19 +86,6 @@ export function createHoldOverride(result: PreSendResult, input: HoldOverrideInp
 
 /** The override as JSON, for a log record's `extra` or the admin API's store. */
 export function holdOverrideJson(o: HoldOverride): Record<string, JsonValue> {
-  const json: Record<string, JsonValue> = {
-    id: o.id,
-    tenant: o.tenant,
-    campaign: o.campaign,
-    messageIds: o.messageIds,
-    action: o.action,
-    acknowledgedBy: o.acknowledgedBy,
-    acknowledgedAt: o.acknowledgedAt,
-    risks: o.risks.map((r) => ({ dimension: r.dimension, score: r.score, reasons: r.reasons })),
-    score: o.score,
-    threshold: o.threshold,
-  };
-  if (o.note !== undefined) json.note = o.note;
-  if (o.expiresAt !== undefined) json.expiresAt = o.expiresAt;
-  return json;
+  // Every field of an override is a JSON value already; the round trip types it as one and copies it.
+  return JSON.parse(JSON.stringify(o)) as Record<string, JsonValue>;
 }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { FreshnessStore, RecipientHistory } from '../freshness-store.js';
 import { campaignKey } from '../keys.js';
+import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
@@ -59,8 +60,7 @@ export function freshnessStage(options: FreshnessStageOptions): Stage {
     scope: 'message',
     weight: options.weight ?? 0.5,
     run(input) {
-      const history = store.get(input.tenant, input.message.recipient);
-      return history instanceof Promise ? history.then((h) => score(input, h)) : score(input, history);
+      return whenReady(store.get(input.tenant, input.message.recipient), (history) => score(input, history));
     },
     observe(input) {
       const status = statusOf.get(input);

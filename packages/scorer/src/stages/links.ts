@@ -2,6 +2,7 @@ import { aligned, registrableDomain } from '../content/address.js';
 import type { ParsedContent } from '../content/parse.js';
 import type { CachedDomainLookup } from '../domain-lookup.js';
 import { ABUSED_TLDS, URL_SHORTENERS } from '../lists/domains.js';
+import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
@@ -85,7 +86,7 @@ function scoreLinks(input: StageInput, config: Config): StageOutcome | Promise<S
     const listed = checked.flatMap((d, i) => (reasons[i] === undefined ? [] : [`${d} (${reasons[i]})`]));
     return s.addEach(listed, 60, 20, 100, (list) => `blocklisted domains: ${list}`, 'Remove links to blocklisted domains.').outcome();
   };
-  return answers.some((a) => a instanceof Promise) ? Promise.all(answers).then(finish) : finish(answers as Array<string | undefined>);
+  return whenReady(answers.some((a) => a instanceof Promise) ? Promise.all(answers) : (answers as Array<string | undefined>), finish);
 }
 
 /** Anchor text that is itself a URL or domain, leading somewhere else. */

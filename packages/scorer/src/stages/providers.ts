@@ -2,6 +2,7 @@ import type { MxResolver } from '@mtakit/core/dns';
 import { LRUCache } from 'lru-cache';
 import { domainPart } from '../content/address.js';
 import { campaignKey } from '../keys.js';
+import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
@@ -106,8 +107,7 @@ export function providerMixStage(options: ProviderMixStageOptions = {}): Stage {
     scope: 'message',
     weight: options.weight ?? 0.3,
     run(input) {
-      const provider = resolve(domainPart(input.message.recipient));
-      return provider instanceof Promise ? provider.then((p) => score(input, p)) : score(input, provider);
+      return whenReady(resolve(domainPart(input.message.recipient)), (provider) => score(input, provider));
     },
     observe(input) {
       const provider = providerOf.get(input);

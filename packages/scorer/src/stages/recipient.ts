@@ -1,5 +1,6 @@
 import { parseAddress, type ParsedAddress } from '@mtakit/core';
 import { DISPOSABLE_DOMAINS, DOMAIN_TYPOS, ROLE_ACCOUNTS } from '../lists/domains.js';
+import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
@@ -57,8 +58,7 @@ export function recipientStage(options: RecipientStageOptions = {}): Stage {
         const s = new Signals().add(100, `the recipient address is malformed: ${(error as Error).message}`);
         return s.floor('reject', 'malformed recipients cannot be delivered', 'Validate addresses when they are collected.').outcome();
       }
-      const suppressed = suppression?.(input.tenant, input.message.recipient);
-      return suppressed instanceof Promise ? suppressed.then((v) => profile(address, v)) : profile(address, suppressed);
+      return whenReady(suppression?.(input.tenant, input.message.recipient), (suppressed) => profile(address, suppressed));
     },
   };
 }
