@@ -11,7 +11,7 @@ export { DEFAULT_THRESHOLD, DEFAULT_FLAG_MARGIN, DEFAULT_REJECT_MARGIN, type Ten
 export { bandsFor, verdictForScore, combineScores, type Bands } from './verdict.js';
 export { mailClassOf } from './evaluation.js';
 export { contentVersion, type CampaignCacheOptions } from './campaign-cache.js';
-export { parseContent, type ParsedContent } from './content/parse.js';
+export { parseContent, MAX_ANALYZED_CHARS, type ParsedContent } from './content/parse.js';
 export type { Mailbox } from './content/address.js';
 export type { HtmlScan } from './content/html.js';
 export type { MimeLeaf } from './content/mime.js';
