@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
 import { ENVIRONMENT, loadConfig } from './config.js';
-import { consoleLogger, startMta } from './mta.js';
+import { consoleLogger } from './logger.js';
+import { startMta } from './mta.js';
 
 /** The `mtakit` command line. Later subcommands (queue, bounce, policy) hang off the same program. */
 export function program(): Command {

@@ -10,11 +10,17 @@ import { MtaMetrics } from '@mtakit/core/metrics';
 import { loadOrCreateCertificate, SmtpIngress } from '@mtakit/core/smtp';
 import { DiskSpool, QueueManager } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
+import type { Feature, MtaContext } from './features/feature.js';
+import { bouncesFeature } from './features/bounces.js';
+import { luaPolicyFeature } from './features/lua-policy.js';
+import { scorerFeature } from './features/scorer.js';
+import { shapingFeature } from './features/shaping.js';
+import { consoleLogger, type Logger } from './logger.js';
 
-export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
+export { consoleLogger, type Logger } from './logger.js';
 
 export interface StartOptions {
-  /** The application's policy; runs before the example's defaults. */
+  /** The application's policy; runs before the features' and the example's defaults. */
   policy?: Policy;
   /** Where progress and problems go. Default: stderr, one line each. */
   logger?: Logger;
@@ -33,36 +39,42 @@ export interface RunningMta {
   stop(): Promise<void>;
 }
 
-export const consoleLogger: Logger = (level, message) => {
-  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`);
-};
+/** The features of the example MTA, in the order their policies are layered. */
+const FEATURES = [luaPolicyFeature, shapingFeature, bouncesFeature, scorerFeature];
 
 /** Assembles the example MTA from the mtakit packages and starts it. */
 export async function startMta(config: MtaConfig, options: StartOptions = {}): Promise<RunningMta> {
   const logger = options.logger ?? consoleLogger;
   await mkdir(config.dataDir, { recursive: true });
-  const nodeId = await loadNodeId(config.dataDir);
   const metrics = new MtaMetrics();
+  const log = new LogBus();
+  const writer = new JsonlLogWriter({ dir: config.logDir });
+  log.subscribe((record) => writer.write(record));
+  const ctx: MtaContext = { config, logger, log, metrics, resolver: options.resolver ?? new MxResolver(), nodeId: await loadNodeId(config.dataDir) };
+  const features: Feature[] = [];
+  for (const make of FEATURES) features.push(await make(ctx));
+
   const spool = await DiskSpool.open({
     dir: join(config.dataDir, 'spool'),
     fsync: config.fsync,
     log: logger,
     onBatch: (_n, _bytes, ms) => metrics.spoolSyncLatency.observe(ms / 1000),
   });
-  const log = new LogBus();
-  const writer = new JsonlLogWriter({ dir: config.logDir });
-  log.subscribe((record) => writer.write(record));
-  const policy = composePolicies(options.policy ?? {}, defaultPolicy(config));
-  const resolver = options.resolver ?? new MxResolver();
-  const queue = new QueueManager({ spool, log, policy, resolver, hostname: config.hostname, nodeId, metrics, logger });
+  const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : []))), config.smarthost);
+  const queue = new QueueManager({
+    spool, log, policy, resolver: ctx.resolver, hostname: config.hostname, nodeId: ctx.nodeId, metrics, logger,
+    ...Object.assign({}, ...features.map((f) => f.queueOptions ?? {})),
+  });
   const recovered = queue.recover();
   recovered.catch((error: Error) => logger('error', `spool recovery failed: ${error.message}`));
 
   const tls = await loadOrCreateCertificate({ certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey, dataDir: config.dataDir, hostname: config.hostname });
+  const preSend = features.find((f) => f.preSend)?.preSend;
   const ingress = new SmtpIngress({
-    host: config.smtp.host, port: config.smtp.port, hostname: config.hostname, tls, policy, log, metrics, nodeId,
+    host: config.smtp.host, port: config.smtp.port, hostname: config.hostname, tls, policy, log, metrics, nodeId: ctx.nodeId,
     credentials: config.credentials, relayNetworks: config.relayNetworks, maxMessageSize: config.maxMessageSize,
     maxRecipients: config.maxRecipients, maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
+    ...(preSend ? { preSend } : {}),
     accept: (messages) => queue.enqueue(messages),
   });
   const http = new HttpListener({ host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts });
@@ -73,6 +85,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     queue.bumpConfigEpoch();
     return { ok: true };
   });
+  for (const f of features) await f.start?.({ queue, http });
 
   const smtp = await ingress.listen();
   const httpAddress = await http.listen();
@@ -83,6 +96,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     logger('info', 'stopping: no new connections; finishing deliveries in flight');
     await Promise.all([ingress.close(), http.close()]);
     await queue.shutdown();
+    for (const f of features) await f.stop?.();
     await writer.close();
     await spool.close();
     logger('info', 'stopped');
@@ -90,11 +104,20 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
   return { smtp, http: httpAddress, queue, metrics, recovered, stop };
 }
 
-/** The example's defaults: a smart host route when configured. */
-function defaultPolicy(config: MtaConfig): Policy {
-  if (!config.smarthost) return {};
-  const smarthost = config.smarthost;
-  return { get_queue_config: () => ({ protocol: { smtp: { mx_list: [smarthost] } } }) };
+/**
+ * MTAKIT_SMARTHOST: every queue whose config names no protocol of its own is routed to the smart
+ * host (the rest of its config — pool, retries — still comes from the policy).
+ */
+function withSmarthost(policy: Policy, smarthost: string | undefined): Policy {
+  if (!smarthost) return policy;
+  const inner = policy.get_queue_config;
+  return {
+    ...policy,
+    get_queue_config: async (...args) => {
+      const config = (await inner?.(...args)) ?? {};
+      return config.protocol ? config : { ...config, protocol: { smtp: { mx_list: [smarthost] } } };
+    },
+  };
 }
 
 /** A stable node id per data dir (KumoMTA's `nodeid` in log records). */

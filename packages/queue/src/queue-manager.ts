@@ -43,6 +43,18 @@ export interface QueueManagerOptions {
   random?: () => number;
   /** Due messages promoted per queue per turn of the event loop. Default 256. */
   promoteBatch?: number;
+  /**
+   * Checked after a message is loaded for delivery and before it is sent (a suppression list, a
+   * last-minute policy): a reply returned here is the attempt's outcome (5xx bounces, 4xx retries)
+   * and nothing is sent.
+   */
+  beforeDelivery?: (message: Message) => Promise<SmtpResponse | undefined>;
+  /**
+   * Ask get_queue_config for every message (with `{ message }`) instead of once per queue: for
+   * policies whose queue config reads the message (e.g. KumoMTA-style `get_msg_metadata`).
+   * Costs a spool read and a hook call per promotion. Default false.
+   */
+  perMessageQueueConfig?: boolean;
 }
 
 export interface QueueSummary {
@@ -232,7 +244,7 @@ export class QueueManager {
     const now = this.#clock.now();
     let config: QueueConfig;
     try {
-      config = await this.#queueConfig(q);
+      config = this.#o.perMessageQueueConfig ? await this.#messageQueueConfig(q, entry.id) : await this.#queueConfig(q);
     } catch (error) {
       this.#o.logger?.('error', `get_queue_config for ${q.name} failed: ${(error as Error).message}; retrying in 60 s`);
       return this.#insert(q.name, entry.id, now + 60_000);
@@ -292,6 +304,15 @@ export class QueueManager {
     }, (c) => (c.refresh_strategy === 'Epoch' ? Infinity : c.refresh_interval));
     q.config = config;
     return config;
+  }
+
+  /** get_queue_config for one message, uncached (see `perMessageQueueConfig`). */
+  async #messageQueueConfig(q: ScheduledQueue, id: string): Promise<QueueConfig> {
+    const message = await this.#load(id);
+    const hook = this.#policy.get_queue_config;
+    if (!message || !hook) return this.#queueConfig(q);
+    const p = q.parts;
+    return resolveQueueConfig((await hook(p.domain, p.tenant, p.campaign, p.routing_domain, { message })) ?? {}, `get_queue_config(${q.name})`);
   }
 
   async #route(q: ScheduledQueue, config: QueueConfig): Promise<Route> {
@@ -391,6 +412,7 @@ export class QueueManager {
         track: (w) => this.#track(w),
         isStopping: () => this.#stopping,
         isSuspended: () => false,
+        beforeDelivery: this.#o.beforeDelivery,
         onTaken: (r) => this.#onTaken(r),
         retryLater: (r, ms) => {
           const t = setTimeout(() => this.#dispatch(r), ms);

@@ -1,4 +1,4 @@
-import { internalResponse, type Clock, type ConnectionLease, type Message, type Shaper } from '@mtakit/core';
+import { internalResponse, type Clock, type ConnectionLease, type Message, type Shaper, type SmtpResponse } from '@mtakit/core';
 import { ChannelError, type DeliveryChannel } from '../delivery/channel.js';
 import type { Outcomes } from '../outcomes.js';
 import type { ReadyQueue } from './ready-queue.js';
@@ -15,6 +15,8 @@ export interface DispatcherDeps {
   track(work: Promise<unknown>): void;
   isStopping(): boolean;
   isSuspended(rq: ReadyQueue): boolean;
+  /** See QueueManagerOptions.beforeDelivery. */
+  beforeDelivery: ((message: Message) => Promise<SmtpResponse | undefined>) | undefined;
   /** Called when a dispatcher took items off the queue (to unblock scheduled queues). */
   onTaken(rq: ReadyQueue): void;
   /** Called when a dispatcher ends with work left but cannot start now; retry after `ms`. */
@@ -80,6 +82,11 @@ async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: Dispa
     if (wait > 0) await sleep(wait);
     const message = await deps.load(item.id);
     if (!message) continue;
+    const refusal = await deps.beforeDelivery?.(message);
+    if (refusal) {
+      deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
+      continue;
+    }
     rq.lastActivity = deps.clock.now();
     try {
       const result = await channel.deliver(message);
