@@ -1,4 +1,3 @@
-import './vitest-mailparser.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MtaKitError } from '../errors.js';
