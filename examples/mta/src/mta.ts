@@ -81,7 +81,8 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
   http.route('GET', '/api/check-liveness/v1', () => ({ status: 200, body: { ok: true } }), { public: true });
   http.route('GET', '/metrics', async () => ({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
   http.route('GET', '/api/admin/queue-summary/v1', () => queue.summary());
-  http.route('POST', '/api/admin/bump-config-epoch', () => {
+  http.route('POST', '/api/admin/bump-config-epoch', async () => {
+    for (const f of features) await f.reload?.();
     queue.bumpConfigEpoch();
     return { ok: true };
   });

@@ -31,6 +31,11 @@ export interface Feature {
   queueOptions?: Partial<Pick<import('@mtakit/queue').QueueManagerOptions, 'shaper' | 'classify' | 'beforeDelivery' | 'perMessageQueueConfig'>>;
   /** Called once the queue and the HTTP listener exist (register routes, subscribe to logs). */
   start?(running: { queue: QueueManager; http: HttpListener }): Promise<void> | void;
+  /**
+   * Called by `POST /api/admin/bump-config-epoch` before the queue's config caches are dropped
+   * (reload policy files, shaping rules…). Throw to refuse the reload; the old config stays.
+   */
+  reload?(): Promise<void> | void;
   /** Called on shutdown, after the queue stopped. */
   stop?(): Promise<void> | void;
 }
