@@ -17,6 +17,8 @@ export interface MtaConfig {
   /** HTTP clients that need no credentials for the admin API. */
   trustedHosts: Cidr[];
   credentials: Map<string, { password: string; tenant?: string }>;
+  /** HTTP Basic credentials for the admin API (clients outside `trustedHosts`). */
+  adminUsers: Map<string, string>;
   tlsCertificate: string | undefined;
   tlsPrivateKey: string | undefined;
   maxMessageSize: number;
@@ -39,6 +41,7 @@ export const ENVIRONMENT: Record<string, string> = {
   MTAKIT_TRUSTED_HOSTS: 'trusted_hosts',
   MTAKIT_HOSTNAME: 'hostname',
   MTAKIT_AUTH_USERS: 'users',
+  MTAKIT_ADMIN_USERS: 'admin_users',
   MTAKIT_TLS_CERTIFICATE: 'tls_certificate',
   MTAKIT_TLS_PRIVATE_KEY: 'tls_private_key',
   MTAKIT_MAX_MESSAGE_SIZE: 'max_message_size',
@@ -72,7 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     smarthost: r.string('smarthost'),
     relayNetworks: cidrs(r, 'relay_networks', ['127.0.0.0/8', '::1']),
     trustedHosts: cidrs(r, 'trusted_hosts', ['127.0.0.0/8', '::1']),
-    credentials: users(r),
+    credentials: users(r, 'users'),
+    adminUsers: new Map([...users(r, 'admin_users')].map(([u, { password }]) => [u, password])),
     tlsCertificate: r.string('tls_certificate'),
     tlsPrivateKey: r.string('tls_private_key'),
     maxMessageSize: r.int('max_message_size', 20 * 1024 * 1024, 1024),
@@ -88,7 +92,7 @@ function coerce(key: string, value: string): unknown {
   if (key === 'relay_networks' || key === 'trusted_hosts') return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (key === 'fsync') return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
   if (key === 'max_message_size') return /^\d+$/.test(value) ? Number(value) : value;
-  if (key === 'users') return value.split(',').filter(Boolean).map((entry) => {
+  if (key === 'users' || key === 'admin_users') return value.split(',').filter(Boolean).map((entry) => {
     const [username, password, tenant] = entry.split(':');
     return { username, password, ...(tenant ? { tenant } : {}) };
   });
@@ -107,15 +111,15 @@ function cidrs(r: FieldReader, key: string, fallback: string[]): Cidr[] {
   return r.stringList(key, fallback).map((c, i) => parseCidr(c, `${r.key(key)}[${i}]`));
 }
 
-function users(r: FieldReader): Map<string, { password: string; tenant?: string }> {
-  const list = r.raw('users') ?? [];
-  if (!Array.isArray(list)) throw new ConfigError(r.key('users'), '(hidden)', 'must be a list of {username, password, tenant}');
+function users(r: FieldReader, key: string): Map<string, { password: string; tenant?: string }> {
+  const list = r.raw(key) ?? [];
+  if (!Array.isArray(list)) throw new ConfigError(r.key(key), '(hidden)', 'must be a list of {username, password, tenant}');
   const map = new Map<string, { password: string; tenant?: string }>();
   list.forEach((u: unknown, i) => {
     const e = u as { username?: unknown; password?: unknown; tenant?: unknown };
     if (typeof e.username !== 'string' || e.username === '' || typeof e.password !== 'string' || e.password === '') {
       // Never echo a password back: name the entry, not its value.
-      throw new ConfigError(`${r.key('users')}[${i}]`, '(hidden)', 'needs a username and a password (MTAKIT_AUTH_USERS is user:password[:tenant],…)');
+      throw new ConfigError(`${r.key(key)}[${i}]`, '(hidden)', 'needs a username and a password (as user:password[:tenant],… in the environment)');
     }
     map.set(e.username, { password: e.password, ...(typeof e.tenant === 'string' ? { tenant: e.tenant } : {}) });
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { HttpListener } from '@mtakit/core/http';
 import { JsonlLogWriter } from '@mtakit/core/log';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { loadOrCreateCertificate, SmtpIngress } from '@mtakit/core/smtp';
-import { DiskSpool, QueueManager } from '@mtakit/queue';
+import { DiskSpool, QueueManager, registerQueueAdminRoutes } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
 import type { Feature, MtaContext } from './features/feature.js';
 import { bouncesFeature } from './features/bounces.js';
@@ -77,10 +77,13 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     ...(preSend ? { preSend } : {}),
     accept: (messages) => queue.enqueue(messages),
   });
-  const http = new HttpListener({ host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts });
+  const http = new HttpListener({
+    host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts,
+    validateBasic: (user, password) => checkSecret(config.adminUsers.get(user), password),
+  });
   http.route('GET', '/api/check-liveness/v1', () => ({ status: 200, body: { ok: true } }), { public: true });
   http.route('GET', '/metrics', async () => ({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
-  http.route('GET', '/api/admin/queue-summary/v1', () => queue.summary());
+  registerQueueAdminRoutes(http, queue);
   http.route('POST', '/api/admin/bump-config-epoch', async () => {
     for (const f of features) await f.reload?.();
     queue.bumpConfigEpoch();
@@ -119,6 +122,12 @@ function withSmarthost(policy: Policy, smarthost: string | undefined): Policy {
       return config.protocol ? config : { ...config, protocol: { smtp: { mx_list: [smarthost] } } };
     },
   };
+}
+
+/** Compares a secret in constant time (length included). */
+function checkSecret(expected: string | undefined, given: string): boolean {
+  if (expected === undefined) return false;
+  return timingSafeEqual(createHash('sha256').update(expected).digest(), createHash('sha256').update(given).digest());
 }
 
 /** A stable node id per data dir (KumoMTA's `nodeid` in log records). */

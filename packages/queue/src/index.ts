@@ -4,6 +4,12 @@
  */
 export { DiskSpool, type DiskSpoolOptions } from './spool/disk-spool.js';
 export { MemorySpool } from './spool/memory-spool.js';
-export { QueueManager, type QueueManagerOptions, type QueueSummary } from './queue-manager.js';
+export {
+  QueueManager, HOLD_META,
+  type QueueManagerOptions, type QueueSummary, type AdminEntry, type MessageInspection, type ScheduledQueueInspection, type ReadyQueueState,
+} from './queue-manager.js';
+export { registerQueueAdminRoutes } from './admin/http.js';
+export type { QueueSelector } from './admin/matching.js';
+export type { DirectiveTiming } from './admin/directives.js';
 export { delayForAttempt, jitter, nextAttemptDue, deadline, recomputedDue } from './retry.js';
 export { WeightedRoundRobin } from './egress/weighted-round-robin.js';

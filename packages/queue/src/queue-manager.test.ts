@@ -171,3 +171,105 @@ describe('QueueManager', () => {
     expect(sink.for('later@dest.test')[0]!.receivedAt).toBeGreaterThanOrEqual(Date.parse(later.getMeta('send_at') as string));
   });
 });
+
+describe('QueueManager admin operations', () => {
+  it('suspends scheduled queues by tenant; lifting the suspension delivers', async () => {
+    const h = await harness(viaSink());
+    const { id } = h.manager.suspend({ reason: 'maintenance', tenant: 'paused', duration: '1h' });
+    expect(h.manager.listSuspensions()).toMatchObject([{ id, reason: 'maintenance', tenant: 'paused' }]);
+    await h.manager.enqueue([message('held1@dest.test', { tenant: 'paused' }), message('free@dest.test', { tenant: 'other' })]);
+    await h.waitFor('Delivery', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.for('held1@dest.test')).toHaveLength(0);
+    expect(h.manager.summary().scheduled).toMatchObject([{ name: 'paused@dest.test', count: 1 }]);
+    expect(h.manager.cancelSuspension(id)).toBe(true);
+    await h.waitFor('Delivery', 2);
+    expect(sink.for('held1@dest.test')).toHaveLength(1);
+  });
+
+  it('admin bounce removes what is queued and what arrives while it lasts, with AdminBounce records', async () => {
+    const h = await harness(viaSink());
+    h.manager.suspend({ reason: 'hold everything', duration: '1h' });
+    await h.manager.enqueue([message('a@bad.test', { campaign: 'oops' }), message('b@bad.test', { campaign: 'oops' }), message('c@bad.test', { campaign: 'fine' })]);
+    const result = await h.manager.bounce({ reason: 'wrong list', campaign: 'oops', duration: '10m' });
+    expect(result.bounced).toBe(2);
+    await h.manager.enqueue([message('d@bad.test', { campaign: 'oops' })]);
+    const bounces = await h.waitFor('AdminBounce', 3);
+    expect(bounces.map((b) => b.recipient).sort()).toEqual(['a@bad.test', 'b@bad.test', 'd@bad.test']);
+    expect(bounces[0]!.response.content).toMatch(/wrong list/);
+    await expect.poll(() => h.spool.size).toBe(1);
+    expect(h.manager.listBounces()).toHaveLength(1);
+  });
+
+  it('rebind moves messages to the queue their new meta names', async () => {
+    const h = await harness(viaSink());
+    h.manager.suspend({ reason: 'hold', tenant: 'old', duration: '1h' });
+    await h.manager.enqueue([message('r1@dest.test', { tenant: 'old' }), message('r2@dest.test', { tenant: 'old' })]);
+    const { rebound } = await h.manager.rebind({ reason: 'move tenant', tenant: 'old', data: { tenant: 'new' }, always_flush: true });
+    expect(rebound).toBe(2);
+    const deliveries = await h.waitFor('Delivery', 2);
+    expect(deliveries.map((d) => d.queue)).toEqual(['new@dest.test', 'new@dest.test']);
+    expect(h.records.filter((r) => r.type === 'AdminRebind')).toHaveLength(2);
+  });
+
+  it('suspends a ready queue, pushing its messages back until lifted', async () => {
+    const h = await harness(viaSink());
+    const name = `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;
+    const { id } = h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
+    await h.manager.enqueue([message('rq@dest.test')]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sink.for('rq@dest.test')).toHaveLength(0);
+    expect(h.manager.readyQueueStates().find((s) => s.name === name)?.suspended).toMatchObject({ reason: 'provider asked' });
+    h.manager.cancelReadyQueueSuspension(id);
+    await h.waitFor('Delivery', 1);
+  });
+
+  it('holds messages marked hold until released, across a restart', async () => {
+    const first = await harness(viaSink());
+    const held = message('risky@dest.test', { campaign: 'promo', hold: 'score 80' });
+    await first.manager.enqueue([held]);
+    expect(first.manager.listHeld({ campaign: 'promo' })).toEqual([{ id: held.id, queue: 'promo:@dest.test' }]);
+    await first.manager.shutdown();
+    await first.spool.close();
+    managers.splice(managers.findIndex((m) => m.manager === first.manager), 1);
+    const second = await harness(viaSink(), {}, first.dir);
+    await second.manager.recover();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.for('risky@dest.test')).toHaveLength(0);
+    expect(await second.manager.releaseHeld({ campaign: 'promo' }, (m) => m.setMeta('released_by', 'ops@example.com'))).toEqual({ released: 1 });
+    const [delivery] = await second.waitFor('Delivery', 1);
+    expect(delivery!.meta).toMatchObject({ released_by: 'ops@example.com' });
+    expect(delivery!.meta['hold']).toBeUndefined();
+  });
+
+  it('inspects messages and scheduled queues', async () => {
+    const h = await harness({ ...viaSink(), retry_interval: '3m' });
+    h.manager.suspend({ reason: 'look', duration: '1h' });
+    const m = message('look@dest.test', { tenant: 't' });
+    await h.manager.enqueue([m]);
+    expect(await h.manager.inspectMessage(m.id, true)).toMatchObject({ id: m.id, message: { recipient: ['look@dest.test'], meta: { tenant: 't' }, data: expect.stringContaining('for look@dest.test') } });
+    const q = await h.manager.inspectScheduledQueue('t@dest.test');
+    expect(q).toMatchObject({ queue_name: 't@dest.test', num_scheduled: 1, queue_config: { retry_interval: 180_000 }, suspended: { reason: 'look' } });
+    await expect(h.manager.inspectMessage('0'.repeat(32))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+});
+
+describe('egress sources', () => {
+  it('delivers from 127.0.0.2/.3/.4 in the pool weights', async () => {
+    const spread = new SmtpSink({ keep: false });
+    await spread.start();
+    try {
+      const sources: Record<string, string> = { s2: '127.0.0.2', s3: '127.0.0.3', s4: '127.0.0.4' };
+      const h = await harness({ egress_pool: 'warm', protocol: { smtp: { mx_list: [`127.0.0.1:${spread.port}`] } } }, {
+        get_egress_pool: (name) => (name === 'warm' ? { name, entries: [{ name: 's2', weight: 1 }, { name: 's3', weight: 2 }, { name: 's4', weight: 7 }] } : undefined),
+        get_egress_source: (name) => (sources[name] ? { name, source_address: sources[name] } : undefined),
+        get_egress_path_config: () => ({ enable_tls: 'Disabled' }),
+      });
+      await h.manager.enqueue(Array.from({ length: 200 }, (_, i) => message(`w${i}@dest.test`)));
+      await h.waitFor('Delivery', 200);
+      expect(Object.fromEntries(spread.byRemoteAddress)).toEqual({ '127.0.0.2': 20, '127.0.0.3': 40, '127.0.0.4': 140 });
+    } finally {
+      await spread.stop();
+    }
+  });
+});

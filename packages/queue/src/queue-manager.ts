@@ -1,5 +1,5 @@
 import {
-  domainOf, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueNameFor, resolveEgressPathConfig,
+  ConfigError, domainOf, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueNameFor, resolveEgressPathConfig,
   resolveEgressPool, resolveEgressSource, resolveQueueConfig, systemClock, UNSPECIFIED, UNSPECIFIED_POOL, UNSPECIFIED_SOURCE,
   type Clock, type EgressPathConfig, type EgressPool, type EgressSource, type LogBus, type Policy, type QueueConfig,
   type Shaper, type SmtpResponse, type Spool,
@@ -8,6 +8,8 @@ import { MxResolver, mxListSiteName } from '@mtakit/core/dns';
 import type { PlannedHost } from '@mtakit/core/egress';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
+import { Directives, type DirectiveTiming } from './admin/directives.js';
+import { matchesQueue, type QueueSelector } from './admin/matching.js';
 import { ConfigCache } from './config-cache.js';
 import type { Transport } from './delivery/channel.js';
 import { CustomTransport } from './delivery/custom-transport.js';
@@ -93,6 +95,13 @@ export class QueueManager {
   readonly #outcomes: Outcomes;
   readonly #work = new Set<Promise<unknown>>();
   readonly #blockedBy = new Map<string, Set<ScheduledQueue>>();
+  readonly #suspensions: Directives<QueueSelector>;
+  readonly #readySuspensions: Directives<{ name: string }>;
+  /** Messages a ready-queue suspension pushed back, by suspension id (due again when it is lifted). */
+  readonly #parked = new Map<string, Array<{ id: string; queue: string }>>();
+  readonly #bounces: Directives<QueueSelector & { suppress_logging: boolean }>;
+  /** Held messages (pre-send hold): id → scheduled queue name. Not scheduled until released. */
+  readonly #held = new Map<string, string>();
   #scheduled = 0;
   #stopping = false;
 
@@ -107,6 +116,9 @@ export class QueueManager {
     this.#sources = new ConfigCache(this.#clock);
     this.#paths = new ConfigCache(this.#clock);
     this.#wakeups = new Wakeups(() => this.#clock.now(), (q, at) => this.#onWake(q, at));
+    this.#suspensions = new Directives(this.#clock, '5m');
+    this.#readySuspensions = new Directives(this.#clock, '5m');
+    this.#bounces = new Directives(this.#clock, '5m');
     this.#outcomes = new Outcomes({
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
       metrics: options.metrics, classify: options.classify, random: this.#random,
@@ -132,7 +144,8 @@ export class QueueManager {
     const now = this.#clock.now();
     for (const m of kept) {
       const queue = queueNameFor(m.meta, m.recipientDomain);
-      this.#insert(queue, m.id, m.due ?? now);
+      if (m.getMeta(HOLD_META) !== undefined) this.#held.set(m.id, queue);
+      else this.#insert(queue, m.id, m.due ?? now);
       void this.#o.log.publish(messageRecord('Reception', m, {
         queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
       }));
@@ -158,7 +171,8 @@ export class QueueManager {
       if (this.#policy.spool_message_enumerated) {
         await this.#policy.spool_message_enumerated(new Message({ ...record }));
       }
-      this.#insert(queue, record.id, record.due ?? this.#clock.now());
+      if (record.meta[HOLD_META] !== undefined) this.#held.set(record.id, queue);
+      else this.#insert(queue, record.id, record.due ?? this.#clock.now());
       recovered++;
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
@@ -194,6 +208,243 @@ export class QueueManager {
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
   }
 
+
+  // ---- admin operations (KumoMTA's admin API) ----------------------------------------------
+
+  /** Suspends delivery from matching scheduled queues (`/api/admin/suspend/v1`). */
+  suspend(request: QueueSelector & DirectiveTiming & { reason: string }): { id: string } {
+    const d = this.#suspensions.add(request.reason, request, pickSelector(request));
+    return { id: d.id };
+  }
+
+  listSuspensions(): AdminEntry[] {
+    return this.#suspensions.active().map((d) => entry(d, d.data));
+  }
+
+  /** Lifts a scheduled-queue suspension; its queues deliver again at once. */
+  cancelSuspension(id: string): boolean {
+    const d = this.#suspensions.active().find((x) => x.id === id);
+    if (!this.#suspensions.remove(id)) return false;
+    for (const q of this.#queues.values()) if (d && matchesQueue(d.data, q.name, q.parts)) this.#rewake(q);
+    return true;
+  }
+
+  /**
+   * Suspends a ready queue (`/api/admin/suspend-ready-q/v1`): what waits in it goes back to its
+   * scheduled queues until the suspension ends, and no new connection is opened.
+   */
+  suspendReadyQueue(request: DirectiveTiming & { name: string; reason: string }): { id: string } {
+    if (typeof request.name !== 'string' || request.name === '') throw new ConfigError('name', request.name, 'is required (a ready queue name)');
+    const d = this.#readySuspensions.add(request.reason, request, { name: request.name });
+    const live = new Set(this.#readySuspensions.active().map((x) => x.id));
+    for (const id of this.#parked.keys()) if (!live.has(id)) this.#parked.delete(id);
+    const parked = this.#ready.get(request.name)?.drain() ?? [];
+    for (const item of parked) this.#insert(item.queue, item.id, d.expires);
+    this.#parked.set(d.id, parked);
+    this.#ready.get(request.name)?.wakeAll();
+    return { id: d.id };
+  }
+
+  listReadyQueueSuspensions(): AdminEntry[] {
+    return this.#readySuspensions.active().map((d) => entry(d, { name: d.data.name }));
+  }
+
+  /** Lifts a ready-queue suspension; the messages it had pushed back are due at once. */
+  cancelReadyQueueSuspension(id: string): boolean {
+    if (!this.#readySuspensions.remove(id)) return false;
+    const parked = this.#parked.get(id) ?? [];
+    this.#parked.delete(id);
+    const byQueue = new Map<string, Set<string>>();
+    for (const p of parked) byQueue.set(p.queue, (byQueue.get(p.queue) ?? new Set()).add(p.id));
+    const now = this.#clock.now();
+    for (const [name, ids] of byQueue) {
+      const q = this.#queue(name);
+      for (const e of q.entries.removeWhere((x) => ids.has(x.id))) {
+        e.due = now;
+        q.entries.push(e);
+      }
+      this.#rewake(q);
+    }
+    return true;
+  }
+
+  /**
+   * Bounces matching messages (`/api/admin/bounce/v1`): those queued now and, while the entry lasts
+   * (default 5 minutes), those that arrive. Each gets an AdminBounce record unless
+   * `suppress_logging`, and is removed from the spool. Needs no delivery capacity.
+   */
+  async bounce(request: QueueSelector & DirectiveTiming & { reason: string; suppress_logging?: boolean }): Promise<{ id: string; bounced: number }> {
+    const selector = { ...pickSelector(request), suppress_logging: request.suppress_logging === true };
+    const d = this.#bounces.add(request.reason, request, selector);
+    const victims = this.#takeMatching(selector);
+    for (const [id, queue] of this.#held) {
+      const q = this.#queue(queue);
+      if (matchesQueue(selector, q.name, q.parts)) {
+        this.#held.delete(id);
+        victims.push({ id, queue });
+      }
+    }
+    for (const v of victims) await this.#adminBounce(v.id, v.queue, request.reason, selector.suppress_logging);
+    return { id: d.id, bounced: victims.length };
+  }
+
+  listBounces(): AdminEntry[] {
+    return this.#bounces.active().map((d) => entry(d, d.data));
+  }
+
+  cancelBounce(id: string): boolean {
+    return this.#bounces.remove(id);
+  }
+
+  /**
+   * Re-evaluates the queue of matching messages (`/api/admin/rebind/v1`): `data` is applied to each
+   * message's meta (or handed to the `rebind_message` hook with `trigger_rebind_event`), the queue
+   * name is recomputed, and the message moves (now, with `always_flush`).
+   */
+  async rebind(request: QueueSelector & { reason: string; data?: Record<string, string>; always_flush?: boolean; trigger_rebind_event?: boolean; suppress_logging?: boolean }): Promise<{ rebound: number }> {
+    if (typeof request.reason !== 'string' || request.reason === '') throw new ConfigError('reason', request.reason, 'is required');
+    const data = request.data ?? {};
+    let rebound = 0;
+    for (const { id, queue, due } of this.#takeMatching(pickSelector(request))) {
+      const message = await this.#load(id);
+      if (!message) continue;
+      if (request.trigger_rebind_event && this.#policy.rebind_message) await this.#policy.rebind_message(message, data);
+      else for (const [k, v] of Object.entries(data)) message.setMeta(k, v);
+      const target = queueNameFor(message.meta, message.recipientDomain);
+      const when = request.always_flush ? this.#clock.now() : (due ?? this.#clock.now());
+      message.due = when;
+      await this.#o.spool.updateMeta(message);
+      this.#insert(target, id, when);
+      rebound++;
+      if (!request.suppress_logging) {
+        await this.#o.log.publish(messageRecord('AdminRebind', message, {
+          queue: target, response: internalResponse(250, null, `rebound from ${queue}: ${request.reason}`), nodeId: this.#o.nodeId ?? '', now: this.#clock.now(),
+        }));
+      }
+    }
+    return { rebound };
+  }
+
+  /** A message as the spool has it (`/api/admin/inspect-message/v1`). */
+  async inspectMessage(id: string, wantBody = false): Promise<MessageInspection> {
+    const message = await this.#o.spool.load(id);
+    return {
+      id,
+      message: {
+        sender: message.sender, recipient: [message.recipient], meta: message.meta, num_attempts: message.numAttempts,
+        due: message.due === undefined ? null : new Date(message.due).toISOString(), held: this.#held.has(id),
+        ...(wantBody ? { data: message.getData().toString('utf8') } : {}),
+      },
+    };
+  }
+
+  /** A scheduled queue's config and its next messages (`/api/admin/inspect-sched-q/v1`). */
+  async inspectScheduledQueue(name: string, options: { wantBody?: boolean; limit?: number } = {}): Promise<ScheduledQueueInspection> {
+    const q = this.#queues.get(name);
+    if (!q) throw new MtaKitError('E_NOT_FOUND', `no scheduled queue named ${JSON.stringify(name)}`);
+    const entries = [...q.entries.values()].sort((a, b) => a.due - b.due).slice(0, options.limit ?? 20);
+    const messages = [];
+    for (const e of entries) {
+      try {
+        messages.push(await this.inspectMessage(e.id, options.wantBody));
+      } catch {
+        // removed meanwhile
+      }
+    }
+    const suspended = this.#suspensions.find((sel) => matchesQueue(sel, q.name, q.parts));
+    return {
+      queue_name: name, queue_config: q.config ?? (await this.#queueConfig(q)), now: new Date(this.#clock.now()).toISOString(),
+      num_scheduled: q.size, suspended: suspended ? entry(suspended, suspended.data) : null, messages,
+    };
+  }
+
+  /** Every ready queue with its limits and state (`/api/admin/ready-q-states/v1`). */
+  readyQueueStates(): ReadyQueueState[] {
+    const now = this.#clock.now();
+    return [...this.#ready.values()].map((rq) => {
+      const suspension = this.#readySuspensions.find((d) => d.name === rq.name);
+      return {
+        name: rq.name, egress_source: rq.source.name, egress_pool: rq.pool, site_name: rq.siteName, ready_count: rq.size,
+        connection_count: rq.dispatchers, connection_limit: rq.path.connection_limit.limit, max_ready: rq.path.max_ready,
+        paused_until: rq.pausedUntil > now ? new Date(rq.pausedUntil).toISOString() : null,
+        suspended: suspension ? entry(suspension, { name: rq.name }) : null,
+        consecutive_connection_failures: rq.consecutiveFailures,
+      };
+    });
+  }
+
+  /** Held messages (pre-send hold), optionally only those of matching queues. */
+  listHeld(selector: QueueSelector = {}): Array<{ id: string; queue: string }> {
+    return [...this.#held].filter(([, queue]) => matchesQueue(selector, queue, this.#queue(queue).parts)).map(([id, queue]) => ({ id, queue }));
+  }
+
+  /**
+   * Releases held messages into their queues. `annotate` may record who released them and why on
+   * each message (it is saved with the message before it is scheduled).
+   */
+  async releaseHeld(selector: QueueSelector & { ids?: string[] | undefined }, annotate?: (message: Message) => void): Promise<{ released: number }> {
+    let released = 0;
+    for (const { id, queue } of this.listHeld(selector)) {
+      if (selector.ids && !selector.ids.includes(id)) continue;
+      const message = await this.#load(id);
+      this.#held.delete(id);
+      if (!message) continue;
+      message.setMeta(HOLD_META, undefined);
+      annotate?.(message);
+      message.due = this.#clock.now();
+      await this.#o.spool.updateMeta(message);
+      this.#insert(queue, id, message.due);
+      released++;
+    }
+    return { released };
+  }
+
+  /** Bounces held messages (AdminBounce records) instead of releasing them. */
+  async bounceHeld(selector: QueueSelector & { ids?: string[] | undefined; reason: string }): Promise<{ bounced: number }> {
+    let bounced = 0;
+    for (const { id, queue } of this.listHeld(selector)) {
+      if (selector.ids && !selector.ids.includes(id)) continue;
+      this.#held.delete(id);
+      await this.#adminBounce(id, queue, selector.reason, false);
+      bounced++;
+    }
+    return { bounced };
+  }
+
+  /** Takes every matching message out of scheduled and ready queues. */
+  #takeMatching(selector: QueueSelector): Array<{ id: string; queue: string; due?: number }> {
+    const out: Array<{ id: string; queue: string; due?: number }> = [];
+    for (const q of this.#queues.values()) {
+      if (!matchesQueue(selector, q.name, q.parts)) continue;
+      for (const e of q.entries.removeWhere(() => true)) out.push({ id: e.id, queue: q.name, due: e.due });
+    }
+    this.#scheduled -= out.length;
+    for (const rq of this.#ready.values()) {
+      for (const item of rq.drain((queue) => matchesQueue(selector, queue, this.#queue(queue).parts))) out.push(item);
+    }
+    this.#o.metrics?.scheduledCount.set(this.#scheduled);
+    return out;
+  }
+
+  async #adminBounce(id: string, queue: string, reason: string, suppressLogging: boolean): Promise<void> {
+    if (!suppressLogging) {
+      const message = await this.#load(id);
+      if (message) {
+        await this.#o.log.publish(messageRecord('AdminBounce', message, {
+          queue, response: internalResponse(551, '5.7.1', `Administrator bounced: ${reason}`), nodeId: this.#o.nodeId ?? '', now: this.#clock.now(),
+        }));
+      }
+    }
+    await this.#o.spool.remove(id);
+  }
+
+  /** Wakes a queue now (after a suspension ends). */
+  #rewake(q: ScheduledQueue): void {
+    this.#wakeAt.delete(q);
+    const next = q.nextDue();
+    if (next !== undefined) this.#wake(q, Math.max(next, this.#clock.now()));
+  }
+
   // ---- scheduling ----------------------------------------------------------------------------
 
   #queue(name: string): ScheduledQueue {
@@ -207,6 +458,11 @@ export class QueueManager {
 
   #insert(queueName: string, id: string, due: number): void {
     const q = this.#queue(queueName);
+    const bounce = this.#bounces.find((b) => matchesQueue(b, q.name, q.parts));
+    if (bounce) {
+      this.#track(this.#adminBounce(id, q.name, bounce.reason, bounce.data.suppress_logging));
+      return;
+    }
     q.entries.push({ id, due });
     this.#scheduled++;
     this.#o.metrics?.scheduledCount.set(this.#scheduled);
@@ -226,6 +482,12 @@ export class QueueManager {
     this.#wakeAt.delete(q);
     if (q.blockedOn.size > 0) return;
     const now = this.#clock.now();
+    const suspended = this.#suspensions.find((sel) => matchesQueue(sel, q.name, q.parts));
+    if (suspended) {
+      // Nothing leaves a suspended queue; look again when the suspension ends.
+      this.#wake(q, Math.max(suspended.expires, now));
+      return;
+    }
     const batch = this.#o.promoteBatch ?? 256;
     for (let n = 0; n < batch; n++) {
       const top = q.entries.peek();
@@ -265,8 +527,11 @@ export class QueueManager {
       return this.#routeFailed(q, entry, error);
     }
     const rq = await this.#selectReadyQueue(q, config, route);
-    if (typeof rq === 'number') return this.#insert(q.name, entry.id, now + rq);
-    if (rq.full) {
+    if (!(rq instanceof ReadyQueue)) {
+      if (rq.suspension) this.#parked.get(rq.suspension)?.push({ id: entry.id, queue: q.name });
+      return this.#insert(q.name, entry.id, now + rq.wait);
+    }
+    if (rq.fullFor(q.name)) {
       entry.due = now;
       q.entries.push(entry);
       this.#scheduled++;
@@ -328,22 +593,34 @@ export class QueueManager {
     return { siteName: route.siteName, protocol: 'smtp_client', hosts: route.hosts, fixed: false, config };
   }
 
-  /** Picks the egress source (weighted round robin, skipping throttled sources) and its ready queue. */
-  async #selectReadyQueue(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | number> {
+  /**
+   * Picks the egress source (weighted round robin; a suspended or over-rate source is skipped for
+   * the next candidate) and its ready queue. The pick is committed before any await, so concurrent
+   * promotions spread over the pool as the weights say. Returns a wait instead when no source can
+   * take the message now.
+   */
+  async #selectReadyQueue(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | { wait: number; suspension?: string }> {
     const pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await this.#pool(config.egress_pool);
     if (!q.rotation || !q.rotation.matches(pool.entries)) q.rotation = new WeightedRoundRobin(pool.entries);
-    let wait = Infinity;
-    for (const name of q.rotation.candidates()) {
+    const first = q.rotation.next();
+    const order = first === undefined ? [] : [first, ...q.rotation.candidates().filter((c) => c !== first)];
+    let best: { wait: number; suspension?: string } = { wait: 60_000 };
+    for (const name of order) {
       const rq = await this.#readyQueue(q, pool.name, name, route);
-      const selection = await this.#throttle(`select:${rq.name}`, rq.path.source_selection_rate);
-      if (selection > 0) {
-        wait = Math.min(wait, selection);
+      const suspension = this.#readySuspensions.find((d) => d.name === rq.name);
+      if (suspension) {
+        const wait = Math.max(0, suspension.expires - this.#clock.now());
+        if (wait < best.wait || best.suspension === undefined) best = { wait, suspension: suspension.id };
         continue;
       }
-      q.rotation.commit(name);
+      const selection = await this.#throttle(`select:${rq.name}`, rq.path.source_selection_rate);
+      if (selection > 0) {
+        if (selection < best.wait) best = { wait: selection };
+        continue;
+      }
       return rq;
     }
-    return Number.isFinite(wait) ? wait : 60_000;
+    return best;
   }
 
   async #readyQueue(q: ScheduledQueue, poolName: string, sourceName: string, route: Route): Promise<ReadyQueue> {
@@ -411,7 +688,7 @@ export class QueueManager {
         delay: (queue, id, ms) => this.#insert(queue, id, this.#clock.now() + ms),
         track: (w) => this.#track(w),
         isStopping: () => this.#stopping,
-        isSuspended: () => false,
+        isSuspended: (r) => this.#readySuspensions.find((d) => d.name === r.name) !== undefined,
         beforeDelivery: this.#o.beforeDelivery,
         onTaken: (r) => this.#onTaken(r),
         retryLater: (r, ms) => {
@@ -453,4 +730,60 @@ export class QueueManager {
     this.#work.add(p);
     void p.finally(() => this.#work.delete(p));
   }
+}
+
+/** Meta key marking a held message (pre-send hold); its value says why. */
+export const HOLD_META = 'hold';
+
+export interface AdminEntry {
+  id: string;
+  reason: string;
+  expires: string;
+  [key: string]: unknown;
+}
+
+export interface MessageInspection {
+  id: string;
+  message: {
+    sender: string;
+    recipient: string[];
+    meta: Message['meta'];
+    num_attempts: number;
+    due: string | null;
+    held: boolean;
+    data?: string;
+  };
+}
+
+export interface ScheduledQueueInspection {
+  queue_name: string;
+  queue_config: QueueConfig;
+  now: string;
+  num_scheduled: number;
+  suspended: AdminEntry | null;
+  messages: MessageInspection[];
+}
+
+export interface ReadyQueueState {
+  name: string;
+  egress_source: string;
+  egress_pool: string;
+  site_name: string;
+  ready_count: number;
+  connection_count: number;
+  connection_limit: number;
+  max_ready: number;
+  paused_until: string | null;
+  suspended: AdminEntry | null;
+  consecutive_connection_failures: number;
+}
+
+function entry(d: { id: string; reason: string; expires: number }, data: object): AdminEntry {
+  const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
+  return { id: d.id, reason: d.reason, expires: new Date(d.expires).toISOString(), ...fields };
+}
+
+function pickSelector(request: QueueSelector): QueueSelector {
+  const { domain, tenant, campaign, routing_domain, queue_names } = request;
+  return { domain, tenant, campaign, routing_domain, queue_names };
 }

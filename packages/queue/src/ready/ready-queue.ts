@@ -13,9 +13,14 @@ export class ReadyQueue {
   readonly pool: string;
   path: EgressPathConfig;
   transport: Transport;
-  /** Ids waiting, with the scheduled queue each came from. */
-  readonly #items: Array<{ id: string; queue: string }> = [];
-  #head = 0;
+  /**
+   * Ids waiting, grouped by the scheduled queue each came from. Dispatchers take from the groups
+   * in turn, so one tenant or campaign that floods a ready queue cannot starve the others.
+   */
+  readonly #groups = new Map<string, Fifo>();
+  #rotation: string[] = [];
+  #turn = 0;
+  #size = 0;
   dispatchers = 0;
   idleDispatchers = 0;
   consecutiveFailures = 0;
@@ -35,40 +40,68 @@ export class ReadyQueue {
   }
 
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#size;
   }
 
-  get full(): boolean {
-    return this.size >= this.path.max_ready;
+  /**
+   * Whether `queue` may not add more: the ready queue is at `max_ready` and that scheduled queue
+   * already holds its fair share of it (so a flooding tenant cannot lock the others out).
+   */
+  fullFor(queue: string): boolean {
+    if (this.#size < this.path.max_ready) return false;
+    const groups = Math.max(1, this.#groups.size);
+    return (this.#groups.get(queue)?.length ?? 0) >= this.path.max_ready / groups;
   }
 
   push(id: string, queue: string): void {
-    this.#items.push({ id, queue });
+    let group = this.#groups.get(queue);
+    if (!group) {
+      group = new Fifo();
+      this.#groups.set(queue, group);
+      this.#rotation.push(queue);
+    }
+    group.push(id);
+    this.#size++;
     this.#idleWaiters.shift()?.();
   }
 
   take(): { id: string; queue: string } | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head] as { id: string; queue: string };
-    this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items.splice(0, this.#head);
-      this.#head = 0;
+    while (this.#rotation.length > 0) {
+      if (this.#turn >= this.#rotation.length) this.#turn = 0;
+      const queue = this.#rotation[this.#turn] as string;
+      const group = this.#groups.get(queue) as Fifo;
+      const id = group.shift();
+      if (id === undefined) {
+        this.#groups.delete(queue);
+        this.#rotation.splice(this.#turn, 1);
+        continue;
+      }
+      this.#turn++;
+      this.#size--;
+      return { id, queue };
     }
-    return item;
+    return undefined;
   }
 
-  /** Removes and returns everything waiting (to push it back to the scheduled queues). */
-  drain(): Array<{ id: string; queue: string }> {
-    const rest = this.#items.slice(this.#head);
-    this.#items.length = 0;
-    this.#head = 0;
-    return rest;
+  /** Removes and returns what is waiting, optionally only from some scheduled queues. */
+  drain(match: (queue: string) => boolean = () => true): Array<{ id: string; queue: string }> {
+    const out: Array<{ id: string; queue: string }> = [];
+    for (const [queue, group] of this.#groups) {
+      if (!match(queue)) continue;
+      for (let id = group.shift(); id !== undefined; id = group.shift()) out.push({ id, queue });
+    }
+    this.#size -= out.length;
+    return out;
   }
 
   /** Ids waiting, for inspection. */
   peekIds(limit: number): string[] {
-    return this.#items.slice(this.#head, this.#head + limit).map((i) => i.id);
+    const out: string[] = [];
+    for (const group of this.#groups.values()) {
+      out.push(...group.peek(limit - out.length));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Resolves when an item arrives or after `timeoutMs`; true if woken by an item. */
@@ -91,5 +124,33 @@ export class ReadyQueue {
   /** Wakes every idle dispatcher (at shutdown or suspension). */
   wakeAll(): void {
     for (const w of this.#idleWaiters.splice(0)) w();
+  }
+}
+
+/** A FIFO of ids with O(1) shift (a moving head over an array, compacted as it grows). */
+class Fifo {
+  #items: string[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(id: string): void {
+    this.#items.push(id);
+  }
+
+  shift(): string | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const id = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return id;
+  }
+
+  peek(limit: number): string[] {
+    return this.#items.slice(this.#head, this.#head + Math.max(0, limit));
   }
 }

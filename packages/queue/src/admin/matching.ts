@@ -1,0 +1,23 @@
+import type { QueueNameParts } from '@mtakit/core';
+
+/** Which scheduled queues an admin operation applies to (KumoMTA's request fields). */
+export interface QueueSelector {
+  domain?: string | undefined;
+  tenant?: string | undefined;
+  campaign?: string | undefined;
+  routing_domain?: string | undefined;
+  queue_names?: string[] | undefined;
+}
+
+/**
+ * A queue matches when every field given matches (case-insensitive for domains); `queue_names`
+ * matches by exact name. An empty selector matches every queue.
+ */
+export function matchesQueue(selector: QueueSelector, name: string, parts: QueueNameParts): boolean {
+  if (selector.queue_names && selector.queue_names.length > 0 && !selector.queue_names.includes(name)) return false;
+  if (selector.domain && selector.domain.toLowerCase() !== parts.domain.toLowerCase()) return false;
+  if (selector.routing_domain && selector.routing_domain.toLowerCase() !== (parts.routing_domain ?? '').toLowerCase()) return false;
+  if (selector.tenant && selector.tenant !== parts.tenant) return false;
+  if (selector.campaign && selector.campaign !== parts.campaign) return false;
+  return true;
+}
