@@ -134,10 +134,16 @@ export class QueueManager {
 
   /**
    * Spools messages durably, then queues them and logs their Reception. Resolves once every
-   * message is on disk: an SMTP/HTTP listener replies after this. Meta `queue = "null"` discards.
+   * message is on disk: an SMTP/HTTP listener replies after this. Meta `queue = "null"` discards;
+   * a pre-send `hold` verdict (or meta `hold`) keeps the message spooled but unscheduled.
    */
   async enqueue(items: ReadonlyArray<Message | AcceptedMessage>): Promise<void> {
-    const messages = items.map((i) => (i instanceof Message ? i : i.message));
+    const messages = items.map((i) => {
+      if (i instanceof Message) return i;
+      // A pre-send "hold" verdict: spool it now, deliver only when released.
+      if (i.verdict?.verdict === 'hold') i.message.setMeta(HOLD_META, { score: i.verdict.score, threshold: i.verdict.threshold, actions: i.verdict.actions });
+      return i.message;
+    });
     const kept = messages.filter((m) => queueNameFor(m.meta, m.recipientDomain) !== NULL_QUEUE);
     for (const m of kept) m.due ??= timeMeta(m.getMeta('send_at'));
     await Promise.all(kept.map((m) => this.#o.spool.store(m)));
