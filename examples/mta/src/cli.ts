@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
+import { policyCommand } from './cli/policy.js';
 import { ENVIRONMENT, loadConfig } from './config.js';
 import { consoleLogger } from './logger.js';
 import { startMta } from './mta.js';
@@ -25,6 +26,7 @@ export function program(): Command {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
+  cli.addCommand(policyCommand());
   return cli;
 }
 

@@ -26,8 +26,16 @@ export interface MtaConfig {
   maxConnections: number;
   maxConnectionsPerIp: number;
   fsync: boolean;
-  /** A TypeScript/JavaScript policy module or an init.lua. */
+  /** A TypeScript/JavaScript policy module or an init.lua (absolute). */
   policy: string | undefined;
+  /** More directories a Lua policy may read, besides its own and its includes'. */
+  policyDirs: string[];
+  /** Lua files run after the policy in the same state (e.g. sources and pools kept apart). */
+  policyInclude: string[];
+  /** Time budget of one Lua hook call, ms. */
+  policyBudgetMs: number;
+  /** How long a Lua event's circuit breaker stays open before Lua is tried again, ms. */
+  policyBreakerQuietMs: number;
 }
 
 /** Environment variables and the config keys they override. */
@@ -47,6 +55,10 @@ export const ENVIRONMENT: Record<string, string> = {
   MTAKIT_MAX_MESSAGE_SIZE: 'max_message_size',
   MTAKIT_FSYNC: 'fsync',
   MTAKIT_POLICY: 'policy',
+  MTAKIT_POLICY_DIRS: 'policy_dirs',
+  MTAKIT_POLICY_INCLUDE: 'policy_include',
+  MTAKIT_POLICY_BUDGET: 'policy_budget',
+  MTAKIT_POLICY_BREAKER_QUIET: 'policy_breaker_quiet',
 };
 
 const KEYS = new Set([...Object.values(ENVIRONMENT), 'max_recipients', 'max_connections', 'max_connections_per_ip', 'users']);
@@ -84,12 +96,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxConnections: r.int('max_connections', 32_768, 1),
     maxConnectionsPerIp: r.int('max_connections_per_ip', 100, 1),
     fsync: r.bool('fsync', true),
-    policy: r.string('policy'),
+    ...policySettings(r, cwd),
   };
 }
 
+const LIST_KEYS = new Set(['relay_networks', 'trusted_hosts', 'policy_dirs', 'policy_include']);
+
 function coerce(key: string, value: string): unknown {
-  if (key === 'relay_networks' || key === 'trusted_hosts') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (LIST_KEYS.has(key)) return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (key === 'fsync') return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
   if (key === 'max_message_size') return /^\d+$/.test(value) ? Number(value) : value;
   if (key === 'users' || key === 'admin_users') return value.split(',').filter(Boolean).map((entry) => {
@@ -105,6 +119,18 @@ function hostPort(r: FieldReader, key: string, fallback: string): { host: string
   const port = Number(m?.[2]);
   if (!m || !(port >= 0 && port < 65536)) throw new ConfigError(r.key(key), text, 'must be host:port, e.g. 127.0.0.1:2525');
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+/** The policy file and the Lua host's settings; paths are relative to the working directory. */
+function policySettings(r: FieldReader, cwd: string): Pick<MtaConfig, 'policy' | 'policyDirs' | 'policyInclude' | 'policyBudgetMs' | 'policyBreakerQuietMs'> {
+  const policy = r.string('policy');
+  return {
+    policy: policy === undefined ? undefined : resolve(cwd, policy),
+    policyDirs: r.stringList('policy_dirs', []).map((d) => resolve(cwd, d)),
+    policyInclude: r.stringList('policy_include', []).map((f) => resolve(cwd, f)),
+    policyBudgetMs: r.duration('policy_budget', '50ms'),
+    policyBreakerQuietMs: r.duration('policy_breaker_quiet', '30s'),
+  };
 }
 
 function cidrs(r: FieldReader, key: string, fallback: string[]): Cidr[] {

@@ -9,6 +9,8 @@ export interface PolicyCheckResult extends PolicyDeclarations {
   file: string;
   events: PolicyEventName[];
   warnings: string[];
+  /** Every file the policy read (its own files, modules, data files); empty when it does not load. */
+  files: string[];
   /** Why the policy does not load, each with file:line when known. Empty when ok. */
   problems: LuaProblem[];
 }
@@ -27,11 +29,10 @@ export async function checkPolicy(file: string, options: Omit<LoadLuaPolicyOptio
         if (entry.level === 'warn' || entry.level === 'error') warnings.push(entry.message);
       }),
     });
-    const { files: _files, ...definitions } = host.definitions;
-    return { ok: true, file, problems: [], ...definitions };
+    return { ok: true, file, problems: [], ...host.definitions };
   } catch (error) {
     const problems = error instanceof LuaLoadError ? [...error.problems] : [{ message: (error as Error).message }];
-    return { ok: false, file, events: [], warnings, problems, ...emptyDeclarations() };
+    return { ok: false, file, events: [], warnings, files: [], problems, ...emptyDeclarations() };
   }
 }
 
