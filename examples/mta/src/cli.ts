@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
 import { policyCommand } from './cli/policy.js';
+import { queueCommand } from './cli/queue.js';
 import { ENVIRONMENT, loadConfig } from './config.js';
 import { consoleLogger } from './logger.js';
 import { startMta } from './mta.js';
@@ -27,6 +28,7 @@ export function program(): Command {
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
   cli.addCommand(policyCommand());
+  cli.addCommand(queueCommand());
   return cli;
 }
 

@@ -16,6 +16,7 @@ import { luaPolicyFeature } from './features/lua-policy.js';
 import { scorerFeature } from './features/scorer.js';
 import { shapingFeature } from './features/shaping.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { tenantHeaders } from './tenant-headers.js';
 
 export { consoleLogger, type Logger } from './logger.js';
 
@@ -60,7 +61,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     log: logger,
     onBatch: (_n, _bytes, ms) => metrics.spoolSyncLatency.observe(ms / 1000),
   });
-  const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : []))), config.smarthost);
+  const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : [])), tenantHeaders), config.smarthost);
   const queue = new QueueManager({
     spool, log, policy, resolver: ctx.resolver, hostname: config.hostname, nodeId: ctx.nodeId, metrics, logger,
     ...Object.assign({}, ...features.map((f) => f.queueOptions ?? {})),

@@ -1,0 +1,126 @@
+import { Command, Option } from 'commander';
+import { AdminClient, table } from './admin-client.js';
+
+interface Common {
+  url?: string;
+  credentials?: string;
+}
+
+interface SelectorFlags {
+  domain?: string;
+  tenant?: string;
+  campaign?: string;
+  routingDomain?: string;
+  queue?: string[];
+}
+
+/** `mtakit queue …`: operate the queues of a running MTA through its admin HTTP API. */
+export function queueCommand(): Command {
+  const queue = new Command('queue').description('inspect and operate the queues of a running MTA (admin HTTP API)');
+  const client = (cmd: Command) => {
+    const o = cmd.optsWithGlobals<Common>();
+    return new AdminClient({ url: o.url, credentials: o.credentials });
+  };
+  const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+  queue
+    .command('summary')
+    .description('scheduled and ready queues with their counts')
+    .action(async (_o, cmd: Command) => {
+      const s = await client(cmd).request<{ scheduled: Array<Record<string, unknown>>; ready: Array<Record<string, unknown>> }>('GET', '/api/admin/queue-summary/v1');
+      print(`SCHEDULED QUEUES\n${table(s.scheduled, ['name', 'count', 'nextDue'])}\n\nREADY QUEUES\n${table(s.ready, ['name', 'count', 'connections', 'pausedUntil'])}`);
+    });
+
+  withSelector(queue.command('suspend').description('stop delivery from matching scheduled queues'))
+    .requiredOption('--reason <text>', 'why (shown in listings and logs)')
+    .option('--duration <duration>', 'how long, e.g. 2h (default 5m)')
+    .action(async (o: SelectorFlags & { reason: string; duration?: string }, cmd: Command) => {
+      print(await client(cmd).request('POST', '/api/admin/suspend/v1', { ...selector(o), reason: o.reason, duration: o.duration }));
+    });
+  queue.command('suspensions').description('list scheduled-queue suspensions').action(async (_o, cmd: Command) => {
+    print(table(await client(cmd).request('GET', '/api/admin/suspend/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+  });
+  queue.command('resume <id>').description('lift a scheduled-queue suspension').action(async (id: string, _o, cmd: Command) => {
+    print(await client(cmd).request('DELETE', '/api/admin/suspend/v1', { id }));
+  });
+
+  queue
+    .command('suspend-ready-q <name>')
+    .description('stop delivery on one ready queue (source->site@proto)')
+    .requiredOption('--reason <text>', 'why')
+    .option('--duration <duration>', 'how long (default 5m)')
+    .action(async (name: string, o: { reason: string; duration?: string }, cmd: Command) => {
+      print(await client(cmd).request('POST', '/api/admin/suspend-ready-q/v1', { name, reason: o.reason, duration: o.duration }));
+    });
+  queue.command('resume-ready-q <id>').description('lift a ready-queue suspension').action(async (id: string, _o, cmd: Command) => {
+    print(await client(cmd).request('DELETE', '/api/admin/suspend-ready-q/v1', { id }));
+  });
+
+  withSelector(queue.command('bounce').description('bounce matching messages, now and while the entry lasts'))
+    .requiredOption('--reason <text>', 'why (in each AdminBounce record)')
+    .option('--duration <duration>', 'keep bouncing new arrivals this long (default 5m)')
+    .option('--suppress-logging', 'do not log AdminBounce records')
+    .action(async (o: SelectorFlags & { reason: string; duration?: string; suppressLogging?: boolean }, cmd: Command) => {
+      print(await client(cmd).request('POST', '/api/admin/bounce/v1', { ...selector(o), reason: o.reason, duration: o.duration, suppress_logging: o.suppressLogging === true }));
+    });
+  queue.command('bounces').description('list admin bounce entries').action(async (_o, cmd: Command) => {
+    print(table(await client(cmd).request('GET', '/api/admin/bounce/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+  });
+  queue.command('unbounce <id>').description('cancel an admin bounce entry').action(async (id: string, _o, cmd: Command) => {
+    print(await client(cmd).request('DELETE', '/api/admin/bounce/v1', { id }));
+  });
+
+  withSelector(queue.command('rebind').description('re-evaluate the queue of matching messages'))
+    .requiredOption('--reason <text>', 'why (in each AdminRebind record)')
+    .option('--data <key=value...>', 'meta to set on each message, e.g. tenant=acme')
+    .option('--always-flush', 'make the messages due now')
+    .option('--trigger-rebind-event', 'call the rebind_message hook instead of setting --data as meta')
+    .action(async (o: SelectorFlags & { reason: string; data?: string[]; alwaysFlush?: boolean; triggerRebindEvent?: boolean }, cmd: Command) => {
+      const data = Object.fromEntries((o.data ?? []).map((kv) => {
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new Error(`--data ${kv}: expected key=value`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }));
+      print(await client(cmd).request('POST', '/api/admin/rebind/v1', {
+        ...selector(o), reason: o.reason, data, always_flush: o.alwaysFlush === true, trigger_rebind_event: o.triggerRebindEvent === true,
+      }));
+    });
+
+  queue
+    .command('inspect <id>')
+    .description('show one message as the spool has it')
+    .option('--body', 'include the message data')
+    .action(async (id: string, o: { body?: boolean }, cmd: Command) => {
+      print(await client(cmd).request('GET', `/api/admin/inspect-message/v1?id=${encodeURIComponent(id)}&want_body=${o.body === true}`));
+    });
+  queue
+    .command('inspect-queue <name>')
+    .description('show a scheduled queue: config, count, next messages')
+    .option('--limit <n>', 'messages to show', '20')
+    .action(async (name: string, o: { limit: string }, cmd: Command) => {
+      print(await client(cmd).request('GET', `/api/admin/inspect-sched-q/v1?queue_name=${encodeURIComponent(name)}&limit=${Number(o.limit)}`));
+    });
+  queue.command('states').description('ready queues: limits, connections, suspensions').action(async (_o, cmd: Command) => {
+    const r = await client(cmd).request<{ states_by_ready_queue: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-q-states/v1');
+    print(table(r.states_by_ready_queue, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
+  });
+
+  for (const c of queue.commands) {
+    c.addOption(new Option('--url <url>', 'the MTA\'s HTTP listener (default http://$MTAKIT_HTTP_LISTEN or http://127.0.0.1:8025)'));
+    c.addOption(new Option('--credentials <user:password>', 'HTTP Basic credentials (or MTAKIT_ADMIN_CREDENTIALS)'));
+  }
+  return queue;
+}
+
+function withSelector(cmd: Command): Command {
+  return cmd
+    .option('--domain <domain>', 'recipient domain')
+    .option('--tenant <tenant>', 'tenant')
+    .option('--campaign <campaign>', 'campaign')
+    .option('--routing-domain <domain>', 'routing domain')
+    .option('--queue <name...>', 'exact scheduled queue names');
+}
+
+function selector(o: SelectorFlags) {
+  return { domain: o.domain, tenant: o.tenant, campaign: o.campaign, routing_domain: o.routingDomain, queue_names: o.queue };
+}
