@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { composePolicies, LogBus, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
-import { HttpListener } from '@mtakit/core/http';
+import { HttpListener, httpReply } from '@mtakit/core/http';
 import { JsonlLogWriter } from '@mtakit/core/log';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { loadOrCreateCertificate, SmtpIngress } from '@mtakit/core/smtp';
@@ -82,8 +82,8 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts,
     validateBasic: (user, password) => checkSecret(config.adminUsers.get(user), password),
   });
-  http.route('GET', '/api/check-liveness/v1', () => ({ status: 200, body: { ok: true } }), { public: true });
-  http.route('GET', '/metrics', async () => ({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
+  http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
+  http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
   registerQueueAdminRoutes(http, queue);
   http.route('POST', '/api/admin/bump-config-epoch', async () => {
     for (const f of features) await f.reload?.();

@@ -15,14 +15,23 @@ export interface HttpRequest {
   remoteAddress: string;
 }
 
+const REPLY = Symbol('mtakit.httpReply');
+
 export interface HttpReply {
+  readonly [REPLY]: true;
   status?: number;
   body?: unknown;
   /** Raw text body with its content type (e.g. Prometheus metrics). */
   text?: { contentType: string; content: string };
 }
 
-export type HttpHandler = (request: HttpRequest) => Promise<HttpReply | unknown> | HttpReply | unknown;
+/** A reply with a status code or a non-JSON body; handlers may also return plain data (200 JSON). */
+export function httpReply(reply: { status?: number; body?: unknown; text?: { contentType: string; content: string } }): HttpReply {
+  return { [REPLY]: true, ...reply };
+}
+
+/** What a handler returns: plain data (sent as 200 JSON) or an `httpReply(…)`. */
+export type HttpHandler = (request: HttpRequest) => unknown;
 
 export interface HttpListenerOptions {
   host?: string;
@@ -126,7 +135,7 @@ export class HttpInputError extends MtaKitError {
 }
 
 function isReply(value: unknown): value is HttpReply {
-  return typeof value === 'object' && value !== null && ('status' in value || 'text' in value || 'body' in value);
+  return typeof value === 'object' && value !== null && REPLY in value;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {

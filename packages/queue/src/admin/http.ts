@@ -1,5 +1,5 @@
 import { ConfigError } from '@mtakit/core';
-import { HttpInputError, type HttpListener, type HttpRequest } from '@mtakit/core/http';
+import { HttpInputError, httpReply, type HttpListener, type HttpReply, type HttpRequest } from '@mtakit/core/http';
 import type { QueueManager } from '../queue-manager.js';
 import type { DirectiveTiming } from './directives.js';
 import type { QueueSelector } from './matching.js';
@@ -103,6 +103,6 @@ function query(r: HttpRequest, name: string): string {
   return v;
 }
 
-function cancelled(found: boolean, r: HttpRequest): { status: number; body: unknown } {
-  return found ? { status: 200, body: { id: id(r) } } : { status: 404, body: { error: `no entry with id ${id(r)}` } };
+function cancelled(found: boolean, r: HttpRequest): HttpReply {
+  return found ? httpReply({ body: { id: id(r) } }) : httpReply({ status: 404, body: { error: `no entry with id ${id(r)}` } });
 }
