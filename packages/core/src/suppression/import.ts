@@ -61,7 +61,7 @@ export interface ImportOptions {
 export interface ImportResult {
   format: SuppressionCsvFormat;
   entries: SuppressionEntry[];
-  /** Rows not imported, with why (row 1 is the first line of the file). */
+  /** Rows not imported, with why (row 1 is the file's first record, the header if it has one). */
   skipped: Array<{ row: number; reason: string }>;
 }
 

@@ -10,6 +10,7 @@ export {
   type SuppressionEntry, type SuppressionKey, type SuppressionReason,
 } from './entry.js';
 export type { SuppressionStore, SuppressionFilter } from './store.js';
+export { SUPPRESSION_STORE_CONTRACT, type ContractCheck, type ContractClock } from './contract.js';
 export { MemorySuppressionStore, type MemorySuppressionStoreOptions } from './memory-store.js';
 export { FileSuppressionStore, type FileSuppressionStoreOptions, type JournalLoadStats } from './file-store.js';
 export {
