@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Policy } from '@mtakit/core';
+import { SmtpSink, type SmtpSinkOptions } from '@mtakit/core/testing';
 import { createTransport } from 'nodemailer';
+import { afterEach } from 'vitest';
 import { loadConfig } from '../../../../examples/mta/src/config.js';
 import { startMta, type RunningMta } from '../../../../examples/mta/src/mta.js';
 
@@ -103,4 +105,28 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (want.every((l) => line.includes(l))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
+}
+
+/**
+ * For a describe block: `start` an in-process MTA and `sink`s; all are stopped after each test.
+ */
+export function usePolicyMta(): { start: typeof startPolicyMta; sink: (options?: SmtpSinkOptions) => Promise<SmtpSink> } {
+  const mtas: PolicyMta[] = [];
+  const sinks: SmtpSink[] = [];
+  afterEach(async () => {
+    await Promise.all(mtas.splice(0).map((m) => m.stop()));
+    await Promise.all(sinks.splice(0).map((s) => s.stop()));
+  });
+  return {
+    start: async (env, options) => {
+      const mta = await startPolicyMta(env, options);
+      mtas.push(mta);
+      return mta;
+    },
+    sink: async (options = {}) => {
+      const sink = await new SmtpSink(options).start();
+      sinks.push(sink);
+      return sink;
+    },
+  };
 }

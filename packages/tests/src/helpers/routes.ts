@@ -1,5 +1,5 @@
-import type { SinkMessage, SmtpSink } from '@mtakit/core/testing';
-import { sendAll, type Outgoing } from './policy-mta.js';
+import { SmtpSink, type SinkMessage } from '@mtakit/core/testing';
+import { sendAll, startPolicyMta, type Outgoing, type PolicyMta } from './policy-mta.js';
 
 /**
  * Sends every message through the MTA, requires a 250 for each, waits until the sink has them all
@@ -38,4 +38,65 @@ export async function retryMinutes(summary: () => Promise<{ scheduled: Array<{ n
     if (Date.now() > deadline) throw new Error(`queues ${names.join(', ')} not all waiting for a retry: ${JSON.stringify(scheduled)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Starts the example MTA with `env` (its MTAKIT_POLICY decides the egress path configs) and one
+ * slow, TLS-offering sink per destination domain (the application's layer points each domain's
+ * queue at its sink), sends twice each domain's connection limit, and returns per domain the peak
+ * of concurrent connections the sink saw and whether every message came over TLS.
+ */
+export async function connectionPeaks(env: Record<string, string>, limits: Record<string, number>): Promise<Record<string, { peak: number; allTls: boolean }>> {
+  const byDomain = new Map<string, SmtpSink>();
+  let mta: PolicyMta | undefined;
+  try {
+    // Deliveries take 400 ms each, so connections stay open long enough to reach the limit.
+    for (const domain of Object.keys(limits)) byDomain.set(domain, await new SmtpSink({ tls: true, dataDelayMs: 400 }).start());
+    mta = await startPolicyMta(env, {
+      policy: { get_queue_config: (domain) => ({ protocol: { smtp: { mx_list: [(byDomain.get(domain) as SmtpSink).address] } } }) },
+    });
+    const messages = Object.entries(limits).flatMap(([domain, limit]) => Array.from({ length: 2 * limit }, (_, i) => ({ to: `user${i}@${domain}` })));
+    const refused = (await sendAll(mta.mta.smtp.port, messages)).filter((r) => r.code !== 250);
+    if (refused.length > 0) throw new Error(`the MTA refused: ${JSON.stringify(refused)}`);
+    const peaks: Record<string, { peak: number; allTls: boolean }> = {};
+    for (const [domain, limit] of Object.entries(limits)) {
+      const s = byDomain.get(domain) as SmtpSink;
+      await s.waitFor(() => s.received === 2 * limit);
+      peaks[domain] = { peak: s.peakConnections, allTls: s.messages.every((m) => m.secure) };
+    }
+    return peaks;
+  } finally {
+    await mta?.stop();
+    await Promise.all([...byDomain.values()].map((s) => s.stop()));
+  }
+}
+
+/**
+ * Messages tagged by region (X-Region), untagged, and one from an authenticated tenant: all but
+ * the last share the scheduled queue "dest.test", so only a per-message queue config routes them
+ * apart.
+ */
+export function regionMessages(tenantUser: { user: string; pass: string }): Outgoing[] {
+  return [
+    { to: 'mx@dest.test', headers: { 'X-Region': 'mexico' } },
+    { to: 'pe@dest.test', headers: { 'X-Region': 'peru' } },
+    { to: 'co@dest.test', headers: { 'X-Region': 'colombia' } },
+    { to: 'jp@dest.test', headers: { 'X-Region': 'japan' } },
+    { to: 'none@dest.test' },
+    { to: 'tenant@dest.test', auth: tenantUser },
+  ];
+}
+
+/**
+ * Sends a message the sink tempfails (451 to tempfail@) per region, each to its own domain, and
+ * checks the minutes until each is retried: Mexico, Peru, untagged.
+ */
+export async function regionRetries(mta: PolicyMta, minutes: { mexico: number; peru: number; untagged: number }): Promise<void> {
+  const results = await sendAll(mta.mta.smtp.port, [
+    { to: 'tempfail@mexico.test', headers: { 'X-Region': 'mexico' } },
+    { to: 'tempfail@peru.test', headers: { 'X-Region': 'peru' } },
+    { to: 'tempfail@other.test' },
+  ]);
+  if (results.some((r) => r.code !== 250)) throw new Error(`the MTA refused: ${JSON.stringify(results)}`);
+  await retryMinutes(mta.queueSummary, { 'mexico.test': minutes.mexico, 'peru.test': minutes.peru, 'other.test': minutes.untagged });
 }
