@@ -11,9 +11,7 @@ export { StoreShaper, createShaper, throttleKey, type StoreShaperOptions } from 
 export type { ShapingStore, ExpiringRecord } from './stores/store.js';
 export { MemoryShapingStore, type MemoryShapingStoreOptions } from './stores/memory.js';
 export { RedisShapingStore, type RedisShapingStoreOptions } from './stores/redis.js';
-export {
-  pathLimits, throttleAll, acquireAll, type PathLimits, type KeyedLimit, type KeyedRate, type Admission, type LeaseSet,
-} from './limits.js';
+export { RedisSuppressionStore, type RedisSuppressionStoreOptions } from './suppression/redis-store.js';
 export { limitStates, type LimitState } from './inspect.js';
 
 export {
