@@ -23,6 +23,8 @@ export { composePolicies } from './policy/compose.js';
 export { spoolRecordOf, type Spool, type SpoolRecord } from './contracts/spool.js';
 export type { Shaper, ThrottleDecision, ConnectionLease, LeaseResult } from './contracts/shaper.js';
 export type { ShapingRules, ShapingRulesLoader, ShapingRulesLoadOptions } from './contracts/shaping-rules.js';
+export { pathLimits, queueLimits, type PathLimits, type QueueLimits, type KeyedLimit, type KeyedRate } from './contracts/shaping-keys.js';
+export { throttleAll, acquireAll, type Admission, type LeaseSet } from './contracts/shaping-admission.js';
 export type { PreSendHook, PreSendResult, PreSendVerdict, PreSendContext, DimensionScore } from './contracts/presend.js';
 export {
   LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,

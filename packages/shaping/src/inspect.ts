@@ -1,6 +1,5 @@
-import type { ThrottleDecision } from '@mtakit/core';
+import type { KeyedLimit, KeyedRate, PathLimits, ThrottleDecision } from '@mtakit/core';
 import type { LeaseState } from './leases.js';
-import type { KeyedLimit, KeyedRate, PathLimits } from './limits.js';
 import type { StoreShaper } from './shaper.js';
 
 /** Live state of one limit of a path (for `/api/admin/ready-q-states/v1` and metrics). */
@@ -15,8 +14,11 @@ export type LimitState =
       readonly bucket: ThrottleDecision;
     };
 
-/** Reads every limit of a path without taking anything from it. */
-export async function limitStates(shaper: StoreShaper, limits: PathLimits): Promise<LimitState[]> {
+/**
+ * Reads limits without taking anything from them: a path's (core's `pathLimits`) or any group of
+ * keyed limits, such as a tenant's (core's `queueLimits`, as `{ connections, messageRates }`).
+ */
+export async function limitStates(shaper: StoreShaper, limits: Partial<PathLimits>): Promise<LimitState[]> {
   const lease = async (l: KeyedLimit): Promise<LimitState> => ({
     kind: 'connections', key: l.key, name: l.name, limit: l.limit.limit, local: l.limit.local, leases: await shaper.leaseState(l.key, l.limit),
   });
@@ -24,10 +26,10 @@ export async function limitStates(shaper: StoreShaper, limits: PathLimits): Prom
     kind, key: r.key, name: r.name, spec: r.spec.text, bucket: await peek(shaper, r),
   });
   return Promise.all([
-    ...limits.connections.map(lease),
-    ...limits.connectionRates.map(rate('connection-rate')),
-    ...limits.messageRates.map(rate('message-rate')),
-    ...limits.selectionRates.map(rate('selection-rate')),
+    ...(limits.connections ?? []).map(lease),
+    ...(limits.connectionRates ?? []).map(rate('connection-rate')),
+    ...(limits.messageRates ?? []).map(rate('message-rate')),
+    ...(limits.selectionRates ?? []).map(rate('selection-rate')),
   ]);
 }
 

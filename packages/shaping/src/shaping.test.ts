@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLimitSpec, parseRateSpec, resolveEgressPathConfig } from '@mtakit/core';
+import { acquireAll, parseLimitSpec, parseRateSpec, pathLimits, resolveEgressPathConfig, throttleAll } from '@mtakit/core';
 import { siteNameFor } from '@mtakit/core/dns';
 import { FakeClock } from '@mtakit/core/testing';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigEffect, ReadyQueueSuspension } from './automation/effects.js';
-import { acquireAll, pathLimits, throttleAll } from './limits.js';
 import { createShaping, type CreateShapingOptions } from './shaping.js';
 import { StoreShaper } from './shaper.js';
 import { SAMPLE_MX, tableMxResolver } from './testing/mx-fixture.js';
@@ -66,7 +65,7 @@ describe('createShaping', () => {
     const held = await acquireAll(shaping.shaper, limits.connections);
     expect(held.granted).toBe(true);
     for (let i = 0; i < 3; i++) await throttleAll(shaping.shaper, limits.messageRates);
-    const states = await shaping.limitStates('ip-1', GMAIL_SITE, config);
+    const states = await shaping.limitStates(limits);
     expect(states.map((s) => [s.kind, s.name, s.kind === 'connections' ? s.leases.count : s.bucket.remaining])).toEqual([
       ['connections', 'connection_limit', 1],
       ['connections', 'additional_connection_limits.shaping-provider-google-ip-1-limit', 1],
@@ -104,25 +103,7 @@ describe('createShaping', () => {
   });
 });
 
-describe('path limits', () => {
-  const config = resolveEgressPathConfig({
-    connection_limit: 2,
-    additional_connection_limits: { 'provider-cap': 3 },
-    max_message_rate: '5/min',
-    additional_message_rate_throttles: { global: '2/min' },
-    source_selection_rate: '10/h',
-  });
-
-  it('key the path\'s own limits by source and site, and named limits by name only', () => {
-    const a = pathLimits('ip-1', 'site-a', config);
-    const b = pathLimits('ip-2', 'site-b', config);
-    expect(a.connections.map((l) => l.key)).toEqual(['path:ip-1->site-a:connections', 'connections:provider-cap']);
-    expect(b.connections.map((l) => l.key)).toEqual(['path:ip-2->site-b:connections', 'connections:provider-cap']);
-    expect(a.messageRates.map((r) => r.key)).toEqual(['path:ip-1->site-a:message-rate', 'message-rate:global']);
-    expect(a.connectionRates).toEqual([]);
-    expect(a.selectionRates.map((r) => [r.name, r.spec.text])).toEqual([['source_selection_rate', '10/3600s']]);
-  });
-
+describe('acquireAll and throttleAll over the store shaper', () => {
   it('acquireAll takes all leases or none', async () => {
     const shaper = new StoreShaper({ clock: new FakeClock() });
     const limits = [

@@ -1,11 +1,10 @@
 import {
-  resolveEgressPathConfig, systemClock, type Clock, type EgressPathConfigInput, type LogRecord, type Policy,
+  systemClock, type Clock, type EgressPathConfigInput, type LogRecord, type PathLimits, type Policy,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { TrafficShapingAutomation, type AutomationActions } from './automation/automation.js';
 import type { AutomationEffect } from './automation/effects.js';
 import { limitStates, type LimitState } from './inspect.js';
-import { pathLimits } from './limits.js';
 import { loadShapingRules, type ShapingSource } from './rules/loader.js';
 import type { RouteResolver, ShapingRuleSet, ValueSource } from './rules/rule-set.js';
 import { StoreShaper } from './shaper.js';
@@ -65,8 +64,8 @@ export interface Shaping {
   egressPathConfig(domain: string, source: string, siteName: string): Promise<EgressPathConfigInput | undefined>;
   /** Config, provenance, effects and warm-up of one path; `siteName` defaults to the domain's site from DNS. */
   inspect(query: { domain: string; source: string; siteName?: string }): Promise<PathInspection>;
-  /** Live leases and buckets of every limit of a path. */
-  limitStates(source: string, siteName: string, config: EgressPathConfigInput | undefined): Promise<LimitState[]>;
+  /** Live leases and buckets of limits named by core's `pathLimits` / `queueLimits`, read without consuming. */
+  limitStates(limits: Partial<PathLimits>): Promise<LimitState[]>;
   /** See `syncIntervalMs`. */
   sync(): Promise<void>;
   /** Stops the timer, saves warm-up state and closes the store. */
@@ -133,9 +132,7 @@ export async function createShaping(options: CreateShapingOptions = {}): Promise
       });
       return { domain: name, source, siteName: site, ...resolved, effects, warmup: warmup.statusFor(source, site) };
     },
-    limitStates(source, siteName, config) {
-      return limitStates(shaper, pathLimits(source, siteName, resolveEgressPathConfig(config ?? {})));
-    },
+    limitStates: (limits) => limitStates(shaper, limits),
     sync,
     async close() {
       if (timer) clearInterval(timer);

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Message } from '../message/message.js';
 import { FieldReader, type Duration } from './fields.js';
-import type { RateSpec } from './rate.js';
+import type { LimitSpec, RateSpec } from './rate.js';
 
 /** One `mx_list` entry: `"host"`, `"host:port"`, `"[10.0.0.1]"`, or `{ name, addr }`. */
 export type MxListEntryInput = string | { name: string; addr: string };
@@ -49,6 +49,19 @@ export interface QueueConfigInput {
   egress_source?: string;
   /** Scheduled→ready promotion rate for this queue. Default: none. */
   max_message_rate?: string;
+  /**
+   * mtakit extension: scheduled→ready promotion rate shared by every queue of this queue's tenant
+   * (all its domains and campaigns), e.g. `"500/min"`, so one tenant's burst cannot take the
+   * capacity the others need. Applies only to queues whose name has a tenant. Default: none.
+   */
+  tenant_max_message_rate?: string;
+  /**
+   * mtakit extension: at most this many of the tenant's messages being sent at once, over every
+   * egress path (and every node, with a shared shaping store). Each send holds a lease for its
+   * SMTP transaction. An integer or `"local:N"`. Applies only to queues whose name has a tenant.
+   * Default: none.
+   */
+  tenant_connection_limit?: number | string;
   /** Delivery protocol. Default: SMTP to the routing domain's MX. */
   protocol?: ProtocolInput;
   /** Idle time before the queue object is dropped. Default `"10m"`. */
@@ -73,6 +86,8 @@ export interface QueueConfig {
   readonly egress_pool: string;
   readonly egress_source: string | undefined;
   readonly max_message_rate: RateSpec | undefined;
+  readonly tenant_max_message_rate: RateSpec | undefined;
+  readonly tenant_connection_limit: LimitSpec | undefined;
   readonly protocol: Protocol;
   readonly reap_interval: number;
   readonly refresh_interval: number;
@@ -81,8 +96,8 @@ export interface QueueConfig {
 }
 
 const KNOWN = new Set([
-  'retry_interval', 'max_retry_interval', 'max_age', 'egress_pool', 'egress_source', 'max_message_rate', 'protocol',
-  'reap_interval', 'refresh_interval', 'refresh_strategy', 'provider_name', 'strategy', 'timerwheel_tick_interval', 'shrink_policy',
+  'retry_interval', 'max_retry_interval', 'max_age', 'egress_pool', 'egress_source', 'max_message_rate', 'tenant_max_message_rate',
+  'tenant_connection_limit', 'protocol', 'reap_interval', 'refresh_interval', 'refresh_strategy', 'provider_name', 'strategy', 'timerwheel_tick_interval', 'shrink_policy',
 ]);
 
 export const UNSPECIFIED = 'unspecified';
@@ -100,6 +115,8 @@ export function resolveQueueConfig(input: QueueConfigInput = {}, prefix = 'queue
     egress_pool: r.string('egress_pool') ?? UNSPECIFIED,
     egress_source: r.has('egress_pool') ? undefined : egress_source,
     max_message_rate: r.rate('max_message_rate'),
+    tenant_max_message_rate: r.rate('tenant_max_message_rate'),
+    tenant_connection_limit: r.has('tenant_connection_limit') ? r.limit('tenant_connection_limit', 0) : undefined,
     protocol: resolveProtocol(input.protocol, r.key('protocol')),
     reap_interval: r.duration('reap_interval', '10m'),
     refresh_interval: r.duration('refresh_interval', '1m'),
