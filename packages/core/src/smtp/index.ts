@@ -1,4 +1,8 @@
 /** @mtakit/core/smtp — the SMTP listener (on smtp-server) and its helpers. */
 export { SmtpIngress, type SmtpIngressOptions, type AcceptedMessage } from './ingress.js';
 export { receivedHeaderValue, type ReceivedInfo } from './received-header.js';
+export {
+  readInboundReport, reportMode, isReportDomain,
+  type ReportListenerDomain, type InboundReportOptions, type InboundReportOutcome, type InboundReportContext, type ReportMode,
+} from './report-listener.js';
 export { loadOrCreateCertificate, generateSelfSigned, type TlsKeyPair, type CertificateOptions } from '../tls/certificate.js';

@@ -5,14 +5,15 @@ import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import { SmtpReplyError, toMtaKitError } from '../errors.js';
 import type { LogBus } from '../log/bus.js';
-import { domainOf, parseAddress } from '../message/address.js';
+import { parseAddress } from '../message/address.js';
 import { Message } from '../message/message.js';
 import type { MtaMetrics } from '../metrics/index.js';
-import type { AuthInfo, ConnectionMeta, Policy } from '../policy/events.js';
+import type { AuthInfo, ConnectionMeta, ListenerDomainInput, Policy } from '../policy/events.js';
 import type { TlsKeyPair } from '../tls/certificate.js';
 import { receivedHeaderValue } from './received-header.js';
 import { installReplyShim, REPLY_OBSERVER, type ReplyObserver } from './reply-shim.js';
 import { rejectionRecord } from './rejection-record.js';
+import { isReportDomain, readInboundReport, type ReportListenerDomain } from './report-listener.js';
 
 /** A message accepted by a listener, with what the pre-send hook said of it. */
 export interface AcceptedMessage {
@@ -63,6 +64,8 @@ interface SessionState {
   failedAuths: number;
   /** Address of the MAIL/RCPT command being answered (named in a Rejection record). */
   pendingAddress: string | undefined;
+  /** Recipients of this transaction whose domain reads bounces/feedback reports (see get_listener_domain). */
+  reportRecipients: Map<string, ReportListenerDomain>;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -72,6 +75,10 @@ type Callback = (err?: Error | null) => void;
  * splits each transaction into one message per recipient, runs the policy and pre-send hooks, and
  * replies 250 only after `accept` has made every message durable. Every 4xx/5xx reply carries an
  * exact enhanced status code and is counted and logged as a Rejection record.
+ *
+ * Mail for a domain whose `get_listener_domain` sets `log_oob` / `log_arf` is accepted from anyone
+ * and read as a bounce or feedback report (see report-listener.ts): its OOB / Feedback records are
+ * logged before the 250, and it is relayed only in `LogThenRelay` mode.
  */
 export class SmtpIngress {
   readonly #options: SmtpIngressOptions;
@@ -150,7 +157,7 @@ export class SmtpIngress {
       received_via: this.#name,
       hostname: this.#options.hostname,
     };
-    this.#sessions.set(session.id, { conn, auth: undefined, failedAuths: 0, pendingAddress: undefined });
+    this.#sessions.set(session.id, { conn, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: new Map() });
     if (count > (this.#options.maxConnectionsPerIp ?? 100)) {
       this.#options.metrics?.connectionsDenied.inc({ service: this.#service });
       return cb(replyError(421, '4.7.0', 'Too many connections from your address, try again later'));
@@ -194,6 +201,8 @@ export class SmtpIngress {
       }
       state.auth = info;
       state.conn['authn_id'] = info.identity;
+      // Lets RCPT-time hooks (a suppression check, say) see the tenant the message will get.
+      if (info.tenant) state.conn['tenant'] = info.tenant;
       cb(null, { user: info.identity });
     } catch (error) {
       cb(asReply(error, 454, '4.7.0'));
@@ -203,6 +212,7 @@ export class SmtpIngress {
   async #onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): Promise<void> {
     const state = this.#state(session);
     state.pendingAddress = address.address;
+    state.reportRecipients.clear();
     try {
       if (address.address !== '') syntaxCheck(address.address, '5.1.7', 'sender');
       state.conn['ehlo_domain'] = session.hostNameAppearsAs;
@@ -227,7 +237,9 @@ export class SmtpIngress {
       if (session.envelope.rcptTo.length >= (this.#options.maxRecipients ?? 1024)) {
         throw replyError(452, '4.5.3', 'Too many recipients');
       }
-      if (!(await this.#mayRelay(address.address, session, state))) {
+      const domain = await this.#listenerDomain(address.address, state);
+      if (isReportDomain(domain)) state.reportRecipients.set(address.address, domain);
+      else if (!(state.auth || cidrContains(this.#relayNetworks, session.remoteAddress) || domain?.relay_to)) {
         throw replyError(550, '5.7.1', 'Relaying denied: authenticate or send from an allowed network');
       }
       await this.#options.policy?.smtp_server_rcpt_to?.(address.address, state.conn);
@@ -238,13 +250,10 @@ export class SmtpIngress {
     }
   }
 
-  async #mayRelay(recipient: string, session: SMTPServerSession, state: SessionState): Promise<boolean> {
-    if (state.auth) return true;
-    if (cidrContains(this.#relayNetworks, session.remoteAddress)) return true;
+  /** The policy's view of the recipient's domain; asked for every recipient, so report domains win over relaying. */
+  async #listenerDomain(recipient: string, state: SessionState): Promise<ListenerDomainInput | undefined> {
     const hook = this.#options.policy?.get_listener_domain;
-    if (!hook) return false;
-    const d = await hook(domainOf(recipient), this.#name, state.conn);
-    return Boolean(d && (d.relay_to || (d.log_oob && d.log_oob !== 'Ignore') || (d.log_arf && d.log_arf !== 'Ignore')));
+    return hook ? hook(recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase(), this.#name, state.conn) : undefined;
   }
 
   #onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
@@ -253,7 +262,7 @@ export class SmtpIngress {
     stream.on('end', () => {
       if (stream.sizeExceeded) return cb(replyError(552, '5.3.4', 'Message size exceeds the fixed maximum message size'));
       this.#receive(Buffer.concat(chunks), session).then(
-        (ids) => cb(null, `2.0.0 OK queued as ${ids.join(' ')}`),
+        (ids) => cb(null, ids.length > 0 ? `2.0.0 OK queued as ${ids.join(' ')}` : '2.0.0 OK report received'),
         (error) => cb(asReply(error, 451, '4.3.0')),
       );
     });
@@ -266,6 +275,8 @@ export class SmtpIngress {
     const now = new Date();
     const accepted: AcceptedMessage[] = [];
     for (const rcpt of session.envelope.rcptTo) {
+      const reportDomain = state.reportRecipients.get(rcpt.address);
+      if (reportDomain && !(await this.#logReport(data, sender, rcpt.address, reportDomain, session))) continue;
       const message = new Message({ sender, recipient: rcpt.address, meta: { ...state.conn }, data });
       if (state.auth?.tenant) message.setMeta('tenant', state.auth.tenant);
       if (this.#options.receivedHeader !== false) {
@@ -289,6 +300,14 @@ export class SmtpIngress {
     return accepted.map((a) => a.message.id);
   }
 
+  /** Logs what a report says (before the 250); true when the message must be relayed as well. */
+  async #logReport(data: Buffer, sender: string, recipient: string, domain: ReportListenerDomain, session: SMTPServerSession): Promise<boolean> {
+    const outcome = await readInboundReport(data, domain, { sender, recipient, nodeId: this.#options.nodeId ?? '', sessionId: session.id });
+    for (const record of outcome.records) await this.#options.log?.publish(record);
+    this.#options.metrics?.received.inc({ service: this.#service });
+    return outcome.relay;
+  }
+
   #onRejection(reply: { code: number; text: string; session: unknown; remoteAddress: string }): void {
     this.#options.metrics?.rejections.inc({ service: this.#service, code: String(reply.code) });
     const log = this.#options.log;
@@ -307,7 +326,7 @@ export class SmtpIngress {
   #state(session: SMTPServerSession): SessionState {
     let state = this.#sessions.get(session.id);
     if (!state) {
-      state = { conn: { reception_protocol: 'ESMTP', received_via: this.#name }, auth: undefined, failedAuths: 0, pendingAddress: undefined };
+      state = { conn: { reception_protocol: 'ESMTP', received_via: this.#name }, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: new Map() };
       this.#sessions.set(session.id, state);
     }
     return state;
@@ -318,8 +337,29 @@ function syntaxCheck(address: string, enhanced: string, what: string): void {
   try {
     parseAddress(address);
   } catch (error) {
+    if (onlyLocalPartTooLong(address)) return;
     throw replyError(501, enhanced, `Bad ${what} address syntax: ${(error as Error).message.replace(/^invalid address "[^"]*": /, '')}`);
   }
+}
+
+/**
+ * VERP return paths (`bounces+<id>-<local part>=<domain>@…`) run past RFC 5321's 64-octet
+ * local-part limit, and RFC 5321 §4.5.3.1.1 asks receivers to accept longer ones: an address whose
+ * only fault is its length passes (its dot-separated atoms are checked in pieces short enough to parse).
+ */
+function onlyLocalPartTooLong(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (at <= 0 || local.length <= 64 || local.startsWith('"')) return false;
+  return local.split('.').every((atom) => atom !== '' && (atom.match(/.{1,64}/gs) ?? []).every((piece) => {
+    try {
+      parseAddress(`${piece}@${domain}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }));
 }
 
 /** An error smtp-server turns into a reply; the text starts with the enhanced code (see reply-shim). */
