@@ -3,6 +3,7 @@ import { dirname, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, POLICY_EVENTS, type Policy, type PolicyEventName, type ShapingRulesLoader } from '@mtakit/core';
 import type { LoadLuaPolicyOptions } from '@mtakit/lua';
+import { tsImport } from 'tsx/esm/api';
 import type { MtaConfig } from '../config.js';
 
 /**
@@ -49,18 +50,36 @@ export function readsMessageMetadata(files: readonly string[]): boolean {
   return files.some((f) => f.endsWith('.lua') && /\bget_msg_metadata\b/.test(readFileSync(f, 'utf8')));
 }
 
+type ModuleExports = { default?: unknown; policy?: unknown };
+
 /** Imports a policy module; fails with a ConfigError naming the file if it exports no valid Policy. */
 export async function importPolicyModule(file: string): Promise<Policy> {
-  let mod: { default?: unknown; policy?: unknown };
+  const url = pathToFileURL(file).href;
+  let mod: ModuleExports;
   try {
-    mod = (await import(pathToFileURL(file).href)) as typeof mod;
+    // tsx's tsImport loads TypeScript wherever it lives; a plain import() of a .ts file outside an
+    // ESM package fails under Node's require(esm) rules.
+    mod = (/\.[cm]?ts$/.test(file) ? await tsImport(url, import.meta.url) : await import(url)) as ModuleExports;
   } catch (error) {
     throw new ConfigError('policy', file, `cannot import the policy module: ${(error as Error).message}`, { cause: error });
   }
-  return asPolicy(mod.default ?? mod.policy, file);
+  return asPolicy(exportedPolicy(mod), file);
 }
 
 const EVENT_NAMES: ReadonlySet<string> = new Set(POLICY_EVENTS);
+
+/**
+ * The default export, else the `policy` export. A CommonJS module (a .ts file outside an ESM
+ * package compiles to one) arrives wrapped: its exports object is the default export.
+ */
+function exportedPolicy(mod: ModuleExports): unknown {
+  const value = mod.default ?? mod.policy;
+  if (value !== null && typeof value === 'object' && !Object.keys(value).some((k) => EVENT_NAMES.has(k))) {
+    const inner = value as ModuleExports;
+    if (inner.default !== undefined || inner.policy !== undefined) return inner.default ?? inner.policy;
+  }
+  return value;
+}
 
 /** Checks that a module's export is a Policy: an object of functions named after policy events. */
 export function asPolicy(value: unknown, file: string): Policy {
