@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { composePolicies, LogBus, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
-import { HttpListener, httpReply } from '@mtakit/core/http';
+import { HttpListener, httpReply, registerInjectRoute } from '@mtakit/core/http';
 import { JsonlLogWriter } from '@mtakit/core/log';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { loadOrCreateCertificate, SmtpIngress } from '@mtakit/core/smtp';
@@ -85,6 +85,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
   http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
   http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
   registerQueueAdminRoutes(http, queue);
+  registerInjectRoute(http, { accept: (messages) => queue.enqueue(messages), policy, metrics, ...(preSend ? { preSend } : {}) });
   http.route('POST', '/api/admin/bump-config-epoch', async () => {
     for (const f of features) await f.reload?.();
     queue.bumpConfigEpoch();
