@@ -7,6 +7,7 @@ export { MemorySpool } from './spool/memory-spool.js';
 export {
   QueueManager, HOLD_META,
   type QueueManagerOptions, type QueueSummary, type AdminEntry, type MessageInspection, type ScheduledQueueInspection, type ReadyQueueState,
+  type EgressPathResolution,
 } from './queue-manager.js';
 export { registerQueueAdminRoutes } from './admin/http.js';
 export type { QueueSelector } from './admin/matching.js';

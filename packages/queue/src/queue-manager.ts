@@ -1,8 +1,9 @@
 import {
-  ConfigError, domainOf, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueNameFor, resolveEgressPathConfig,
-  resolveEgressPool, resolveEgressSource, resolveQueueConfig, systemClock, UNSPECIFIED, UNSPECIFIED_POOL, UNSPECIFIED_SOURCE,
-  type Clock, type EgressPathConfig, type EgressPool, type EgressSource, type LogBus, type Policy, type QueueConfig,
-  type Shaper, type SmtpResponse, type Spool,
+  ConfigError, domainOf, formatQueueName, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, pathLimits, queueLimits, queueNameFor,
+  resolveEgressPathConfig, resolveEgressPool, resolveEgressSource, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED, UNSPECIFIED_POOL,
+  UNSPECIFIED_SOURCE,
+  type Clock, type EgressPathConfig, type EgressPathConfigInput, type EgressPool, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
+  type PathLimits, type Policy, type QueueConfig, type QueueConfigInput, type QueueLimits, type Shaper, type SmtpResponse, type Spool,
 } from '@mtakit/core';
 import { MxResolver, mxListSiteName } from '@mtakit/core/dns';
 import type { PlannedHost } from '@mtakit/core/egress';
@@ -17,7 +18,7 @@ import { MaildirTransport } from './delivery/maildir-transport.js';
 import { SmtpTransport } from './delivery/smtp-transport.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
 import { Outcomes, timeMeta } from './outcomes.js';
-import { runDispatcher } from './ready/dispatcher.js';
+import { pathLimitsOf, runDispatcher, type ConnectionHold } from './ready/dispatcher.js';
 import { ReadyQueue } from './ready/ready-queue.js';
 import { messageRecord } from './records.js';
 import { ScheduledQueue, type ScheduledEntry } from './scheduled/scheduled-queue.js';
@@ -102,6 +103,12 @@ export class QueueManager {
   readonly #bounces: Directives<QueueSelector & { suppress_logging: boolean }>;
   /** Held messages (pre-send hold): id → scheduled queue name. Not scheduled until released. */
   readonly #held = new Map<string, string>();
+  /** Why a ready queue's last connection attempt was refused by a limit, while it waits. */
+  readonly #connectionHolds = new WeakMap<ReadyQueue, Partial<Record<ConnectionHold, { context: string; since: number; until: number }>>>();
+  /** The route each ready queue was built for (to rebuild its transport when its path config changes). */
+  readonly #readyRoutes = new Map<string, Route>();
+  /** Per throttle key, the earliest time the next refused message is given (see #admit). */
+  readonly #nextSlot = new Map<string, number>();
   #scheduled = 0;
   #stopping = false;
 
@@ -369,14 +376,67 @@ export class QueueManager {
     const now = this.#clock.now();
     return [...this.#ready.values()].map((rq) => {
       const suspension = this.#readySuspensions.find((d) => d.name === rq.name);
+      const holds = this.#connectionHolds.get(rq) ?? {};
+      const hold = (h: ConnectionHold) => {
+        const state = holds[h];
+        return state && state.until > now ? { context: state.context, since: new Date(state.since).toISOString() } : null;
+      };
       return {
         name: rq.name, egress_source: rq.source.name, egress_pool: rq.pool, site_name: rq.siteName, ready_count: rq.size,
         connection_count: rq.dispatchers, connection_limit: rq.path.connection_limit.limit, max_ready: rq.path.max_ready,
         paused_until: rq.pausedUntil > now ? new Date(rq.pausedUntil).toISOString() : null,
         suspended: suspension ? entry(suspension, { name: rq.name }) : null,
         consecutive_connection_failures: rq.consecutiveFailures,
+        connection_limited: hold('connection_limited'),
+        connection_rate_throttled: hold('connection_rate_throttled'),
       };
     });
+  }
+
+  /** Each ready queue's path limits under the shaper keys its dispatchers use (for shaping views and metrics). */
+  egressPathLimits(): Array<{ name: string; egress_source: string; site_name: string; limits: PathLimits }> {
+    return [...this.#ready.values()].map((rq) => ({ name: rq.name, egress_source: rq.source.name, site_name: rq.siteName, limits: pathLimitsOf(rq) }));
+  }
+
+  /**
+   * Re-requests get_egress_path_config now for the ready queues of matching paths (automation
+   * changed a parameter), instead of when their cached config ages out; dispatchers apply the new
+   * limits from their next message or connection. Resolves when the new configs are in place.
+   */
+  async invalidateEgressPaths(match: { source?: string; siteName?: string } = {}): Promise<void> {
+    const matching = [...this.#ready.values()].filter((rq) => (match.source === undefined || rq.source.name === match.source) && (match.siteName === undefined || rq.siteName === match.siteName));
+    await Promise.all(matching.map(async (rq) => {
+      this.#paths.delete(rq.name);
+      const path = await this.#pathConfig(rq.name, rq.routingDomain, rq.source.name, rq.siteName);
+      const route = this.#readyRoutes.get(rq.name);
+      if (rq.path === path || !route) return;
+      rq.path = path;
+      rq.transport = this.#transport(route, path, rq.source);
+      this.#dispatch(rq);
+    }));
+  }
+
+  /**
+   * What the hooks say for mail to `domain` from `source` (default `unspecified`), for
+   * `/api/admin/resolve-egress-path/v1`: get_queue_config and get_egress_path_config are asked
+   * afresh (not from the caches), the route is resolved, and the ready queue is named. `limits`
+   * are the path's and the queue's, under the keys the queue uses.
+   */
+  async resolveEgressPath(request: { domain: string; source?: string | undefined; tenant?: string | undefined; campaign?: string | undefined; routing_domain?: string | undefined }): Promise<EgressPathResolution> {
+    if (typeof request.domain !== 'string' || request.domain === '') throw new ConfigError('domain', request.domain, 'is required');
+    const q = new ScheduledQueue(formatQueueName({ domain: request.domain, tenant: request.tenant, campaign: request.campaign, routing_domain: request.routing_domain }));
+    const p = q.parts;
+    const queueInput = (await this.#policy.get_queue_config?.(p.domain, p.tenant, p.campaign, p.routing_domain, {})) ?? {};
+    const config = resolveQueueConfig(queueInput, `get_queue_config(${q.name})`);
+    const route = await this.#route(q, config);
+    const source = request.source ?? UNSPECIFIED;
+    const pathInput = (await this.#policy.get_egress_path_config?.(q.routingDomain, source, route.siteName)) ?? {};
+    const name = `${source}->${route.siteName}@${route.protocol}`;
+    const path = resolveEgressPathConfig(pathInput, `get_egress_path_config(${name})`);
+    return {
+      domain: p.domain, source, scheduled_queue: q.name, queue_name: name, site_name: route.siteName, mx: route.hosts.map((h) => h.name),
+      queue_config: queueInput, path_config: pathInput, limits: { ...pathLimits(source, route.siteName, path), ...queueLimits(q.name, p.tenant, config) },
+    };
   }
 
   /** Held messages (pre-send hold), optionally only those of matching queues. */
@@ -524,8 +584,8 @@ export class QueueManager {
       if (message) await this.#outcomes.expire(message, config, { queue: q.name });
       return;
     }
-    const rateWait = await this.#throttle(`queue:${q.name}`, config.max_message_rate);
-    if (rateWait > 0) return this.#insert(q.name, entry.id, now + rateWait);
+    const retryAt = await this.#admit(queueLimits(q.name, q.parts.tenant, config).promotionRates);
+    if (retryAt !== undefined) return this.#insert(q.name, entry.id, retryAt);
     let route: Route;
     try {
       route = await this.#route(q, config);
@@ -619,9 +679,10 @@ export class QueueManager {
         if (wait < best.wait || best.suspension === undefined) best = { wait, suspension: suspension.id };
         continue;
       }
-      const selection = await this.#throttle(`select:${rq.name}`, rq.path.source_selection_rate);
-      if (selection > 0) {
-        if (selection < best.wait) best = { wait: selection };
+      const retryAt = await this.#admit(pathLimitsOf(rq).selectionRates);
+      if (retryAt !== undefined) {
+        const wait = retryAt - this.#clock.now();
+        if (wait < best.wait) best = { wait };
         continue;
       }
       return rq;
@@ -632,11 +693,7 @@ export class QueueManager {
   async #readyQueue(q: ScheduledQueue, poolName: string, sourceName: string, route: Route): Promise<ReadyQueue> {
     const source = await this.#source(sourceName);
     const name = `${source.name}->${route.siteName}@${route.protocol}`;
-    const path = await this.#paths.get(name, async () => {
-      const hook = this.#policy.get_egress_path_config;
-      const input = hook ? await hook(q.routingDomain, source.name, route.siteName) : undefined;
-      return resolveEgressPathConfig(input ?? {}, `get_egress_path_config(${name})`);
-    }, (c) => (c.refresh_strategy === 'Epoch' ? Infinity : c.refresh_interval));
+    const path = await this.#pathConfig(name, q.routingDomain, source.name, route.siteName);
     let rq = this.#ready.get(name);
     if (!rq) {
       rq = new ReadyQueue({ name, source, siteName: route.siteName, routingDomain: q.routingDomain, pool: poolName, path, transport: this.#transport(route, path, source) });
@@ -645,7 +702,16 @@ export class QueueManager {
       rq.path = path;
       rq.transport = this.#transport(route, path, source);
     }
+    this.#readyRoutes.set(name, route);
     return rq;
+  }
+
+  #pathConfig(name: string, routingDomain: string, source: string, siteName: string): Promise<EgressPathConfig> {
+    return this.#paths.get(name, async () => {
+      const hook = this.#policy.get_egress_path_config;
+      const input = hook ? await hook(routingDomain, source, siteName) : undefined;
+      return resolveEgressPathConfig(input ?? {}, `get_egress_path_config(${name})`);
+    }, (c) => (c.refresh_strategy === 'Epoch' ? Infinity : c.refresh_interval));
   }
 
   #transport(route: Route, path: EgressPathConfig, source: EgressSource): Transport {
@@ -673,10 +739,44 @@ export class QueueManager {
     }, (s) => s.ttl);
   }
 
-  async #throttle(key: string, spec: QueueConfig['max_message_rate']): Promise<number> {
-    if (!spec || !this.#o.shaper) return 0;
-    const d = await this.#o.shaper.throttle(key, spec);
-    return d.allowed ? 0 : Math.max(1, d.retryAfterMs);
+  /**
+   * Passes the throttles checked away from a connection (promotion, source selection): undefined
+   * when the message may go on, else when to try it again. The messages one throttle refuses are
+   * given times one interval apart (up to a minute past the wait), so a burst does not come back
+   * all at once only for one message to pass and the rest to be refused again.
+   */
+  async #admit(rates: readonly KeyedRate[]): Promise<number | undefined> {
+    if (rates.length === 0 || !this.#o.shaper) return undefined;
+    const admission = await throttleAll(this.#o.shaper, rates);
+    if (admission.allowed) return undefined;
+    const now = this.#clock.now();
+    const earliest = now + Math.max(1, admission.retryAfterMs);
+    const { key, spec } = admission.rate;
+    const slotKey = `${key}|${spec.text}`;
+    const at = Math.min(Math.max(earliest, this.#nextSlot.get(slotKey) ?? 0), earliest + SPREAD_HORIZON_MS);
+    this.#nextSlot.set(slotKey, at + spec.periodMs / spec.limit);
+    if (this.#nextSlot.size > 10_000) for (const [k, t] of this.#nextSlot) if (t < now) this.#nextSlot.delete(k);
+    return at;
+  }
+
+  /** Leases a message of a scheduled queue holds while it is sent (its tenant's connection limit). */
+  #deliveryLimits(queueName: string): readonly KeyedLimit[] {
+    const q = this.#queues.get(queueName);
+    if (!q?.config || q.parts.tenant === undefined || !q.config.tenant_connection_limit) return [];
+    return queueLimits(q.name, q.parts.tenant, q.config).deliveryLimits;
+  }
+
+  #noteHold(rq: ReadyQueue, hold: ConnectionHold, context: string | undefined, waitMs: number): void {
+    const holds = this.#connectionHolds.get(rq) ?? {};
+    if (context === undefined) {
+      if (!holds[hold]) return;
+      delete holds[hold];
+    } else {
+      const now = this.#clock.now();
+      const since = holds[hold]?.context === context ? holds[hold].since : now;
+      holds[hold] = { context, since, until: now + waitMs };
+    }
+    this.#connectionHolds.set(rq, holds);
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
@@ -696,6 +796,8 @@ export class QueueManager {
         isStopping: () => this.#stopping,
         isSuspended: (r) => this.#readySuspensions.find((d) => d.name === r.name) !== undefined,
         beforeDelivery: this.#o.beforeDelivery,
+        deliveryLimits: (queue) => this.#deliveryLimits(queue),
+        held: (r, hold, context, waitMs) => this.#noteHold(r, hold, context, waitMs),
         onTaken: (r) => this.#onTaken(r),
         retryLater: (r, ms) => {
           const t = setTimeout(() => this.#dispatch(r), ms);
@@ -737,6 +839,9 @@ export class QueueManager {
     void p.finally(() => this.#work.delete(p));
   }
 }
+
+/** How far past a throttle's own wait refused messages are spread (see #admit). */
+const SPREAD_HORIZON_MS = 60_000;
 
 /** Meta key marking a held message (pre-send hold); its value says why. */
 export const HOLD_META = 'hold';
@@ -782,6 +887,27 @@ export interface ReadyQueueState {
   paused_until: string | null;
   suspended: AdminEntry | null;
   consecutive_connection_failures: number;
+  /** The last connection was refused by a connection limit (KumoMTA's field): which one, since when. */
+  connection_limited: { context: string; since: string } | null;
+  /** The last connection was refused by a connection rate (KumoMTA's field). */
+  connection_rate_throttled: { context: string; since: string } | null;
+}
+
+export interface EgressPathResolution {
+  domain: string;
+  source: string;
+  /** The scheduled queue name the request stands for. */
+  scheduled_queue: string;
+  /** The ready queue that mail would use (`source->site@protocol`). */
+  queue_name: string;
+  site_name: string;
+  /** MX hosts (or the fixed route's hosts), in order. */
+  mx: string[];
+  /** What get_queue_config returned. */
+  queue_config: QueueConfigInput;
+  /** What get_egress_path_config returned. */
+  path_config: EgressPathConfigInput;
+  limits: PathLimits & QueueLimits;
 }
 
 function entry(d: { id: string; reason: string; expires: number }, data: object): AdminEntry {

@@ -1,7 +1,13 @@
-import { internalResponse, type Clock, type ConnectionLease, type Message, type Shaper, type SmtpResponse } from '@mtakit/core';
+import {
+  acquireAll, internalResponse, pathLimits, throttleAll,
+  type Clock, type EgressPathConfig, type KeyedLimit, type LeaseSet, type Message, type PathLimits, type Shaper, type SmtpResponse,
+} from '@mtakit/core';
 import { ChannelError, type DeliveryChannel } from '../delivery/channel.js';
 import type { Outcomes } from '../outcomes.js';
 import type { ReadyQueue } from './ready-queue.js';
+
+/** Why a ready queue could not open a connection (KumoMTA's ready-queue state names). */
+export type ConnectionHold = 'connection_limited' | 'connection_rate_throttled';
 
 export interface DispatcherDeps {
   clock: Clock;
@@ -21,26 +27,42 @@ export interface DispatcherDeps {
   onTaken(rq: ReadyQueue): void;
   /** Called when a dispatcher ends with work left but cannot start now; retry after `ms`. */
   retryLater(rq: ReadyQueue, ms: number): void;
+  /** Leases a message of this scheduled queue holds while it is sent (its tenant's connection limit). */
+  deliveryLimits(queue: string): readonly KeyedLimit[];
+  /** A connection was refused by a limit (`context` names it) for `waitMs`, or was granted (`context` undefined). */
+  held(rq: ReadyQueue, hold: ConnectionHold, context: string | undefined, waitMs: number): void;
 }
 
+/** Connection leases are renewed this often: a third of the shaper's default 60 s lease lifetime. */
+const LEASE_RENEW_MS = 20_000;
 /**
- * One connection's life in a ready queue: take leases and pass rate limits, open a channel, deliver
- * messages one by one up to `max_deliveries_per_connection`, wait up to `idle_timeout` for more,
- * then close. Outcomes are handled in the background so the next message goes out at once.
+ * A full connection limit is tried again at least this often: its leases are normally released
+ * when their connections close, long before they would expire (the refusal's own wait).
+ */
+const LEASE_RETRY_MAX_MS = 1000;
+/** A dispatcher waiting for a message rate looks at shutdown and suspension at least this often. */
+const THROTTLE_POLL_MAX_MS = 1000;
+/** A message whose tenant is at its connection limit goes back to its scheduled queue for this long. */
+const DELIVERY_LEASE_RETRY_MS = 250;
+
+/**
+ * One connection's life in a ready queue: take the path's connection leases and pass its
+ * connection rate, open a channel, deliver messages one by one up to
+ * `max_deliveries_per_connection` (each passing the path's message rates and holding its tenant's
+ * delivery lease), wait up to `idle_timeout` for more, then close. Outcomes are handled in the
+ * background so the next message goes out at once.
  */
 export async function runDispatcher(rq: ReadyQueue, deps: DispatcherDeps): Promise<void> {
-  const leases: ConnectionLease[] = [];
+  let leases: LeaseSet | undefined;
   let channel: DeliveryChannel | undefined;
   let renew: NodeJS.Timeout | undefined;
   try {
-    const wait = await acquireConnectionSlot(rq, deps, leases);
-    if (wait > 0) {
-      rq.pausedUntil = deps.clock.now() + wait;
-      deps.retryLater(rq, wait);
-      return;
-    }
-    if (leases.length > 0) {
-      renew = setInterval(() => void Promise.all(leases.map((l) => l.renew())).catch(() => undefined), 20_000);
+    const slot = await openSlot(rq, deps);
+    if (typeof slot === 'number') return pause(rq, deps, slot);
+    leases = slot;
+    let leaseLost = false;
+    if (slot?.granted) {
+      renew = setInterval(() => void slot.renew().then((ok) => (leaseLost ||= !ok), () => undefined), LEASE_RENEW_MS);
       renew.unref();
     }
     try {
@@ -51,17 +73,18 @@ export async function runDispatcher(rq: ReadyQueue, deps: DispatcherDeps): Promi
       await connectFailed(rq, error, deps);
       return;
     }
-    await deliverLoop(rq, channel, deps);
+    // A lost lease means another holder may have the slot: finish the message in hand and close.
+    await deliverLoop(rq, channel, deps, () => leaseLost);
   } finally {
     clearInterval(renew);
     channel?.close();
-    await Promise.all(leases.map((l) => l.release().catch(() => undefined)));
+    if (leases?.granted) await leases.release().catch(() => undefined);
   }
 }
 
-async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: DispatcherDeps): Promise<void> {
+async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: DispatcherDeps, leaseLost: () => boolean): Promise<void> {
   let delivered = 0;
-  while (!deps.isStopping() && channel.usable && delivered < rq.path.max_deliveries_per_connection) {
+  while (!deps.isStopping() && channel.usable && delivered < rq.path.max_deliveries_per_connection && !leaseLost()) {
     if (deps.isSuspended(rq)) break;
     const item = rq.take();
     if (!item) {
@@ -72,64 +95,113 @@ async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: Dispa
       continue;
     }
     deps.onTaken(rq);
-    const wait = await messageRateWait(rq, deps);
-    if (wait > rq.path.timeouts.idle_timeout) {
-      // Too long to hold the connection open: hand the message back to its scheduled queue.
-      deps.delay(item.queue, item.id, wait);
-      rq.pausedUntil = deps.clock.now() + wait;
-      break;
-    }
-    if (wait > 0) await sleep(wait);
-    const message = await deps.load(item.id);
-    if (!message) continue;
-    const refusal = await deps.beforeDelivery?.(message);
-    if (refusal) {
-      deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
+    const tenant = await holdDeliveryLeases(item.queue, deps);
+    if (tenant?.granted === false) {
+      // The connection stays with the other tenants' messages; this one comes back shortly.
+      deps.delay(item.queue, item.id, DELIVERY_LEASE_RETRY_MS);
       continue;
     }
-    rq.lastActivity = deps.clock.now();
     try {
-      const result = await channel.deliver(message);
-      delivered++;
-      deps.track(deps.outcomes.handle(message, result, { queue: item.queue, readyQueue: rq, channel }));
-    } catch (error) {
-      if (!(error instanceof ChannelError)) throw error;
-      deps.track(deps.outcomes.handle(message, { response: error.response, transcript: error.transcript }, { queue: item.queue, readyQueue: rq, channel }));
-      break;
+      const verdict = await passMessageRates(rq, deps);
+      if (verdict !== 'send') {
+        deps.delay(item.queue, item.id, verdict.handBackMs);
+        if (verdict.pause) pause(rq, deps, verdict.handBackMs);
+        break;
+      }
+      const message = await deps.load(item.id);
+      if (!message) continue;
+      const refusal = await deps.beforeDelivery?.(message);
+      if (refusal) {
+        deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
+        continue;
+      }
+      rq.lastActivity = deps.clock.now();
+      try {
+        const result = await channel.deliver(message);
+        delivered++;
+        deps.track(deps.outcomes.handle(message, result, { queue: item.queue, readyQueue: rq, channel }));
+      } catch (error) {
+        if (!(error instanceof ChannelError)) throw error;
+        deps.track(deps.outcomes.handle(message, { response: error.response, transcript: error.transcript }, { queue: item.queue, readyQueue: rq, channel }));
+        break;
+      }
+    } finally {
+      if (tenant?.granted) await tenant.release().catch(() => undefined);
     }
   }
 }
 
-/** Connection limit leases and the connection rate; returns how long to wait (0 = go). */
-async function acquireConnectionSlot(rq: ReadyQueue, deps: DispatcherDeps, leases: ConnectionLease[]): Promise<number> {
+/**
+ * The path's connection leases and connection rates: the leases to hold for the connection's
+ * life (undefined without a shaper), or how long to wait before trying again.
+ */
+async function openSlot(rq: ReadyQueue, deps: DispatcherDeps): Promise<LeaseSet | undefined | number> {
   const shaper = deps.shaper;
-  if (!shaper) return 0;
-  const limits = [[`conn:${rq.name}`, rq.path.connection_limit] as const, ...Object.entries(rq.path.additional_connection_limits).map(([n, l]) => [`conn:${n}`, l] as const)];
-  for (const [key, limit] of limits) {
-    const r = await shaper.acquireConnection(key, limit);
-    if (!r.granted) return Math.max(r.retryAfterMs, 100);
-    leases.push(r.lease);
+  if (!shaper) return undefined;
+  const limits = pathLimitsOf(rq);
+  const leases = await acquireAll(shaper, limits.connections);
+  if (!leases.granted) {
+    const wait = Math.min(Math.max(leases.retryAfterMs, 100), LEASE_RETRY_MAX_MS);
+    deps.held(rq, 'connection_limited', `${leases.name} reached`, wait);
+    return wait;
   }
-  const rate = rq.path.max_connection_rate;
-  if (rate) {
-    const d = await shaper.throttle(`connrate:${rq.name}`, rate);
-    if (!d.allowed) return d.retryAfterMs;
+  deps.held(rq, 'connection_limited', undefined, 0);
+  const rate = await throttleAll(shaper, limits.connectionRates);
+  if (!rate.allowed) {
+    await leases.release();
+    const wait = Math.max(1, rate.retryAfterMs);
+    deps.held(rq, 'connection_rate_throttled', `${rate.name} ${rate.rate.spec.text}`, wait);
+    return wait;
   }
-  return 0;
+  deps.held(rq, 'connection_rate_throttled', undefined, 0);
+  return leases;
 }
 
-/** How long the path's message rates say to wait before the next message (0 = now). */
-async function messageRateWait(rq: ReadyQueue, deps: DispatcherDeps): Promise<number> {
+type RateVerdict = 'send' | { handBackMs: number; pause: boolean };
+
+/**
+ * Passes the path's message rates, waiting while the wait fits in `idle_timeout`. A longer wait
+ * hands the message back to its scheduled queue and pauses the ready queue instead of holding the
+ * connection (KumoMTA's rule); so do shutdown and a suspension that start meanwhile.
+ */
+async function passMessageRates(rq: ReadyQueue, deps: DispatcherDeps): Promise<RateVerdict> {
   const shaper = deps.shaper;
-  if (!shaper) return 0;
-  const specs = [...(rq.path.max_message_rate ? [[`msgrate:${rq.name}`, rq.path.max_message_rate] as const] : []),
-    ...Object.entries(rq.path.additional_message_rate_throttles).map(([n, s]) => [`msgrate:${n}`, s] as const)];
-  let wait = 0;
-  for (const [key, spec] of specs) {
-    const d = await shaper.throttle(key, spec);
-    if (!d.allowed) wait = Math.max(wait, d.retryAfterMs);
+  if (!shaper) return 'send';
+  let rates = pathLimitsOf(rq).messageRates;
+  const started = deps.clock.now();
+  for (;;) {
+    const admission = await throttleAll(shaper, rates);
+    if (admission.allowed) return 'send';
+    const wait = Math.max(1, admission.retryAfterMs);
+    if (deps.clock.now() - started + wait > rq.path.timeouts.idle_timeout) return { handBackMs: wait, pause: true };
+    await sleep(Math.min(wait, THROTTLE_POLL_MAX_MS));
+    if (deps.isStopping() || deps.isSuspended(rq)) return { handBackMs: 0, pause: false };
+    // Units already taken from the throttles before the one that refused stay taken.
+    rates = rates.slice(rates.indexOf(admission.rate));
   }
-  return wait;
+}
+
+/** The tenant's delivery leases of a message (undefined when it has none to take). */
+async function holdDeliveryLeases(queue: string, deps: DispatcherDeps): Promise<LeaseSet | undefined> {
+  const limits = deps.deliveryLimits(queue);
+  if (!deps.shaper || limits.length === 0) return undefined;
+  return acquireAll(deps.shaper, limits);
+}
+
+function pause(rq: ReadyQueue, deps: DispatcherDeps, ms: number): void {
+  rq.pausedUntil = deps.clock.now() + ms;
+  deps.retryLater(rq, ms);
+}
+
+const derived = new WeakMap<ReadyQueue, { path: EgressPathConfig; limits: PathLimits }>();
+
+/** The shaper keys of a ready queue's path (core's scheme), derived once per path config. */
+export function pathLimitsOf(rq: ReadyQueue): PathLimits {
+  const known = derived.get(rq);
+  if (known?.path === rq.path) return known.limits;
+  const limits = pathLimits(rq.source.name, rq.siteName, rq.path);
+  derived.set(rq, { path: rq.path, limits });
+  return limits;
 }
 
 /**
