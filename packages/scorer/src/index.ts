@@ -34,7 +34,7 @@ export { CachedDomainLookup, type DomainLookup, type CachedDomainLookupOptions }
 export { URL_SHORTENERS, DISPOSABLE_DOMAINS, FREEMAIL_DOMAINS, DOMAIN_TYPOS, ABUSED_TLDS, ROLE_ACCOUNTS } from './lists/domains.js';
 export { SPAM_PHRASES } from './lists/phrases.js';
 
-export { preSendLogRecord, tenantOfRecord, type VerdictRecordOptions } from './log-record.js';
+export { preSendLogRecord, overrideLogRecord, tenantOfRecord, type VerdictRecordOptions } from './log-record.js';
 export {
-  createHoldOverride, holdOverrideJson, risksOf, type HoldOverride, type HoldOverrideInput, type AcknowledgedRisk,
+  createHoldOverride, holdOverrideJson, holdOverrideFromJson, heldResultJson, heldResultFromJson, risksOf, type HoldOverride, type HoldOverrideInput, type AcknowledgedRisk,
 } from './override.js';

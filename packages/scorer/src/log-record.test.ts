@@ -1,7 +1,7 @@
 import type { PreSendResult } from '@mtakit/core';
 import { describe, expect, it } from 'vitest';
-import { preSendLogRecord, tenantOfRecord } from './log-record.js';
-import { createHoldOverride, holdOverrideJson } from './override.js';
+import { overrideLogRecord, preSendLogRecord, tenantOfRecord } from './log-record.js';
+import { createHoldOverride, heldResultFromJson, heldResultJson, holdOverrideFromJson, holdOverrideJson } from './override.js';
 import { context, FakeClock, mail } from './test-support.js';
 
 const held: PreSendResult = {
@@ -73,10 +73,51 @@ describe('HoldOverride', () => {
     expect(o.risks).toEqual([{ dimension: 'links', score: 85, reasons: held.breakdown.links?.reasons }]);
     const json = holdOverrideJson(o);
     expect(JSON.parse(JSON.stringify(json))).toEqual({ ...o });
+    expect(holdOverrideFromJson(JSON.parse(JSON.stringify(json)))).toEqual(o);
+    expect(holdOverrideFromJson({ ...json, action: 'forget' })).toBeUndefined();
+    expect(holdOverrideFromJson({ ...json, risks: [{ dimension: 'links' }] })).toBeUndefined();
+    expect(holdOverrideFromJson({ ...json, expiresAt: 'tomorrow' })).toBeUndefined();
   });
 
   it('acknowledges every scored dimension when none stands out', () => {
     const diffuse: PreSendResult = { ...held, breakdown: { a: { score: 15, weight: 0.5, reasons: ['x'] }, b: { score: 0, weight: 1, reasons: [] }, c: { score: 20, weight: 0.6, reasons: ['y'] } } };
     expect(createHoldOverride(diffuse, { tenant: 't', acknowledgedBy: 'ops', at: 0 }).risks.map((r) => r.dimension)).toEqual(['c', 'a']);
+  });
+
+  it('merges the risks of several held messages, each dimension at its highest score', () => {
+    const other: PreSendResult = {
+      ...held, score: 80,
+      breakdown: { links: { score: 40, weight: 0.9, reasons: ['links to IP addresses: 203.0.113.7 (+40)'] }, list_freshness: { score: 55, weight: 0.5, reasons: ['imported list'] } },
+    };
+    const o = createHoldOverride([held, other], { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: 0 });
+    expect(o.risks).toEqual([
+      { dimension: 'links', score: 85, reasons: held.breakdown.links?.reasons },
+      { dimension: 'list_freshness', score: 55, reasons: ['imported list'] },
+    ]);
+    expect(o).toMatchObject({ score: 80, threshold: 65 });
+    expect(() => createHoldOverride([], { tenant: 'acme', acknowledgedBy: 'ops', at: 0 })).toThrow(/at least one held result/);
+    expect(() => createHoldOverride([held, { ...held, verdict: 'flag' }], { tenant: 'acme', acknowledgedBy: 'ops', at: 0 })).toThrow(/verdict is flag/);
+  });
+
+  it('keeps what an override needs of a held result in JSON meta and reads it back', () => {
+    const json = heldResultJson(held);
+    expect(Object.keys(json.breakdown as object)).toEqual(['links', 'subject']); // unscored dimensions are left out
+    const back = heldResultFromJson(JSON.parse(JSON.stringify(json)));
+    expect(back).toMatchObject({ verdict: 'hold', score: 72, threshold: 65 });
+    expect(createHoldOverride(back!, { tenant: 'acme', acknowledgedBy: 'ops', at: 0 }).risks).toEqual(createHoldOverride(held, { tenant: 'acme', acknowledgedBy: 'ops', at: 0 }).risks);
+    expect(heldResultFromJson({ score: 72, threshold: 65, breakdown: { links: { score: 'high' } } })).toBeUndefined();
+    expect(heldResultFromJson('hold')).toBeUndefined();
+    expect(heldResultFromJson(undefined)).toBeUndefined();
+  });
+
+  it('logs a release as a PreSendVerdict record naming who acknowledged which risks', () => {
+    const clock = new FakeClock(Date.UTC(2026, 2, 3, 11, 0, 0));
+    const message = mail({ recipient: 'ann@example.net', meta: { tenant: 'acme', campaign: 'spring', reception_protocol: 'HTTP' } });
+    const o = createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops@acme.example', at: clock.now(), messageIds: [message.id], note: 'partner links' });
+    const record = overrideLogRecord(o, message, { clock, nodeid: 'node-1' });
+    expect(record).toMatchObject({ type: 'PreSendVerdict', id: message.id, queue: 'spring:acme@example.net', reception_protocol: 'HTTP', nodeid: 'node-1', response: { code: 250 } });
+    expect(record.response.content).toContain(`pre-send hold released by ops@acme.example (override ${o.id}); acknowledged risks: links`);
+    const { messageIds: _ids, ...decision } = o;
+    expect(record.extra).toEqual({ action: 'release', override: decision });
   });
 });

@@ -1,8 +1,9 @@
 import {
   internalResponse, logRecordDefaults, parseQueueName, queueNameFor, systemClock,
-  type Clock, type JsonValue, type LogRecord, type Message, type PreSendContext, type PreSendResult,
+  type Clock, type JsonValue, type LogRecord, type Message, type PreSendContext, type PreSendResult, type ReceptionProtocol, type SmtpResponse,
 } from '@mtakit/core';
 import { domainPart } from './content/address.js';
+import { holdOverrideJson, type HoldOverride } from './override.js';
 
 export interface VerdictRecordOptions {
   /** Default: the system clock. */
@@ -17,7 +18,6 @@ export interface VerdictRecordOptions {
  * other verdicts a 250 (the message is accepted, held or not).
  */
 export function preSendLogRecord(result: PreSendResult, message: Message, context: PreSendContext, options: VerdictRecordOptions = {}): LogRecord {
-  const now = (options.clock ?? systemClock).now();
   const text = `pre-send ${result.verdict}: risk score ${result.score}, threshold ${result.threshold}`;
   const breakdown: Record<string, JsonValue> = {};
   for (const [name, d] of Object.entries(result.breakdown)) breakdown[name] = { score: d.score, weight: d.weight, reasons: d.reasons };
@@ -30,6 +30,26 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
     actions: result.actions,
   };
   if (result.skipped) extra.skipped = result.skipped;
+  const response = result.verdict === 'reject' ? internalResponse(550, '5.7.1', text) : internalResponse(250, null, text);
+  return verdictRecord(message, context.reception, response, extra, options);
+}
+
+/**
+ * The `PreSendVerdict` record of a held message released (or bounced) by an override: who
+ * acknowledged which risks, in `extra.override` (without the message ids: the record names its
+ * message). Its reception protocol is the message's `reception_protocol` meta (default ESMTP).
+ */
+export function overrideLogRecord(override: HoldOverride, message: Message, options: VerdictRecordOptions = {}): LogRecord {
+  const decision = holdOverrideJson(override);
+  delete decision.messageIds;
+  const risks = override.risks.map((r) => r.dimension).join(', ') || 'none';
+  const text = `pre-send hold ${override.action === 'release' ? 'released' : 'bounced'} by ${override.acknowledgedBy} (override ${override.id}); acknowledged risks: ${risks}`;
+  const reception = message.metaString('reception_protocol') === 'HTTP' ? 'HTTP' : 'ESMTP';
+  return verdictRecord(message, reception, internalResponse(250, null, text), { action: override.action, override: decision }, options);
+}
+
+function verdictRecord(message: Message, reception: ReceptionProtocol, response: SmtpResponse, extra: Record<string, JsonValue>, options: VerdictRecordOptions): LogRecord {
+  const now = (options.clock ?? systemClock).now();
   return {
     ...logRecordDefaults(),
     type: 'PreSendVerdict',
@@ -39,7 +59,7 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
     queue: queueNameFor(message.meta, domainPart(message.recipient)),
     site: '',
     size: message.size,
-    response: result.verdict === 'reject' ? internalResponse(550, '5.7.1', text) : internalResponse(250, null, text),
+    response,
     peer_address: null,
     timestamp: Math.floor(now / 1000),
     event_time: new Date(now).toISOString(),
@@ -47,7 +67,7 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
     num_attempts: message.numAttempts,
     bounce_classification: 'Uncategorized',
     meta: { ...message.meta },
-    reception_protocol: context.reception,
+    reception_protocol: reception,
     nodeid: options.nodeid ?? '',
     extra,
   };

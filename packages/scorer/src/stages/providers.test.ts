@@ -56,4 +56,17 @@ describe('provider-mix stage', () => {
     expect(resolve('gmail.com')).toBe(site); // cached: answered synchronously
     expect(await resolve('nowhere.example')).toBe('nowhere.example');
   });
+
+  it('with wait: false, answers at once and resolves in the background', async () => {
+    let answer: (records: MxRecord[]) => void = () => undefined;
+    const resolver: Resolver = {
+      resolveMx: () => new Promise((r) => (answer = r)),
+      resolveIp: async () => [],
+    };
+    const resolve = providerFromMx(new MxResolver({ resolver }), { wait: false });
+    expect(resolve('googlemail.com')).toBe('googlemail.com'); // DNS has not answered: the domain stands for itself
+    answer([{ exchange: 'gmail-smtp-in.l.google.com', priority: 5 }]);
+    await new Promise((r) => setImmediate(r));
+    expect(resolve('googlemail.com')).toMatch(/gmail-smtp-in\.l\.google\.com$/);
+  });
 });

@@ -13,19 +13,27 @@ export type ProviderResolver = (domain: string) => string | Promise<string>;
  * Providers by MX rollup: the domain's site name from core's `MxResolver` (gmail.com and
  * googlemail.com fold into one), remembered for `ttlMs` so warm lookups are synchronous. A domain
  * whose MX cannot be resolved counts as its own provider.
+ *
+ * With `wait: false` no message waits on DNS: a domain not resolved yet counts as itself while
+ * its MX is looked up in the background. A cold lookup can take longer than a stage's budget, and
+ * a skipped stage flags the message; one mis-counted message per new domain does not move a mix.
  */
-export function providerFromMx(mx: MxResolver, options: { maxEntries?: number; ttlMs?: number } = {}): ProviderResolver {
+export function providerFromMx(mx: MxResolver, options: { maxEntries?: number; ttlMs?: number; wait?: boolean } = {}): ProviderResolver {
   const sites = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000, ttl: options.ttlMs ?? 300_000 });
+  const lookup = (domain: string) => mx.route(domain).then(
+    (route) => {
+      sites.set(domain, route.siteName);
+      return route.siteName;
+    },
+    () => domain,
+  );
+  const wait = options.wait ?? true;
   return (domain) => {
     const known = sites.get(domain);
     if (known !== undefined) return known;
-    return mx.route(domain).then(
-      (route) => {
-        sites.set(domain, route.siteName);
-        return route.siteName;
-      },
-      () => domain,
-    );
+    if (wait) return lookup(domain);
+    void lookup(domain);
+    return domain;
   };
 }
 
