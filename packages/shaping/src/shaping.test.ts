@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireAll, parseLimitSpec, parseRateSpec, pathLimits, resolveEgressPathConfig, throttleAll } from '@mtakit/core';
@@ -55,6 +55,25 @@ describe('createShaping', () => {
     // Overrides belong to ip-1's path only.
     expect(warming.effects).toEqual([]);
     expect(() => resolveEgressPathConfig(warming.config)).not.toThrow();
+    await shaping.close();
+  });
+
+  it('reloads its files: new rules in force, a broken file refused with the old rules kept', async () => {
+    const file = join(dir, 'reload.toml');
+    writeFileSync(file, '["default"]\nconnection_limit = 3\n');
+    const { shaping, clock } = await make({ files: [file] });
+    const hook = shaping.policy.get_egress_path_config;
+    expect(await hook('gmail.com', 'ip-1', GMAIL_SITE)).toMatchObject({ connection_limit: 3 });
+    writeFileSync(file, '["default"]\nconnection_limit = 5\n[[default.automation]]\nregex = "^451 slow down"\naction = "Suspend"\nduration = "5m"\n');
+    const reloaded = await shaping.reload();
+    expect(shaping.rules).toBe(reloaded);
+    expect(await hook('gmail.com', 'ip-1', GMAIL_SITE)).toMatchObject({ connection_limit: 5 });
+    // Automation matches the reloaded file's rules.
+    const made = await shaping.automation.consume(deliveryRecord({ siteName: GMAIL_SITE, response: '451 slow down please', at: clock.now() }));
+    expect(made.map((e) => e.kind)).toEqual(['suspend-ready-queue']);
+    writeFileSync(file, '["default"]\nconnection_limit = "many"\n');
+    await expect(shaping.reload()).rejects.toThrow(/connection_limit/);
+    expect(await hook('gmail.com', 'ip-1', GMAIL_SITE)).toMatchObject({ connection_limit: 5 });
     await shaping.close();
   });
 

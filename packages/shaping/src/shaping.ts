@@ -53,6 +53,7 @@ export interface PathInspection {
 export interface Shaping {
   /** Core's `Shaper` for the queue's dispatchers. */
   readonly shaper: StoreShaper;
+  /** The rules in force (replaced by `reload`). */
   readonly rules: ShapingRuleSet;
   readonly automation: TrafficShapingAutomation;
   readonly warmup: Warmup;
@@ -66,6 +67,12 @@ export interface Shaping {
   inspect(query: { domain: string; source: string; siteName?: string }): Promise<PathInspection>;
   /** Live leases and buckets of limits named by core's `pathLimits` / `queueLimits`, read without consuming. */
   limitStates(limits: Partial<PathLimits>): Promise<LimitState[]>;
+  /**
+   * Loads the rules again from `files` (default: the `files` given at creation, read anew) and
+   * puts them in force for new path configs and automation matches. Throws a ConfigError and
+   * keeps the rules in force when they do not load. Active automation effects stay.
+   */
+  reload(files?: readonly ShapingSource[]): Promise<ShapingRuleSet>;
   /** See `syncIntervalMs`. */
   sync(): Promise<void>;
   /** Stops the timer, saves warm-up state and closes the store. */
@@ -81,7 +88,8 @@ const WARMUP_DOCUMENT = 'warmup';
 export async function createShaping(options: CreateShapingOptions = {}): Promise<Shaping> {
   const clock = options.clock ?? systemClock;
   const resolver = options.resolver ?? new MxResolver();
-  const rules = await loadShapingRules(options.files ?? [], { resolver, noDefaultFiles: options.noDefaultFiles ?? false });
+  const load = (files: readonly ShapingSource[]) => loadShapingRules(files, { resolver, noDefaultFiles: options.noDefaultFiles ?? false });
+  let rules = await load(options.files ?? []);
   const store = options.store ?? (await MemoryShapingStore.open({ clock, ...(options.stateFile ? { stateFile: options.stateFile } : {}) }));
   const shaper = new StoreShaper({ store, clock, ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}) });
   const automation = new TrafficShapingAutomation({ rules, store, clock, ...(options.actions ? { actions: options.actions } : {}) });
@@ -112,7 +120,9 @@ export async function createShaping(options: CreateShapingOptions = {}): Promise
   const egressPathConfig = async (domain: string, source: string, siteName: string) => (await resolvePath(domain, source, siteName)).config;
   return {
     shaper,
-    rules,
+    get rules() {
+      return rules;
+    },
     automation,
     warmup,
     policy: { get_egress_path_config: egressPathConfig },
@@ -133,6 +143,12 @@ export async function createShaping(options: CreateShapingOptions = {}): Promise
       return { domain: name, source, siteName: site, ...resolved, effects, warmup: warmup.statusFor(source, site) };
     },
     limitStates: (limits) => limitStates(shaper, limits),
+    async reload(files = options.files ?? []) {
+      const next = await load(files);
+      rules = next;
+      automation.setRules(next);
+      return next;
+    },
     sync,
     async close() {
       if (timer) clearInterval(timer);

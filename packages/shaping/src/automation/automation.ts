@@ -45,27 +45,32 @@ export interface TrafficShapingAutomationOptions {
  * reach the path config through `configOverrides()` (used by `createShaping`'s policy).
  */
 export class TrafficShapingAutomation {
-  readonly #rules: ShapingRuleSet;
+  #rules!: ShapingRuleSet;
   readonly #store: ShapingStore;
   readonly #actions: AutomationActions;
   readonly #clock: Clock;
   readonly #skip: ReadonlySet<LogRecordType>;
   readonly #onError: (error: unknown, effect: AutomationEffect) => void;
   /** Every regex of every rule: a response matching none of them skips the per-domain lookup. */
-  readonly #anyRule: readonly RegExp[];
+  #anyRule!: readonly RegExp[];
   /** Effects known to this process, by id. */
   #effects = new Map<string, AutomationEffect>();
   /** Expiry last handed to the actions, by id (a later expiry is handed over again). */
   readonly #delivered = new Map<string, number>();
 
   constructor(options: TrafficShapingAutomationOptions) {
-    this.#rules = options.rules;
     this.#store = options.store;
     this.#actions = options.actions ?? {};
     this.#clock = options.clock ?? systemClock;
     this.#skip = options.skipRecordTypes ?? DEFAULT_SKIP_RECORD_TYPES;
     this.#onError = options.onError ?? ((error, effect) => process.emitWarning(`traffic shaping automation: action for ${effect.kind} ${effect.id} failed: ${String(error)}`));
-    this.#anyRule = options.rules.allRules().flatMap((r) => r.regex);
+    this.setRules(options.rules);
+  }
+
+  /** Matches later records against these rules (reloaded files); effects already made stay. */
+  setRules(rules: ShapingRuleSet): void {
+    this.#rules = rules;
+    this.#anyRule = rules.allRules().flatMap((r) => r.regex);
   }
 
   /** Considers one log record; returns the effects it created or extended. */
