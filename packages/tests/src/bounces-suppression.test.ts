@@ -32,6 +32,7 @@ describe('bounces and suppression, end to end', () => {
     writeFileSync(hooks, 'export function rewrite_bounce_classification(response) { return /busy/.test(response.content) ? "RemoteBusy" : undefined; }\n');
     Object.assign(process.env, {
       MTAKIT_BOUNCE_DOMAINS: 'bounce.mtakit.test',
+      MTAKIT_VERP_DOMAIN: 'bounce.mtakit.test',
       MTAKIT_TRACE_SECRET: TRACE_SECRET,
       MTAKIT_BOUNCE_HOOKS: hooks,
       MTAKIT_UNSUBSCRIBE_LISTEN: `127.0.0.1:${unsubscribePort}`,
@@ -139,6 +140,27 @@ describe('bounces and suppression, end to end', () => {
     expect(await sendOne(h.mta.smtp.port, '', 'bounces@bounce.mtakit.test', dsn('victim@example.net', forged))).toMatch(/^250 /);
     await expect.poll(() => records().filter((r) => r.type === 'OOB' && r.recipient === 'victim@example.net')).toHaveLength(1);
     expect(await api('check?recipient=victim@example.net')).toEqual({ suppressed: false });
+  });
+
+  it('sends with VERP return paths; a bounce quoting nothing correlates by VERP but, being unsigned, is logged without suppressing', async () => {
+    expect((await send('verp@example.net', { 'X-Tenant': 'acme' })).code).toBe(250);
+    await sink.waitFor(() => sink.for('verp@example.net').length === 1);
+    const returnPath = (sink.for('verp@example.net')[0] as { sender: string }).sender;
+    await expect.poll(() => recordsOf('Delivery', 'verp@example.net')).toHaveLength(1);
+    const id = recordsOf('Delivery', 'verp@example.net')[0]?.id as string;
+    expect(returnPath).toBe(`bounces+${id}-verp=example.net@bounce.mtakit.test`);
+
+    const qmail = [
+      'From: MAILER-DAEMON@mail.example.net', `To: ${returnPath}`, 'Subject: failure notice', '',
+      'Hi. This is the qmail-send program at mail.example.net.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      "This is a permanent error; I've given up. Sorry it didn't work out.", '',
+      '<verp@example.net>:', 'Sorry, no mailbox here by that name. (#5.1.1)', '',
+    ].join('\r\n');
+    expect(await sendOne(h.mta.smtp.port, '', returnPath, qmail)).toMatch(/^250 /);
+    await expect.poll(() => recordsOf('OOB', 'verp@example.net')).toHaveLength(1);
+    expect(recordsOf('OOB', 'verp@example.net')[0]).toMatchObject({ id, bounce_classification: 'InvalidRecipient', extra: { correlation: { source: 'verp' } } });
+    expect(await api('check?recipient=verp@example.net')).toEqual({ suppressed: false });
   });
 
   it('leaves List-Unsubscribe headers intact, adds signed one-click ones when missing, and records the POST as an opt-out', async () => {
