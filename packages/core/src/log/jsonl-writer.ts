@@ -40,9 +40,7 @@ export class JsonlLogWriter {
     if (this.#closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#pending.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
+      if (!this.#flushing) this.#flushing = this.#flush();
     });
   }
 
@@ -53,12 +51,21 @@ export class JsonlLogWriter {
     this.#handle = undefined;
   }
 
+  /**
+   * Writes batches until nothing is pending. `#flushing` is cleared in the same synchronous step
+   * that finds the queue empty — not after an await — so a write made by a caller that the last
+   * batch resumed always starts a new flush instead of waiting forever.
+   */
   async #flush(): Promise<void> {
-    await mkdir(this.#options.dir, { recursive: true });
-    while (this.#pending.length > 0) {
+    for (;;) {
+      if (this.#pending.length === 0) {
+        this.#flushing = undefined;
+        return;
+      }
       const batch = this.#pending;
       this.#pending = [];
       try {
+        if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
         await this.#rollIfNeeded();
         const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
         let written = 0;

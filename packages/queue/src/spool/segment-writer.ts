@@ -57,9 +57,7 @@ export class SegmentWriter {
     if (this.#closed) return Promise.reject(new MtaKitError('E_CLOSED', 'spool is closed'));
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
-      this.#draining ??= this.#drain().finally(() => {
-        this.#draining = undefined;
-      });
+      if (!this.#draining) this.#draining = this.#drain();
     });
   }
 
@@ -70,8 +68,17 @@ export class SegmentWriter {
     this.#handle = undefined;
   }
 
+  /**
+   * Writes batches until nothing is pending. `#draining` is cleared in the same synchronous step
+   * that finds the queue empty — not after an await — so an append made by a caller that the last
+   * batch resumed always starts a new drain instead of waiting forever.
+   */
   async #drain(): Promise<void> {
-    while (this.#pending.length > 0) {
+    for (;;) {
+      if (this.#pending.length === 0) {
+        this.#draining = undefined;
+        return;
+      }
       const batch = this.#pending;
       this.#pending = [];
       try {

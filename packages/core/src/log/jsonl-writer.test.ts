@@ -1,0 +1,44 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JsonlLogWriter } from './jsonl-writer.js';
+import { logRecordDefaults } from './record-defaults.js';
+import type { LogRecord } from './records.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function record(i: number): LogRecord {
+  return { ...logRecordDefaults(), type: 'Delivery', id: i.toString(16).padStart(32, '0'), sender: 'a@b.test', recipient: `r${i}@c.test`, queue: 'c.test' } as LogRecord;
+}
+
+describe('JsonlLogWriter', () => {
+  it('writes one JSON object per line; write() resolves once the line is in the file', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mtakit-log-')), 'nested', 'logs');
+    dirs.push(dir);
+    const writer = new JsonlLogWriter({ dir });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write(record(i))));
+    const lines = readFileSync(writer.current as string, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(100);
+    expect(JSON.parse(lines[42] as string)).toMatchObject({ type: 'Delivery', recipient: 'r42@c.test' });
+    await writer.close();
+  });
+
+  it('rolls to a new segment by size and by age, naming segments by their start time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtakit-log-'));
+    dirs.push(dir);
+    let now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const writer = new JsonlLogWriter({ dir, maxFileBytes: 1000, maxSegmentMs: 60_000, now: () => now });
+    for (let i = 0; i < 10; i++) await writer.write(record(i));
+    const bySize = readdirSync(dir).length;
+    expect(bySize).toBeGreaterThan(2);
+    now += 61_000;
+    await writer.write(record(99));
+    expect(readdirSync(dir).length).toBe(bySize + 1);
+    expect(readdirSync(dir)[0]).toMatch(/^20260102-030405-\d{4}\.jsonl$/);
+    const total = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'));
+    expect(total).toHaveLength(11);
+    await writer.close();
+  });
+});
