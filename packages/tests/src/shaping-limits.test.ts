@@ -1,7 +1,7 @@
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { metricValue, sendAll, type PolicyMta } from './helpers/policy-mta.js';
-import { arrivals, rateAfter, startShapedMta } from './helpers/shaped-mta.js';
+import { metricValue, sendAll } from './helpers/policy-mta.js';
+import { arrivals, rateAfter, startShapedMta, type ShapedMta } from './helpers/shaped-mta.js';
 
 /**
  * The example MTA's shaping over real sockets: SMTP injection, the queue under the shaper, SMTP
@@ -9,7 +9,7 @@ import { arrivals, rateAfter, startShapedMta } from './helpers/shaped-mta.js';
  * asserted with slack for a loaded machine, but a path that ignored its limit would fail.
  */
 describe('shaping in the example MTA', () => {
-  const running: Array<PolicyMta | SmtpSink> = [];
+  const running: Array<ShapedMta | SmtpSink> = [];
   afterEach(async () => {
     for (const r of running.splice(0).reverse()) await r.stop();
   });
