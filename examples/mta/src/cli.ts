@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
+import { bounceCommand } from './cli/bounce.js';
 import { policyCommand } from './cli/policy.js';
 import { queueCommand } from './cli/queue.js';
+import { suppressionCommand } from './cli/suppression.js';
 import { ENVIRONMENT, loadConfig } from './config.js';
 import { consoleLogger } from './logger.js';
 import { startMta } from './mta.js';
@@ -29,6 +31,8 @@ export function program(): Command {
     });
   cli.addCommand(policyCommand());
   cli.addCommand(queueCommand());
+  cli.addCommand(bounceCommand());
+  cli.addCommand(suppressionCommand());
   return cli;
 }
 

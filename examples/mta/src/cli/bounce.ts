@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { MtaKitError, responseLine } from '@mtakit/core';
+import { classifyResponseText, parseBounceMessage, type BounceClassifier } from '@mtakit/core/bounce';
+import { buildClassifier } from '../features/bounces-hooks.js';
+import { consoleLogger } from '../logger.js';
+
+interface ParseFlags {
+  rules?: string[];
+  traceSecret?: string;
+  envelopeRecipient?: string;
+}
+
+/** `mtakit bounce …`: read bounces and feedback reports, classify replies, offline. */
+export function bounceCommand(): Command {
+  const bounce = new Command('bounce').description('parse bounce and feedback-report messages, classify SMTP replies (offline)');
+
+  bounce
+    .command('parse')
+    .description('print, as JSON, one object per reported recipient of each message: type, recipient, status, diagnostic code, remote MTA, category, hard/soft, the rule that matched, and the original queue id, tenant and campaign')
+    .argument('<files...>', 'messages (.eml); "-" reads standard input')
+    .option('--rules <files...>', 'KumoMTA-format rule files tried before the built-in rules (default: MTAKIT_BOUNCE_RULES)')
+    .option('--trace-secret <secret>', 'verifies signed X-MtaKit-Ref headers (default: MTAKIT_TRACE_SECRET)')
+    .option('--envelope-recipient <address>', 'the address the report was sent to, for VERP correlation')
+    .addHelpText('after', '\nExits 1 with a message when a file cannot be read or is not a bounce, feedback report or auto-reply.\n')
+    .action(async (files: string[], o: ParseFlags) => {
+      const classifier = await classifierFor(o.rules);
+      const traceSecret = o.traceSecret ?? process.env['MTAKIT_TRACE_SECRET'];
+      const out: unknown[] = [];
+      for (const file of files) {
+        const bytes = await readInput(file);
+        const summaries = await parseBounceMessage(bytes, {
+          classifier,
+          ...(traceSecret ? { traceSecret } : {}),
+          ...(o.envelopeRecipient ? { envelopeRecipient: o.envelopeRecipient } : {}),
+        }).catch((error: Error) => {
+          throw new MtaKitError('E_MESSAGE', `${file}: ${error.message}`, { cause: error });
+        });
+        out.push(...summaries.map((s) => (files.length > 1 ? { file, ...s } : s)));
+      }
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    });
+
+  bounce
+    .command('classify')
+    .description('classify an SMTP reply as pasted ("550 5.1.1 user unknown", "smtp; 550-5.1.1 …") and print category, hard/soft and the rule as JSON')
+    .argument('[reply...]', 'the reply (quoted or as separate words); none or "-" reads standard input')
+    .option('--rules <files...>', 'KumoMTA-format rule files tried before the built-in rules (default: MTAKIT_BOUNCE_RULES)')
+    .addHelpText('after', '\nExits 1 when the text does not start with a 3-digit reply code.\n')
+    .action(async (words: string[], o: { rules?: string[] }) => {
+      const text = words.length === 0 || (words.length === 1 && words[0] === '-') ? (await readInput('-')).toString('utf8') : words.join(' ');
+      const { response, classification } = classifyResponseText(text, await classifierFor(o.rules));
+      process.stdout.write(`${JSON.stringify({ response: responseLine(response), ...classification }, null, 2)}\n`);
+    });
+  return bounce;
+}
+
+async function classifierFor(rules: string[] | undefined): Promise<BounceClassifier> {
+  const files = rules ?? (process.env['MTAKIT_BOUNCE_RULES'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  return buildClassifier(files.map((f) => resolve(f)), {}, consoleLogger);
+}
+
+/** A file's bytes, or standard input for "-"; a clear error when it cannot be read. */
+export async function readInput(file: string): Promise<Buffer> {
+  try {
+    if (file !== '-') return await readFile(file);
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new MtaKitError('E_NOT_FOUND', `cannot read ${file === '-' ? 'standard input' : file}: ${reason}`, { cause: error });
+  }
+}
