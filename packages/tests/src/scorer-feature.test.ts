@@ -1,0 +1,184 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogBus, Message, type LogRecord, type PreSendResult } from '@mtakit/core';
+import { MxResolver } from '@mtakit/core/dns';
+import { MtaMetrics } from '@mtakit/core/metrics';
+import { TestResolver } from '@mtakit/core/testing';
+import { createHoldOverride } from '@mtakit/scorer';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../examples/mta/src/config.js';
+import type { MtaContext } from '../../../examples/mta/src/features/feature.js';
+import { scorerFeature } from '../../../examples/mta/src/features/scorer.js';
+import { OverrideJournal } from '../../../examples/mta/src/features/scorer-overrides.js';
+import { loadScorerPlugins, loadScorerSettings } from '../../../examples/mta/src/features/scorer-settings.js';
+
+const work = mkdtempSync(join(tmpdir(), 'mtakit-scorer-feature-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+let dirs = 0;
+
+/** A fresh directory holding these files (objects are written as JSON). */
+function dirWith(files: Record<string, string | object> = {}): string {
+  const dir = join(work, `d${++dirs}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return dir;
+}
+
+/** A message the default tenant holds (score 66, docs/scorer.md) for a recipient never mailed before. */
+function risky(recipient: string, tenant = 'acme', campaign = 'spring'): Message {
+  const data = [
+    'From: Deals <deals@shop.example>', 'Subject: Spring sale!!!', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '',
+    '<p>Our spring collection is here. <a href="http://203.0.113.7/spring">See the collection</a></p>', '',
+  ].join('\r\n');
+  return new Message({ sender: 'bounces@shop.example', recipient, meta: { tenant, campaign }, data: Buffer.from(data) });
+}
+
+describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
+  it('is on with the scorer’s defaults when nothing is configured', () => {
+    expect(loadScorerSettings({}, work)).toEqual({
+      enabled: true, file: undefined, defaults: undefined, tenants: {}, stageBudgetMs: undefined, pipelineBudgetMs: undefined,
+      acknowledgementMs: 7 * 86_400_000, modules: [],
+    });
+    expect(loadScorerSettings({ MTAKIT_SCORER: 'off' }, work).enabled).toBe(false);
+    expect(() => loadScorerSettings({ MTAKIT_SCORER: 'no' }, work)).toThrow(/MTAKIT_SCORER="?no"?.*must be on or off/);
+  });
+
+  it('reads tenants, budgets and modules from the file, modules relative to it', () => {
+    const dir = dirWith({
+      'scorer.json': {
+        defaults: { weights: { time_of_send: 0.2 } }, tenants: { trusted: { threshold: 90 } },
+        stage_budget: '10ms', pipeline_budget: '40ms', acknowledgement_duration: '2 days', modules: ['./plugins/stages.ts'],
+      },
+    });
+    const s = loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'scorer.json' }, dir);
+    expect(s).toMatchObject({
+      file: join(dir, 'scorer.json'), defaults: { weights: { time_of_send: 0.2 } }, tenants: { trusted: { threshold: 90 } },
+      stageBudgetMs: 10, pipelineBudgetMs: 40, acknowledgementMs: 2 * 86_400_000, modules: [join(dir, 'plugins/stages.ts')],
+    });
+  });
+
+  it('names the file and the key of a bad setting', () => {
+    const dir = dirWith({ 'typo.json': { tenant: {} }, 'budget.json': { stage_budget: 'soon' }, 'tenants.json': { tenants: { acme: 65 } }, 'broken.json': '{' });
+    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'typo.json' }, dir)).toThrow(/typo\.json\)\.tenant.*not a known option/);
+    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'budget.json' }, dir)).toThrow(/budget\.json\)\.stage_budget/);
+    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'tenants.json' }, dir)).toThrow(/tenants\.json\)\.tenants.*tenant name = settings/);
+    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'broken.json' }, dir)).toThrow(/MTAKIT_SCORER_CONFIG=.*broken\.json.*cannot read/);
+    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'missing.json' }, dir)).toThrow(/cannot read the scorer config/);
+  });
+
+  it('loads stages and a suppression lookup from modules, and refuses what is not one', async () => {
+    const dir = dirWith({
+      'good.mjs': "export const stages = [{ name: 'gift_cards', scope: 'campaign', weight: 0.6, run: () => ({ score: 0, reasons: [] }) }];\nexport const suppression = () => false;\n",
+      'empty.mjs': 'export const nothing = 1;\n',
+      'bad-stage.mjs': "export const stages = [{ name: 'x', scope: 'campaign', weight: 0.5 }];\n",
+      'also-suppression.mjs': 'export function suppression() { return true; }\n',
+    });
+    const plugins = await loadScorerPlugins([join(dir, 'good.mjs')]);
+    expect(plugins.stages.map((s) => s.name)).toEqual(['gift_cards']);
+    expect(plugins.suppression?.('acme', 'a@example.net')).toBe(false);
+    await expect(loadScorerPlugins([join(dir, 'empty.mjs')])).rejects.toThrow(/exports neither `stages` nor `suppression`/);
+    await expect(loadScorerPlugins([join(dir, 'bad-stage.mjs')])).rejects.toThrow(/stages\[0\] must be a stage/);
+    await expect(loadScorerPlugins([join(dir, 'good.mjs'), join(dir, 'also-suppression.mjs')])).rejects.toThrow(/another module already provides `suppression`/);
+    await expect(loadScorerPlugins([join(dir, 'absent.mjs')])).rejects.toThrow(/cannot import the module/);
+  });
+});
+
+describe('the override journal', () => {
+  const held: PreSendResult = { verdict: 'hold', score: 70, threshold: 65, breakdown: { links: { score: 40, weight: 0.9, reasons: ['links to IP addresses: 203.0.113.7 (+40)'] } }, actions: [] };
+
+  it('keeps overrides in force across restarts and drops expired and unreadable lines', async () => {
+    const path = join(dirWith(), 'overrides.jsonl');
+    const journal = new OverrideJournal(path);
+    const live = createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: 1_000, expiresAt: 10_000 });
+    const expired = createHoldOverride(held, { tenant: 'acme', campaign: 'winter', acknowledgedBy: 'ops', at: 1_000, expiresAt: 2_000 });
+    expect(await journal.load(0, () => undefined)).toEqual([]); // no file yet
+    await journal.append([live, expired]);
+    writeFileSync(path, `${readFileSync(path, 'utf8')}{"id":"x"}\nnot json\n`, { flag: 'w' });
+    const bad: number[] = [];
+    expect(await new OverrideJournal(path).load(5_000, (line) => bad.push(line))).toEqual([live]);
+    expect(bad).toEqual([3, 4]);
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1); // rewritten without them
+    expect(await new OverrideJournal(path).load(5_000, () => expect.fail('nothing left to skip'))).toEqual([live]);
+  });
+});
+
+describe('the scorer feature', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const key of ['MTAKIT_SCORER', 'MTAKIT_SCORER_CONFIG']) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  function context(dataDir: string): MtaContext & { records: LogRecord[]; lines: string[] } {
+    const log = new LogBus();
+    const records: LogRecord[] = [];
+    const lines: string[] = [];
+    log.subscribe((r) => void records.push(r));
+    return {
+      config: loadConfig({ MTAKIT_DATA_DIR: dataDir }, dataDir), logger: (level, message) => lines.push(`${level} ${message}`), log,
+      metrics: new MtaMetrics({ defaultMetrics: false }), resolver: new MxResolver({ resolver: new TestResolver({}) }), nodeId: 'node-1',
+      records, lines,
+    };
+  }
+  const evaluate = async (feature: Awaited<ReturnType<typeof scorerFeature>>, message: Message) =>
+    feature.preSend!.evaluate(message, { tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'ESMTP' });
+
+  it('provides no pre-send hook with MTAKIT_SCORER=off', async () => {
+    process.env['MTAKIT_SCORER'] = 'off';
+    const ctx = context(dirWith());
+    const feature = await scorerFeature(ctx);
+    expect(feature.preSend).toBeUndefined();
+    expect(ctx.lines).toContain('info scorer: off (MTAKIT_SCORER=off)');
+  });
+
+  it('logs every verdict, counts it, and keeps a held message’s risks in its meta', async () => {
+    const ctx = context(dirWith());
+    const feature = await scorerFeature(ctx);
+    const message = risky('ann@example.net');
+    const result = await evaluate(feature, message);
+    expect(result.verdict).toBe('hold');
+    expect(ctx.records).toHaveLength(1);
+    expect(ctx.records[0]).toMatchObject({ type: 'PreSendVerdict', id: message.id, nodeid: 'node-1', extra: { verdict: 'hold', score: result.score } });
+    expect(message.getMeta('pre_send_hold')).toMatchObject({ score: result.score, threshold: 65, breakdown: { links: { score: 40 } } });
+    const metrics = await ctx.metrics.registry.metrics();
+    expect(metrics).toMatch(/scorer_verdicts_total\{verdict="hold"\} 1/);
+    expect(metrics).toMatch(/scorer_latency_seconds_count 1/);
+  });
+
+  it('names the config file when a tenant setting is invalid', async () => {
+    const dir = dirWith({ 'scorer.json': { tenants: { acme: { threshold: 120 } } } });
+    process.env['MTAKIT_SCORER_CONFIG'] = join(dir, 'scorer.json');
+    await expect(scorerFeature(context(dir))).rejects.toThrow(/MTAKIT_SCORER_CONFIG=.*scorer\.json.*tenants\.acme\.threshold=120: must be at most 100/);
+  });
+
+  it('applies changed thresholds on reload (bump-config-epoch) and refuses invalid ones', async () => {
+    const dir = dirWith({ 'scorer.json': { tenants: {} } });
+    process.env['MTAKIT_SCORER_CONFIG'] = join(dir, 'scorer.json');
+    const ctx = context(dir);
+    const feature = await scorerFeature(ctx);
+    expect((await evaluate(feature, risky('a@example.net'))).verdict).toBe('hold');
+    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ tenants: { acme: { threshold: 90 } } }));
+    await feature.reload!();
+    expect((await evaluate(feature, risky('b@example.net'))).verdict).toBe('pass');
+    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ tenants: { acme: { threshold: 'high' } } }));
+    await expect(feature.reload!()).rejects.toThrow(/tenants\.acme\.threshold/);
+    expect((await evaluate(feature, risky('c@example.net'))).verdict).toBe('pass'); // the old settings stay
+  });
+
+  it('remembers acknowledged campaigns across restarts through the journal', async () => {
+    const dir = dirWith();
+    const first = await scorerFeature(context(dir));
+    const held = await evaluate(first, risky('ann@example.net'));
+    await new OverrideJournal(join(dir, 'scorer-overrides.jsonl')).append([
+      createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: Date.now(), expiresAt: Date.now() + 60_000 }),
+    ]);
+    const restarted = await scorerFeature(context(dir));
+    const next = await evaluate(restarted, risky('bob@example.net'));
+    expect(next.verdict).toBe('flag');
+    expect(next.extra?.['override']).toEqual(expect.any(String));
+    expect((await evaluate(restarted, risky('cy@example.net', 'acme', 'autumn'))).verdict).toBe('hold'); // another campaign
+  });
+});
