@@ -6,7 +6,7 @@ import { MxResolver } from '@mtakit/core/dns';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { TestResolver } from '@mtakit/core/testing';
 import { createHoldOverride } from '@mtakit/scorer';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../examples/mta/src/config.js';
 import type { MtaContext } from '../../../examples/mta/src/features/feature.js';
 import { scorerFeature } from '../../../examples/mta/src/features/scorer.js';
@@ -104,13 +104,6 @@ describe('the override journal', () => {
 });
 
 describe('the scorer feature', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    for (const key of ['MTAKIT_SCORER', 'MTAKIT_SCORER_CONFIG']) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  });
 
   function context(dataDir: string): MtaContext & { records: LogRecord[]; lines: string[] } {
     const log = new LogBus();
@@ -127,16 +120,15 @@ describe('the scorer feature', () => {
     feature.preSend!.evaluate(message, { tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'ESMTP' });
 
   it('provides no pre-send hook with MTAKIT_SCORER=off', async () => {
-    process.env['MTAKIT_SCORER'] = 'off';
     const ctx = context(dirWith());
-    const feature = await scorerFeature(ctx);
+    const feature = await scorerFeature(ctx, { env: { MTAKIT_SCORER: 'off' } });
     expect(feature.preSend).toBeUndefined();
     expect(ctx.lines).toContain('info scorer: off (MTAKIT_SCORER=off)');
   });
 
   it('logs every verdict, counts it, and keeps a held message’s risks in its meta', async () => {
     const ctx = context(dirWith());
-    const feature = await scorerFeature(ctx);
+    const feature = await scorerFeature(ctx, { env: {} });
     const message = risky('ann@example.net');
     const result = await evaluate(feature, message);
     expect(result.verdict).toBe('hold');
@@ -150,15 +142,12 @@ describe('the scorer feature', () => {
 
   it('names the config file when a tenant setting is invalid', async () => {
     const dir = dirWith({ 'scorer.json': { tenants: { acme: { threshold: 120 } } } });
-    process.env['MTAKIT_SCORER_CONFIG'] = join(dir, 'scorer.json');
-    await expect(scorerFeature(context(dir))).rejects.toThrow(/MTAKIT_SCORER_CONFIG=.*scorer\.json.*tenants\.acme\.threshold=120: must be at most 100/);
+    await expect(scorerFeature(context(dir), { env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } })).rejects.toThrow(/MTAKIT_SCORER_CONFIG=.*scorer\.json.*tenants\.acme\.threshold=120: must be at most 100/);
   });
 
   it('applies changed thresholds on reload (bump-config-epoch) and refuses invalid ones', async () => {
     const dir = dirWith({ 'scorer.json': { tenants: {} } });
-    process.env['MTAKIT_SCORER_CONFIG'] = join(dir, 'scorer.json');
-    const ctx = context(dir);
-    const feature = await scorerFeature(ctx);
+    const feature = await scorerFeature(context(dir), { env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } });
     expect((await evaluate(feature, risky('a@example.net'))).verdict).toBe('hold');
     writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ tenants: { acme: { threshold: 90 } } }));
     await feature.reload!();
@@ -170,12 +159,12 @@ describe('the scorer feature', () => {
 
   it('remembers acknowledged campaigns across restarts through the journal', async () => {
     const dir = dirWith();
-    const first = await scorerFeature(context(dir));
+    const first = await scorerFeature(context(dir), { env: {} });
     const held = await evaluate(first, risky('ann@example.net'));
     await new OverrideJournal(join(dir, 'scorer-overrides.jsonl')).append([
       createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: Date.now(), expiresAt: Date.now() + 60_000 }),
     ]);
-    const restarted = await scorerFeature(context(dir));
+    const restarted = await scorerFeature(context(dir), { env: {} });
     const next = await evaluate(restarted, risky('bob@example.net'));
     expect(next.verdict).toBe('flag');
     expect(next.extra?.['override']).toEqual(expect.any(String));

@@ -20,8 +20,9 @@ export { HeldMail, HOLD_OVERRIDE_META, PRE_SEND_HOLD_META, type HeldCampaign, ty
  * PreSendVerdict log record and counts in the `scorer_*` metrics; held mail is released with an
  * explicit override (`POST /api/admin/held/release/v1`). See docs/scorer.md.
  */
-export async function scorerFeature(ctx: MtaContext): Promise<Feature> {
-  const settings = loadScorerSettings();
+export async function scorerFeature(ctx: MtaContext, options: { env?: NodeJS.ProcessEnv } = {}): Promise<Feature> {
+  const env = options.env ?? process.env;
+  const settings = loadScorerSettings(env);
   if (!settings.enabled) {
     ctx.logger('info', 'scorer: off (MTAKIT_SCORER=off)');
     return { name: 'scorer' };
@@ -82,7 +83,7 @@ export async function scorerFeature(ctx: MtaContext): Promise<Feature> {
       registerHeldMailRoutes(http, held);
     },
     reload: async () => {
-      const next = loadScorerSettings();
+      const next = loadScorerSettings(env);
       if (!next.enabled || next.modules.join('\n') !== settings.modules.join('\n') || next.acknowledgementMs !== settings.acknowledgementMs) {
         ctx.logger('warn', 'scorer: MTAKIT_SCORER, modules and acknowledgement_duration take a restart to change; reloading the tenant settings and budgets');
       }
