@@ -4,48 +4,71 @@
  * for the suppression exports of MTAs and ESPs, which all write this dialect.
  */
 
-/** Parses CSV text into rows of fields. A trailing newline does not make an empty row. */
+const UNQUOTED = /[^,\r\n]*/y;
+
+/** Parses CSV text into rows of fields. Blank lines are skipped. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte order mark, as spreadsheet exports write it
   const n = text.length;
-  let quoted = false;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte order mark, as spreadsheet exports write it
   while (i < n) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
+    let end = text.indexOf('\n', i);
+    if (end === -1) end = n;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(i, end - 1) : text.slice(i, end);
+    // Most lines quote nothing: split them directly.
+    if (!line.includes('"')) {
+      if (line !== '') rows.push(line.split(','));
+      i = end + 1;
+      continue;
+    }
+    const [row, next] = quotedRecord(text, i);
+    rows.push(row);
+    i = next;
+  }
+  return rows;
+}
+
+/** Reads one record that has quoted fields (which may span lines); returns it and where the next starts. */
+function quotedRecord(text: string, start: number): [string[], number] {
+  const fields: string[] = [];
+  const n = text.length;
+  let i = start;
+  for (;;) {
+    let value = '';
+    if (text[i] === '"') {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) {
+          value += text.slice(j);
+          j = n;
+          break;
+        }
+        value += text.slice(j, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          j = q + 2;
           continue;
         }
-        quoted = false;
-      } else {
-        field += c;
+        j = q + 1;
+        break;
       }
+      i = j;
+    }
+    // Unquoted text (or stray text after a closing quote, kept as written).
+    UNQUOTED.lastIndex = i;
+    const rest = UNQUOTED.exec(text)?.[0] ?? '';
+    value += rest;
+    i += rest.length;
+    fields.push(value);
+    if (text[i] === ',') {
       i++;
       continue;
     }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      if (c === '\r' && text[i + 1] === '\n') i++;
-    } else field += c;
-    i++;
+    if (text[i] === '\r') i++;
+    if (text[i] === '\n') i++;
+    return [fields, i];
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
 /** Renders one row, quoting only the fields that need it. */

@@ -72,15 +72,22 @@ export function importSuppressionCsv(text: string, options: ImportOptions): Impo
   const format = options.format ?? detectFormat(header);
   const hasHeader = format !== 'lines' || (header.length === 1 && !(header[0] ?? '').includes('@'));
   const columns = new Map(header.map((h, i) => [h.toLowerCase(), i]));
+  // Column names are matched case-insensitively; each name is looked up once, not once per row.
+  const positions = new Map<string, number | undefined>();
+  const position = (name: string): number | undefined => {
+    if (!positions.has(name)) positions.set(name, columns.get(name.toLowerCase()));
+    return positions.get(name);
+  };
   const policy = options.policy ?? new SuppressionPolicy();
   const result: ImportResult = { format, entries: [], skipped: [] };
   const read = format === 'mtakit' ? mtakitRow : format === 'pmta' ? pmtaRow : linesRow;
+  let row: string[] = [];
+  const field = (name: string): string => {
+    const at = position(name);
+    return at === undefined ? '' : (row[at] ?? '').trim();
+  };
   for (let i = hasHeader ? 1 : 0; i < rows.length; i++) {
-    const row = rows[i] as string[];
-    const field = (name: string): string => {
-      const at = columns.get(name.toLowerCase());
-      return at === undefined ? '' : (row[at] ?? '').trim();
-    };
+    row = rows[i] as string[];
     try {
       const entry = read(row, field, options, policy);
       if (typeof entry === 'string') result.skipped.push({ row: i + 1, reason: entry });
