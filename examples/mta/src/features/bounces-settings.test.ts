@@ -9,14 +9,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const DAY = 86_400_000;
 
 describe('loadBouncesSettings', () => {
-  it('has safe defaults: trace header on, reject at RCPT, a journal in the data dir, nothing listening', () => {
+  it('has safe defaults: messages unchanged, reject at RCPT, a journal in the data dir, nothing listening', () => {
     const s = loadBouncesSettings({}, '/var/lib/mtakit', '/srv');
     expect(s).toMatchObject({
       bounceDomains: [], feedbackDomains: [], ruleFiles: [], hooks: undefined, verp: undefined,
-      trace: { enabled: true, secret: undefined, includeMeta: [] },
+      trace: { enabled: false, secret: undefined, includeMeta: [] },
       suppression: { mode: 'reject', store: '/var/lib/mtakit/suppression.jsonl', policy: { softCount: 3, softWindowMs: 7 * DAY, bounceScope: 'global', feedbackScope: 'tenant', trust: 'correlated', ttl: {} } },
       unsubscribe: { listen: undefined, url: undefined, secret: undefined },
     });
+  });
+
+  it('stamps the trace header by default once the MTA receives reports, unless told not to', () => {
+    expect(loadBouncesSettings({ MTAKIT_BOUNCE_DOMAINS: 'bounce.example.com' }, '/d').trace.enabled).toBe(true);
+    expect(loadBouncesSettings({ MTAKIT_VERP_DOMAIN: 'bounce.example.com' }, '/d').trace.enabled).toBe(true);
+    expect(loadBouncesSettings({ MTAKIT_BOUNCE_DOMAINS: 'bounce.example.com', MTAKIT_TRACE_HEADER: 'off' }, '/d').trace.enabled).toBe(false);
+    expect(loadBouncesSettings({ MTAKIT_TRACE_HEADER: 'on' }, '/d').trace.enabled).toBe(true);
   });
 
   it('reads the environment over the MTAKIT_BOUNCES_CONFIG file, paths relative to the working directory', () => {

@@ -82,12 +82,17 @@ export function loadBouncesSettings(env: NodeJS.ProcessEnv, dataDir: string, cwd
     throw new ConfigError(r.key('unsubscribe_secret'), undefined, 'is required with unsubscribe_listen or unsubscribe_url (MTAKIT_UNSUBSCRIBE_SECRET signs the links)');
   }
   if (unsubscribe.url) urlOption(r, 'unsubscribe_url', unsubscribe.url);
+  const bounceDomains = domains(r, 'bounce_domains');
+  const feedbackDomains = domains(r, 'feedback_domains');
+  // An MTA that receives reports stamps what it sends so they can be tied back; a plain relay
+  // passes messages through unchanged unless asked.
+  const receivesReports = bounceDomains.length > 0 || feedbackDomains.length > 0 || verpDomain !== undefined;
   return {
-    bounceDomains: domains(r, 'bounce_domains'),
-    feedbackDomains: domains(r, 'feedback_domains'),
+    bounceDomains,
+    feedbackDomains,
     ruleFiles: r.stringList('bounce_rules', []).map((f) => resolve(cwd, f)),
     hooks: r.string('bounce_hooks') === undefined ? undefined : resolve(cwd, r.string('bounce_hooks') as string),
-    trace: { enabled: r.bool('trace_header', true), secret: traceSecret, includeMeta: r.stringList('trace_meta', []) },
+    trace: { enabled: r.bool('trace_header', receivesReports), secret: traceSecret, includeMeta: r.stringList('trace_meta', []) },
     verp: verpDomain ? { domain: verpDomain.toLowerCase(), prefix: r.string('verp_prefix') ?? 'bounces' } : undefined,
     suppression: {
       mode: r.oneOf('suppression', ['reject', 'log', 'off'] as const, 'reject'),
