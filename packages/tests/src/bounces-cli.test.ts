@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { program } from '../../../examples/mta/src/cli.js';
 import { repoRoot, startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
 
 const bin = join(repoRoot, 'examples/mta/bin/mtakit.mjs');
+/** The example's own commander (this package may resolve another copy). */
+type Command = ReturnType<typeof program>;
 const samples = join(repoRoot, 'packages/core/src/bounce/samples/messages');
 const scratch = mkdtempSync(join(tmpdir(), 'mtakit-bounce-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
