@@ -64,7 +64,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
   const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : [])), tenantHeaders), config.smarthost);
   const queue = new QueueManager({
     spool, log, policy, resolver: ctx.resolver, hostname: config.hostname, nodeId: ctx.nodeId, metrics, logger,
-    ...Object.assign({}, ...features.map((f) => f.queueOptions ?? {})),
+    ...combineQueueOptions(features),
   });
   const recovered = queue.recover();
   recovered.catch((error: Error) => logger('error', `spool recovery failed: ${error.message}`));
@@ -108,6 +108,33 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     logger('info', 'stopped');
   })());
   return { smtp, http: httpAddress, queue, metrics, recovered, stop };
+}
+
+/**
+ * Merges the features' queue options: `beforeDelivery` checks run in feature order (the first
+ * refusal wins), `perMessageQueueConfig` if any feature needs it; `shaper` and `classify` may come
+ * from one feature only.
+ */
+function combineQueueOptions(features: Feature[]): NonNullable<Feature['queueOptions']> {
+  const out: NonNullable<Feature['queueOptions']> = {};
+  const checks = features.flatMap((f) => (f.queueOptions?.beforeDelivery ? [f.queueOptions.beforeDelivery] : []));
+  if (checks.length > 0) {
+    out.beforeDelivery = async (message) => {
+      for (const check of checks) {
+        const refusal = await check(message);
+        if (refusal) return refusal;
+      }
+      return undefined;
+    };
+  }
+  if (features.some((f) => f.queueOptions?.perMessageQueueConfig)) out.perMessageQueueConfig = true;
+  for (const key of ['shaper', 'classify'] as const) {
+    const givers = features.filter((f) => f.queueOptions?.[key] !== undefined);
+    if (givers.length > 1) throw new Error(`features ${givers.map((f) => f.name).join(' and ')} both provide the queue's ${key}`);
+    const value = givers[0]?.queueOptions?.[key];
+    if (value !== undefined) Object.assign(out, { [key]: value });
+  }
+  return out;
 }
 
 /**

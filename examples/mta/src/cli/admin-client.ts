@@ -1,3 +1,4 @@
+import { Option, type Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
 
 export interface AdminClientOptions {
@@ -52,4 +53,19 @@ function format(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** Adds `--url` and `--credentials` to every subcommand of an admin command group. */
+export function withAdminOptions(group: Command): Command {
+  for (const c of group.commands) {
+    c.addOption(new Option('--url <url>', "the MTA's HTTP listener (default http://$MTAKIT_HTTP_LISTEN or http://127.0.0.1:8025)"));
+    c.addOption(new Option('--credentials <user:password>', 'HTTP Basic credentials (or MTAKIT_ADMIN_CREDENTIALS)'));
+  }
+  return group;
+}
+
+/** The admin client for a command run with the options `withAdminOptions` added. */
+export function adminClientFor(cmd: Command): AdminClient {
+  const o = cmd.optsWithGlobals<{ url?: string; credentials?: string }>();
+  return new AdminClient({ url: o.url, credentials: o.credentials });
 }

@@ -1,10 +1,5 @@
-import { Command, Option } from 'commander';
-import { AdminClient, table } from './admin-client.js';
-
-interface Common {
-  url?: string;
-  credentials?: string;
-}
+import { Command } from 'commander';
+import { adminClientFor, table, withAdminOptions } from './admin-client.js';
 
 interface SelectorFlags {
   domain?: string;
@@ -17,17 +12,13 @@ interface SelectorFlags {
 /** `mtakit queue …`: operate the queues of a running MTA through its admin HTTP API. */
 export function queueCommand(): Command {
   const queue = new Command('queue').description('inspect and operate the queues of a running MTA (admin HTTP API)');
-  const client = (cmd: Command) => {
-    const o = cmd.optsWithGlobals<Common>();
-    return new AdminClient({ url: o.url, credentials: o.credentials });
-  };
   const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
   queue
     .command('summary')
     .description('scheduled and ready queues with their counts')
     .action(async (_o, cmd: Command) => {
-      const s = await client(cmd).request<{ scheduled: Array<Record<string, unknown>>; ready: Array<Record<string, unknown>> }>('GET', '/api/admin/queue-summary/v1');
+      const s = await adminClientFor(cmd).request<{ scheduled: Array<Record<string, unknown>>; ready: Array<Record<string, unknown>> }>('GET', '/api/admin/queue-summary/v1');
       print(`SCHEDULED QUEUES\n${table(s.scheduled, ['name', 'count', 'nextDue'])}\n\nREADY QUEUES\n${table(s.ready, ['name', 'count', 'connections', 'pausedUntil'])}`);
     });
 
@@ -35,13 +26,13 @@ export function queueCommand(): Command {
     .requiredOption('--reason <text>', 'why (shown in listings and logs)')
     .option('--duration <duration>', 'how long, e.g. 2h (default 5m)')
     .action(async (o: SelectorFlags & { reason: string; duration?: string }, cmd: Command) => {
-      print(await client(cmd).request('POST', '/api/admin/suspend/v1', { ...selector(o), reason: o.reason, duration: o.duration }));
+      print(await adminClientFor(cmd).request('POST', '/api/admin/suspend/v1', { ...selector(o), reason: o.reason, duration: o.duration }));
     });
   queue.command('suspensions').description('list scheduled-queue suspensions').action(async (_o, cmd: Command) => {
-    print(table(await client(cmd).request('GET', '/api/admin/suspend/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+    print(table(await adminClientFor(cmd).request('GET', '/api/admin/suspend/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
   });
   queue.command('resume <id>').description('lift a scheduled-queue suspension').action(async (id: string, _o, cmd: Command) => {
-    print(await client(cmd).request('DELETE', '/api/admin/suspend/v1', { id }));
+    print(await adminClientFor(cmd).request('DELETE', '/api/admin/suspend/v1', { id }));
   });
 
   queue
@@ -50,10 +41,10 @@ export function queueCommand(): Command {
     .requiredOption('--reason <text>', 'why')
     .option('--duration <duration>', 'how long (default 5m)')
     .action(async (name: string, o: { reason: string; duration?: string }, cmd: Command) => {
-      print(await client(cmd).request('POST', '/api/admin/suspend-ready-q/v1', { name, reason: o.reason, duration: o.duration }));
+      print(await adminClientFor(cmd).request('POST', '/api/admin/suspend-ready-q/v1', { name, reason: o.reason, duration: o.duration }));
     });
   queue.command('resume-ready-q <id>').description('lift a ready-queue suspension').action(async (id: string, _o, cmd: Command) => {
-    print(await client(cmd).request('DELETE', '/api/admin/suspend-ready-q/v1', { id }));
+    print(await adminClientFor(cmd).request('DELETE', '/api/admin/suspend-ready-q/v1', { id }));
   });
 
   withSelector(queue.command('bounce').description('bounce matching messages, now and while the entry lasts'))
@@ -61,13 +52,13 @@ export function queueCommand(): Command {
     .option('--duration <duration>', 'keep bouncing new arrivals this long (default 5m)')
     .option('--suppress-logging', 'do not log AdminBounce records')
     .action(async (o: SelectorFlags & { reason: string; duration?: string; suppressLogging?: boolean }, cmd: Command) => {
-      print(await client(cmd).request('POST', '/api/admin/bounce/v1', { ...selector(o), reason: o.reason, duration: o.duration, suppress_logging: o.suppressLogging === true }));
+      print(await adminClientFor(cmd).request('POST', '/api/admin/bounce/v1', { ...selector(o), reason: o.reason, duration: o.duration, suppress_logging: o.suppressLogging === true }));
     });
   queue.command('bounces').description('list admin bounce entries').action(async (_o, cmd: Command) => {
-    print(table(await client(cmd).request('GET', '/api/admin/bounce/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+    print(table(await adminClientFor(cmd).request('GET', '/api/admin/bounce/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
   });
   queue.command('unbounce <id>').description('cancel an admin bounce entry').action(async (id: string, _o, cmd: Command) => {
-    print(await client(cmd).request('DELETE', '/api/admin/bounce/v1', { id }));
+    print(await adminClientFor(cmd).request('DELETE', '/api/admin/bounce/v1', { id }));
   });
 
   withSelector(queue.command('rebind').description('re-evaluate the queue of matching messages'))
@@ -81,7 +72,7 @@ export function queueCommand(): Command {
         if (at <= 0) throw new Error(`--data ${kv}: expected key=value`);
         return [kv.slice(0, at), kv.slice(at + 1)];
       }));
-      print(await client(cmd).request('POST', '/api/admin/rebind/v1', {
+      print(await adminClientFor(cmd).request('POST', '/api/admin/rebind/v1', {
         ...selector(o), reason: o.reason, data, always_flush: o.alwaysFlush === true, trigger_rebind_event: o.triggerRebindEvent === true,
       }));
     });
@@ -91,25 +82,21 @@ export function queueCommand(): Command {
     .description('show one message as the spool has it')
     .option('--body', 'include the message data')
     .action(async (id: string, o: { body?: boolean }, cmd: Command) => {
-      print(await client(cmd).request('GET', `/api/admin/inspect-message/v1?id=${encodeURIComponent(id)}&want_body=${o.body === true}`));
+      print(await adminClientFor(cmd).request('GET', `/api/admin/inspect-message/v1?id=${encodeURIComponent(id)}&want_body=${o.body === true}`));
     });
   queue
     .command('inspect-queue <name>')
     .description('show a scheduled queue: config, count, next messages')
     .option('--limit <n>', 'messages to show', '20')
     .action(async (name: string, o: { limit: string }, cmd: Command) => {
-      print(await client(cmd).request('GET', `/api/admin/inspect-sched-q/v1?queue_name=${encodeURIComponent(name)}&limit=${Number(o.limit)}`));
+      print(await adminClientFor(cmd).request('GET', `/api/admin/inspect-sched-q/v1?queue_name=${encodeURIComponent(name)}&limit=${Number(o.limit)}`));
     });
   queue.command('states').description('ready queues: limits, connections, suspensions').action(async (_o, cmd: Command) => {
-    const r = await client(cmd).request<{ states_by_ready_queue: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-q-states/v1');
+    const r = await adminClientFor(cmd).request<{ states_by_ready_queue: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-q-states/v1');
     print(table(r.states_by_ready_queue, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
   });
 
-  for (const c of queue.commands) {
-    c.addOption(new Option('--url <url>', 'the MTA\'s HTTP listener (default http://$MTAKIT_HTTP_LISTEN or http://127.0.0.1:8025)'));
-    c.addOption(new Option('--credentials <user:password>', 'HTTP Basic credentials (or MTAKIT_ADMIN_CREDENTIALS)'));
-  }
-  return queue;
+  return withAdminOptions(queue);
 }
 
 function withSelector(cmd: Command): Command {

@@ -2,17 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { MtaKitError, parseDuration } from '@mtakit/core';
 import { csvRow, exportSuppressionCsv, parseCsv, parseTime, type SuppressionEntry } from '@mtakit/core/suppression';
-import { AdminClient, table } from './admin-client.js';
+import { adminClientFor, table, withAdminOptions, type AdminClient } from './admin-client.js';
 import { readInput } from './bounce.js';
 
 const API = '/api/admin/suppression/v1';
 /** Entries per request when importing and listing: well under the HTTP listener's 10 MiB body limit. */
 const BATCH = 10_000;
-
-interface Common {
-  url?: string;
-  credentials?: string;
-}
 
 interface ScopeFlags {
   tenant?: string;
@@ -27,16 +22,12 @@ interface ScopeFlags {
  */
 export function suppressionCommand(): Command {
   const suppression = new Command('suppression').description('list, add, remove, import and export suppressed recipients of a running MTA (admin HTTP API)');
-  const client = (cmd: Command) => {
-    const o = cmd.optsWithGlobals<Common>();
-    return new AdminClient({ url: o.url, credentials: o.credentials });
-  };
 
   withScope(suppression.command('list').description('print the entries (a table, or JSON with --json)'))
     .option('--limit <n>', 'at most this many entries', '100')
     .option('--json', 'print JSON instead of a table')
     .action(async (o: ScopeFlags & { limit: string; json?: boolean }, cmd: Command) => {
-      const entries = await fetchEntries(client(cmd), o, positiveInt(o.limit, '--limit'));
+      const entries = await fetchEntries(adminClientFor(cmd), o, positiveInt(o.limit, '--limit'));
       if (o.json) return print(JSON.stringify(entries, null, 2));
       print(table(entries.map((e) => ({ ...e, tenant: e.tenant ?? '(global)', created: iso(e.created), expires: e.expires === null ? 'never' : iso(e.expires) })),
         ['recipient', 'tenant', 'reason', 'category', 'created', 'expires', 'note']));
@@ -47,7 +38,7 @@ export function suppressionCommand(): Command {
     .description('is this recipient suppressed (for a tenant)? exit code 0 = suppressed, 2 = not')
     .option('--tenant <tenant>', 'the sending tenant (global entries apply to every tenant)')
     .action(async (recipient: string, o: { tenant?: string }, cmd: Command) => {
-      const r = await client(cmd).request<{ suppressed: boolean; entry?: SuppressionEntry }>('GET', `${API}/check?${query({ recipient, tenant: o.tenant })}`);
+      const r = await adminClientFor(cmd).request<{ suppressed: boolean; entry?: SuppressionEntry }>('GET', `${API}/check?${query({ recipient, tenant: o.tenant })}`);
       print(JSON.stringify(r, null, 2));
       if (!r.suppressed) process.exitCode = 2;
     });
@@ -66,7 +57,7 @@ export function suppressionCommand(): Command {
         recipient, reason: o.reason, ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.category ? { category: o.category } : {}),
         ...(o.note ? { note: o.note } : {}), ...(expires !== undefined ? { expires } : {}), source_type: 'cli',
       }));
-      print(JSON.stringify(await client(cmd).request('POST', `${API}/add`, { entries })));
+      print(JSON.stringify(await adminClientFor(cmd).request('POST', `${API}/add`, { entries })));
     });
 
   suppression
@@ -74,7 +65,7 @@ export function suppressionCommand(): Command {
     .description('lift suppressions (the global entry, or the tenant\'s with --tenant)')
     .option('--tenant <tenant>', 'remove the entries of this tenant')
     .action(async (recipients: string[], o: { tenant?: string }, cmd: Command) => {
-      print(JSON.stringify(await client(cmd).request('POST', `${API}/remove`, { entries: recipients.map((recipient) => ({ recipient, tenant: o.tenant ?? null })) })));
+      print(JSON.stringify(await adminClientFor(cmd).request('POST', `${API}/remove`, { entries: recipients.map((recipient) => ({ recipient, tenant: o.tenant ?? null })) })));
     });
 
   suppression
@@ -87,7 +78,7 @@ export function suppressionCommand(): Command {
     .action(async (file: string, o: { format: string; tenant?: string; reason: string }, cmd: Command) => {
       const rows = parseCsv((await readInput(file)).toString('utf8'));
       if (rows.length === 0) throw new MtaKitError('E_MESSAGE', `${file}: no rows`);
-      const api = client(cmd);
+      const api = adminClientFor(cmd);
       const [header, ...body] = rows as [string[], ...string[][]];
       const hasHeader = !(header.length === 1 && (header[0] ?? '').includes('@'));
       const data = hasHeader ? body : rows;
@@ -113,16 +104,12 @@ export function suppressionCommand(): Command {
     .addOption(new Option('--format <format>', 'mtakit columns or a PowerMTA accounting file').choices(['mtakit', 'pmta']).default('mtakit'))
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (o: ScopeFlags & { format: 'mtakit' | 'pmta'; output?: string }, cmd: Command) => {
-      const csv = exportSuppressionCsv(await fetchEntries(client(cmd), o, Number.POSITIVE_INFINITY), o.format);
+      const csv = exportSuppressionCsv(await fetchEntries(adminClientFor(cmd), o, Number.POSITIVE_INFINITY), o.format);
       if (o.output) await writeFile(o.output, csv);
       else process.stdout.write(csv);
     });
 
-  for (const c of suppression.commands) {
-    c.addOption(new Option('--url <url>', 'the MTA\'s HTTP listener (default http://$MTAKIT_HTTP_LISTEN or http://127.0.0.1:8025)'));
-    c.addOption(new Option('--credentials <user:password>', 'HTTP Basic credentials (or MTAKIT_ADMIN_CREDENTIALS)'));
-  }
-  return suppression;
+  return withAdminOptions(suppression);
 }
 
 function withScope(cmd: Command): Command {
