@@ -55,6 +55,7 @@ describe('provider-mix stage', () => {
     expect(await resolve('googlemail.com')).toBe(site);
     expect(resolve('gmail.com')).toBe(site); // cached: answered synchronously
     expect(await resolve('nowhere.example')).toBe('nowhere.example');
+    expect(resolve('nowhere.example')).toBe('nowhere.example'); // the failure is remembered too
   });
 
   it('with wait: false, answers at once and resolves in the background', async () => {

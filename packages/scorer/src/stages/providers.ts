@@ -11,21 +11,27 @@ export type ProviderResolver = (domain: string) => string | Promise<string>;
 
 /**
  * Providers by MX rollup: the domain's site name from core's `MxResolver` (gmail.com and
- * googlemail.com fold into one), remembered for `ttlMs` so warm lookups are synchronous. A domain
- * whose MX cannot be resolved counts as its own provider.
+ * googlemail.com fold into one), remembered for `ttlMs` (default 5 minutes) so warm lookups are
+ * synchronous. A domain whose MX cannot be resolved counts as its own provider (for a minute).
  *
  * With `wait: false` no message waits on DNS: a domain not resolved yet counts as itself while
  * its MX is looked up in the background. A cold lookup can take longer than a stage's budget, and
  * a skipped stage flags the message; one mis-counted message per new domain does not move a mix.
  */
 export function providerFromMx(mx: MxResolver, options: { maxEntries?: number; ttlMs?: number; wait?: boolean } = {}): ProviderResolver {
-  const sites = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000, ttl: options.ttlMs ?? 300_000 });
+  const ttl = options.ttlMs ?? 300_000;
+  const sites = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000, ttl });
   const lookup = (domain: string) => mx.route(domain).then(
     (route) => {
       sites.set(domain, route.siteName);
       return route.siteName;
     },
-    () => domain,
+    () => {
+      // Remembered for at most a minute, as the resolver remembers failures: a domain that does
+      // not resolve must not cost a lookup per message.
+      sites.set(domain, domain, { ttl: Math.min(ttl, 60_000) });
+      return domain;
+    },
   );
   const wait = options.wait ?? true;
   return (domain) => {
