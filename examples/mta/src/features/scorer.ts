@@ -10,7 +10,11 @@ import { OverrideJournal } from './scorer-overrides.js';
 import { HeldMail, PRE_SEND_HOLD_META, registerHeldMailRoutes } from './scorer-release.js';
 import { loadScorerPlugins, loadScorerSettings, type ScorerFeatureSettings } from './scorer-settings.js';
 
-export { HeldMail, HOLD_OVERRIDE_META, PRE_SEND_HOLD_META, type HeldCampaign, type HeldSelector, type ReleaseRequest, type ReleaseResult } from './scorer-release.js';
+export {
+  HeldMail, HOLD_OVERRIDE_META, PRE_SEND_HOLD_META, registerHeldMailRoutes,
+  type HeldCampaign, type HeldMailOptions, type HeldSelector, type ReleaseRequest, type ReleaseResult,
+} from './scorer-release.js';
+export { OverrideJournal } from './scorer-overrides.js';
 
 /**
  * The pre-send scorer (MTAKIT_SCORER=off turns it off): the eight built-in stages, with the
