@@ -16,6 +16,11 @@ export interface RedisShapingStoreOptions {
   redis: Redis | string;
   /** Prefix of every key the store writes. Default `"mtakit:shaping:"`. */
   prefix?: string;
+  /**
+   * For a client created from a URL: a command not answered within this time fails (an
+   * `E_CONNECTION` error) instead of waiting for Redis to come back. Default 2000 ms.
+   */
+  commandTimeoutMs?: number;
 }
 
 type ScriptReply = Array<number | string>;
@@ -51,7 +56,10 @@ export class RedisShapingStore implements ShapingStore {
   constructor(options: RedisShapingStoreOptions) {
     const { redis } = options;
     this.#owned = !(redis instanceof Redis);
-    const client = redis instanceof Redis ? redis : new Redis(redis);
+    const client = redis instanceof Redis ? redis : new Redis(redis, { commandTimeout: options.commandTimeoutMs ?? 2000 });
+    // Connection trouble reaches callers as E_CONNECTION errors of their commands; ioredis would
+    // also print every failed reconnection of a client nobody listens to.
+    if (this.#owned) client.on('error', () => undefined);
     for (const [name, lua] of Object.entries(COMMANDS)) {
       if (!(name in client)) client.defineCommand(name, { lua, numberOfKeys: 1 });
     }

@@ -167,6 +167,16 @@ describe('StoreShaper', () => {
   });
 });
 
+describe('RedisShapingStore without a server', () => {
+  it('fails a call after commandTimeoutMs instead of waiting for Redis to come back', async () => {
+    const store = new RedisShapingStore({ redis: 'redis://127.0.0.1:1', commandTimeoutMs: 200 });
+    const t0 = Date.now();
+    await expect(store.throttle('k', parseRateSpec('1/s'), 1)).rejects.toMatchObject({ code: 'E_CONNECTION' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await store.close();
+  });
+});
+
 describe.skipIf(!redisBinary)('two MTA processes sharing Redis', () => {
   it('together stay within one 20/s throttle', async () => {
     const url = (redis as TestRedis).url;
