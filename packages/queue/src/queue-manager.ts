@@ -19,6 +19,7 @@ import { SmtpTransport } from './delivery/smtp-transport.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
 import { Outcomes, timeMeta } from './outcomes.js';
 import { pathLimitsOf, runDispatcher, type ConnectionHold } from './ready/dispatcher.js';
+import { failsafeShaper } from './ready/failsafe-shaper.js';
 import { ReadyQueue } from './ready/ready-queue.js';
 import { messageRecord } from './records.js';
 import { ScheduledQueue, type ScheduledEntry } from './scheduled/scheduled-queue.js';
@@ -84,6 +85,8 @@ export class QueueManager {
   readonly #clock: Clock;
   readonly #policy: Policy;
   readonly #resolver: MxResolver;
+  /** The shaper, with failed checks counting as refusals (see failsafeShaper). */
+  readonly #shaper: Shaper | undefined;
   readonly #random: () => number;
   readonly #queues = new Map<string, ScheduledQueue>();
   readonly #ready = new Map<string, ReadyQueue>();
@@ -117,6 +120,7 @@ export class QueueManager {
     this.#clock = options.clock ?? systemClock;
     this.#policy = options.policy ?? {};
     this.#resolver = options.resolver ?? new MxResolver();
+    this.#shaper = options.shaper && failsafeShaper(options.shaper, this.#clock, (message) => this.#o.logger?.('warn', message));
     this.#random = options.random ?? Math.random;
     this.#queueConfigs = new ConfigCache(this.#clock);
     this.#pools = new ConfigCache(this.#clock);
@@ -746,8 +750,8 @@ export class QueueManager {
    * all at once only for one message to pass and the rest to be refused again.
    */
   async #admit(rates: readonly KeyedRate[]): Promise<number | undefined> {
-    if (rates.length === 0 || !this.#o.shaper) return undefined;
-    const admission = await throttleAll(this.#o.shaper, rates);
+    if (rates.length === 0 || !this.#shaper) return undefined;
+    const admission = await throttleAll(this.#shaper, rates);
     if (admission.allowed) return undefined;
     const now = this.#clock.now();
     const earliest = now + Math.max(1, admission.retryAfterMs);
@@ -788,7 +792,7 @@ export class QueueManager {
       rq.dispatchers++;
       this.#track(runDispatcher(rq, {
         clock: this.#clock,
-        shaper: this.#o.shaper,
+        shaper: this.#shaper,
         outcomes: this.#outcomes,
         load: (id) => this.#load(id),
         delay: (queue, id, ms) => this.#insert(queue, id, this.#clock.now() + ms),

@@ -59,13 +59,13 @@ afterEach(async () => {
   for (const m of managers.splice(0)) await m.shutdown();
 });
 
-function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, path: EgressPathConfigInput, policy: Policy = {}) {
-  const shaper = new RecordingShaper();
+function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, path: EgressPathConfigInput, policy: Policy = {}, shaper = new RecordingShaper()) {
   const records: LogRecord[] = [];
+  const warnings: string[] = [];
   const log = new LogBus();
   log.subscribe((r) => void records.push(r));
   const manager = new QueueManager({
-    spool: new MemorySpool(), log, shaper, hostname: 'mta.test',
+    spool: new MemorySpool(), log, shaper, hostname: 'mta.test', logger: (level, message) => void (level === 'warn' && warnings.push(message)),
     policy: {
       get_queue_config: (_domain, tenant) => ({ protocol: { smtp: { mx_list: [sink.address] } }, ...queueConfig(tenant) }),
       get_egress_path_config: () => ({ enable_tls: 'Disabled', ...path }),
@@ -73,8 +73,8 @@ function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, pa
     },
   });
   managers.push(manager);
-  const delivered = (to: string) => records.filter((r) => r.type === 'Delivery' && r.recipient.startsWith(to)).length;
-  return { manager, shaper, records, delivered };
+  const delivered = (to: string) => records.filter((r) => r.type === 'Delivery' && String(r.recipient).startsWith(to)).length;
+  return { manager, shaper, records, delivered, warnings };
 }
 
 const site = () => mxListSiteName([sink.address]);
@@ -161,6 +161,23 @@ describe('the queue under a shaper', () => {
     expect(asked).toHaveLength(10);
     const retries = asked.slice(5);
     expect(retries.at(-1)! - retries[0]!).toBeGreaterThanOrEqual(350);
+  });
+
+  it('holds mail while the shaper fails (its store is down, say) and sends it once the shaper answers again', async () => {
+    class FailingShaper extends RecordingShaper {
+      down = true;
+      override acquireConnection(key: string, limit: LimitSpec): Promise<LeaseResult> {
+        return this.down ? Promise.reject(new Error('redis shaping store: connect ECONNREFUSED')) : super.acquireConnection(key, limit);
+      }
+    }
+    const shaper = new FailingShaper();
+    const h = start(() => ({}), {}, {}, shaper);
+    await h.manager.enqueue([mail('held@dest.test')]);
+    await expect.poll(() => h.warnings.length, { timeout: 5000 }).toBe(1);
+    expect(h.warnings[0]).toMatch(/lease for path:.* failed .*ECONNREFUSED/);
+    expect(h.delivered('held@')).toBe(0);
+    shaper.down = false;
+    await expect.poll(() => h.delivered('held@'), { timeout: 10_000 }).toBe(1);
   });
 
   it('re-reads a path config on invalidateEgressPaths and resolves a path on request', async () => {
