@@ -54,7 +54,8 @@ class Connection {
 
 /**
  * @param {{host?: string, port: number, messages: number, connections: number, size: number,
- *          perConnection?: number, recipient?: (i: number) => string}} o
+ *          perConnection?: number, recipient?: (i: number) => string, headers?: (i: number) => string}} o
+ * `headers(i)`: extra header lines (each ending in CRLF) for message i.
  */
 export async function inject(o) {
   const host = o.host ?? '127.0.0.1';
@@ -86,7 +87,7 @@ export async function inject(o) {
           await c.reply();
           continue;
         }
-        c.write(body);
+        c.write(o.headers ? o.headers(i) + body : body);
         const done = await c.reply();
         if (done.code === 250) latencies.push(performance.now() - t0);
         else errors++;
