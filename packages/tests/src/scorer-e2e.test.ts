@@ -27,7 +27,11 @@ export function suppression(tenant, recipient) {
   return tenant === 'acme' && recipient === 'gone@example.net' ? 'unsubscribed' : undefined;
 }
 `);
-writeFileSync(join(work, 'scorer.json'), JSON.stringify({ tenants: { trusted: { threshold: 90 } }, modules: ['./plugins.mjs'] }));
+// Budgets generous enough for a loaded test machine: a first evaluation over budget would be
+// flagged rather than held (budgets have their own tests in packages/scorer with a fake stopwatch).
+writeFileSync(join(work, 'scorer.json'), JSON.stringify({
+  tenants: { trusted: { threshold: 90 } }, modules: ['./plugins.mjs'], stage_budget: '10s', pipeline_budget: '20s',
+}));
 
 /** Scores 66 for a new recipient: IP-literal link, no unsubscribe header, HTML only, "!!!" (docs/scorer.md). */
 function risky(to: string, tenant: string, campaign: string): string {

@@ -104,6 +104,11 @@ describe('the override journal', () => {
 });
 
 describe('the scorer feature', () => {
+  // Budgets generous enough for a loaded test machine: a first evaluation over budget is flagged.
+  const relaxed = () => {
+    const dir = dirWith({ 'scorer.json': { stage_budget: '10s', pipeline_budget: '20s' } });
+    return { dir, env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } };
+  };
 
   function context(dataDir: string): MtaContext & { records: LogRecord[]; lines: string[] } {
     const log = new LogBus();
@@ -127,8 +132,9 @@ describe('the scorer feature', () => {
   });
 
   it('logs every verdict, counts it, and keeps a held message’s risks in its meta', async () => {
-    const ctx = context(dirWith());
-    const feature = await scorerFeature(ctx, { env: {} });
+    const { dir, env } = relaxed();
+    const ctx = context(dir);
+    const feature = await scorerFeature(ctx, { env });
     const message = risky('ann@example.net');
     const result = await evaluate(feature, message);
     expect(result.verdict).toBe('hold');
@@ -146,10 +152,10 @@ describe('the scorer feature', () => {
   });
 
   it('applies changed thresholds on reload (bump-config-epoch) and refuses invalid ones', async () => {
-    const dir = dirWith({ 'scorer.json': { tenants: {} } });
-    const feature = await scorerFeature(context(dir), { env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } });
+    const { dir, env } = relaxed();
+    const feature = await scorerFeature(context(dir), { env });
     expect((await evaluate(feature, risky('a@example.net'))).verdict).toBe('hold');
-    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ tenants: { acme: { threshold: 90 } } }));
+    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ stage_budget: '10s', pipeline_budget: '20s', tenants: { acme: { threshold: 90 } } }));
     await feature.reload!();
     expect((await evaluate(feature, risky('b@example.net'))).verdict).toBe('pass');
     writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ tenants: { acme: { threshold: 'high' } } }));
@@ -158,13 +164,13 @@ describe('the scorer feature', () => {
   });
 
   it('remembers acknowledged campaigns across restarts through the journal', async () => {
-    const dir = dirWith();
-    const first = await scorerFeature(context(dir), { env: {} });
+    const { dir, env } = relaxed();
+    const first = await scorerFeature(context(dir), { env });
     const held = await evaluate(first, risky('ann@example.net'));
     await new OverrideJournal(join(dir, 'scorer-overrides.jsonl')).append([
       createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: Date.now(), expiresAt: Date.now() + 60_000 }),
     ]);
-    const restarted = await scorerFeature(context(dir), { env: {} });
+    const restarted = await scorerFeature(context(dir), { env });
     const next = await evaluate(restarted, risky('bob@example.net'));
     expect(next.verdict).toBe('flag');
     expect(next.extra?.['override']).toEqual(expect.any(String));
