@@ -110,6 +110,21 @@ describe('a Lua policy under stress in the example MTA', () => {
     expect(metricValue(metrics, 'lua_policy_config_epoch')).toBeGreaterThanOrEqual(3);
     expect(mta.logs.join('\n')).toMatch(/ERROR lua: policy not reloaded, the running one stays: init\.lua:3:/);
   });
+
+  it('warns when a reload makes queue configs depend on the message: that takes a restart', async () => {
+    const mta = await start({ MTAKIT_POLICY: file });
+    writeFileSync(file, `${policy('v2')}kumo.on('get_queue_config', function() return kumo.make_queue_config { egress_pool = kumo.get_msg_metadata('pool') } end)\n`);
+    expect((await mta.bumpConfigEpoch()).status).toBe(200);
+    expect(mta.logs.join('\n')).toMatch(/WARN policy: get_queue_config now reads the message \(kumo\.get_msg_metadata\), but queue configs are cached per queue until mtakit restarts/);
+  });
+
+  it('a policy module is not reloaded: bump-config-epoch still succeeds and says a restart is needed', async () => {
+    const module = join(dir, 'policy.mts');
+    writeFileSync(module, "export default { get_queue_config: () => ({ egress_pool: 'unspecified' }) };\n");
+    const mta = await start({ MTAKIT_POLICY: module });
+    expect(await mta.bumpConfigEpoch()).toEqual({ status: 200, body: { ok: true } });
+    expect(mta.logs.join('\n')).toContain(`WARN policy: ${module} is a module and is not reloaded: restart mtakit to apply changes to it`);
+  });
 });
 
 /**
