@@ -31,4 +31,4 @@ export {
   type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,
 } from './log/records.js';
 export { LogBus, type LogConsumer } from './log/bus.js';
-export { logRecordDefaults, type LogRecordDefaults } from './log/record-defaults.js';
+export { logRecordDefaults, withLogRecordDefaults, type LogRecordDefaults } from './log/record-defaults.js';

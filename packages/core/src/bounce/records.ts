@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { isMessageId, messageIdTime } from '../message/id.js';
 import type { JsonValue, MessageMeta } from '../message/message.js';
-import { logRecordDefaults } from '../log/record-defaults.js';
+import { withLogRecordDefaults } from '../log/record-defaults.js';
 import type { LogRecord, SmtpResponse } from '../log/records.js';
 import { defaultBounceClassifier, type BounceClassification, type BounceClassifier } from './classifier.js';
 import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData } from './types.js';
@@ -58,8 +58,7 @@ export function feedbackCategory(feedbackType: string): string {
  */
 export function reportToLogRecords(report: BounceReport, options: ReportRecordOptions = {}): LogRecord[] {
   const now = (options.clock ?? systemClock).now();
-  const base = (c: Correlation | null): Omit<LogRecord, 'type' | 'recipient' | 'response' | 'bounce_classification' | 'peer_address'> => ({
-    ...logRecordDefaults(),
+  const base = (c: Correlation | null): Omit<LogRecord, 'type' | 'recipient' | 'response' | 'bounce_classification' | 'peer_address'> => withLogRecordDefaults({
     id: c?.id ?? '',
     sender: '',
     queue: c?.queue ?? '',

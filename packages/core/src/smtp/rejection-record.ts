@@ -1,3 +1,4 @@
+import { withLogRecordDefaults } from '../log/record-defaults.js';
 import type { LogRecord } from '../log/records.js';
 import { parseReply } from '../egress/reply.js';
 
@@ -16,12 +17,11 @@ export interface RejectionInfo {
 export function rejectionRecord(r: RejectionInfo): LogRecord {
   const now = Date.now();
   const response = parseReply(`${r.code} ${r.text}`);
-  return {
+  return withLogRecordDefaults({
     type: 'Rejection', id: '', sender: r.sender, recipient: r.recipients.length === 1 ? (r.recipients[0] as string) : r.recipients,
     queue: '', site: '', size: 0, response, peer_address: { name: '', addr: r.remoteAddress.replace(/^::ffff:/, '') },
     timestamp: Math.floor(now / 1000), event_time: new Date(now).toISOString(), created: Math.floor(now / 1000), num_attempts: 0,
-    bounce_classification: 'Uncategorized', egress_pool: null, egress_source: null, source_address: null, meta: { received_via: r.listener },
-    headers: {}, delivery_protocol: null, reception_protocol: 'ESMTP', nodeid: r.nodeId, tls_cipher: null, tls_protocol_version: null,
-    tls_peer_subject_name: null, session_id: r.sessionId, provider_name: null,
-  };
+    bounce_classification: 'Uncategorized', meta: { received_via: r.listener }, reception_protocol: 'ESMTP', nodeid: r.nodeId,
+    session_id: r.sessionId,
+  });
 }

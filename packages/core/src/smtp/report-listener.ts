@@ -2,7 +2,7 @@ import type { BounceClassifier } from '../bounce/classifier.js';
 import { reportToLogRecords } from '../bounce/records.js';
 import { BounceParseError, parseReport } from '../bounce/report.js';
 import type { VerpOptions } from '../bounce/verp.js';
-import { logRecordDefaults } from '../log/record-defaults.js';
+import { withLogRecordDefaults } from '../log/record-defaults.js';
 import type { LogRecord } from '../log/records.js';
 import type { ListenerDomainInput } from '../policy/events.js';
 
@@ -89,12 +89,11 @@ export async function readInboundReport(data: Buffer, domain: ReportListenerDoma
 
 function droppedRecord(data: Buffer, context: InboundReportContext, why: string): LogRecord {
   const now = context.now?.() ?? Date.now();
-  return {
-    ...logRecordDefaults(),
+  return withLogRecordDefaults({
     type: 'OOB', id: '', sender: context.sender, recipient: context.recipient, queue: '', site: '', size: data.length,
     response: { code: 250, enhanced_code: null, content: '', command: null }, peer_address: null,
     timestamp: Math.floor(now / 1000), event_time: new Date(now).toISOString(), created: Math.floor(now / 1000), num_attempts: 0,
     bounce_classification: 'Uncategorized', meta: {}, reception_protocol: 'ESMTP', nodeid: context.nodeId, session_id: context.sessionId,
     extra: { oob: { action: 'dropped', reason: why } },
-  };
+  });
 }

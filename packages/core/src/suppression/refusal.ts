@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { SmtpReplyError } from '../errors.js';
-import { logRecordDefaults } from '../log/record-defaults.js';
+import { withLogRecordDefaults } from '../log/record-defaults.js';
 import { internalResponse, type LogRecord, type SmtpResponse } from '../log/records.js';
 import type { Message } from '../message/message.js';
 import type { SuppressionEntry } from './entry.js';
@@ -40,8 +40,7 @@ export function suppressionResponse(entry: SuppressionEntry): SmtpResponse {
 /** A `Suppressed` log record: a message accepted, then dropped because its recipient is suppressed. */
 export function suppressedRecord(message: Message, entry: SuppressionEntry, options: { nodeId?: string; clock?: Clock; queue?: string } = {}): LogRecord {
   const now = (options.clock ?? systemClock).now();
-  return {
-    ...logRecordDefaults(),
+  return withLogRecordDefaults({
     type: 'Suppressed',
     id: message.id,
     sender: message.sender,
@@ -60,5 +59,5 @@ export function suppressedRecord(message: Message, entry: SuppressionEntry, opti
     reception_protocol: (message.metaString('reception_protocol') as LogRecord['reception_protocol']) ?? null,
     nodeid: options.nodeId ?? '',
     extra: { suppression: { ...entry } },
-  };
+  });
 }
