@@ -5,7 +5,7 @@ import { LogBus, Message, type LogRecord, type Policy, type QueueConfigInput } f
 import { MxResolver } from '@mtakit/core/dns';
 import { SmtpSink, TestResolver } from '@mtakit/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QueueManager } from './queue-manager.js';
+import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { DiskSpool } from './spool/disk-spool.js';
 
 const sink = new SmtpSink();
@@ -33,7 +33,7 @@ interface Harness {
   waitFor(type: LogRecord['type'], count: number): Promise<LogRecord[]>;
 }
 
-async function harness(queueConfig: QueueConfigInput, policy: Policy = {}, dir = mkdtempSync(join(tmpdir(), 'mtakit-q-'))): Promise<Harness> {
+async function harness(queueConfig: QueueConfigInput, policy: Policy = {}, dir = mkdtempSync(join(tmpdir(), 'mtakit-q-')), options: Partial<QueueManagerOptions> = {}): Promise<Harness> {
   dirs.push(dir);
   const spool = await DiskSpool.open({ dir });
   const records: LogRecord[] = [];
@@ -53,6 +53,7 @@ async function harness(queueConfig: QueueConfigInput, policy: Policy = {}, dir =
   const manager = new QueueManager({
     spool, log, resolver, hostname: 'mta.test',
     policy: { get_queue_config: () => queueConfig, get_egress_path_config: () => ({ smtp_port: sink.port, prohibited_hosts: [], enable_tls: 'Disabled' }), ...policy },
+    ...options,
   });
   managers.push({ manager, spool });
   const waitFor = async (type: LogRecord['type'], count: number) => {
@@ -271,5 +272,22 @@ describe('egress sources', () => {
     } finally {
       await spread.stop();
     }
+  });
+});
+
+describe('per-message queue config', () => {
+  it('uses each message\'s own config for promotion and for its retry schedule', async () => {
+    const { manager } = await harness({}, {
+      get_queue_config: (_d, _t, _c, _r, ctx) => ({ ...viaSink(), retry_interval: ctx?.message?.getMeta('region') === 'fast' ? '1m' : '10m' }),
+    }, undefined, { perMessageQueueConfig: () => true });
+    const fast = message('tempfail@dest.test', { region: 'fast' });
+    const slow = message('tempfail@dest.test', { region: 'slow' });
+    await manager.enqueue([slow, fast]);
+    await expect.poll(async () => (await manager.inspectMessage(fast.id)).message.num_attempts, { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await manager.inspectMessage(slow.id)).message.num_attempts, { timeout: 10_000 }).toBe(1);
+    const minutes = async (id: string) => (Date.parse((await manager.inspectMessage(id)).message.due as string) - Date.now()) / 60_000;
+    expect(await minutes(fast.id)).toBeGreaterThan(0.9);
+    expect(await minutes(fast.id)).toBeLessThan(1.1);
+    expect(await minutes(slow.id)).toBeGreaterThan(9.5);
   });
 });

@@ -58,7 +58,7 @@ export interface QueueManagerOptions {
    * policies whose queue config reads the message (e.g. KumoMTA-style `get_msg_metadata`).
    * Costs a spool read and a hook call per promotion. Default false.
    */
-  perMessageQueueConfig?: boolean;
+  perMessageQueueConfig?: boolean | (() => boolean);
 }
 
 export interface QueueSummary {
@@ -133,7 +133,7 @@ export class QueueManager {
     this.#outcomes = new Outcomes({
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
       metrics: options.metrics, classify: options.classify, random: this.#random,
-      queueConfig: (name, message) => this.#queueConfig(this.#queue(name), message),
+      queueConfig: (name, message) => (message && this.#perMessage() ? this.#configForMessage(this.#queue(name), message) : this.#queueConfig(this.#queue(name), message)),
       reschedule: (queue, id, due) => this.#insert(queue, id, due),
     });
   }
@@ -576,7 +576,7 @@ export class QueueManager {
     const now = this.#clock.now();
     let config: QueueConfig;
     try {
-      config = this.#o.perMessageQueueConfig ? await this.#messageQueueConfig(q, entry.id) : await this.#queueConfig(q);
+      config = this.#perMessage() ? await this.#messageQueueConfig(q, entry.id) : await this.#queueConfig(q);
     } catch (error) {
       this.#o.logger?.('error', `get_queue_config for ${q.name} failed: ${(error as Error).message}; retrying in 60 s`);
       return this.#insert(q.name, entry.id, now + 60_000);
@@ -641,11 +641,20 @@ export class QueueManager {
     return config;
   }
 
-  /** get_queue_config for one message, uncached (see `perMessageQueueConfig`). */
+  #perMessage(): boolean {
+    const option = this.#o.perMessageQueueConfig;
+    return typeof option === 'function' ? option() : option === true;
+  }
+
+  /** get_queue_config for the message with this id, uncached (see `perMessageQueueConfig`). */
   async #messageQueueConfig(q: ScheduledQueue, id: string): Promise<QueueConfig> {
     const message = await this.#load(id);
+    return message ? this.#configForMessage(q, message) : this.#queueConfig(q);
+  }
+
+  async #configForMessage(q: ScheduledQueue, message: Message): Promise<QueueConfig> {
     const hook = this.#policy.get_queue_config;
-    if (!message || !hook) return this.#queueConfig(q);
+    if (!hook) return this.#queueConfig(q);
     const p = q.parts;
     return resolveQueueConfig((await hook(p.domain, p.tenant, p.campaign, p.routing_domain, { message })) ?? {}, `get_queue_config(${q.name})`);
   }
