@@ -51,63 +51,76 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
   const log = new LogBus();
   const writer = new JsonlLogWriter({ dir: config.logDir });
   log.subscribe((record) => writer.write(record));
-  const ctx: MtaContext = { config, logger, log, metrics, resolver: options.resolver ?? new MxResolver(), nodeId: await loadNodeId(config.dataDir) };
-  const features: Feature[] = [];
-  for (const make of FEATURES) features.push(await make(ctx));
+  // What has been opened so far, closed in reverse if the start fails half way.
+  const opened: Array<() => Promise<void> | void> = [() => writer.close()];
+  try {
+    const ctx: MtaContext = { config, logger, log, metrics, resolver: options.resolver ?? new MxResolver(), nodeId: await loadNodeId(config.dataDir) };
+    const features: Feature[] = [];
+    for (const make of FEATURES) {
+      const feature = await make(ctx);
+      features.push(feature);
+      opened.push(() => feature.stop?.());
+    }
 
-  const spool = await DiskSpool.open({
-    dir: join(config.dataDir, 'spool'),
-    fsync: config.fsync,
-    log: logger,
-    onBatch: (_n, _bytes, ms) => metrics.spoolSyncLatency.observe(ms / 1000),
-  });
-  const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : [])), tenantHeaders), config.smarthost);
-  const queue = new QueueManager({
-    spool, log, policy, resolver: ctx.resolver, hostname: config.hostname, nodeId: ctx.nodeId, metrics, logger,
-    ...combineQueueOptions(features),
-  });
-  const recovered = queue.recover();
-  recovered.catch((error: Error) => logger('error', `spool recovery failed: ${error.message}`));
+    const spool = await DiskSpool.open({
+      dir: join(config.dataDir, 'spool'),
+      fsync: config.fsync,
+      log: logger,
+      onBatch: (_n, _bytes, ms) => metrics.spoolSyncLatency.observe(ms / 1000),
+    });
+    opened.push(() => spool.close());
+    const policy = withSmarthost(composePolicies(options.policy ?? {}, ...features.flatMap((f) => (f.policy ? [f.policy] : [])), tenantHeaders), config.smarthost);
+    const queue = new QueueManager({
+      spool, log, policy, resolver: ctx.resolver, hostname: config.hostname, nodeId: ctx.nodeId, metrics, logger,
+      ...combineQueueOptions(features),
+    });
+    const recovered = queue.recover();
+    recovered.catch((error: Error) => logger('error', `spool recovery failed: ${error.message}`));
 
-  const tls = await loadOrCreateCertificate({ certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey, dataDir: config.dataDir, hostname: config.hostname });
-  const preSend = features.find((f) => f.preSend)?.preSend;
-  const ingress = new SmtpIngress({
-    host: config.smtp.host, port: config.smtp.port, hostname: config.hostname, tls, policy, log, metrics, nodeId: ctx.nodeId,
-    credentials: config.credentials, relayNetworks: config.relayNetworks, maxMessageSize: config.maxMessageSize,
-    maxRecipients: config.maxRecipients, maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
-    ...(preSend ? { preSend } : {}),
-    accept: (messages) => queue.enqueue(messages),
-  });
-  const http = new HttpListener({
-    host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts,
-    validateBasic: (user, password) => checkSecret(config.adminUsers.get(user), password),
-  });
-  http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
-  http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
-  registerQueueAdminRoutes(http, queue);
-  registerInjectRoute(http, { accept: (messages) => queue.enqueue(messages), policy, metrics, ...(preSend ? { preSend } : {}) });
-  http.route('POST', '/api/admin/bump-config-epoch', async () => {
-    for (const f of features) await f.reload?.();
-    queue.bumpConfigEpoch();
-    return { ok: true };
-  });
-  for (const f of features) await f.start?.({ queue, http });
+    const tls = await loadOrCreateCertificate({ certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey, dataDir: config.dataDir, hostname: config.hostname });
+    const preSend = features.find((f) => f.preSend)?.preSend;
+    const ingress = new SmtpIngress({
+      host: config.smtp.host, port: config.smtp.port, hostname: config.hostname, tls, policy, log, metrics, nodeId: ctx.nodeId,
+      credentials: config.credentials, relayNetworks: config.relayNetworks, maxMessageSize: config.maxMessageSize,
+      maxRecipients: config.maxRecipients, maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
+      ...(preSend ? { preSend } : {}),
+      accept: (messages) => queue.enqueue(messages),
+    });
+    const http = new HttpListener({
+      host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts,
+      validateBasic: (user, password) => checkSecret(config.adminUsers.get(user), password),
+    });
+    http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
+    http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
+    registerQueueAdminRoutes(http, queue);
+    registerInjectRoute(http, { accept: (messages) => queue.enqueue(messages), policy, metrics, ...(preSend ? { preSend } : {}) });
+    http.route('POST', '/api/admin/bump-config-epoch', async () => {
+      for (const f of features) await f.reload?.();
+      queue.bumpConfigEpoch();
+      return { ok: true };
+    });
+    for (const f of features) await f.start?.({ queue, http });
 
-  const smtp = await ingress.listen();
-  const httpAddress = await http.listen();
-  logger('info', `mtakit listening: SMTP ${smtp.address}:${smtp.port}, HTTP ${httpAddress.address}:${httpAddress.port}; data in ${config.dataDir}; ${config.smarthost ? `relaying everything to ${config.smarthost}` : 'delivering to MX'}`);
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    logger('info', 'stopping: no new connections; finishing deliveries in flight');
-    await Promise.all([ingress.close(), http.close()]);
-    await queue.shutdown();
-    for (const f of features) await f.stop?.();
-    await writer.close();
-    await spool.close();
-    logger('info', 'stopped');
-  })());
-  return { smtp, http: httpAddress, queue, metrics, recovered, stop };
+    opened.push(() => queue.shutdown());
+    const smtp = await ingress.listen();
+    opened.push(() => ingress.close());
+    const httpAddress = await http.listen();
+    logger('info', `mtakit listening: SMTP ${smtp.address}:${smtp.port}, HTTP ${httpAddress.address}:${httpAddress.port}; data in ${config.dataDir}; ${config.smarthost ? `relaying everything to ${config.smarthost}` : 'delivering to MX'}`);
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= (async () => {
+      logger('info', 'stopping: no new connections; finishing deliveries in flight');
+      await Promise.all([ingress.close(), http.close()]);
+      await queue.shutdown();
+      for (const f of features) await f.stop?.();
+      await writer.close();
+      await spool.close();
+      logger('info', 'stopped');
+    })());
+    return { smtp, http: httpAddress, queue, metrics, recovered, stop };
+  } catch (error) {
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
