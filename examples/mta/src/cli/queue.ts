@@ -96,6 +96,27 @@ export function queueCommand(): Command {
     print(table(r.states_by_ready_queue, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
   });
 
+  queue
+    .command('held')
+    .description('mail held by the pre-send scorer, by campaign, with the risks a release acknowledges')
+    .option('--tenant <tenant>', 'tenant')
+    .option('--campaign <campaign>', 'campaign')
+    .action(async (o: { tenant?: string; campaign?: string }, cmd: Command) => {
+      const q = new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined) as Array<[string, string]>);
+      print(await adminClientFor(cmd).request('GET', `/api/admin/held/campaigns/v1?${q}`));
+    });
+  withSelector(queue.command('release').description('release held mail with an explicit override (who acknowledged which risks)'))
+    .requiredOption('--acknowledged-by <who>', 'the operator taking the decision')
+    .option('--risk <dimension...>', 'risk dimensions acknowledged (links, content, …); without them --reason is required')
+    .option('--reason <text>', 'why the risk is accepted')
+    .option('--duration <duration>', 'lower later holds of the campaign to flags for this long')
+    .option('--id <id...>', 'only these held messages')
+    .action(async (o: SelectorFlags & { acknowledgedBy: string; risk?: string[]; reason?: string; duration?: string; id?: string[] }, cmd: Command) => {
+      print(await adminClientFor(cmd).request('POST', '/api/admin/held/release/v1', {
+        ...selector(o), ids: o.id, acknowledged_by: o.acknowledgedBy, acknowledged_risks: o.risk, reason: o.reason, duration: o.duration,
+      }));
+    });
+
   return withAdminOptions(queue);
 }
 
