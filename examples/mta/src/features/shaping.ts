@@ -31,7 +31,7 @@ export function shapingSettings(env: NodeJS.ProcessEnv = process.env, cwd = proc
  * `match`, so they never apply; when a loaded file does that, this overlay gives the provider
  * Google's MX hosts (the two lines docs/shaping.md suggests).
  */
-export const GMAIL_PROVIDER_MATCH: ShapingSource = {
+const GMAIL_PROVIDER_MATCH: ShapingSource = {
   name: 'mtakit:gmail-provider-match',
   document: { provider: { gmail: { match: [{ MXSuffix: '.google.com' }] } } },
 };
