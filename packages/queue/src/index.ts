@@ -5,7 +5,7 @@
 export { DiskSpool, type DiskSpoolOptions } from './spool/disk-spool.js';
 export { MemorySpool } from './spool/memory-spool.js';
 export {
-  QueueManager, HOLD_META,
+  QueueManager, HOLD_META, BATCH_META,
   type QueueManagerOptions, type QueueSummary, type AdminEntry, type MessageInspection, type ScheduledQueueInspection, type ReadyQueueState,
   type EgressPathResolution,
 } from './queue-manager.js';

@@ -20,7 +20,7 @@ export interface OutcomeDeps {
   /** The queue config for a scheduled queue (cached). */
   queueConfig(queueName: string, message?: Message): Promise<QueueConfig>;
   /** Puts a message back in its scheduled queue, due at `due`. */
-  reschedule(queueName: string, id: string, due: number): void;
+  reschedule(queueName: string, message: Message, due: number): void;
 }
 
 /** Where an attempt happened, for its log record. */
@@ -71,7 +71,7 @@ export class Outcomes {
     if (due === undefined) return this.expire(message, config, { ...ctx, queue });
     message.due = due;
     await this.deps.spool.updateMeta(message);
-    this.deps.reschedule(queue, message.id, due);
+    this.deps.reschedule(queue, message, due);
   }
 
   /** Expires a message whose next attempt would fall after its deadline. */

@@ -291,3 +291,43 @@ describe('per-message queue config', () => {
     expect(await minutes(slow.id)).toBeGreaterThan(9.5);
   });
 });
+
+describe('several recipients per transaction (max_recipients_per_batch)', () => {
+  function copies(recipients: string[]): Message[] {
+    const data = Buffer.from('Subject: one transaction\r\n\r\nsame bytes for everyone\r\n');
+    return recipients.map((recipient) => new Message({ sender: 'sender@example.com', recipient, meta: { campaign: 'batch' }, data }));
+  }
+
+  it('sends byte-identical copies of one transaction together, up to the path limit', async () => {
+    const batching = new SmtpSink();
+    await batching.start();
+    try {
+      const h = await harness({ protocol: { smtp: { mx_list: [`127.0.0.1:${batching.port}`] } } }, {
+        get_egress_path_config: () => ({ enable_tls: 'Disabled', max_recipients_per_batch: 2, connection_limit: 1 }),
+      });
+      await h.manager.enqueue(copies(['b1@dest.test', 'b2@dest.test', 'b3@dest.test']));
+      const deliveries = await h.waitFor('Delivery', 3);
+      expect(batching.messages.map((m) => m.recipients.length).sort()).toEqual([1, 2]);
+      expect(batching.messages.flatMap((m) => m.recipients).sort()).toEqual(['b1@dest.test', 'b2@dest.test', 'b3@dest.test']);
+      expect(new Set(deliveries.map((d) => d.meta['batch_id'])).size).toBe(1);
+    } finally {
+      await batching.stop();
+    }
+  });
+
+  it('gives each recipient of a shared transaction its own outcome', async () => {
+    const h = await harness(viaSink());
+    await h.manager.enqueue(copies(['ok1@dest.test', 'permfail@dest.test', 'ok2@dest.test']));
+    await h.waitFor('Delivery', 2);
+    const [bounce] = await h.waitFor('Bounce', 1);
+    expect(bounce).toMatchObject({ recipient: 'permfail@dest.test', response: { code: 550 } });
+    expect(sink.for('ok1@dest.test')[0]!.recipients.sort()).toEqual(['ok1@dest.test', 'ok2@dest.test']);
+  });
+
+  it('keeps copies apart when their data differs', async () => {
+    const h = await harness(viaSink());
+    await h.manager.enqueue([message('d1@dest.test'), message('d2@dest.test')]);
+    await h.waitFor('Delivery', 2);
+    expect(sink.for('d1@dest.test')[0]!.recipients).toEqual(['d1@dest.test']);
+  });
+});

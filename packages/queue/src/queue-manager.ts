@@ -134,7 +134,7 @@ export class QueueManager {
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
       metrics: options.metrics, classify: options.classify, random: this.#random,
       queueConfig: (name, message) => (message && this.#perMessage() ? this.#configForMessage(this.#queue(name), message) : this.#queueConfig(this.#queue(name), message)),
-      reschedule: (queue, id, due) => this.#insert(queue, id, due),
+      reschedule: (queue, message, due) => this.#insert(queue, message.id, due, message.metaString(BATCH_META)),
     });
   }
 
@@ -157,12 +157,13 @@ export class QueueManager {
     });
     const kept = messages.filter((m) => queueNameFor(m.meta, m.recipientDomain) !== NULL_QUEUE);
     for (const m of kept) m.due ??= timeMeta(m.getMeta('send_at'));
+    markBatches(kept);
     await Promise.all(kept.map((m) => this.#o.spool.store(m)));
     const now = this.#clock.now();
     for (const m of kept) {
       const queue = queueNameFor(m.meta, m.recipientDomain);
       if (m.getMeta(HOLD_META) !== undefined) this.#held.set(m.id, queue);
-      else this.#insert(queue, m.id, m.due ?? now);
+      else this.#insert(queue, m.id, m.due ?? now, m.metaString(BATCH_META));
       void this.#o.log.publish(messageRecord('Reception', m, {
         queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
       }));
@@ -189,7 +190,7 @@ export class QueueManager {
         await this.#policy.spool_message_enumerated(new Message({ ...record }));
       }
       if (record.meta[HOLD_META] !== undefined) this.#held.set(record.id, queue);
-      else this.#insert(queue, record.id, record.due ?? this.#clock.now());
+      else this.#insert(queue, record.id, record.due ?? this.#clock.now(), stringMeta(record.meta[BATCH_META]));
       recovered++;
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
@@ -256,7 +257,7 @@ export class QueueManager {
     const live = new Set(this.#readySuspensions.active().map((x) => x.id));
     for (const id of this.#parked.keys()) if (!live.has(id)) this.#parked.delete(id);
     const parked = this.#ready.get(request.name)?.drain() ?? [];
-    for (const item of parked) this.#insert(item.queue, item.id, d.expires);
+    for (const item of parked) this.#insert(item.queue, item.id, d.expires, item.batch);
     this.#parked.set(d.id, parked);
     this.#ready.get(request.name)?.wakeAll();
     return { id: d.id };
@@ -331,7 +332,7 @@ export class QueueManager {
       const when = request.always_flush ? this.#clock.now() : (due ?? this.#clock.now());
       message.due = when;
       await this.#o.spool.updateMeta(message);
-      this.#insert(target, id, when);
+      this.#insert(target, id, when, message.metaString(BATCH_META));
       rebound++;
       if (!request.suppress_logging) {
         await this.#o.log.publish(messageRecord('AdminRebind', message, {
@@ -463,7 +464,7 @@ export class QueueManager {
       annotate?.(message);
       message.due = this.#clock.now();
       await this.#o.spool.updateMeta(message);
-      this.#insert(queue, id, message.due);
+      this.#insert(queue, id, message.due, message.metaString(BATCH_META));
       released++;
     }
     return { released };
@@ -526,14 +527,14 @@ export class QueueManager {
     return q;
   }
 
-  #insert(queueName: string, id: string, due: number): void {
+  #insert(queueName: string, id: string, due: number, batch?: string): void {
     const q = this.#queue(queueName);
     const bounce = this.#bounces.find((b) => matchesQueue(b, q.name, q.parts));
     if (bounce) {
       this.#track(this.#adminBounce(id, q.name, bounce.reason, bounce.data.suppress_logging));
       return;
     }
-    q.entries.push({ id, due });
+    q.entries.push(batch === undefined ? { id, due } : { id, due, batch });
     this.#scheduled++;
     this.#o.metrics?.scheduledCount.set(this.#scheduled);
     this.#wake(q, due);
@@ -579,7 +580,7 @@ export class QueueManager {
       config = this.#perMessage() ? await this.#messageQueueConfig(q, entry.id) : await this.#queueConfig(q);
     } catch (error) {
       this.#o.logger?.('error', `get_queue_config for ${q.name} failed: ${(error as Error).message}; retrying in 60 s`);
-      return this.#insert(q.name, entry.id, now + 60_000);
+      return this.#insert(q.name, entry.id, now + 60_000, entry.batch);
     }
     if (!isMessageId(entry.id)) return;
     const created = parseInt(entry.id.slice(0, 12), 16);
@@ -589,7 +590,7 @@ export class QueueManager {
       return;
     }
     const retryAt = await this.#admit(queueLimits(q.name, q.parts.tenant, config).promotionRates);
-    if (retryAt !== undefined) return this.#insert(q.name, entry.id, retryAt);
+    if (retryAt !== undefined) return this.#insert(q.name, entry.id, retryAt, entry.batch);
     let route: Route;
     try {
       route = await this.#route(q, config);
@@ -599,7 +600,7 @@ export class QueueManager {
     const rq = await this.#selectReadyQueue(q, config, route);
     if (!(rq instanceof ReadyQueue)) {
       if (rq.suspension) this.#parked.get(rq.suspension)?.push({ id: entry.id, queue: q.name });
-      return this.#insert(q.name, entry.id, now + rq.wait);
+      return this.#insert(q.name, entry.id, now + rq.wait, entry.batch);
     }
     if (rq.fullFor(q.name)) {
       entry.due = now;
@@ -611,7 +612,7 @@ export class QueueManager {
       waiting.add(q);
       return;
     }
-    rq.push(entry.id, q.name);
+    rq.push(entry.id, q.name, entry.batch);
     this.#o.metrics?.readyCount.inc({ service: rq.name });
     this.#dispatch(rq);
   }
@@ -804,7 +805,7 @@ export class QueueManager {
         shaper: this.#shaper,
         outcomes: this.#outcomes,
         load: (id) => this.#load(id),
-        delay: (queue, id, ms) => this.#insert(queue, id, this.#clock.now() + ms),
+        delay: (item, ms) => this.#insert(item.queue, item.id, this.#clock.now() + ms, item.batch),
         track: (w) => this.#track(w),
         isStopping: () => this.#stopping,
         isSuspended: (r) => this.#readySuspensions.find((d) => d.name === r.name) !== undefined,
@@ -858,6 +859,33 @@ const SPREAD_HORIZON_MS = 60_000;
 
 /** Meta key marking a held message (pre-send hold); its value says why. */
 export const HOLD_META = 'hold';
+
+/**
+ * Meta key grouping byte-identical copies of one transaction (same queue, sender and data) so a
+ * dispatcher can send them as one SMTP transaction with several recipients.
+ */
+export const BATCH_META = 'batch_id';
+
+/** Marks the copies of one transaction that can travel together (see BATCH_META). */
+function markBatches(messages: readonly Message[]): void {
+  const firsts = new Map<string, Message>();
+  for (const m of messages) {
+    if (!m.hasData) continue;
+    const key = `${queueNameFor(m.meta, m.recipientDomain)}\0${m.sender}`;
+    const first = firsts.get(key);
+    if (!first) {
+      firsts.set(key, m);
+      continue;
+    }
+    if (!first.getData().equals(m.getData())) continue;
+    first.setMeta(BATCH_META, first.id);
+    m.setMeta(BATCH_META, first.id);
+  }
+}
+
+function stringMeta(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
 
 export interface AdminEntry {
   id: string;

@@ -53,4 +53,21 @@ describe('message bytes relayed byte-exact through ingress, spool and egress', (
     expect(received.toString('latin1')).toMatch(/^Received: from client\.test /);
     expect(afterTrace.equals(original)).toBe(true);
   });
+
+  it('relays a transaction with several recipients as one transaction', async () => {
+    const c = await RawSmtpClient.connect(mta.smtp.port);
+    await c.read();
+    await c.command('EHLO client.test');
+    await c.command('MAIL FROM:<a@example.com>');
+    for (const r of ['m1@dest.test', 'm2@dest.test', 'm3@dest.test']) expect((await c.command(`RCPT TO:<${r}>`)).code).toBe(250);
+    await c.command('DATA');
+    c.write('Subject: to three\r\n\r\nhello\r\n.\r\n');
+    expect((await c.read()).code).toBe(250);
+    c.close();
+    await sink.waitFor(() => sink.byRecipient.has('m3@dest.test') && sink.byRecipient.has('m1@dest.test') && sink.byRecipient.has('m2@dest.test'));
+    const transactions = sink.messages.filter((m) => m.recipients.some((r) => r.startsWith('m')));
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]!.recipients.sort()).toEqual(['m1@dest.test', 'm2@dest.test', 'm3@dest.test']);
+    expect(transactions[0]!.data.toString()).not.toMatch(/ for </);
+  });
 });

@@ -274,15 +274,21 @@ export class SmtpIngress {
     const sender = from ? from.address : '';
     const now = new Date();
     const accepted: AcceptedMessage[] = [];
+    // Like Postfix: a single-recipient transaction's trace header names its recipient and message;
+    // a multi-recipient one names neither, so its copies stay byte-identical and can be relayed
+    // together (max_recipients_per_batch).
+    const single = session.envelope.rcptTo.length === 1;
+    let transactionId: string | undefined;
     for (const rcpt of session.envelope.rcptTo) {
       const reportDomain = state.reportRecipients.get(rcpt.address);
       if (reportDomain && !(await this.#logReport(data, sender, rcpt.address, reportDomain, session))) continue;
       const message = new Message({ sender, recipient: rcpt.address, meta: { ...state.conn }, data });
       if (state.auth?.tenant) message.setMeta('tenant', state.auth.tenant);
       if (this.#options.receivedHeader !== false) {
+        transactionId ??= message.id;
         message.prependHeader('Received', receivedHeaderValue({
           ehlo: session.hostNameAppearsAs, remoteAddress: session.remoteAddress.replace(/^::ffff:/, ''), hostname: this.#options.hostname,
-          id: message.id, recipient: rcpt.address, secure: session.secure, authenticated: Boolean(state.auth), date: now,
+          id: transactionId, recipient: single ? rcpt.address : undefined, secure: session.secure, authenticated: Boolean(state.auth), date: now,
         }));
       }
       await this.#options.policy?.smtp_server_message_received?.(message, state.conn);

@@ -7,7 +7,8 @@ export interface ReceivedInfo {
   remoteAddress: string;
   hostname: string;
   id: string;
-  recipient: string;
+  /** Named only when the transaction had one recipient (RFC 5321 §4.4 makes it optional). */
+  recipient?: string | undefined;
   secure: boolean;
   authenticated: boolean;
   tlsCipher?: string | undefined;
@@ -17,7 +18,8 @@ export interface ReceivedInfo {
 export function receivedHeaderValue(r: ReceivedInfo): string {
   const proto = `ESMTP${r.secure ? 'S' : ''}${r.authenticated ? 'A' : ''}`;
   const tls = r.secure && r.tlsCipher ? ` (cipher ${r.tlsCipher})` : '';
-  return `from ${sanitize(r.ehlo)} ([${r.remoteAddress}]) by ${r.hostname} (mtakit) with ${proto}${tls} id ${r.id} for <${sanitize(r.recipient)}>; ${r.date.toUTCString().replace('GMT', '+0000')}`;
+  const forClause = r.recipient ? ` for <${sanitize(r.recipient)}>` : '';
+  return `from ${sanitize(r.ehlo)} ([${r.remoteAddress}]) by ${r.hostname} (mtakit) with ${proto}${tls} id ${r.id}${forClause}; ${r.date.toUTCString().replace('GMT', '+0000')}`;
 }
 
 function sanitize(text: string): string {

@@ -9,16 +9,18 @@ export interface AttemptResult {
 }
 
 /**
- * An open path to a destination that messages are handed to one at a time: an SMTP connection, a
- * maildir, a custom TypeScript function. Remote rejections are results; `deliver` throws only when
- * the channel itself broke, and then `usable` is false.
+ * An open path to a destination that messages are handed to: an SMTP connection, a maildir, a
+ * custom TypeScript function. `deliver` takes one message, or several copies of one message (same
+ * sender and data, one recipient each) to send in one transaction where the protocol allows, and
+ * returns one result per message. Remote rejections are results; `deliver` throws only when the
+ * channel itself broke, and then `usable` is false.
  */
 export interface DeliveryChannel {
   readonly protocol: DeliveryProtocol;
   readonly peer: PeerAddress | null;
   readonly tls: TlsInfo | null;
   readonly usable: boolean;
-  deliver(message: Message): Promise<AttemptResult>;
+  deliver(messages: readonly Message[]): Promise<AttemptResult[]>;
   close(): void;
 }
 

@@ -32,7 +32,11 @@ class MaildirChannel implements DeliveryChannel {
 
   constructor(readonly options: MaildirTransportOptions) {}
 
-  async deliver(message: Message): Promise<AttemptResult> {
+  deliver(messages: readonly Message[]): Promise<AttemptResult[]> {
+    return Promise.all(messages.map((m) => this.#deliverOne(m)));
+  }
+
+  async #deliverOne(message: Message): Promise<AttemptResult> {
     const dir = expandTemplate(this.options.template, message);
     try {
       await Promise.all(['tmp', 'new', 'cur'].map((d) => mkdir(join(dir, d), { recursive: true, mode: this.options.dirMode })));

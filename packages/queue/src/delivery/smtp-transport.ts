@@ -70,12 +70,12 @@ class SmtpChannel implements DeliveryChannel {
     return this.session.usable;
   }
 
-  async deliver(message: Message): Promise<AttemptResult> {
+  async deliver(messages: readonly Message[]): Promise<AttemptResult[]> {
+    const first = messages[0];
+    if (!first) return [];
     try {
-      const result = await this.session.deliver(message.sender, [message.recipient], message.getData());
-      const outcome = result.outcomes[0];
-      if (!outcome) throw new Error('no outcome for the recipient');
-      return { response: outcome.response, transcript: result.transcript };
+      const result = await this.session.deliver(first.sender, messages.map((m) => m.recipient), first.getData());
+      return result.outcomes.map((o) => ({ response: o.response, transcript: result.transcript }));
     } catch (error) {
       if (error instanceof SessionError) throw new ChannelError(error.message, error.response, error.transcript);
       throw error;

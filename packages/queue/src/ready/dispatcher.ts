@@ -2,9 +2,9 @@ import {
   acquireAll, internalResponse, pathLimits, throttleAll,
   type Clock, type EgressPathConfig, type KeyedLimit, type LeaseSet, type Message, type PathLimits, type Shaper, type SmtpResponse,
 } from '@mtakit/core';
-import { ChannelError, type DeliveryChannel } from '../delivery/channel.js';
+import { ChannelError, type AttemptResult, type DeliveryChannel } from '../delivery/channel.js';
 import type { Outcomes } from '../outcomes.js';
-import type { ReadyQueue } from './ready-queue.js';
+import type { ReadyItem, ReadyQueue } from './ready-queue.js';
 
 /** Why a ready queue could not open a connection (KumoMTA's ready-queue state names). */
 export type ConnectionHold = 'connection_limited' | 'connection_rate_throttled';
@@ -16,7 +16,7 @@ export interface DispatcherDeps {
   /** Loads a message for delivery; undefined if it is gone (bounced or removed meanwhile). */
   load(id: string): Promise<Message | undefined>;
   /** Puts a message back in its scheduled queue with a delay (throttled, suspended, shutting down). */
-  delay(queue: string, id: string, delayMs: number): void;
+  delay(item: ReadyItem, delayMs: number): void;
   /** Tracks background work so shutdown can wait for it. */
   track(work: Promise<unknown>): void;
   isStopping(): boolean;
@@ -94,41 +94,80 @@ async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: Dispa
       if (!woke) break;
       continue;
     }
+    const items = [item, ...batchMates(rq, channel, item)];
     deps.onTaken(rq);
     const tenant = await holdDeliveryLeases(item.queue, deps);
     if (tenant?.granted === false) {
-      // The connection stays with the other tenants' messages; this one comes back shortly.
-      deps.delay(item.queue, item.id, DELIVERY_LEASE_RETRY_MS);
+      // The connection stays with the other tenants' messages; these come back shortly.
+      for (const i of items) deps.delay(i, DELIVERY_LEASE_RETRY_MS);
       continue;
     }
     try {
-      const verdict = await passMessageRates(rq, deps);
+      const verdict = await passMessageRates(rq, deps, items.length);
       if (verdict !== 'send') {
-        deps.delay(item.queue, item.id, verdict.handBackMs);
+        for (const i of items) deps.delay(i, verdict.handBackMs);
         if (verdict.pause) pause(rq, deps, verdict.handBackMs);
         break;
       }
-      const message = await deps.load(item.id);
-      if (!message) continue;
-      const refusal = await deps.beforeDelivery?.(message);
-      if (refusal) {
-        deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
-        continue;
-      }
+      const messages = await loadForDelivery(rq, items, deps);
       rq.lastActivity = deps.clock.now();
-      try {
-        const result = await channel.deliver(message);
-        delivered++;
-        deps.track(deps.outcomes.handle(message, result, { queue: item.queue, readyQueue: rq, channel }));
-      } catch (error) {
-        if (!(error instanceof ChannelError)) throw error;
-        deps.track(deps.outcomes.handle(message, { response: error.response, transcript: error.transcript }, { queue: item.queue, readyQueue: rq, channel }));
-        break;
+      // Copies of one transaction go together; anything that differs (a hook edited it) goes alone.
+      for (const group of transactions(messages)) {
+        try {
+          const results = await channel.deliver(group);
+          delivered += group.length;
+          group.forEach((m, i) => deps.track(deps.outcomes.handle(m, results[i] as AttemptResult, { queue: queueOf(items, m), readyQueue: rq, channel })));
+        } catch (error) {
+          if (!(error instanceof ChannelError)) throw error;
+          for (const m of group) deps.track(deps.outcomes.handle(m, { response: error.response, transcript: error.transcript }, { queue: queueOf(items, m), readyQueue: rq, channel }));
+          return;
+        }
       }
     } finally {
       if (tenant?.granted) await tenant.release().catch(() => undefined);
     }
   }
+}
+
+/**
+ * More copies of the taken message's transaction waiting right behind it, up to
+ * `max_recipients_per_batch` recipients per transaction (and never more than a message rate's burst
+ * could admit at once). Only SMTP sends several recipients per transaction.
+ */
+function batchMates(rq: ReadyQueue, channel: DeliveryChannel, item: ReadyItem): ReadyItem[] {
+  if (!item.batch || channel.protocol !== 'ESMTP') return [];
+  const bursts = pathLimitsOf(rq).messageRates.map((r) => r.spec.maxBurst);
+  const max = Math.min(rq.path.max_recipients_per_batch, ...bursts) - 1;
+  return max > 0 ? rq.takeBatchMates(item.queue, item.batch, max) : [];
+}
+
+/** Loads the messages to send; gone ones are skipped, refused ones (beforeDelivery) handled. */
+async function loadForDelivery(rq: ReadyQueue, items: readonly ReadyItem[], deps: DispatcherDeps): Promise<Message[]> {
+  const out: Message[] = [];
+  for (const item of items) {
+    const message = await deps.load(item.id);
+    if (!message) continue;
+    const refusal = await deps.beforeDelivery?.(message);
+    if (refusal) deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
+    else out.push(message);
+  }
+  return out;
+}
+
+/** Splits messages into transactions: each run of byte-identical copies (same sender and data) is one. */
+function transactions(messages: readonly Message[]): Message[][] {
+  const out: Message[][] = [];
+  for (const m of messages) {
+    const last = out.at(-1);
+    const head = last?.[0];
+    if (last && head && head.sender === m.sender && head.getData().equals(m.getData())) last.push(m);
+    else out.push([m]);
+  }
+  return out;
+}
+
+function queueOf(items: readonly ReadyItem[], message: Message): string {
+  return (items.find((i) => i.id === message.id) as ReadyItem).queue;
 }
 
 /**
@@ -164,13 +203,13 @@ type RateVerdict = 'send' | { handBackMs: number; pause: boolean };
  * hands the message back to its scheduled queue and pauses the ready queue instead of holding the
  * connection (KumoMTA's rule); so do shutdown and a suspension that start meanwhile.
  */
-async function passMessageRates(rq: ReadyQueue, deps: DispatcherDeps): Promise<RateVerdict> {
+async function passMessageRates(rq: ReadyQueue, deps: DispatcherDeps, quantity: number): Promise<RateVerdict> {
   const shaper = deps.shaper;
   if (!shaper) return 'send';
   let rates = pathLimitsOf(rq).messageRates;
   const started = deps.clock.now();
   for (;;) {
-    const admission = await throttleAll(shaper, rates);
+    const admission = await throttleAll(shaper, rates, quantity);
     if (admission.allowed) return 'send';
     const wait = Math.max(1, admission.retryAfterMs);
     if (deps.clock.now() - started + wait > rq.path.timeouts.idle_timeout) return { handBackMs: wait, pause: true };

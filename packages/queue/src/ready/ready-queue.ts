@@ -53,42 +53,54 @@ export class ReadyQueue {
     return (this.#groups.get(queue)?.length ?? 0) >= this.path.max_ready / groups;
   }
 
-  push(id: string, queue: string): void {
+  /** Adds a message; `batch` marks copies of one transaction that may be sent together. */
+  push(id: string, queue: string, batch?: string): void {
     let group = this.#groups.get(queue);
     if (!group) {
       group = new Fifo();
       this.#groups.set(queue, group);
       this.#rotation.push(queue);
     }
-    group.push(id);
+    group.push({ id, batch });
     this.#size++;
     this.#idleWaiters.shift()?.();
   }
 
-  take(): { id: string; queue: string } | undefined {
+  take(): ReadyItem | undefined {
     while (this.#rotation.length > 0) {
       if (this.#turn >= this.#rotation.length) this.#turn = 0;
       const queue = this.#rotation[this.#turn] as string;
       const group = this.#groups.get(queue) as Fifo;
-      const id = group.shift();
-      if (id === undefined) {
+      const entry = group.shift();
+      if (entry === undefined) {
         this.#groups.delete(queue);
         this.#rotation.splice(this.#turn, 1);
         continue;
       }
       this.#turn++;
       this.#size--;
-      return { id, queue };
+      return { ...entry, queue };
     }
     return undefined;
   }
 
+  /** Takes up to `max` more messages of `batch` waiting right behind it in `queue`'s group. */
+  takeBatchMates(queue: string, batch: string, max: number): ReadyItem[] {
+    const group = this.#groups.get(queue);
+    const out: ReadyItem[] = [];
+    while (group && out.length < max && group.peekFirst()?.batch === batch) {
+      out.push({ ...(group.shift() as FifoEntry), queue });
+      this.#size--;
+    }
+    return out;
+  }
+
   /** Removes and returns what is waiting, optionally only from some scheduled queues. */
-  drain(match: (queue: string) => boolean = () => true): Array<{ id: string; queue: string }> {
-    const out: Array<{ id: string; queue: string }> = [];
+  drain(match: (queue: string) => boolean = () => true): ReadyItem[] {
+    const out: ReadyItem[] = [];
     for (const [queue, group] of this.#groups) {
       if (!match(queue)) continue;
-      for (let id = group.shift(); id !== undefined; id = group.shift()) out.push({ id, queue });
+      for (let entry = group.shift(); entry !== undefined; entry = group.shift()) out.push({ ...entry, queue });
     }
     this.#size -= out.length;
     return out;
@@ -98,7 +110,7 @@ export class ReadyQueue {
   peekIds(limit: number): string[] {
     const out: string[] = [];
     for (const group of this.#groups.values()) {
-      out.push(...group.peek(limit - out.length));
+      out.push(...group.peek(limit - out.length).map((e) => e.id));
       if (out.length >= limit) break;
     }
     return out;
@@ -127,30 +139,48 @@ export class ReadyQueue {
   }
 }
 
-/** A FIFO of ids with O(1) shift (a moving head over an array, compacted as it grows). */
+/** A message waiting in a ready queue. */
+export interface ReadyItem {
+  id: string;
+  /** The scheduled queue it came from. */
+  queue: string;
+  /** Transaction it is a byte-identical copy of, if any (see `takeBatchMates`). */
+  batch?: string | undefined;
+}
+
+interface FifoEntry {
+  id: string;
+  batch?: string | undefined;
+}
+
+/** A FIFO with O(1) shift (a moving head over an array, compacted as it grows). */
 class Fifo {
-  #items: string[] = [];
+  #items: FifoEntry[] = [];
   #head = 0;
 
   get length(): number {
     return this.#items.length - this.#head;
   }
 
-  push(id: string): void {
-    this.#items.push(id);
+  push(entry: FifoEntry): void {
+    this.#items.push(entry);
   }
 
-  shift(): string | undefined {
+  peekFirst(): FifoEntry | undefined {
+    return this.#items[this.#head];
+  }
+
+  shift(): FifoEntry | undefined {
     if (this.#head >= this.#items.length) return undefined;
-    const id = this.#items[this.#head++];
+    const entry = this.#items[this.#head++];
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    return id;
+    return entry;
   }
 
-  peek(limit: number): string[] {
+  peek(limit: number): FifoEntry[] {
     return this.#items.slice(this.#head, this.#head + Math.max(0, limit));
   }
 }

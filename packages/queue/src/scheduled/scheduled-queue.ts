@@ -6,6 +6,8 @@ import { MinHeap } from './min-heap.js';
 export interface ScheduledEntry {
   readonly id: string;
   due: number;
+  /** Transaction it is a copy of (BATCH_META), to be sent together with its siblings. */
+  readonly batch?: string;
 }
 
 /**
