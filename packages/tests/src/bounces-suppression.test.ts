@@ -73,7 +73,7 @@ describe('bounces and suppression, end to end', () => {
     expect(again.code).toBe(550);
     expect(again.response).toMatch(/550 5\.1\.1 <permfail@example\.net> is on the suppression list \(bounce InvalidRecipient since \d{4}-\d\d-\d\d\)/);
     expect(recordsOf('Reception', 'permfail@example.net')).toHaveLength(1);
-    expect(recordsOf('Rejection', 'permfail@example.net')).toHaveLength(1);
+    await expect.poll(() => recordsOf('Rejection', 'permfail@example.net')).toHaveLength(1);
   });
 
   it('classifies transient failures (the hook rewrote this one), and checks again before delivery', async () => {
