@@ -9,6 +9,7 @@ export {
   type MtaKitErrorCode, type EnhancedStatusCode,
 } from './errors.js';
 export { systemClock, type Clock } from './clock.js';
+export { Batcher } from './util/batcher.js';
 export { Message, type MessageInit, type MessageMeta, type JsonValue } from './message/message.js';
 export { newMessageId, isMessageId, messageIdTime } from './message/id.js';
 export { parseAddress, domainOf, type ParsedAddress } from './message/address.js';

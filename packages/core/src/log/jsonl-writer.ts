@@ -1,5 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Batcher } from '../util/batcher.js';
 import type { LogRecord } from './records.js';
 
 export interface JsonlLogWriterOptions {
@@ -24,8 +25,7 @@ export class JsonlLogWriter {
   #handle: FileHandle | undefined;
   #size = 0;
   #openedAt = 0;
-  #pending: Array<{ line: string; resolve: () => void; reject: (e: unknown) => void }> = [];
-  #flushing: Promise<void> | undefined;
+  readonly #batcher = new Batcher<string, void>((lines) => this.#writeLines(lines));
   #closed = false;
   #segments = 0;
 
@@ -38,44 +38,25 @@ export class JsonlLogWriter {
 
   write(record: LogRecord): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-      if (!this.#flushing) this.#flushing = this.#flush();
-    });
+    return this.#batcher.submit(`${JSON.stringify(record)}\n`);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#flushing;
+    await this.#batcher.drained();
     await this.#handle?.close();
     this.#handle = undefined;
   }
 
-  /**
-   * Writes batches until nothing is pending. `#flushing` is cleared in the same synchronous step
-   * that finds the queue empty — not after an await — so a write made by a caller that the last
-   * batch resumed always starts a new flush instead of waiting forever.
-   */
-  async #flush(): Promise<void> {
-    for (;;) {
-      if (this.#pending.length === 0) {
-        this.#flushing = undefined;
-        return;
-      }
-      const batch = this.#pending;
-      this.#pending = [];
-      try {
-        if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
-        await this.#rollIfNeeded();
-        const bytes = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
-        let written = 0;
-        while (written < bytes.length) written += (await (this.#handle as FileHandle).write(bytes, written)).bytesWritten;
-        this.#size += bytes.length;
-        for (const p of batch) p.resolve();
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
+  /** Appends one batch of lines (records written in the same tick go out in one write). */
+  async #writeLines(lines: string[]): Promise<void[]> {
+    if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
+    await this.#rollIfNeeded();
+    const bytes = Buffer.from(lines.join(''), 'utf8');
+    let written = 0;
+    while (written < bytes.length) written += (await (this.#handle as FileHandle).write(bytes, written)).bytesWritten;
+    this.#size += bytes.length;
+    return [];
   }
 
   async #rollIfNeeded(): Promise<void> {

@@ -3,6 +3,7 @@ import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { systemClock, type Clock } from '../clock.js';
+import { Batcher } from '../util/batcher.js';
 import { MtaKitError } from '../errors.js';
 import type { SuppressionEntry, SuppressionKey } from './entry.js';
 import { SuppressionIndex } from './index-map.js';
@@ -36,12 +37,6 @@ type JournalOp =
   | { op: 'del'; r: string; t: string | null }
   | { op: 'soft'; r: string; t: string | null; id: string; at: number };
 
-interface PendingWrite {
-  text: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * The embedded, durable suppression store: an append-only JSON-lines journal (one line per put,
  * removal or soft bounce) replayed into an in-memory index at start, then compacted (rewritten with
@@ -53,8 +48,7 @@ export class FileSuppressionStore implements SuppressionStore {
   readonly #options: FileSuppressionStoreOptions;
   readonly #clock: Clock;
   #handle: FileHandle;
-  #pending: PendingWrite[] = [];
-  #flushing = false;
+  readonly #journal = new Batcher<string, void>((texts) => this.#write(texts));
   #closed = false;
   /** What the last `open` found. */
   readonly loaded: JournalLoadStats;
@@ -127,36 +121,23 @@ export class FileSuppressionStore implements SuppressionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushing || this.#pending.length > 0) await new Promise((r) => setImmediate(r));
+    await this.#journal.drained();
     await this.#handle.close();
   }
 
   #append(text: string): Promise<void> {
     if (this.#closed) return Promise.reject(new MtaKitError('E_CLOSED', 'suppression store is closed'));
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ text, resolve, reject });
-      if (!this.#flushing) void this.#flush();
-    });
+    return this.#journal.submit(text);
   }
 
-  /** Writes everything pending in one write + one fdatasync, until nothing is pending. */
-  async #flush(): Promise<void> {
-    this.#flushing = true;
+  /** Writes a batch of journal lines with one write and one fdatasync (group commit). */
+  async #write(texts: string[]): Promise<void[]> {
     try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending;
-        this.#pending = [];
-        try {
-          await this.#handle.write(batch.map((p) => p.text).join(''));
-          if (this.#options.fsync ?? true) await this.#handle.datasync();
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          const e = new MtaKitError('E_SPOOL', `suppression journal ${this.#options.path}: write failed: ${(error as Error).message}`, { cause: error });
-          for (const p of batch) p.reject(e);
-        }
-      }
-    } finally {
-      this.#flushing = false;
+      await this.#handle.write(texts.join(''));
+      if (this.#options.fsync ?? true) await this.#handle.datasync();
+      return [];
+    } catch (error) {
+      throw new MtaKitError('E_SPOOL', `suppression journal ${this.#options.path}: write failed: ${(error as Error).message}`, { cause: error });
     }
   }
 }

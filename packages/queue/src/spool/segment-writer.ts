@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { MtaKitError } from '@mtakit/core';
+import { Batcher, MtaKitError } from '@mtakit/core';
 import type { EncodedRecord } from './record-format.js';
 import { segmentPath, syncDirectory } from './segment-files.js';
 
@@ -18,12 +18,6 @@ export interface SegmentWriterOptions {
   onBatch?: (records: number, bytes: number, syncMs: number) => void;
 }
 
-interface Pending {
-  record: EncodedRecord;
-  resolve: (location: RecordLocation) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Appends records to the current segment with group commit: while one batch is being written and
  * synced, new records queue up and go out together in the next batch, so one fdatasync covers
@@ -35,8 +29,7 @@ export class SegmentWriter {
   #segment = 0;
   #handle: FileHandle | undefined;
   #size = 0;
-  #pending: Pending[] = [];
-  #draining: Promise<void> | undefined;
+  readonly #batcher = new Batcher<EncodedRecord, RecordLocation>((records) => this.#writeBatch(records));
   #closed = false;
 
   constructor(dir: string, options: SegmentWriterOptions) {
@@ -55,51 +48,34 @@ export class SegmentWriter {
 
   append(record: EncodedRecord): Promise<RecordLocation> {
     if (this.#closed) return Promise.reject(new MtaKitError('E_CLOSED', 'spool is closed'));
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ record, resolve, reject });
-      if (!this.#draining) this.#draining = this.#drain();
-    });
+    return this.#batcher.submit(record);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#draining;
+    await this.#batcher.drained();
     await this.#handle?.close();
     this.#handle = undefined;
   }
 
-  /**
-   * Writes batches until nothing is pending. `#draining` is cleared in the same synchronous step
-   * that finds the queue empty — not after an await — so an append made by a caller that the last
-   * batch resumed always starts a new drain instead of waiting forever.
-   */
-  async #drain(): Promise<void> {
-    for (;;) {
-      if (this.#pending.length === 0) {
-        this.#draining = undefined;
-        return;
-      }
-      const batch = this.#pending;
-      this.#pending = [];
-      try {
-        if (this.#size >= this.#options.segmentBytes) await this.#startSegment(this.#segment + 1);
-        const locations = await this.#writeBatch(batch);
-        batch.forEach((p, i) => p.resolve(locations[i] as RecordLocation));
-      } catch (error) {
-        const failure = new MtaKitError('E_SPOOL', `spool write failed: ${(error as Error).message}`, { cause: error });
-        for (const p of batch) p.reject(failure);
-      }
+  /** Writes one batch with a single write and fdatasync; one location per record. */
+  async #writeBatch(batch: EncodedRecord[]): Promise<RecordLocation[]> {
+    try {
+      if (this.#size >= this.#options.segmentBytes) await this.#startSegment(this.#segment + 1);
+      return await this.#writeToSegment(batch);
+    } catch (error) {
+      throw error instanceof MtaKitError ? error : new MtaKitError('E_SPOOL', `spool write failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  async #writeBatch(batch: Pending[]): Promise<RecordLocation[]> {
+  async #writeToSegment(batch: EncodedRecord[]): Promise<RecordLocation[]> {
     const handle = this.#handle;
     if (!handle) throw new MtaKitError('E_CLOSED', 'spool is not open');
     const start = this.#size;
     const locations: RecordLocation[] = [];
     const buffers: Buffer[] = [];
     let at = start;
-    for (const { record } of batch) {
+    for (const record of batch) {
       locations.push({ segment: this.#segment, offset: at });
       buffers.push(...record.buffers);
       at += record.length;

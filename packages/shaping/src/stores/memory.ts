@@ -130,15 +130,22 @@ export class MemoryShapingStore implements ShapingStore {
     if (!this.#stateFile) return;
     this.#dirty = true;
     // One write at a time; changes made during a write are picked up by the next one.
-    this.#saving ??= this.#saveLoop(this.#stateFile).finally(() => {
-      this.#saving = undefined;
-    });
+    this.#saving ??= this.#saveLoop(this.#stateFile);
   }
 
+  /**
+   * Writes snapshots until no change is left. `#saving` is cleared in the same synchronous step
+   * that finds nothing dirty (not in a later .finally), so a change made right after always
+   * starts a new save.
+   */
   async #saveLoop(file: string): Promise<void> {
-    while (this.#dirty) {
-      this.#dirty = false;
-      await writeJsonFileAtomic(file, this.#snapshot());
+    try {
+      while (this.#dirty) {
+        this.#dirty = false;
+        await writeJsonFileAtomic(file, this.#snapshot());
+      }
+    } finally {
+      this.#saving = undefined;
     }
   }
 
