@@ -15,19 +15,21 @@ export interface VerdictRecordOptions {
 /**
  * The `PreSendVerdict` log record of a scored message: verdict, score, threshold, breakdown,
  * actions and skipped stages in `extra`. A reject carries the 550 5.7.1 the ingress replies with;
- * other verdicts a 250 (the message is accepted, held or not).
+ * other verdicts a 250 (the message is accepted, held or not). A `pass` — nearly every message —
+ * keeps its log lean: the breakdown is the score per dimension, without reasons or actions.
  */
 export function preSendLogRecord(result: PreSendResult, message: Message, context: PreSendContext, options: VerdictRecordOptions = {}): LogRecord {
   const text = `pre-send ${result.verdict}: risk score ${result.score}, threshold ${result.threshold}`;
+  const pass = result.verdict === 'pass';
   const breakdown: Record<string, JsonValue> = {};
-  for (const [name, d] of Object.entries(result.breakdown)) breakdown[name] = { score: d.score, weight: d.weight, reasons: d.reasons };
+  for (const [name, d] of Object.entries(result.breakdown)) breakdown[name] = pass ? d.score : { score: d.score, weight: d.weight, reasons: d.reasons };
   const extra: Record<string, JsonValue> = Object.assign({}, result.extra, {
     verdict: result.verdict,
     score: result.score,
     threshold: result.threshold,
     breakdown,
-    actions: result.actions,
   });
+  if (!pass) extra.actions = result.actions;
   if (result.skipped) extra.skipped = result.skipped;
   const response = result.verdict === 'reject' ? internalResponse(550, '5.7.1', text) : internalResponse(250, null, text);
   return verdictRecord(message, context.reception, response, extra, options);

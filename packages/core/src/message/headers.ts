@@ -46,8 +46,11 @@ export function parseHeaderBlock(data: Buffer): HeaderBlock {
   const text = data.toString('latin1', 0, headerEnd);
   const eol = text.includes('\r\n') || crlf !== -1 ? '\r\n' : '\n';
   const fields: HeaderField[] = [];
-  const lines = text.split(/(?<=\n)/);
-  for (const line of lines) {
+  for (let at = 0; at < text.length; ) {
+    const nl = text.indexOf('\n', at);
+    const end = nl === -1 ? text.length : nl + 1;
+    const line = text.slice(at, end);
+    at = end;
     if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) {
       const last = fields[fields.length - 1] as HeaderField;
       fields[fields.length - 1] = { name: last.name, raw: last.raw + line };
@@ -78,10 +81,11 @@ export function renderField(name: string, value: string, eol: string): HeaderFie
   return { name, raw: `${name}: ${Buffer.from(value, 'utf8').toString('latin1')}${eol}` };
 }
 
-export function rebuild(data: Buffer, block: HeaderBlock, fields: readonly HeaderField[]): Buffer {
-  const head = fields.map((f) => f.raw).join('');
+/** The message bytes for a header block (its fields as they are now) followed by the body. */
+export function rebuild(block: HeaderBlock, body: Buffer): Buffer {
+  const head = block.fields.map((f) => f.raw).join('');
   const separator = block.hasSeparator ? block.eol : '';
-  return Buffer.concat([Buffer.from(head + separator, 'latin1'), data.subarray(block.bodyStart)]);
+  return Buffer.concat([Buffer.from(head + separator, 'latin1'), body]);
 }
 
 export function sameName(a: string, b: string): boolean {

@@ -33,8 +33,11 @@ export class Message {
   meta: MessageMeta;
   numAttempts: number;
   due: number | undefined;
+  /** The message bytes, when current (header edits clear it until the next getData). */
   #data: Buffer | undefined;
+  /** Parsed header fields (the truth once edited) and the body they precede. */
   #headers: HeaderBlock | undefined;
+  #body: Buffer | undefined;
 
   constructor(init: MessageInit) {
     if (init.id !== undefined && !isMessageId(init.id)) {
@@ -75,27 +78,32 @@ export class Message {
   }
 
   get hasData(): boolean {
-    return this.#data !== undefined;
+    return this.#data !== undefined || this.#body !== undefined;
   }
 
   getData(): Buffer {
-    if (!this.#data) throw new MtaKitError('E_MESSAGE', `message ${this.id} data is not loaded`);
+    if (this.#data) return this.#data;
+    if (!this.#headers || !this.#body) throw new MtaKitError('E_MESSAGE', `message ${this.id} data is not loaded`);
+    // Header edits are applied to the parsed fields and only turned back into bytes here, once.
+    this.#data = rebuild(this.#headers, this.#body);
     return this.#data;
   }
 
   setData(data: Buffer): void {
     this.#data = data;
     this.#headers = undefined;
+    this.#body = undefined;
   }
 
   /** Drops the data from memory (it stays in the spool). */
   shrink(): void {
     this.#data = undefined;
     this.#headers = undefined;
+    this.#body = undefined;
   }
 
   get size(): number {
-    return this.#data?.length ?? 0;
+    return this.hasData ? this.getData().length : 0;
   }
 
   getFirstHeader(name: string): string | undefined {
@@ -171,12 +179,17 @@ export class Message {
   }
 
   #block(): HeaderBlock {
-    this.#headers ??= parseHeaderBlock(this.getData());
+    if (!this.#headers) {
+      const data = this.getData();
+      this.#headers = parseHeaderBlock(data);
+      this.#body = data.subarray(this.#headers.bodyStart);
+    }
     return this.#headers;
   }
 
   #edit(fields: HeaderBlock['fields']): void {
-    const block = this.#block();
-    this.setData(rebuild(this.getData(), block, fields));
+    this.#headers = { ...this.#block(), fields };
+    this.#data = undefined;
   }
+
 }
