@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  BounceClassifier, loadRuleFile, parseReport, summarize, type BounceRuleSet,
+  BounceClassifier, loadRuleFile, parseReport, type BounceRuleSet,
 } from '@mtakit/core/bounce';
 
 interface Labelled { set: string; from: string; category: string; line: string }

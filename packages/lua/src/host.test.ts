@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MtaKitError, POLICY_EVENTS, SmtpReplyError, resolveQueueConfig, type Policy } from '@mtakit/core';
+import { MtaKitError, POLICY_EVENTS, SmtpReplyError, type Policy } from '@mtakit/core';
 import { FakeClock } from '@mtakit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loadLuaPolicy } from './host.js';

@@ -1,22 +1,18 @@
 import {
   ConfigError, domainOf, formatQueueName, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, pathLimits, queueLimits, queueNameFor,
-  resolveEgressPathConfig, resolveEgressPool, resolveEgressSource, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED, UNSPECIFIED_POOL,
-  UNSPECIFIED_SOURCE,
-  type Clock, type EgressPathConfig, type EgressPathConfigInput, type EgressPool, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
+  resolveEgressPathConfig, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED,
+  type Clock, type EgressPathConfig, type EgressPathConfigInput, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
   type PathLimits, type Policy, type QueueConfig, type QueueConfigInput, type QueueLimits, type Shaper, type SmtpResponse, type Spool,
 } from '@mtakit/core';
-import { MxResolver, mxListSiteName } from '@mtakit/core/dns';
-import type { PlannedHost } from '@mtakit/core/egress';
+import { MxResolver } from '@mtakit/core/dns';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
 import { Directives, type DirectiveTiming } from './admin/directives.js';
 import { matchesQueue, type QueueSelector } from './admin/matching.js';
-import { ConfigCache } from './config-cache.js';
 import type { Transport } from './delivery/channel.js';
-import { CustomTransport } from './delivery/custom-transport.js';
-import { MaildirTransport } from './delivery/maildir-transport.js';
-import { SmtpTransport } from './delivery/smtp-transport.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
+import { PolicyConfigs } from './routing/policy-configs.js';
+import { routeFor, transportFor, type Route } from './routing/routes.js';
 import { Outcomes, timeMeta } from './outcomes.js';
 import { pathLimitsOf, runDispatcher, type ConnectionHold } from './ready/dispatcher.js';
 import { failsafeShaper } from './ready/failsafe-shaper.js';
@@ -66,14 +62,6 @@ export interface QueueSummary {
   ready: Array<{ name: string; count: number; connections: number; pausedUntil: string | null }>;
 }
 
-interface Route {
-  siteName: string;
-  protocol: string;
-  hosts: PlannedHost[];
-  fixed: boolean;
-  config: QueueConfig;
-}
-
 /**
  * The queue engine: messages are stored in the spool, wait in scheduled queues (id + due time
  * only), are routed through an egress pool to a ready queue per (source, site), and are delivered by
@@ -92,10 +80,7 @@ export class QueueManager {
   readonly #ready = new Map<string, ReadyQueue>();
   readonly #wakeAt = new Map<ScheduledQueue, number>();
   readonly #wakeups: Wakeups<ScheduledQueue>;
-  readonly #queueConfigs: ConfigCache<QueueConfig>;
-  readonly #pools: ConfigCache<EgressPool>;
-  readonly #sources: ConfigCache<EgressSource>;
-  readonly #paths: ConfigCache<EgressPathConfig>;
+  readonly #configs: PolicyConfigs;
   readonly #outcomes: Outcomes;
   readonly #work = new Set<Promise<unknown>>();
   readonly #blockedBy = new Map<string, Set<ScheduledQueue>>();
@@ -122,10 +107,7 @@ export class QueueManager {
     this.#resolver = options.resolver ?? new MxResolver();
     this.#shaper = options.shaper && failsafeShaper(options.shaper, this.#clock, (message) => this.#o.logger?.('warn', message));
     this.#random = options.random ?? Math.random;
-    this.#queueConfigs = new ConfigCache(this.#clock);
-    this.#pools = new ConfigCache(this.#clock);
-    this.#sources = new ConfigCache(this.#clock);
-    this.#paths = new ConfigCache(this.#clock);
+    this.#configs = new PolicyConfigs(this.#policy, this.#clock);
     this.#wakeups = new Wakeups(() => this.#clock.now(), (q, at) => this.#onWake(q, at));
     this.#suspensions = new Directives(this.#clock, '5m');
     this.#readySuspensions = new Directives(this.#clock, '5m');
@@ -133,7 +115,7 @@ export class QueueManager {
     this.#outcomes = new Outcomes({
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
       metrics: options.metrics, classify: options.classify, random: this.#random,
-      queueConfig: (name, message) => (message && this.#perMessage() ? this.#configForMessage(this.#queue(name), message) : this.#queueConfig(this.#queue(name), message)),
+      queueConfig: (name, message) => (message && this.#perMessage() ? this.#configs.queueForMessage(this.#queue(name), message) : this.#configs.queue(this.#queue(name), message)),
       reschedule: (queue, message, due) => this.#insert(queue, message.id, due, message.metaString(BATCH_META)),
     });
   }
@@ -204,7 +186,7 @@ export class QueueManager {
 
   /** Invalidates every cached config (KumoMTA's `bump-config-epoch`). */
   bumpConfigEpoch(): void {
-    for (const c of [this.#queueConfigs, this.#pools, this.#sources, this.#paths]) c.bumpEpoch();
+    this.#configs.bumpEpoch();
   }
 
   summary(): QueueSummary {
@@ -371,7 +353,7 @@ export class QueueManager {
     }
     const suspended = this.#suspensions.find((sel) => matchesQueue(sel, q.name, q.parts));
     return {
-      queue_name: name, queue_config: q.config ?? (await this.#queueConfig(q)), now: new Date(this.#clock.now()).toISOString(),
+      queue_name: name, queue_config: q.config ?? (await this.#configs.queue(q)), now: new Date(this.#clock.now()).toISOString(),
       num_scheduled: q.size, suspended: suspended ? entry(suspended, suspended.data) : null, messages,
     };
   }
@@ -411,8 +393,8 @@ export class QueueManager {
   async invalidateEgressPaths(match: { source?: string; siteName?: string } = {}): Promise<void> {
     const matching = [...this.#ready.values()].filter((rq) => (match.source === undefined || rq.source.name === match.source) && (match.siteName === undefined || rq.siteName === match.siteName));
     await Promise.all(matching.map(async (rq) => {
-      this.#paths.delete(rq.name);
-      const path = await this.#pathConfig(rq.name, rq.routingDomain, rq.source.name, rq.siteName);
+      this.#configs.forgetPath(rq.name);
+      const path = await this.#configs.path(rq.name, rq.routingDomain, rq.source.name, rq.siteName);
       const route = this.#readyRoutes.get(rq.name);
       if (rq.path === path || !route) return;
       rq.path = path;
@@ -433,7 +415,7 @@ export class QueueManager {
     const p = q.parts;
     const queueInput = (await this.#policy.get_queue_config?.(p.domain, p.tenant, p.campaign, p.routing_domain, {})) ?? {};
     const config = resolveQueueConfig(queueInput, `get_queue_config(${q.name})`);
-    const route = await this.#route(q, config);
+    const route = await routeFor(q.routingDomain, config, this.#resolver);
     const source = request.source ?? UNSPECIFIED;
     const pathInput = (await this.#policy.get_egress_path_config?.(q.routingDomain, source, route.siteName)) ?? {};
     const name = `${source}->${route.siteName}@${route.protocol}`;
@@ -577,7 +559,7 @@ export class QueueManager {
     const now = this.#clock.now();
     let config: QueueConfig;
     try {
-      config = this.#perMessage() ? await this.#messageQueueConfig(q, entry.id) : await this.#queueConfig(q);
+      config = this.#perMessage() ? await this.#messageQueueConfig(q, entry.id) : await this.#configs.queue(q);
     } catch (error) {
       this.#o.logger?.('error', `get_queue_config for ${q.name} failed: ${(error as Error).message}; retrying in 60 s`);
       return this.#insert(q.name, entry.id, now + 60_000, entry.batch);
@@ -593,7 +575,7 @@ export class QueueManager {
     if (retryAt !== undefined) return this.#insert(q.name, entry.id, retryAt, entry.batch);
     let route: Route;
     try {
-      route = await this.#route(q, config);
+      route = await routeFor(q.routingDomain, config, this.#resolver);
     } catch (error) {
       return this.#routeFailed(q, entry, error);
     }
@@ -631,17 +613,6 @@ export class QueueManager {
 
   // ---- routing -------------------------------------------------------------------------------
 
-  async #queueConfig(q: ScheduledQueue, message?: Message): Promise<QueueConfig> {
-    const config = await this.#queueConfigs.get(q.name, async () => {
-      const p = q.parts;
-      const hook = this.#policy.get_queue_config;
-      const input = hook ? await hook(p.domain, p.tenant, p.campaign, p.routing_domain, message ? { message } : {}) : undefined;
-      return resolveQueueConfig(input ?? {}, `get_queue_config(${q.name})`);
-    }, (c) => (c.refresh_strategy === 'Epoch' ? Infinity : c.refresh_interval));
-    q.config = config;
-    return config;
-  }
-
   #perMessage(): boolean {
     const option = this.#o.perMessageQueueConfig;
     return typeof option === 'function' ? option() : option === true;
@@ -650,27 +621,7 @@ export class QueueManager {
   /** get_queue_config for the message with this id, uncached (see `perMessageQueueConfig`). */
   async #messageQueueConfig(q: ScheduledQueue, id: string): Promise<QueueConfig> {
     const message = await this.#load(id);
-    return message ? this.#configForMessage(q, message) : this.#queueConfig(q);
-  }
-
-  async #configForMessage(q: ScheduledQueue, message: Message): Promise<QueueConfig> {
-    const hook = this.#policy.get_queue_config;
-    if (!hook) return this.#queueConfig(q);
-    const p = q.parts;
-    return resolveQueueConfig((await hook(p.domain, p.tenant, p.campaign, p.routing_domain, { message })) ?? {}, `get_queue_config(${q.name})`);
-  }
-
-  async #route(q: ScheduledQueue, config: QueueConfig): Promise<Route> {
-    const p = config.protocol;
-    if (p.kind === 'maildir') return { siteName: q.routingDomain, protocol: `maildir:${p.maildir_path}`, hosts: [], fixed: true, config };
-    if (p.kind === 'custom') return { siteName: q.routingDomain, protocol: `custom:${p.name}`, hosts: [], fixed: true, config };
-    if (p.mx_list) {
-      const names = p.mx_list.map((e) => (e.port ? `${e.name}:${e.port}` : e.name));
-      const hosts = p.mx_list.map((e, i) => ({ name: e.name, preference: i, addr: e.addr, port: e.port }));
-      return { siteName: mxListSiteName(names), protocol: 'smtp_client', hosts, fixed: true, config };
-    }
-    const route = await this.#resolver.route(q.routingDomain);
-    return { siteName: route.siteName, protocol: 'smtp_client', hosts: route.hosts, fixed: false, config };
+    return message ? this.#configs.queueForMessage(q, message) : this.#configs.queue(q);
   }
 
   /**
@@ -680,7 +631,7 @@ export class QueueManager {
    * take the message now.
    */
   async #selectReadyQueue(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | { wait: number; suspension?: string }> {
-    const pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await this.#pool(config.egress_pool);
+    const pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await this.#configs.pool(config.egress_pool);
     if (!q.rotation || !q.rotation.matches(pool.entries)) q.rotation = new WeightedRoundRobin(pool.entries);
     const first = q.rotation.next();
     const order = first === undefined ? [] : [first, ...q.rotation.candidates().filter((c) => c !== first)];
@@ -705,9 +656,9 @@ export class QueueManager {
   }
 
   async #readyQueue(q: ScheduledQueue, poolName: string, sourceName: string, route: Route): Promise<ReadyQueue> {
-    const source = await this.#source(sourceName);
+    const source = await this.#configs.source(sourceName);
     const name = `${source.name}->${route.siteName}@${route.protocol}`;
-    const path = await this.#pathConfig(name, q.routingDomain, source.name, route.siteName);
+    const path = await this.#configs.path(name, q.routingDomain, source.name, route.siteName);
     let rq = this.#ready.get(name);
     if (!rq) {
       rq = new ReadyQueue({ name, source, siteName: route.siteName, routingDomain: q.routingDomain, pool: poolName, path, transport: this.#transport(route, path, source) });
@@ -720,37 +671,8 @@ export class QueueManager {
     return rq;
   }
 
-  #pathConfig(name: string, routingDomain: string, source: string, siteName: string): Promise<EgressPathConfig> {
-    return this.#paths.get(name, async () => {
-      const hook = this.#policy.get_egress_path_config;
-      const input = hook ? await hook(routingDomain, source, siteName) : undefined;
-      return resolveEgressPathConfig(input ?? {}, `get_egress_path_config(${name})`);
-    }, (c) => (c.refresh_strategy === 'Epoch' ? Infinity : c.refresh_interval));
-  }
-
   #transport(route: Route, path: EgressPathConfig, source: EgressSource): Transport {
-    const p = route.config.protocol;
-    if (p.kind === 'maildir') return new MaildirTransport({ template: p.maildir_path, dirMode: p.dir_mode, fileMode: p.file_mode });
-    if (p.kind === 'custom') return new CustomTransport(p.name, p.deliver);
-    return new SmtpTransport({ hosts: route.hosts, fixedRoute: route.fixed, path, source, resolver: this.#resolver, defaultEhlo: this.#o.hostname });
-  }
-
-  #pool(name: string): Promise<EgressPool> {
-    return this.#pools.get(name, async () => {
-      const input = await this.#policy.get_egress_pool?.(name);
-      if (input) return resolveEgressPool(input, `get_egress_pool(${name})`);
-      if (name === UNSPECIFIED) return UNSPECIFIED_POOL;
-      throw new MtaKitError('E_CONFIG', `egress pool ${JSON.stringify(name)} is not defined (get_egress_pool returned nothing)`);
-    }, (p) => p.ttl);
-  }
-
-  #source(name: string): Promise<EgressSource> {
-    return this.#sources.get(name, async () => {
-      const input = await this.#policy.get_egress_source?.(name);
-      if (input) return resolveEgressSource(input, `get_egress_source(${name})`);
-      if (name === UNSPECIFIED) return UNSPECIFIED_SOURCE;
-      throw new MtaKitError('E_CONFIG', `egress source ${JSON.stringify(name)} is not defined (get_egress_source returned nothing)`);
-    }, (s) => s.ttl);
+    return transportFor(route, path, source, this.#resolver, this.#o.hostname);
   }
 
   /**

@@ -5,7 +5,7 @@ import { parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
 import { parsePlainTextBounce } from './plaintext.js';
-import type { BounceReport, Correlation, OriginalMessage, Reporter } from './types.js';
+import type { BounceReport, Correlation, Reporter } from './types.js';
 
 export type BounceParseErrorReason = 'empty' | 'unreadable' | 'not-a-report';
 
