@@ -4,11 +4,9 @@
  */
 export { DiskSpool, type DiskSpoolOptions } from './spool/disk-spool.js';
 export { MemorySpool } from './spool/memory-spool.js';
-export {
-  QueueManager, HOLD_META, BATCH_META,
-  type QueueManagerOptions, type QueueSummary, type AdminEntry, type MessageInspection, type ScheduledQueueInspection, type ReadyQueueState,
-  type EgressPathResolution,
-} from './queue-manager.js';
+export { QueueManager, type QueueManagerOptions, type QueueSummary } from './queue-manager.js';
+export { HOLD_META, BATCH_META } from './batches.js';
+export type { AdminEntry, MessageInspection, ScheduledQueueInspection, ReadyQueueState, EgressPathResolution } from './admin/views.js';
 export { registerQueueAdminRoutes } from './admin/http.js';
 export type { QueueSelector } from './admin/matching.js';
 export type { DirectiveTiming } from './admin/directives.js';

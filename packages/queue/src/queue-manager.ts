@@ -1,14 +1,16 @@
 import {
   ConfigError, domainOf, formatQueueName, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, pathLimits, queueLimits, queueNameFor,
   resolveEgressPathConfig, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED,
-  type Clock, type EgressPathConfig, type EgressPathConfigInput, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
-  type PathLimits, type Policy, type QueueConfig, type QueueConfigInput, type QueueLimits, type Shaper, type SmtpResponse, type Spool,
+  type Clock, type EgressPathConfig, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
+  type PathLimits, type Policy, type QueueConfig, type Shaper, type SmtpResponse, type Spool,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
 import { Directives, type DirectiveTiming } from './admin/directives.js';
 import { matchesQueue, type QueueSelector } from './admin/matching.js';
+import { entry, pickSelector, type AdminEntry, type EgressPathResolution, type MessageInspection, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
+import { BATCH_META, HOLD_META, markBatches } from './batches.js';
 import type { Transport } from './delivery/channel.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
 import { PolicyConfigs } from './routing/policy-configs.js';
@@ -779,106 +781,7 @@ export class QueueManager {
 /** How far past a throttle's own wait refused messages are spread (see #admit). */
 const SPREAD_HORIZON_MS = 60_000;
 
-/** Meta key marking a held message (pre-send hold); its value says why. */
-export const HOLD_META = 'hold';
-
-/**
- * Meta key grouping byte-identical copies of one transaction (same queue, sender and data) so a
- * dispatcher can send them as one SMTP transaction with several recipients.
- */
-export const BATCH_META = 'batch_id';
-
-/** Marks the copies of one transaction that can travel together (see BATCH_META). */
-function markBatches(messages: readonly Message[]): void {
-  const firsts = new Map<string, Message>();
-  for (const m of messages) {
-    if (!m.hasData) continue;
-    const key = `${queueNameFor(m.meta, m.recipientDomain)}\0${m.sender}`;
-    const first = firsts.get(key);
-    if (!first) {
-      firsts.set(key, m);
-      continue;
-    }
-    if (!first.getData().equals(m.getData())) continue;
-    first.setMeta(BATCH_META, first.id);
-    m.setMeta(BATCH_META, first.id);
-  }
-}
-
 function stringMeta(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export interface AdminEntry {
-  id: string;
-  reason: string;
-  expires: string;
-  [key: string]: unknown;
-}
-
-export interface MessageInspection {
-  id: string;
-  message: {
-    sender: string;
-    recipient: string[];
-    meta: Message['meta'];
-    num_attempts: number;
-    due: string | null;
-    held: boolean;
-    data?: string;
-  };
-}
-
-export interface ScheduledQueueInspection {
-  queue_name: string;
-  queue_config: QueueConfig;
-  now: string;
-  num_scheduled: number;
-  suspended: AdminEntry | null;
-  messages: MessageInspection[];
-}
-
-export interface ReadyQueueState {
-  name: string;
-  egress_source: string;
-  egress_pool: string;
-  site_name: string;
-  ready_count: number;
-  connection_count: number;
-  connection_limit: number;
-  max_ready: number;
-  paused_until: string | null;
-  suspended: AdminEntry | null;
-  consecutive_connection_failures: number;
-  /** The last connection was refused by a connection limit (KumoMTA's field): which one, since when. */
-  connection_limited: { context: string; since: string } | null;
-  /** The last connection was refused by a connection rate (KumoMTA's field). */
-  connection_rate_throttled: { context: string; since: string } | null;
-}
-
-export interface EgressPathResolution {
-  domain: string;
-  source: string;
-  /** The scheduled queue name the request stands for. */
-  scheduled_queue: string;
-  /** The ready queue that mail would use (`source->site@protocol`). */
-  queue_name: string;
-  site_name: string;
-  /** MX hosts (or the fixed route's hosts), in order. */
-  mx: string[];
-  /** What get_queue_config returned. */
-  queue_config: QueueConfigInput;
-  /** What get_egress_path_config returned. */
-  path_config: EgressPathConfigInput;
-  limits: PathLimits & QueueLimits;
-}
-
-function entry(d: { id: string; reason: string; expires: number }, data: object): AdminEntry {
-  const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
-  return { id: d.id, reason: d.reason, expires: new Date(d.expires).toISOString(), ...fields };
-}
-
-function pickSelector(request: QueueSelector): QueueSelector {
-  const { domain, tenant, campaign, routing_domain, queue_names } = request;
-  return { domain, tenant, campaign, routing_domain, queue_names };
-}

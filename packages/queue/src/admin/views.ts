@@ -1,0 +1,79 @@
+import type { EgressPathConfigInput, Message, PathLimits, QueueConfig, QueueConfigInput, QueueLimits } from '@mtakit/core';
+import type { QueueSelector } from './matching.js';
+
+/** What the admin API returns: KumoMTA's field names (snake case) so its tooling reads them. */
+export interface AdminEntry {
+  id: string;
+  reason: string;
+  expires: string;
+  [key: string]: unknown;
+}
+
+export interface MessageInspection {
+  id: string;
+  message: {
+    sender: string;
+    recipient: string[];
+    meta: Message['meta'];
+    num_attempts: number;
+    due: string | null;
+    held: boolean;
+    data?: string;
+  };
+}
+
+export interface ScheduledQueueInspection {
+  queue_name: string;
+  queue_config: QueueConfig;
+  now: string;
+  num_scheduled: number;
+  suspended: AdminEntry | null;
+  messages: MessageInspection[];
+}
+
+export interface ReadyQueueState {
+  name: string;
+  egress_source: string;
+  egress_pool: string;
+  site_name: string;
+  ready_count: number;
+  connection_count: number;
+  connection_limit: number;
+  max_ready: number;
+  paused_until: string | null;
+  suspended: AdminEntry | null;
+  consecutive_connection_failures: number;
+  /** The last connection was refused by a connection limit (KumoMTA's field): which one, since when. */
+  connection_limited: { context: string; since: string } | null;
+  /** The last connection was refused by a connection rate (KumoMTA's field). */
+  connection_rate_throttled: { context: string; since: string } | null;
+}
+
+export interface EgressPathResolution {
+  domain: string;
+  source: string;
+  /** The scheduled queue name the request stands for. */
+  scheduled_queue: string;
+  /** The ready queue that mail would use (`source->site@protocol`). */
+  queue_name: string;
+  site_name: string;
+  /** MX hosts (or the fixed route's hosts), in order. */
+  mx: string[];
+  /** What get_queue_config returned. */
+  queue_config: QueueConfigInput;
+  /** What get_egress_path_config returned. */
+  path_config: EgressPathConfigInput;
+  limits: PathLimits & QueueLimits;
+}
+
+/** An admin directive as listed: its id, reason, expiry (RFC 3339) and the fields it was made with. */
+export function entry(d: { id: string; reason: string; expires: number }, data: object): AdminEntry {
+  const fields = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
+  return { id: d.id, reason: d.reason, expires: new Date(d.expires).toISOString(), ...fields };
+}
+
+/** Only the selector fields of a request (it may carry others). */
+export function pickSelector(request: QueueSelector): QueueSelector {
+  const { domain, tenant, campaign, routing_domain, queue_names } = request;
+  return { domain, tenant, campaign, routing_domain, queue_names };
+}
