@@ -53,4 +53,10 @@ export class ConfigCache<V> {
   delete(key: string): void {
     this.#slots.delete(key);
   }
+
+  /** Removes expired entries. */
+  sweep(): void {
+    const now = this.#clock.now();
+    for (const [key, slot] of this.#slots) if (slot.expires <= now || slot.epoch !== this.#epoch) this.#slots.delete(key);
+  }
 }

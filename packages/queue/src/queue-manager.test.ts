@@ -331,3 +331,17 @@ describe('several recipients per transaction (max_recipients_per_batch)', () => 
     expect(sink.for('d1@dest.test')[0]!.recipients).toEqual(['d1@dest.test']);
   });
 });
+
+describe('reaping idle queues', () => {
+  it('drops empty scheduled and ready queues after their idle time, and makes them again on demand', async () => {
+    const h = await harness({ ...viaSink(), reap_interval: '300ms' }, {
+      get_egress_path_config: () => ({ enable_tls: 'Disabled', idle_timeout: '200ms' }),
+    }, undefined, { reapCheckMs: 100, readyQueueReapMs: 300 });
+    await h.manager.enqueue([message('r1@reap-a.test'), message('r2@reap-b.test')]);
+    await h.waitFor('Delivery', 2);
+    expect(h.manager.stats()).toMatchObject({ scheduledQueues: 2, readyQueues: 1 });
+    await expect.poll(() => h.manager.stats(), { timeout: 5000 }).toMatchObject({ scheduledQueues: 0, readyQueues: 0 });
+    await h.manager.enqueue([message('r3@reap-a.test')]);
+    await h.waitFor('Delivery', 3);
+  });
+});

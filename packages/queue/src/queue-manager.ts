@@ -46,6 +46,13 @@ export interface QueueManagerOptions {
   /** Due messages promoted per queue per turn of the event loop. Default 256. */
   promoteBatch?: number;
   /**
+   * How often idle queues are looked for and dropped: a scheduled queue empty for its
+   * `reap_interval`, a ready queue empty and unconnected for `readyQueueReapMs`. Default 60 s.
+   */
+  reapCheckMs?: number;
+  /** How long an empty ready queue with no connection is kept. Default 10 minutes. */
+  readyQueueReapMs?: number;
+  /**
    * Checked after a message is loaded for delivery and before it is sent (a suppression list, a
    * last-minute policy): a reply returned here is the attempt's outcome (5xx bounces, 4xx retries)
    * and nothing is sent.
@@ -101,6 +108,7 @@ export class QueueManager {
   readonly #nextSlot = new Map<string, number>();
   #scheduled = 0;
   #stopping = false;
+  readonly #reaper: NodeJS.Timeout;
 
   constructor(options: QueueManagerOptions) {
     this.#o = options;
@@ -111,6 +119,8 @@ export class QueueManager {
     this.#random = options.random ?? Math.random;
     this.#configs = new PolicyConfigs(this.#policy, this.#clock);
     this.#wakeups = new Wakeups(() => this.#clock.now(), (q, at) => this.#onWake(q, at));
+    this.#reaper = setInterval(() => this.#reap(), options.reapCheckMs ?? 60_000);
+    this.#reaper.unref();
     this.#suspensions = new Directives(this.#clock, '5m');
     this.#readySuspensions = new Directives(this.#clock, '5m');
     this.#bounces = new Directives(this.#clock, '5m');
@@ -191,6 +201,11 @@ export class QueueManager {
     this.#configs.bumpEpoch();
   }
 
+  /** How many queue objects exist (idle ones are reaped) and how many messages they schedule. */
+  stats(): { scheduledQueues: number; readyQueues: number; scheduled: number; held: number } {
+    return { scheduledQueues: this.#queues.size, readyQueues: this.#ready.size, scheduled: this.#scheduled, held: this.#held.size };
+  }
+
   summary(): QueueSummary {
     const iso = (t: number | undefined) => (t === undefined || t === 0 ? null : new Date(t).toISOString());
     return {
@@ -206,6 +221,7 @@ export class QueueManager {
   async shutdown(): Promise<void> {
     this.#stopping = true;
     this.#wakeups.stop();
+    clearInterval(this.#reaper);
     for (const rq of this.#ready.values()) rq.wakeAll();
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
   }
@@ -519,6 +535,7 @@ export class QueueManager {
       return;
     }
     q.entries.push(batch === undefined ? { id, due } : { id, due, batch });
+    q.lastActivity = this.#clock.now();
     this.#scheduled++;
     this.#o.metrics?.scheduledCount.set(this.#scheduled);
     this.#wake(q, due);
@@ -559,6 +576,7 @@ export class QueueManager {
   /** Moves a due message from its scheduled queue to a ready queue. */
   async #promote(q: ScheduledQueue, entry: ScheduledEntry): Promise<void> {
     const now = this.#clock.now();
+    q.lastActivity = now;
     let config: QueueConfig;
     try {
       config = this.#perMessage() ? await this.#messageQueueConfig(q, entry.id) : await this.#configs.queue(q);
@@ -597,6 +615,7 @@ export class QueueManager {
       return;
     }
     rq.push(entry.id, q.name, entry.batch);
+    rq.lastActivity = now;
     this.#o.metrics?.readyCount.inc({ service: rq.name });
     this.#dispatch(rq);
   }
@@ -717,6 +736,26 @@ export class QueueManager {
     this.#connectionHolds.set(rq, holds);
   }
 
+  /**
+   * Drops queue objects nobody needs any more, so a long-running MTA that has mailed many domains
+   * does not keep one queue per domain forever (KumoMTA's `reap_interval`). A dropped queue is
+   * simply made again, with a fresh config, when mail for it arrives.
+   */
+  #reap(): void {
+    const now = this.#clock.now();
+    for (const [name, q] of this.#queues) {
+      const idleFor = q.config?.reap_interval ?? DEFAULT_REAP_MS;
+      if (q.size === 0 && q.blockedOn.size === 0 && !this.#wakeAt.has(q) && now - q.lastActivity >= idleFor) this.#queues.delete(name);
+    }
+    for (const [name, rq] of this.#ready) {
+      if (rq.size === 0 && rq.dispatchers === 0 && !this.#blockedBy.has(name) && now - rq.lastActivity >= (this.#o.readyQueueReapMs ?? DEFAULT_REAP_MS)) {
+        this.#ready.delete(name);
+        this.#readyRoutes.delete(name);
+      }
+    }
+    this.#configs.sweep();
+  }
+
   // ---- dispatch ------------------------------------------------------------------------------
 
   #dispatch(rq: ReadyQueue): void {
@@ -777,6 +816,9 @@ export class QueueManager {
     void p.finally(() => this.#work.delete(p));
   }
 }
+
+/** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */
+const DEFAULT_REAP_MS = 10 * 60_000;
 
 /** How far past a throttle's own wait refused messages are spread (see #admit). */
 const SPREAD_HORIZON_MS = 60_000;

@@ -68,6 +68,11 @@ export class PolicyConfigs {
     this.#paths.delete(name);
   }
 
+  /** Forgets expired entries (the caches are keyed by queue and path names, which come and go). */
+  sweep(): void {
+    for (const c of [this.#queues, this.#pools, this.#sources, this.#paths]) c.sweep();
+  }
+
   /** Drops every cached config (KumoMTA's config epoch bump). */
   bumpEpoch(): void {
     for (const c of [this.#queues, this.#pools, this.#sources, this.#paths]) c.bumpEpoch();
