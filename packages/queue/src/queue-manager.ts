@@ -254,8 +254,6 @@ export class QueueManager {
   suspendReadyQueue(request: DirectiveTiming & { name: string; reason: string }): { id: string } {
     if (typeof request.name !== 'string' || request.name === '') throw new ConfigError('name', request.name, 'is required (a ready queue name)');
     const d = this.#readySuspensions.add(request.reason, request, { name: request.name });
-    const live = new Set(this.#readySuspensions.active().map((x) => x.id));
-    for (const id of this.#parked.keys()) if (!live.has(id)) this.#parked.delete(id);
     const parked = this.#ready.get(request.name)?.drain() ?? [];
     for (const item of parked) this.#insert(item.queue, item.id, d.expires, item.batch);
     this.#parked.set(d.id, parked);
@@ -754,6 +752,9 @@ export class QueueManager {
       }
     }
     this.#configs.sweep();
+    // What expired ready-queue suspensions had pushed back is due by now: forget the lists.
+    const live = new Set(this.#readySuspensions.active().map((d) => d.id));
+    for (const id of this.#parked.keys()) if (!live.has(id)) this.#parked.delete(id);
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
