@@ -1,4 +1,4 @@
-// Per-message latency of the pre-send scorer with all eight built-in stages, against a pass-through
+// Per-message latency of the pre-send scorer with all nine built-in stages, against a pass-through
 // PreSendHook measured in the same run on the same messages.
 //
 //   node --conditions=@mtakit/source --import tsx bench/scorer-latency.ts [--campaigns 40] [--recipients 250]
@@ -135,7 +135,7 @@ const allCold = await measure(scorer, personalized, tick);
 
 const all = [...scored.cold, ...scored.warm];
 const baseAll = [...baseline.cold, ...baseline.warm];
-console.log(`scorer latency — ${CAMPAIGNS} campaigns × ${RECIPIENTS} recipients, 8 built-in stages, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+console.log(`scorer latency — ${CAMPAIGNS} campaigns × ${RECIPIENTS} recipients, all built-in stages, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 console.log(row('pass-through hook (baseline)', baseAll));
 console.log(row('scorer, cold (first message of a campaign)', scored.cold));
 console.log(row('scorer, warm (campaign cache hit)', scored.warm));

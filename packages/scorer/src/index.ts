@@ -1,5 +1,5 @@
 /**
- * @mtakit/scorer — the pre-send risk pipeline (lifecycle stage 2): eight built-in dimensions and
+ * @mtakit/scorer — the pre-send risk pipeline (lifecycle stage 2): nine built-in dimensions and
  * custom stages, a 0–100 score with a per-dimension breakdown and recommended actions, per-tenant
  * thresholds and weights, campaign-level caching, time budgets, and a failure policy that never
  * loses mail. Implements core's `PreSendHook`. See docs/scorer.md.
@@ -20,6 +20,7 @@ export { builtinStages, type BuiltinStagesOptions } from './stages/builtin.js';
 export { subjectStage, type SubjectStageOptions } from './stages/subject.js';
 export { contentStage, type ContentStageOptions } from './stages/content.js';
 export { linksStage, type LinksStageOptions } from './stages/links.js';
+export { fraudStage, type FraudStageOptions } from './stages/fraud.js';
 export { reputationStage, type ReputationStageOptions } from './stages/reputation.js';
 export { freshnessStage, type FreshnessStageOptions } from './stages/freshness.js';
 export { recipientStage, type RecipientStageOptions, type SuppressionLookup } from './stages/recipient.js';
@@ -33,6 +34,8 @@ export { MemoryFreshnessStore, type FreshnessStore, type RecipientHistory, type 
 export { CachedDomainLookup, type DomainLookup, type CachedDomainLookupOptions } from './domain-lookup.js';
 export { URL_SHORTENERS, DISPOSABLE_DOMAINS, FREEMAIL_DOMAINS, DOMAIN_TYPOS, ABUSED_TLDS, ROLE_ACCOUNTS } from './lists/domains.js';
 export { SPAM_PHRASES } from './lists/phrases.js';
+export { BRANDS, type Brand } from './lists/brands.js';
+export { FRAUD_ASKS, FRAUD_PRESSURE, AMOUNT, type FraudSignal } from './lists/fraud.js';
 
 export { preSendLogRecord, overrideLogRecord, tenantOfRecord, type VerdictRecordOptions } from './log-record.js';
 export {

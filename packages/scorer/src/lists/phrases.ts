@@ -28,7 +28,10 @@ export const SPAM_PHRASES: ReadonlyArray<readonly [phrase: string, points: numbe
   ['viagra', 40], ['cialis', 40], ['pharmacy', 20], ['weight loss', 20], ['lose weight', 20], ['miracle', 15],
   ['hot singles', 40], ['adult', 10],
   // list abuse
-  ['dear friend', 20], ['dear customer', 10], ['dear user', 15], ['this is not spam', 30], ['not junk', 20],
+  ['dear friend', 20], ['dear customer', 10], ['dear user', 15], ['dear beneficiary', 25], ['dear winner', 25], ['dear applicant', 10],
+  ['dear candidate', 10], ['dear client', 10], ['dear sir/madam', 10], ['this is not spam', 30], ['not junk', 20],
+  // job-scam bait
+  ['no experience needed', 15], ['no experience required', 15], ['no interview', 10],
 ];
 
 export interface PhraseHit {

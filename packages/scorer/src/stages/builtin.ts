@@ -1,8 +1,10 @@
 import { Message } from '@mtakit/core';
 import { parseContent } from '../content/parse.js';
+import { FRAUD_ASKS, FRAUD_PRESSURE } from '../lists/fraud.js';
 import { findPhrases } from '../lists/phrases.js';
 import type { Stage } from '../types.js';
 import { contentStage, type ContentStageOptions } from './content.js';
+import { fraudStage, type FraudStageOptions } from './fraud.js';
 import { freshnessStage, type FreshnessStageOptions } from './freshness.js';
 import { linksStage, type LinksStageOptions } from './links.js';
 import { providerMixStage, type ProviderMixStageOptions } from './providers.js';
@@ -11,20 +13,21 @@ import { reputationStage, type ReputationStageOptions } from './reputation.js';
 import { subjectStage, type SubjectStageOptions } from './subject.js';
 import { timeOfSendStage, type TimeOfSendStageOptions } from './time-of-send.js';
 
-/** Options of the eight built-in stages; the two that read history need their source. */
+/** Options of the nine built-in stages; the two that read history need their source. */
 export interface BuiltinStagesOptions {
   reputation: ReputationStageOptions;
   freshness: FreshnessStageOptions;
   subject?: SubjectStageOptions;
   content?: ContentStageOptions;
   links?: LinksStageOptions;
+  fraud?: FraudStageOptions;
   recipient?: RecipientStageOptions;
   providers?: ProviderMixStageOptions;
   timeOfSend?: TimeOfSendStageOptions;
 }
 
 /**
- * The eight dimensions: the cheap per-message ones first — so the recipient checks that can force
+ * The nine dimensions: the cheap per-message ones first — so the recipient checks that can force
  * a reject always run, even when a huge message's first (uncached) content evaluation spends the
  * pipeline budget — then the content ones, cached per campaign content version. Spends a few
  * milliseconds compiling the parsers' regular expressions first, so that the first message after
@@ -41,6 +44,7 @@ export function builtinStages(options: BuiltinStagesOptions): Stage[] {
     subjectStage(options.subject),
     contentStage(options.content),
     linksStage(options.links),
+    fraudStage(options.fraud),
   ];
 }
 
@@ -55,5 +59,7 @@ const SAMPLE = [
 
 function warmUp(): void {
   const parsed = parseContent(new Message({ sender: 'a@example.com', recipient: 'b@example.com', data: Buffer.from(SAMPLE) }));
-  findPhrases(`${parsed.subject ?? ''} ${parsed.text} ${parsed.htmlScan.text}`);
+  const text = `${parsed.subject ?? ''} ${parsed.text} ${parsed.htmlScan.text}`;
+  findPhrases(text);
+  for (const signal of [...FRAUD_ASKS, ...FRAUD_PRESSURE]) signal.all.forEach((pattern) => pattern.test(text));
 }

@@ -116,6 +116,41 @@ describe('content stage', () => {
       expect((await score({ headers: [...UNSUBSCRIBE, ['Reply-To', 'support@help.acme.example']] })).score).toBe(0);
     });
 
+    it('flags replies routed to another domain, a little (invoicing and event services do it for their customers)', async () => {
+      expect(pointsFor(await score({ headers: [...UNSUBSCRIBE, ['Reply-To', 'accounts@harborcoffee.example']] }), /replies go to harborcoffee.example, another domain/)).toBe(10);
+      expect(pointsFor(await score({ from: 'a@gmail.com', sender: 'a@gmail.com', headers: [...UNSUBSCRIBE, ['Reply-To', 'claims@yahoo.com']] }), /replies go to yahoo.com/)).toBe(10);
+    });
+
+    it('flags a From at a free-mail provider, more when it poses as an organization or executive', async () => {
+      const plain = await score({ from: '"Sam Ortiz Design" <samortiz.design@gmail.com>', sender: 'samortiz.design@gmail.com' });
+      expect(pointsFor(plain, /free-mail address at gmail.com: mail relayed for it cannot pass DMARC/)).toBe(20);
+      expect(pointsFor(plain, /presents itself/)).toBe(0);
+      const posing = await score({ from: '"Talent Acquisition - Meridian Logistics Ltd" <meridian.hr@gmail.com>', sender: 'meridian.hr@gmail.com' });
+      expect(pointsFor(posing, /presents itself as an organization or executive \("Talent Acquisition"/)).toBe(25);
+      expect(pointsFor(await score({ from: '"Robert Hale - Director" <r.hale@outlook.com>', sender: 'r.hale@outlook.com' }), /presents itself.*"Director"/)).toBe(25);
+    });
+
+    it('flags a From name claiming a brand from another domain, and a From domain imitating one', async () => {
+      const spoof = await score({ from: '"PayPal" <service@paypal-billing-center.example>', sender: 'b@paypal-billing-center.example' });
+      expect(pointsFor(spoof, /the From name claims PayPal but the address is at paypal-billing-center.example/)).toBe(35);
+      expect(pointsFor(spoof, /the From domain paypal-billing-center.example imitates PayPal/)).toBe(35);
+      expect(pointsFor(await score({ from: '"Geek Squad" <renewals@hotmail.com>', sender: 'renewals@hotmail.com' }), /claims Geek Squad/)).toBe(35);
+      const real = await score({ from: '"PayPal" <service@mail.paypal.com>', sender: 'bounce@mail.paypal.com' });
+      expect(real.score).toBe(0);
+      expect((await score({ from: '"Apple Valley Farms" <hello@acme.example>' })).score).toBe(0);
+    });
+
+    it('flags a From domain that misspells the name it shows', async () => {
+      const vendor = await score({ from: '"Pixelworks Studio" <billing@pixelwork5-studio.example>', sender: 'b@pixelwork5-studio.example' });
+      expect(pointsFor(vendor, /pixelwork5-studio.example is a look-alike of the name it shows \("Pixelworks"\)/)).toBe(50);
+      const typo = await score({ from: '"Northwind Outfitters Accounts" <a@northwind-outfiters.example>', sender: 'a@northwind-outfiters.example' });
+      expect(pointsFor(typo, /look-alike of the name it shows \("Northwind Outfitters"\)/)).toBe(50);
+      for (const from of ['"Bücherstube" <shop@buecherstube.example>', '"Harbour Coffee" <hi@harborcoffee.example>', '"Oak & Thread" <gifts@oakandthread.example>']) {
+        const domain = from.slice(from.indexOf('@') + 1, -1);
+        expect(pointsFor(await score({ from, sender: `b@${domain}` }), /look-alike/)).toBe(0);
+      }
+    });
+
     it('flags a Return-Path not aligned with From unless an aligned DKIM signature covers it', async () => {
       expect(pointsFor(await score({ sender: 'bounce-123@esp-mailer.example' }), /Return-Path domain esp-mailer.example/)).toBe(15);
       const signed: Array<[string, string]> = [...UNSUBSCRIBE, ['DKIM-Signature', 'v=1; a=rsa-sha256; d=mail.acme.example; s=s1; b=xyz']];

@@ -1,5 +1,8 @@
 import { aligned, domainPart, registrableDomain, type Mailbox } from '../content/address.js';
+import { BrandMatcher } from '../content/brand-match.js';
+import { confusable, domainLabel } from '../content/lookalike.js';
 import { MAX_ANALYZED_CHARS, type ParsedContent } from '../content/parse.js';
+import { BRANDS, type Brand } from '../lists/brands.js';
 import { FREEMAIL_DOMAINS } from '../lists/domains.js';
 import { findPhrases } from '../lists/phrases.js';
 import { Signals } from '../signals.js';
@@ -15,21 +18,31 @@ export interface ContentStageOptions {
   expectDkimSignature?: boolean;
   /** Size from which a message counts as large, bytes. Default 102,400 (Gmail clips bigger messages). */
   largeMessageBytes?: number;
+  /** Brands whose names in a From display name must come from their own domains. Default: `BRANDS`. */
+  brands?: readonly Brand[];
 }
 
 const DANGEROUS_ATTACHMENT = /\.(exe|scr|com|pif|bat|cmd|js|jse|vbs|vbe|wsf|hta|jar|msi|lnk|iso|img|ps1|reg|cpl|dll)$/i;
 const HTML_ATTACHMENT = /\.(s?html?|xhtml|svg)$/i;
 const DOMAIN_IN_TEXT = /\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b/i;
 const HIDDEN_ALLOWANCE = 150;
+/** Words with which a display name claims to be an organization, a department or an executive. */
+const ORGANIZATION_CLAIM = /\b(?:ltd|limited|inc|llc|gmbh|corp|corporation|company|plc|department|dept|team|hr|human resources|billing|accounts?|finance|payroll|support|services?|customer care|helpdesk|bank|office|recruit\w*|talent acquisition|careers|foundation|agency|ceo|cfo|coo|president|director|chairman|manager)\b/i;
 
 /**
  * Content dimension. Signals: readable text at all, image-only HTML, text/HTML balance, hidden
  * text, size, broken MIME, risky attachments, body spam phrases, unsubscribe headers (bulk mail),
- * and the sender identity — From present and single, display name not naming another domain,
- * Reply-To, and alignment of the envelope sender (Return-Path) and DKIM d= with From.
+ * and the sender identity — From present and single, display name not naming another domain or
+ * brand, From not at a free-mail provider (nor one posing as a company), From domain not a
+ * look-alike of a brand or of the name it shows, Reply-To on the same domain, and alignment of the
+ * envelope sender (Return-Path) and DKIM d= with From.
  */
 export function contentStage(options: ContentStageOptions = {}): Stage {
-  const settings = { expectDkim: options.expectDkimSignature ?? false, largeBytes: options.largeMessageBytes ?? 102_400 };
+  const settings: Settings = {
+    expectDkim: options.expectDkimSignature ?? false,
+    largeBytes: options.largeMessageBytes ?? 102_400,
+    brands: new BrandMatcher(options.brands ?? BRANDS),
+  };
   return {
     name: 'content',
     scope: 'campaign',
@@ -38,13 +51,15 @@ export function contentStage(options: ContentStageOptions = {}): Stage {
   };
 }
 
-function scoreContent(input: StageInput, settings: { expectDkim: boolean; largeBytes: number }): StageOutcome {
+type Settings = { expectDkim: boolean; largeBytes: number; brands: BrandMatcher };
+
+function scoreContent(input: StageInput, settings: Settings): StageOutcome {
   const s = new Signals();
   const c = input.content();
   body(s, c);
   structure(s, c, settings.largeBytes);
   if (input.mailClass === 'bulk') unsubscribe(s, input);
-  identity(s, input, c, settings.expectDkim);
+  identity(s, input, c, settings);
   return s.outcome();
 }
 
@@ -97,7 +112,7 @@ function unsubscribe(s: Signals, input: StageInput): void {
   }
 }
 
-function identity(s: Signals, input: StageInput, c: ParsedContent, expectDkim: boolean): void {
+function identity(s: Signals, input: StageInput, c: ParsedContent, settings: Settings): void {
   const from = c.from[0];
   if (from === undefined || from.domain === '') {
     s.add(30, 'no valid From address', 'Send from a real address on your own domain.');
@@ -108,12 +123,13 @@ function identity(s: Signals, input: StageInput, c: ParsedContent, expectDkim: b
   if (shown !== undefined && !aligned(shown, from.domain)) {
     s.add(30, `the From name shows ${shown} but the address is at ${from.domain}`, 'Do not put another domain in the From display name.');
   }
+  impersonation(s, from, settings.brands);
   replyTo(s, from, c.replyTo[0]);
   const dkimDomains = input.message.getAllHeaders('DKIM-Signature').map((v) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? '');
   const dkimAligned = dkimDomains.some((d) => aligned(d, from.domain));
   if (dkimDomains.length > 0 && !dkimAligned) {
     s.add(20, `DKIM signs for d=${dkimDomains.join(', d=')}, not the From domain ${from.domain}`, 'Sign with a DKIM key of the From domain.');
-  } else if (dkimDomains.length === 0 && expectDkim) {
+  } else if (dkimDomains.length === 0 && settings.expectDkim) {
     s.add(15, 'no DKIM-Signature', 'Sign the message with a DKIM key of the From domain.');
   }
   const envelope = input.message.sender;
@@ -123,10 +139,44 @@ function identity(s: Signals, input: StageInput, c: ParsedContent, expectDkim: b
   }
 }
 
+/** Who the From claims to be against where it comes from: free mail, brands, look-alike domains. */
+function impersonation(s: Signals, from: Mailbox, brands: BrandMatcher): void {
+  const own = 'Send from your own domain, under your own name.';
+  if (FREEMAIL_DOMAINS.has(registrableDomain(from.domain))) {
+    s.add(20, `From is a free-mail address at ${from.domain}: mail relayed for it cannot pass DMARC`, own);
+    const claim = ORGANIZATION_CLAIM.exec(from.display)?.[0];
+    if (claim !== undefined) s.add(25, `a free-mail address presents itself as an organization or executive ("${claim}" in "${from.display}")`, own);
+  }
+  const named = brands.named(from.display);
+  if (named !== undefined && !brands.official(named, from.domain)) {
+    s.add(35, `the From name claims ${named.name} but the address is at ${from.domain}`, own);
+  }
+  const imitated = brands.imitated(from.domain);
+  if (imitated !== undefined) s.add(35, `the From domain ${from.domain} imitates ${imitated.name}`, own);
+  const shown = lookalikeOfName(from);
+  if (shown !== undefined) s.add(50, `the From domain ${from.domain} is a look-alike of the name it shows ("${shown}")`, own);
+}
+
+/** The run of display-name words that the From domain's label (or a word of it) misspells, if any. */
+function lookalikeOfName(from: Mailbox): string | undefined {
+  const words = from.display.split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '').slice(0, 8);
+  const label = domainLabel(from.domain);
+  const candidates = [label, ...label.split('-')];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = i + 1; j <= Math.min(words.length, i + 3); j++) {
+      const run = words.slice(i, j).join('');
+      if (candidates.some((c) => confusable(c, run))) return words.slice(i, j).join(' ');
+    }
+  }
+  return undefined;
+}
+
 function replyTo(s: Signals, from: Mailbox, reply: Mailbox | undefined): void {
   if (reply === undefined || aligned(reply.domain, from.domain)) return;
   if (FREEMAIL_DOMAINS.has(reply.domain) && !FREEMAIL_DOMAINS.has(registrableDomain(from.domain))) {
     s.add(15, `replies go to a free-mail address at ${reply.domain} while From is ${from.domain}`, 'Take replies on your own domain.');
+  } else {
+    s.add(10, `replies go to ${registrableDomain(reply.domain)}, another domain than From ${from.domain}`, 'Take replies on your own domain.');
   }
 }
 

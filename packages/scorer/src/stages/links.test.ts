@@ -54,6 +54,13 @@ describe('links stage', () => {
     expect(pointsFor(outcome, /script or data URLs/)).toBe(30);
   });
 
+  it('flags domains imitating a brand, not the brand\'s own domains or its CDNs', async () => {
+    const outcome = await runStage(stage, html(anchor('https://paypal-secure-login.example/x') + anchor('https://rnicrosoft-365.example/') + anchor('https://www.paypal.com/signin')));
+    expect(pointsFor(outcome, /domains imitating a brand: paypal-secure-login.example \(PayPal\), rnicrosoft-365.example \(Microsoft\)/)).toBe(50);
+    const cdn = await runStage(stage, html(anchor('https://www.amazon.com/dp/1') + '<img src="https://s3.amazonaws.com/acme/logo.png">' + anchor('https://dl.dropboxusercontent.com/s/x')));
+    expect(pointsFor(cdn, /imitating/)).toBe(0);
+  });
+
   describe('blocklist', () => {
     it('looks each registrable domain up once, through the cache', async () => {
       const lookup = vi.fn(async (d: string) => (d === 'bad.example' ? 'listed on test URIBL' : undefined));

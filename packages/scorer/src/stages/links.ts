@@ -1,6 +1,8 @@
 import { aligned, registrableDomain } from '../content/address.js';
+import { BrandMatcher } from '../content/brand-match.js';
 import type { ParsedContent } from '../content/parse.js';
 import type { CachedDomainLookup } from '../domain-lookup.js';
+import { BRANDS, type Brand } from '../lists/brands.js';
 import { ABUSED_TLDS, URL_SHORTENERS } from '../lists/domains.js';
 import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
@@ -19,6 +21,8 @@ export interface LinksStageOptions {
   manyLinks?: number;
   /** Distinct domains looked up per content version. Default 20. */
   maxLookups?: number;
+  /** Brands whose look-alike domains are flagged in links. Default: `BRANDS`. */
+  brands?: readonly Brand[];
 }
 
 interface Link {
@@ -33,8 +37,8 @@ const IP_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 
 /**
  * Links dimension. Signals: link count, URL shorteners, IP-literal hosts, credentials in URLs,
- * punycode hosts, abused TLDs, script/data URLs, anchor text naming another domain than the link
- * goes to, and domains listed by the blocklist lookup.
+ * punycode hosts, abused TLDs, domains imitating a brand, script/data URLs, anchor text naming
+ * another domain than the link goes to, and domains listed by the blocklist lookup.
  */
 export function linksStage(options: LinksStageOptions = {}): Stage {
   const config = {
@@ -43,6 +47,7 @@ export function linksStage(options: LinksStageOptions = {}): Stage {
     trusted: new Set((options.trustedDomains ?? []).map(registrableDomain)),
     manyLinks: options.manyLinks ?? 75,
     maxLookups: options.maxLookups ?? 20,
+    brands: new BrandMatcher(options.brands ?? BRANDS),
   };
   return {
     name: 'links',
@@ -58,6 +63,7 @@ type Config = {
   trusted: ReadonlySet<string>;
   manyLinks: number;
   maxLookups: number;
+  brands: BrandMatcher;
 };
 
 function scoreLinks(input: StageInput, config: Config): StageOutcome | Promise<StageOutcome> {
@@ -77,6 +83,10 @@ function scoreLinks(input: StageInput, config: Config): StageOutcome | Promise<S
     (list) => `URLs with a user@ part that disguises the real host: ${list}`, 'Remove user@ parts from URLs.');
   s.addEach(hosts.filter((h) => h.split('.').some((label) => label.startsWith('xn--'))), 30, 5, 40, (list) => `punycode (look-alike) hosts: ${list}`, 'Use plain ASCII domains in links.');
   s.addEach(domains.filter((d) => ABUSED_TLDS.has(d.slice(d.lastIndexOf('.') + 1))), 15, 5, 25, (list) => `domains on frequently abused TLDs: ${list}`, 'Host linked pages on a well-established domain.');
+  s.addEach(domains.flatMap((d) => {
+    const brand = config.brands.imitated(d);
+    return brand === undefined ? [] : [`${d} (${brand.name})`];
+  }), 40, 10, 50, (list) => `domains imitating a brand: ${list}`, 'Link only to your own domains and the brands\' real ones.');
   mismatches(s, links, c.from[0]?.domain ?? '', config.trusted);
 
   if (!config.blocklist || domains.length === 0) return s.outcome();

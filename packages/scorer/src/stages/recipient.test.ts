@@ -31,6 +31,15 @@ describe('recipient-profile stage', () => {
     expect(pointsFor(await score('Info+promo@company.example'), /info@ is a role account/)).toBe(25);
   });
 
+  it('flags a From domain imitating the recipient\'s own domain', async () => {
+    const bec = (from: string, recipient: string) => runStage(stage, mail({ from, recipient }));
+    expect(pointsFor(await bec('"Laura Chen" <laura@brightloom-group.example>', 'finance@brightloom.example'), /From domain brightloom-group.example imitates the recipient's domain brightloom.example/)).toBe(60);
+    expect(pointsFor(await bec('ap@tallyb00k.example', 'payroll@tallybook.example'), /imitates/)).toBe(60);
+    expect(pointsFor(await bec('maria@brightloom.example', 'staff@brightloom.example'), /imitates/)).toBe(0);
+    expect(pointsFor(await bec('news@mail.brightloom.example', 'ann@brightloom.example'), /imitates/)).toBe(0);
+    expect(pointsFor(await bec('tips@gmail-tricks.example', 'ann@gmail.com'), /imitates/)).toBe(0); // free-mail users are not one organization
+  });
+
   it('accepts custom lists', async () => {
     const custom = recipientStage({ roleAccounts: new Set(['buyers']), disposableDomains: new Set(['throwaway.example']) });
     expect((await score('info@company.example', custom)).score).toBe(0);

@@ -1,5 +1,7 @@
-import { parseAddress, type ParsedAddress } from '@mtakit/core';
-import { DISPOSABLE_DOMAINS, DOMAIN_TYPOS, ROLE_ACCOUNTS } from '../lists/domains.js';
+import { parseAddress, type Message, type ParsedAddress } from '@mtakit/core';
+import { parseMailboxes } from '../content/address.js';
+import { imitates } from '../content/lookalike.js';
+import { DISPOSABLE_DOMAINS, DOMAIN_TYPOS, FREEMAIL_DOMAINS, ROLE_ACCOUNTS } from '../lists/domains.js';
 import { whenReady } from '../maybe-async.js';
 import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
@@ -23,15 +25,16 @@ export interface RecipientStageOptions {
 
 /**
  * Recipient-profile dimension. Signals: address syntax and suppression (both force a reject: the
- * message must not go out), disposable-inbox domains, likely typos of large providers, and role
- * accounts (the local part before any +tag).
+ * message must not go out), disposable-inbox domains, likely typos of large providers, role
+ * accounts (the local part before any +tag), and a From domain that imitates the recipient's own
+ * (`acme-group.example` writing to `acme.example`: business-email compromise).
  */
 export function recipientStage(options: RecipientStageOptions = {}): Stage {
   const roles = options.roleAccounts ?? ROLE_ACCOUNTS;
   const disposable = options.disposableDomains ?? DISPOSABLE_DOMAINS;
   const suppression = options.suppression;
 
-  const profile = (address: ParsedAddress, suppressed: boolean | string | undefined): StageOutcome => {
+  const profile = (message: Message, address: ParsedAddress, suppressed: boolean | string | undefined): StageOutcome => {
     const s = new Signals();
     if (suppressed !== undefined && suppressed !== false) {
       s.add(100, `the recipient is suppressed for this tenant${typeof suppressed === 'string' ? ` (${suppressed})` : ''}`);
@@ -43,6 +46,10 @@ export function recipientStage(options: RecipientStageOptions = {}): Stage {
     const meant = DOMAIN_TYPOS.get(domain);
     if (meant !== undefined) s.add(40, `${domain} looks like a typo of ${meant}`, 'Confirm addresses at sign-up (double opt-in) to catch typos.');
     if (roles.has(local)) s.add(25, `${local}@ is a role account`, 'Prefer personal addresses to role accounts (info@, sales@, …).');
+    const sender = fromDomain(message);
+    if (sender !== undefined && !FREEMAIL_DOMAINS.has(domain) && imitates(sender, domain)) {
+      s.add(60, `the From domain ${sender} imitates the recipient's domain ${domain}`, 'Send from your own domain; never from one that resembles your recipients\' domains.');
+    }
     return s.outcome();
   };
 
@@ -58,7 +65,13 @@ export function recipientStage(options: RecipientStageOptions = {}): Stage {
         const s = new Signals().add(100, `the recipient address is malformed: ${(error as Error).message}`);
         return s.floor('reject', 'malformed recipients cannot be delivered', 'Validate addresses when they are collected.').outcome();
       }
-      return whenReady(suppression?.(input.tenant, input.message.recipient), (suppressed) => profile(address, suppressed));
+      return whenReady(suppression?.(input.tenant, input.message.recipient), (suppressed) => profile(input.message, address, suppressed));
     },
   };
+}
+
+/** The From header's domain, read without decoding the message (this stage runs for every recipient). */
+function fromDomain(message: Message): string | undefined {
+  const from = message.getFirstHeader('From');
+  return from === undefined ? undefined : parseMailboxes(from)[0]?.domain || undefined;
 }
