@@ -17,7 +17,7 @@ export {
 export { OverrideJournal } from './scorer-overrides.js';
 
 /**
- * The pre-send scorer (MTAKIT_SCORER=off turns it off): the eight built-in stages, with the
+ * The pre-send scorer (MTAKIT_SCORER=off turns it off): the built-in stages (the eight dimensions plus fraud requests), with the
  * reputation and freshness history learned from the log bus and mailbox providers from the MTA's
  * MX resolver, plus the stages and suppression lookup of the config's `modules`; per-tenant
  * settings from MTAKIT_SCORER_CONFIG, re-read on bump-config-epoch. Every verdict is a
