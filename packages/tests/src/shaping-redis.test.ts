@@ -44,8 +44,9 @@ describe.skipIf(!redisServer)('two example MTA processes sharing shaping through
     const times = arrivals(sink.messages);
     const start = times[0]!;
     // One shared bucket: a burst of 20, then 20/s for both processes together (each alone would
-    // also do 20/s, so two unshared buckets would deliver twice as fast).
-    expect(times.filter((t) => t < start + 4000).length).toBeLessThanOrEqual(20 + 80 + 2);
+    // also do 20/s, so two unshared buckets would deliver about 180). Arrivals are timed at the
+    // sink, after admission and delivery, so a few admitted just before the window land inside it.
+    expect(times.filter((t) => t < start + 4000).length).toBeLessThanOrEqual(20 + 80 + 5);
     // Steady state, well past the burst (which may stretch while injection is still under way).
     expect(rateAfter(times, 40)).toBeLessThanOrEqual(21);
     expect(rateAfter(times, 40)).toBeGreaterThanOrEqual(15);
