@@ -9,12 +9,9 @@
 //
 //   node bench/lua-e2e.mjs [--messages 5000] [--size 1024] [--connections 20] [--fsync true] [--rounds 2] [--hook-iterations 5000]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { inject } from './lib/injector.mjs';
-import { ensurePostfixTools, freePort, processUsage, repoRoot, startMta, startSmtpSink } from './lib/processes.mjs';
+import { ensurePostfixTools, repoRoot, runThroughMta } from './lib/processes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -44,28 +41,8 @@ const headers = (i) => {
 
 /** One run: a fresh MTA (and data dir) with `env`, a fresh sink; delivered msgs/s and the MTA's CPU. */
 async function run(env) {
-  const sinkPort = await freePort();
-  const sink = startSmtpSink(sinkPort, messages);
-  const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-lua-'));
-  const mta = await startMta({
-    MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: values.fsync,
-    MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...env,
-  });
-  try {
-    const before = processUsage(mta.child.pid);
-    const t0 = performance.now();
-    const result = await inject({ port: mta.smtpPort, messages, connections, size, headers, recipient: (i) => `user${i}@dest${i % 10}.test` });
-    const deliveredAt = await Promise.race([sink.done, new Promise((r) => setTimeout(r, 300_000, undefined).unref())]);
-    if (deliveredAt === undefined) throw new Error(`not every message was delivered within 5 minutes:\n${mta.output()}`);
-    const usage = processUsage(mta.child.pid);
-    return { rate: messages / ((deliveredAt - t0) / 1000), refused: result.errors, cpu: usage.cpuSeconds - before.cpuSeconds };
-  } finally {
-    const exited = new Promise((r) => (mta.child.exitCode === null ? mta.child.once('exit', r) : r()));
-    mta.child.kill('SIGTERM');
-    sink.child.kill();
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const r = await runThroughMta({ messages, size, connections, fsync: values.fsync, env, inject: { headers, recipient: (i) => `user${i}@dest${i % 10}.test` } });
+  return { rate: r.rate, refused: r.refused, cpu: r.cpuSeconds };
 }
 
 const CONFIGS = {

@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { inject, percentile } from './lib/injector.mjs';
-import { ensurePostfixTools, freePort, processUsage, startMta, startSmtpSink } from './lib/processes.mjs';
+import { percentile } from './lib/injector.mjs';
+import { ensurePostfixTools, runThroughMta } from './lib/processes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -39,31 +39,17 @@ if (!ensurePostfixTools()) {
 
 /** One run: inject `messages` into a fresh MTA and wait until the sink has them all. */
 async function run(scorer) {
-  const sinkPort = await freePort();
-  const sink = startSmtpSink(sinkPort, messages);
-  const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-scorer-'));
-  writeFileSync(join(dataDir, 'scorer.json'), JSON.stringify({ defaults: { threshold: 90 } }));
-  const mta = await startMta({
-    MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: values.fsync,
-    MTAKIT_SCORER: scorer, MTAKIT_SCORER_CONFIG: join(dataDir, 'scorer.json'),
-    MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
-  });
+  const configDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-scorer-'));
+  writeFileSync(join(configDir, 'scorer.json'), JSON.stringify({ defaults: { threshold: 90 } }));
   try {
-    const before = processUsage(mta.child.pid);
-    const t0 = performance.now();
-    const result = await inject({
-      port: mta.smtpPort, messages, connections, size,
-      headers: (i) => `X-Tenant: tenant${i % 4}\r\nX-Campaign: campaign${i % CAMPAIGNS}\r\n`,
+    const r = await runThroughMta({
+      messages, size, connections, fsync: values.fsync, timeoutMs: 120_000,
+      env: { MTAKIT_SCORER: scorer, MTAKIT_SCORER_CONFIG: join(configDir, 'scorer.json') },
+      inject: { headers: (i) => `X-Tenant: tenant${i % 4}\r\nX-Campaign: campaign${i % CAMPAIGNS}\r\n` },
     });
-    const deliveredAt = await Promise.race([sink.done, new Promise((r) => setTimeout(() => r(undefined), 120_000).unref())]);
-    const cpu = processUsage(mta.child.pid).cpuSeconds - before.cpuSeconds;
-    const metrics = await (await fetch(`http://127.0.0.1:${mta.httpPort}/metrics`)).text();
-    if (deliveredAt === undefined) throw new Error(`scorer ${scorer}: not every message was delivered within 2 minutes (verdicts: ${verdictCounts(metrics)})`);
-    return { rate: messages / ((deliveredAt - t0) / 1000), latencies: result.latencies, refused: result.errors, cpu, metrics };
+    return { rate: r.rate, latencies: r.latencies, refused: r.refused, cpu: r.cpuSeconds, metrics: r.metrics };
   } finally {
-    mta.child.kill('SIGTERM');
-    sink.child.kill();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(configDir, { recursive: true, force: true });
   }
 }
 

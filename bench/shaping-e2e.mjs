@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findRedisServer, startRedis } from '../packages/shaping/src/testing/redis-server.ts';
-import { inject } from './lib/injector.mjs';
-import { ensurePostfixTools, freePort, processUsage, startMta, startSmtpSink } from './lib/processes.mjs';
+import { ensurePostfixTools, runThroughMta } from './lib/processes.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -48,29 +47,11 @@ writeFileSync(shapingFile, [
 ].join('\n'));
 
 async function run(label, env) {
-  const sinkPort = await freePort();
-  const sink = startSmtpSink(sinkPort, messages);
-  const dataDir = mkdtempSync(join(dir, 'data-'));
-  const mta = await startMta({
-    MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: values.fsync,
-    MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', MTAKIT_SHAPING_FILES: shapingFile, ...env,
-  });
-  const before = processUsage(mta.child.pid);
-  const t0 = performance.now();
-  const injected = await inject({ port: mta.smtpPort, messages, connections, size });
-  const done = await Promise.race([sink.done, new Promise((r) => setTimeout(() => r(undefined), 300_000).unref())]);
-  const usage = processUsage(mta.child.pid);
-  // Stopped before the next run (and before Redis goes away under it).
-  const exited = new Promise((r) => mta.child.once('exit', r));
-  mta.child.kill('SIGTERM');
-  await exited;
-  sink.child.kill('SIGKILL');
-  if (done === undefined || injected.errors > 0) throw new Error(`${label}: ${injected.errors} refused, delivered ${done === undefined ? 'not all' : 'all'}:\n${mta.output()}`);
-  const rate = messages / ((done - t0) / 1000);
-  const cpuUs = ((usage.cpuSeconds - before.cpuSeconds) * 1e6) / messages;
-  console.log(`  ${label.padEnd(26)} ${rate.toFixed(0).padStart(6)} msgs/s   MTA CPU ${cpuUs.toFixed(0).padStart(4)} µs/msg   peak RSS ${usage.peakRssMiB.toFixed(0)} MiB`);
-  rmSync(dataDir, { recursive: true, force: true });
-  return { rate, cpuUs };
+  const r = await runThroughMta({ messages, size, connections, fsync: values.fsync, env: { MTAKIT_SHAPING_FILES: shapingFile, ...env } });
+  if (r.refused > 0) throw new Error(`${label}: ${r.refused} messages refused`);
+  const cpuUs = (r.cpuSeconds * 1e6) / messages;
+  console.log(`  ${label.padEnd(26)} ${r.rate.toFixed(0).padStart(6)} msgs/s   MTA CPU ${cpuUs.toFixed(0).padStart(4)} µs/msg   peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+  return { rate: r.rate, cpuUs };
 }
 
 console.log(`shaping end to end: ${messages.toLocaleString('en-US')} × ${size} B, ${connections} injecting connections, fsync ${values.fsync}, ${rounds} rounds`);

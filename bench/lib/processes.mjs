@@ -1,9 +1,11 @@
 // Helpers for benchmarks: free ports, smtp-sink/smtp-source, the example MTA as a process, and
 // /proc readings of peak RSS and CPU time.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from './injector.mjs';
 
 export const repoRoot = join(import.meta.dirname, '../..');
 
@@ -76,4 +78,43 @@ export function processUsage(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]);
   return { peakRssMiB: peakKb / 1024, cpuSeconds: ticks / 100 };
+}
+
+/**
+ * One measured run through the example MTA: a fresh smtp-sink and a fresh MTA (own data dir,
+ * smart host = the sink, `env` on top), `messages` injected, then wait until the sink has them all.
+ * Returns delivered msgs/s (from the first injection to the last delivery), the injection's
+ * latencies and refusals, the MTA's CPU seconds and peak RSS during the run, and its /metrics text.
+ */
+export async function runThroughMta({ messages, size, connections, fsync, env = {}, inject: injectOptions = {}, timeoutMs = 300_000 }) {
+  const sinkPort = await freePort();
+  const sink = startSmtpSink(sinkPort, messages);
+  const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-'));
+  const mta = await startMta({
+    MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: String(fsync),
+    MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...env,
+  });
+  try {
+    const before = processUsage(mta.child.pid);
+    const t0 = performance.now();
+    const result = await inject({ port: mta.smtpPort, messages, connections, size, ...injectOptions });
+    const injectedMs = performance.now() - t0;
+    let giveUp;
+    const deliveredAt = await Promise.race([sink.done, new Promise((r) => (giveUp = setTimeout(() => r(undefined), timeoutMs)))]);
+    clearTimeout(giveUp);
+    const usage = processUsage(mta.child.pid);
+    const metrics = await (await fetch(`http://127.0.0.1:${mta.httpPort}/metrics`)).text();
+    if (deliveredAt === undefined) throw new Error(`not every message was delivered within ${timeoutMs / 1000} s:\n${mta.output().slice(-2000)}`);
+    return {
+      rate: messages / ((deliveredAt - t0) / 1000), injectedRate: messages / (injectedMs / 1000), latencies: result.latencies,
+      refused: result.errors, cpuSeconds: usage.cpuSeconds - before.cpuSeconds, peakRssMiB: usage.peakRssMiB, metrics,
+    };
+  } finally {
+    // Stopped before the next run (and before anything it uses, like Redis, goes away).
+    const exited = new Promise((r) => (mta.child.exitCode === null ? mta.child.once('exit', r) : r()));
+    mta.child.kill('SIGTERM');
+    sink.child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
