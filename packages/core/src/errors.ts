@@ -27,18 +27,55 @@ export interface MtaKitErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * Every mtakit error carries, under this process-wide symbol, the brands of its class chain.
+ * A policy loaded through another module loader (tsx compiling a `.ts` policy, a bundled copy)
+ * gets its own copy of this module, whose classes are different objects: `instanceof` then asks
+ * the brand as well, so a `reject(550, …)` from any copy is still the 550 it says.
+ */
+const ERROR_BRANDS = Symbol.for('mtakit.error.brands');
+
+interface BrandedClass {
+  readonly brand?: string;
+}
+
+function brandsOf(target: object): readonly string[] {
+  const brands: string[] = [];
+  for (let c: object | null = target; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+    if (Object.hasOwn(c, 'brand')) brands.push((c as BrandedClass).brand as string);
+  }
+  return brands;
+}
+
+/** True when `value` is an error of the class branded `brand`, from any copy of this module. */
+export function hasErrorBrand(value: unknown, brand: string): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const brands = (value as { [ERROR_BRANDS]?: unknown })[ERROR_BRANDS];
+  return Array.isArray(brands) && brands.includes(brand);
+}
+
 export class MtaKitError extends Error {
+  /** Stable across module copies; a subclass that callers test with `instanceof` declares its own. */
+  static readonly brand: string = 'mtakit.MtaKitError';
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return Object.hasOwn(this, 'brand') && hasErrorBrand(value, (this as BrandedClass).brand as string);
+  }
+
   readonly code: MtaKitErrorCode;
 
   constructor(code: MtaKitErrorCode, message: string, options: MtaKitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MtaKitError';
     this.code = code;
+    Object.defineProperty(this, ERROR_BRANDS, { value: brandsOf(new.target) });
   }
 }
 
 /** A config value is invalid. `key` is the dotted path of the offending key. */
 export class ConfigError extends MtaKitError {
+  static override readonly brand: string = 'mtakit.ConfigError';
   readonly key: string;
   readonly value: unknown;
 
@@ -62,6 +99,7 @@ export interface EnhancedStatusCode {
  * policy hooks (like KumoMTA's `kumo.reject`) and rendered by the ingress in one place.
  */
 export class SmtpReplyError extends MtaKitError {
+  static override readonly brand: string = 'mtakit.SmtpReplyError';
   readonly basic: number;
   readonly enhanced: EnhancedStatusCode | undefined;
   readonly text: string;

@@ -5,7 +5,7 @@
  * `/bounce`, `/metrics`, `/testing`.
  */
 export {
-  MtaKitError, ConfigError, SmtpReplyError, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
+  MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
   type MtaKitErrorCode, type EnhancedStatusCode,
 } from './errors.js';
 export { systemClock, type Clock } from './clock.js';

@@ -204,3 +204,32 @@ describe('SmtpIngress', () => {
     c.close();
   });
 });
+
+describe('SmtpIngress with a policy from another copy of @mtakit/core', () => {
+  it('answers a reject() thrown by a separately loaded errors module with its own codes (issue 10)', async () => {
+    // A query string makes the loader evaluate errors.ts again: a second copy, as tsx makes for a .ts policy.
+    const specifier = '../errors.ts?policy-copy';
+    const copy = (await import(specifier)) as typeof import('../errors.js');
+    const { SmtpReplyError } = await import('../errors.js');
+    expect(copy.SmtpReplyError).not.toBe(SmtpReplyError);
+    const h = await ingress({
+      policy: {
+        smtp_server_rcpt_to: (rcpt) => {
+          if (rcpt.startsWith('blocked@')) copy.reject(550, 'Recipient refused by policy', '5.7.1');
+        },
+        smtp_server_message_received: () => copy.reject(554, 'Content refused', '5.7.9'),
+      },
+    });
+    const c = await client(h.port);
+    await c.command('EHLO client.test');
+    await c.command('MAIL FROM:<a@example.com>');
+    const r = await c.command('RCPT TO:<blocked@dest.test>');
+    expect([r.code, r.text]).toEqual([550, '5.7.1 Recipient refused by policy']);
+    expect((await c.command('RCPT TO:<x@dest.test>')).code).toBe(250);
+    await c.command('DATA');
+    c.write('Subject: hi\r\n\r\nbody\r\n.\r\n');
+    const d = await c.read();
+    expect([d.code, d.text]).toEqual([554, '5.7.9 Content refused']);
+    c.close();
+  });
+});
