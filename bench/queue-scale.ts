@@ -31,7 +31,7 @@ async function open(dir: string) {
   const log = new LogBus();
   const queue = new QueueManager({ spool, log, hostname: 'bench.test', policy: { get_queue_config: () => ({ protocol: { smtp: { mx_list: ['127.0.0.1:9'] } } }) } });
   // The destination is suspended: nothing is delivered, everything stays queued.
-  queue.suspend({ reason: 'scale benchmark', domain: 'suspended.test', duration: '1d' });
+  await queue.suspend({ reason: 'scale benchmark', domain: 'suspended.test', duration: '1d' });
   return { spool, queue };
 }
 

@@ -1,7 +1,7 @@
 /**
  * @mtakit/core — the contracts every mtakit package shares: the message model, config shapes and
  * parsers, the policy event map, log records, errors, and the interfaces other packages implement
- * (Spool, Shaper, PreSendHook). Protocol edges live in subpaths: `/smtp`, `/egress`, `/dns`, `/log`,
+ * (Spool, Shaper, PreSendHook, QueueControl). Protocol edges live in subpaths: `/smtp`, `/egress`, `/dns`, `/log`,
  * `/bounce`, `/metrics`, `/testing`.
  */
 export {
@@ -26,6 +26,10 @@ export type { Shaper, ThrottleDecision, ConnectionLease, LeaseResult } from './c
 export type { ShapingRules, ShapingRulesLoader, ShapingRulesLoadOptions } from './contracts/shaping-rules.js';
 export { pathLimits, queueLimits, type PathLimits, type QueueLimits, type KeyedLimit, type KeyedRate } from './contracts/shaping-keys.js';
 export { throttleAll, acquireAll, type Admission, type LeaseSet } from './contracts/shaping-admission.js';
+export type {
+  QueueControl, QueueSelector, DirectiveTiming, AdminEntry, SuspendRequest, SuspendReadyQueueRequest, BounceRequest, RebindRequest,
+  HeldSelector, HeldMessage, MessageInspection,
+} from './contracts/queue-control.js';
 export type { PreSendHook, PreSendResult, PreSendVerdict, PreSendContext, DimensionScore } from './contracts/presend.js';
 export {
   LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,

@@ -176,21 +176,21 @@ describe('QueueManager', () => {
 describe('QueueManager admin operations', () => {
   it('suspends scheduled queues by tenant; lifting the suspension delivers', async () => {
     const h = await harness(viaSink());
-    const { id } = h.manager.suspend({ reason: 'maintenance', tenant: 'paused', duration: '1h' });
+    const { id } = await h.manager.suspend({ reason: 'maintenance', tenant: 'paused', duration: '1h' });
     expect(h.manager.listSuspensions()).toMatchObject([{ id, reason: 'maintenance', tenant: 'paused' }]);
     await h.manager.enqueue([message('held1@dest.test', { tenant: 'paused' }), message('free@dest.test', { tenant: 'other' })]);
     await h.waitFor('Delivery', 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.for('held1@dest.test')).toHaveLength(0);
     expect(h.manager.summary().scheduled).toMatchObject([{ name: 'paused@dest.test', count: 1 }]);
-    expect(h.manager.cancelSuspension(id)).toBe(true);
+    expect(await h.manager.cancelSuspension(id)).toBe(true);
     await h.waitFor('Delivery', 2);
     expect(sink.for('held1@dest.test')).toHaveLength(1);
   });
 
   it('admin bounce removes what is queued and what arrives while it lasts, with AdminBounce records', async () => {
     const h = await harness(viaSink());
-    h.manager.suspend({ reason: 'hold everything', duration: '1h' });
+    await h.manager.suspend({ reason: 'hold everything', duration: '1h' });
     await h.manager.enqueue([message('a@bad.test', { campaign: 'oops' }), message('b@bad.test', { campaign: 'oops' }), message('c@bad.test', { campaign: 'fine' })]);
     const result = await h.manager.bounce({ reason: 'wrong list', campaign: 'oops', duration: '10m' });
     expect(result.bounced).toBe(2);
@@ -204,7 +204,7 @@ describe('QueueManager admin operations', () => {
 
   it('rebind moves messages to the queue their new meta names', async () => {
     const h = await harness(viaSink());
-    h.manager.suspend({ reason: 'hold', tenant: 'old', duration: '1h' });
+    await h.manager.suspend({ reason: 'hold', tenant: 'old', duration: '1h' });
     await h.manager.enqueue([message('r1@dest.test', { tenant: 'old' }), message('r2@dest.test', { tenant: 'old' })]);
     const { rebound } = await h.manager.rebind({ reason: 'move tenant', tenant: 'old', data: { tenant: 'new' }, always_flush: true });
     expect(rebound).toBe(2);
@@ -216,12 +216,12 @@ describe('QueueManager admin operations', () => {
   it('suspends a ready queue, pushing its messages back until lifted', async () => {
     const h = await harness(viaSink());
     const name = `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;
-    const { id } = h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
+    const { id } = await h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
     await h.manager.enqueue([message('rq@dest.test')]);
     await new Promise((r) => setTimeout(r, 400));
     expect(sink.for('rq@dest.test')).toHaveLength(0);
     expect(h.manager.readyQueueStates().find((s) => s.name === name)?.suspended).toMatchObject({ reason: 'provider asked' });
-    h.manager.cancelReadyQueueSuspension(id);
+    await h.manager.cancelReadyQueueSuspension(id);
     await h.waitFor('Delivery', 1);
   });
 
@@ -245,7 +245,7 @@ describe('QueueManager admin operations', () => {
 
   it('inspects messages and scheduled queues', async () => {
     const h = await harness({ ...viaSink(), retry_interval: '3m' });
-    h.manager.suspend({ reason: 'look', duration: '1h' });
+    await h.manager.suspend({ reason: 'look', duration: '1h' });
     const m = message('look@dest.test', { tenant: 't' });
     await h.manager.enqueue([m]);
     expect(await h.manager.inspectMessage(m.id, true)).toMatchObject({ id: m.id, message: { recipient: ['look@dest.test'], meta: { tenant: 't' }, data: expect.stringContaining('for look@dest.test') } });

@@ -3,11 +3,12 @@ import {
   resolveEgressPathConfig, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED,
   type Clock, type EgressPathConfig, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
   type PathLimits, type Policy, type QueueConfig, type Shaper, type SmtpResponse, type Spool,
+  type BounceRequest, type HeldMessage, type HeldSelector, type QueueControl, type RebindRequest, type SuspendReadyQueueRequest, type SuspendRequest,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
-import { Directives, type DirectiveTiming } from './admin/directives.js';
+import { Directives } from './admin/directives.js';
 import { matchesQueue, type QueueSelector } from './admin/matching.js';
 import { entry, pickSelector, type AdminEntry, type EgressPathResolution, type MessageInspection, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
 import { BATCH_META, HOLD_META, markBatches } from './batches.js';
@@ -77,7 +78,7 @@ export interface QueueSummary {
  * dispatchers (one per connection) up to each path's limits. Every config comes from the policy,
  * cached per queue/pool/source/path and refreshed by TTL or config epoch.
  */
-export class QueueManager {
+export class QueueManager implements QueueControl {
   readonly #o: QueueManagerOptions;
   readonly #clock: Clock;
   readonly #policy: Policy;
@@ -230,7 +231,7 @@ export class QueueManager {
   // ---- admin operations (KumoMTA's admin API) ----------------------------------------------
 
   /** Suspends delivery from matching scheduled queues (`/api/admin/suspend/v1`). */
-  suspend(request: QueueSelector & DirectiveTiming & { reason: string }): { id: string } {
+  async suspend(request: SuspendRequest): Promise<{ id: string }> {
     const d = this.#suspensions.add(request.reason, request, pickSelector(request));
     return { id: d.id };
   }
@@ -240,7 +241,7 @@ export class QueueManager {
   }
 
   /** Lifts a scheduled-queue suspension; its queues deliver again at once. */
-  cancelSuspension(id: string): boolean {
+  async cancelSuspension(id: string): Promise<boolean> {
     const d = this.#suspensions.active().find((x) => x.id === id);
     if (!this.#suspensions.remove(id)) return false;
     for (const q of this.#queues.values()) if (d && matchesQueue(d.data, q.name, q.parts)) this.#rewake(q);
@@ -251,7 +252,7 @@ export class QueueManager {
    * Suspends a ready queue (`/api/admin/suspend-ready-q/v1`): what waits in it goes back to its
    * scheduled queues until the suspension ends, and no new connection is opened.
    */
-  suspendReadyQueue(request: DirectiveTiming & { name: string; reason: string }): { id: string } {
+  async suspendReadyQueue(request: SuspendReadyQueueRequest): Promise<{ id: string }> {
     if (typeof request.name !== 'string' || request.name === '') throw new ConfigError('name', request.name, 'is required (a ready queue name)');
     const d = this.#readySuspensions.add(request.reason, request, { name: request.name });
     const parked = this.#ready.get(request.name)?.drain() ?? [];
@@ -266,7 +267,7 @@ export class QueueManager {
   }
 
   /** Lifts a ready-queue suspension; the messages it had pushed back are due at once. */
-  cancelReadyQueueSuspension(id: string): boolean {
+  async cancelReadyQueueSuspension(id: string): Promise<boolean> {
     if (!this.#readySuspensions.remove(id)) return false;
     const parked = this.#parked.get(id) ?? [];
     this.#parked.delete(id);
@@ -289,7 +290,7 @@ export class QueueManager {
    * (default 5 minutes), those that arrive. Each gets an AdminBounce record unless
    * `suppress_logging`, and is removed from the spool. Needs no delivery capacity.
    */
-  async bounce(request: QueueSelector & DirectiveTiming & { reason: string; suppress_logging?: boolean }): Promise<{ id: string; bounced: number }> {
+  async bounce(request: BounceRequest): Promise<{ id: string; bounced: number }> {
     const selector = { ...pickSelector(request), suppress_logging: request.suppress_logging === true };
     const d = this.#bounces.add(request.reason, request, selector);
     const victims = this.#takeMatching(selector);
@@ -308,7 +309,7 @@ export class QueueManager {
     return this.#bounces.active().map((d) => entry(d, d.data));
   }
 
-  cancelBounce(id: string): boolean {
+  async cancelBounce(id: string): Promise<boolean> {
     return this.#bounces.remove(id);
   }
 
@@ -317,7 +318,7 @@ export class QueueManager {
    * message's meta (or handed to the `rebind_message` hook with `trigger_rebind_event`), the queue
    * name is recomputed, and the message moves (now, with `always_flush`).
    */
-  async rebind(request: QueueSelector & { reason: string; data?: Record<string, string>; always_flush?: boolean; trigger_rebind_event?: boolean; suppress_logging?: boolean }): Promise<{ rebound: number }> {
+  async rebind(request: RebindRequest): Promise<{ rebound: number }> {
     if (typeof request.reason !== 'string' || request.reason === '') throw new ConfigError('reason', request.reason, 'is required');
     const data = request.data ?? {};
     let rebound = 0;
@@ -406,7 +407,7 @@ export class QueueManager {
    * changed a parameter), instead of when their cached config ages out; dispatchers apply the new
    * limits from their next message or connection. Resolves when the new configs are in place.
    */
-  async invalidateEgressPaths(match: { source?: string; siteName?: string } = {}): Promise<void> {
+  async invalidateEgressPaths(match: { source?: string | undefined; siteName?: string | undefined } = {}): Promise<void> {
     const matching = [...this.#ready.values()].filter((rq) => (match.source === undefined || rq.source.name === match.source) && (match.siteName === undefined || rq.siteName === match.siteName));
     await Promise.all(matching.map(async (rq) => {
       this.#configs.forgetPath(rq.name);
@@ -443,7 +444,7 @@ export class QueueManager {
   }
 
   /** Held messages (pre-send hold), optionally only those of matching queues. */
-  listHeld(selector: QueueSelector = {}): Array<{ id: string; queue: string }> {
+  listHeld(selector: QueueSelector = {}): HeldMessage[] {
     return [...this.#held].filter(([, queue]) => matchesQueue(selector, queue, this.#queue(queue).parts)).map(([id, queue]) => ({ id, queue }));
   }
 
@@ -451,7 +452,7 @@ export class QueueManager {
    * Releases held messages into their queues. `annotate` may record who released them and why on
    * each message (it is saved with the message before it is scheduled).
    */
-  async releaseHeld(selector: QueueSelector & { ids?: string[] | undefined }, annotate?: (message: Message) => void): Promise<{ released: number }> {
+  async releaseHeld(selector: HeldSelector, annotate?: (message: Message) => void): Promise<{ released: number }> {
     let released = 0;
     for (const { id, queue } of this.listHeld(selector)) {
       if (selector.ids && !selector.ids.includes(id)) continue;
@@ -469,7 +470,7 @@ export class QueueManager {
   }
 
   /** Bounces held messages (AdminBounce records) instead of releasing them. */
-  async bounceHeld(selector: QueueSelector & { ids?: string[] | undefined; reason: string }): Promise<{ bounced: number }> {
+  async bounceHeld(selector: HeldSelector & { reason: string }): Promise<{ bounced: number }> {
     let bounced = 0;
     for (const { id, queue } of this.listHeld(selector)) {
       if (selector.ids && !selector.ids.includes(id)) continue;

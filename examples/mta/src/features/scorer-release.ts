@@ -1,9 +1,9 @@
 import {
   ConfigError, durationOption, systemClock,
-  type Clock, type JsonValue, type LogBus, type PreSendResult,
+  type Clock, type JsonValue, type LogBus, type PreSendResult, type QueueControl, type QueueSelector,
 } from '@mtakit/core';
 import { HttpInputError, type HttpListener, type HttpRequest } from '@mtakit/core/http';
-import type { QueueManager, QueueSelector } from '@mtakit/queue';
+
 import {
   createHoldOverride, heldResultFromJson, holdOverrideJson, overrideLogRecord, risksOf,
   type AcknowledgedRisk, type HoldOverride, type Scorer,
@@ -57,7 +57,7 @@ export interface HeldCampaign {
 }
 
 export interface HeldMailOptions {
-  queue: QueueManager;
+  queue: QueueControl;
   /** Told of every release, so later messages with only the acknowledged risks are flagged, not held. */
   scorer: Pick<Scorer, 'acknowledge'>;
   log: LogBus;

@@ -1,8 +1,8 @@
-import type { QueueManager } from '@mtakit/queue';
+import type { QueueControl } from '@mtakit/core';
 import type { AutomationActions, AutomationEffect, ConfigEffect, ReadyQueueSuspension, ScheduledBounce, ScheduledSuspension } from '@mtakit/shaping';
 import type { Logger } from '../logger.js';
 
-type QueueWork = (queue: QueueManager) => Promise<void> | void;
+type QueueWork = (queue: QueueControl) => Promise<void> | void;
 
 /**
  * Carries out traffic shaping automation with the queue's admin operations: `Suspend` becomes a
@@ -13,7 +13,7 @@ type QueueWork = (queue: QueueManager) => Promise<void> | void;
  */
 export class QueueAutomationActions implements AutomationActions {
   readonly #logger: Logger;
-  #queue: QueueManager | undefined;
+  #queue: QueueControl | undefined;
   readonly #waiting: QueueWork[] = [];
   /** Effect id → the queue entry standing for it, and when the effect ends. */
   readonly #entries = new Map<string, { entry: string; expires: number }>();
@@ -23,20 +23,20 @@ export class QueueAutomationActions implements AutomationActions {
   }
 
   /** Starts acting on the queue, beginning with the effects that arrived before it existed. */
-  async attach(queue: QueueManager): Promise<void> {
+  async attach(queue: QueueControl): Promise<void> {
     this.#queue = queue;
     for (const work of this.#waiting.splice(0)) await work(queue);
   }
 
   suspendReadyQueue(e: ReadyQueueSuspension): Promise<void> | void {
     return this.#upsert(e, `suspended ready queue ${e.name}`,
-      (q) => q.suspendReadyQueue({ name: e.name, reason: e.reason, expires: iso(e.expires) }).id,
+      async (q) => (await q.suspendReadyQueue({ name: e.name, reason: e.reason, expires: iso(e.expires) })).id,
       (q, id) => q.cancelReadyQueueSuspension(id));
   }
 
   suspendScheduled(e: ScheduledSuspension): Promise<void> | void {
     return this.#upsert(e, `suspended ${scope(e)}`,
-      (q) => q.suspend({ domain: e.domain, tenant: e.tenant, campaign: e.campaign, reason: e.reason, expires: iso(e.expires) }).id,
+      async (q) => (await q.suspend({ domain: e.domain, tenant: e.tenant, campaign: e.campaign, reason: e.reason, expires: iso(e.expires) })).id,
       (q, id) => q.cancelSuspension(id));
   }
 
@@ -52,13 +52,13 @@ export class QueueAutomationActions implements AutomationActions {
     return this.#run((q) => q.invalidateEgressPaths({ source: e.source, siteName: e.siteName }));
   }
 
-  #upsert(effect: AutomationEffect, what: string, add: (q: QueueManager) => string | Promise<string>, cancel: (q: QueueManager, id: string) => boolean): Promise<void> | void {
+  #upsert(effect: AutomationEffect, what: string, add: (q: QueueControl) => string | Promise<string>, cancel: (q: QueueControl, id: string) => Promise<boolean>): Promise<void> | void {
     return this.#run(async (q) => {
       const entry = await add(q);
       const previous = this.#entries.get(effect.id);
       this.#entries.set(effect.id, { entry, expires: effect.expires });
       // Added first, then the old entry lifted: messages it held go straight under the new one.
-      if (previous) cancel(q, previous.entry);
+      if (previous) await cancel(q, previous.entry);
       const now = Date.now();
       for (const [id, e] of this.#entries) if (e.expires <= now) this.#entries.delete(id);
       this.#logger('info', `shaping automation: ${what} until ${iso(effect.expires)} (${effect.reason})`);

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, durationOption, type Clock } from '@mtakit/core';
+import { ConfigError, durationOption, type Clock, type DirectiveTiming } from '@mtakit/core';
 
-export interface DirectiveTiming {
-  /** How long it stays in force (duration string or seconds). */
-  duration?: string | number | undefined;
-  /** Or an absolute end (RFC 3339). */
-  expires?: string | undefined;
-}
+export type { DirectiveTiming };
 
 export interface Directive<T> {
   id: string;

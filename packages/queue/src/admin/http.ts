@@ -15,13 +15,13 @@ export function registerQueueAdminRoutes(http: HttpListener, queue: QueueManager
   http
     .route('POST', `${v1}/suspend/v1`, (r) => queue.suspend({ ...selector(r), ...timing(r), reason: reason(r) }))
     .route('GET', `${v1}/suspend/v1`, () => queue.listSuspensions())
-    .route('DELETE', `${v1}/suspend/v1`, (r) => cancelled(queue.cancelSuspension(id(r)), r))
+    .route('DELETE', `${v1}/suspend/v1`, async (r) => cancelled(await queue.cancelSuspension(id(r)), r))
     .route('POST', `${v1}/suspend-ready-q/v1`, (r) => queue.suspendReadyQueue({ name: text(r, 'name', true) as string, ...timing(r), reason: reason(r) }))
     .route('GET', `${v1}/suspend-ready-q/v1`, () => queue.listReadyQueueSuspensions())
-    .route('DELETE', `${v1}/suspend-ready-q/v1`, (r) => cancelled(queue.cancelReadyQueueSuspension(id(r)), r))
+    .route('DELETE', `${v1}/suspend-ready-q/v1`, async (r) => cancelled(await queue.cancelReadyQueueSuspension(id(r)), r))
     .route('POST', `${v1}/bounce/v1`, (r) => queue.bounce({ ...selector(r), ...timing(r), reason: reason(r), suppress_logging: flag(r, 'suppress_logging') }))
     .route('GET', `${v1}/bounce/v1`, () => queue.listBounces())
-    .route('DELETE', `${v1}/bounce/v1`, (r) => cancelled(queue.cancelBounce(id(r)), r))
+    .route('DELETE', `${v1}/bounce/v1`, async (r) => cancelled(await queue.cancelBounce(id(r)), r))
     .route('POST', `${v1}/rebind/v1`, (r) => queue.rebind({
       ...selector(r), reason: reason(r), data: stringMap(r, 'data'), always_flush: flag(r, 'always_flush'),
       trigger_rebind_event: flag(r, 'trigger_rebind_event'), suppress_logging: flag(r, 'suppress_logging'),

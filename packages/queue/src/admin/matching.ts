@@ -1,13 +1,6 @@
-import type { QueueNameParts } from '@mtakit/core';
+import type { QueueNameParts, QueueSelector } from '@mtakit/core';
 
-/** Which scheduled queues an admin operation applies to (KumoMTA's request fields). */
-export interface QueueSelector {
-  domain?: string | undefined;
-  tenant?: string | undefined;
-  campaign?: string | undefined;
-  routing_domain?: string | undefined;
-  queue_names?: string[] | undefined;
-}
+export type { QueueSelector };
 
 /**
  * A queue matches when every field given matches (case-insensitive for domains); `queue_names`

@@ -1,26 +1,6 @@
-import type { EgressPathConfigInput, Message, PathLimits, QueueConfig, QueueConfigInput, QueueLimits } from '@mtakit/core';
-import type { QueueSelector } from './matching.js';
+import type { AdminEntry, EgressPathConfigInput, MessageInspection, PathLimits, QueueConfig, QueueConfigInput, QueueLimits, QueueSelector } from '@mtakit/core';
 
-/** What the admin API returns: KumoMTA's field names (snake case) so its tooling reads them. */
-export interface AdminEntry {
-  id: string;
-  reason: string;
-  expires: string;
-  [key: string]: unknown;
-}
-
-export interface MessageInspection {
-  id: string;
-  message: {
-    sender: string;
-    recipient: string[];
-    meta: Message['meta'];
-    num_attempts: number;
-    due: string | null;
-    held: boolean;
-    data?: string;
-  };
-}
+export type { AdminEntry, MessageInspection };
 
 export interface ScheduledQueueInspection {
   queue_name: string;
