@@ -36,6 +36,18 @@ describe('POST /api/inject/v1', () => {
     expect(accepted[1]!.message.getFirstHeader('subject')).toBe('Hi');
   });
 
+  it("lets the user's substitutions replace the built-in name and email", async () => {
+    const { accepted, post } = await start();
+    const r = await post({
+      envelope_sender: 'news@example.com',
+      content: 'Subject: Hi {{ name }} <{{ email }}>\n\nb\n',
+      substitutions: { name: 'Friend' },
+      recipients: [{ email: 'd@dest.test', substitutions: { name: 'Dave' } }, { email: 'e@dest.test' }, { email: 'f@dest.test', name: 'Fay' }, { email: 'g@dest.test', name: 'Gus', substitutions: { name: 'Gustav', email: 'hidden' } }],
+    });
+    expect(r.status).toBe(200);
+    expect(accepted.map((a) => a.message.getFirstHeader('subject'))).toEqual(['Hi Dave <d@dest.test>', 'Hi Friend <e@dest.test>', 'Hi Fay <f@dest.test>', 'Hi Gustav <hidden>']);
+  });
+
   it('builds MIME from parts, escapes HTML substitutions, and never reads paths', async () => {
     const { accepted, post } = await start();
     const r = await post({

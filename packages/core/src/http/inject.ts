@@ -65,12 +65,26 @@ export interface InjectResponse {
  * and the reply comes once every accepted message is durable. A recipient that fails validation,
  * policy or scoring is listed in `failed_recipients` and does not stop the others.
  *
- * Templating is deliberately small: `{{ name }}` placeholders (global substitutions, then the
- * recipient's, then `email` and `name`), HTML-escaped in `html_body`. Attachments carry their data
+ * Templating is deliberately small: `{{ name }}` placeholders (`email` and `name` by default,
+ * then global substitutions, then the recipient's), HTML-escaped in `html_body`. Attachments carry their data
  * inline; nothing is ever read from a path or URL.
  */
 export function registerInjectRoute(http: HttpListener, options: InjectOptions): void {
   http.route('POST', '/api/inject/v1', (request) => inject(request, options));
+}
+
+/**
+ * The variables of one recipient's template: `email` and `name` are defaults that the user's own
+ * values replace — global substitutions, then the recipient's `name`, then its substitutions.
+ */
+function templateVariables(global: Record<string, JsonValue> | undefined, recipient: InjectRecipient): Record<string, JsonValue> {
+  return {
+    email: recipient.email,
+    name: '',
+    ...(global ?? {}),
+    ...(recipient.name !== undefined ? { name: recipient.name } : {}),
+    ...(recipient.substitutions ?? {}),
+  };
 }
 
 async function inject(request: HttpRequest, options: InjectOptions) {
@@ -81,7 +95,7 @@ async function inject(request: HttpRequest, options: InjectOptions) {
   for (const recipient of body.recipients) {
     try {
       parseAddress(recipient.email);
-      const vars = { ...(body.substitutions ?? {}), ...(recipient.substitutions ?? {}), email: recipient.email, name: recipient.name ?? '' };
+      const vars = templateVariables(body.substitutions, recipient);
       const meta: MessageMeta = {
         reception_protocol: 'HTTP', received_from: request.remoteAddress, ...(auth ? { http_auth: auth.identity } : {}),
         ...(auth?.tenant ? { tenant: auth.tenant } : {}), ...(recipient.metadata ?? {}), ...(body.send_at ? { send_at: body.send_at } : {}),
