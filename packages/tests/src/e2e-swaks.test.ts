@@ -1,13 +1,30 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { swaksSupport } from './helpers/swaks.js';
 
-const hasSwaks = spawnSync('swaks', ['--version']).status === 0;
+const support = swaksSupport();
+const hasSwaks = support.installed;
 if (!hasSwaks) console.warn('skipping the swaks end-to-end test: swaks is not on PATH (apt-get install swaks)');
+else if (!support.tls) console.warn('skipping the swaks STARTTLS + AUTH test: this swaks has no TLS (apt-get install libnet-ssleay-perl)');
+
+describe.skipIf(!hasSwaks)('swaks TLS detection', () => {
+  it('reports a swaks without Net::SSLeay as TLS-less', () => {
+    // A Net::SSLeay that fails to load stands in for the missing libnet-ssleay-perl.
+    const lib = mkdtempSync(join(tmpdir(), 'mtakit-nossl-'));
+    mkdirSync(join(lib, 'Net'));
+    writeFileSync(join(lib, 'Net', 'SSLeay.pm'), 'die "Net::SSLeay hidden by the test\\n";\n');
+    try {
+      expect(swaksSupport({ ...process.env, PERL5LIB: lib })).toEqual({ installed: true, tls: false });
+    } finally {
+      rmSync(lib, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(!hasSwaks)('npm start + swaks: STARTTLS, AUTH, delivery to the smart host', () => {
   const sink = new SmtpSink();
@@ -39,7 +56,7 @@ describe.skipIf(!hasSwaks)('npm start + swaks: STARTTLS, AUTH, delivery to the s
     expect(r.stdout).toMatch(/<\*\* +550 5\.7\.1 Relaying denied/);
   });
 
-  it('accepts with STARTTLS + AUTH PLAIN and delivers to MTAKIT_SMARTHOST', async () => {
+  it.skipIf(!support.tls)('accepts with STARTTLS + AUTH PLAIN and delivers to MTAKIT_SMARTHOST', async () => {
     const r = swaks('-tls', '--auth', 'PLAIN', '--auth-user', 'alice', '--auth-password', 'wonderland', '--header', 'Subject: e2e');
     expect(r.stdout).toMatch(/<~ +250 2\.0\.0 OK queued as [0-9a-f]{32}/);
     await sink.waitFor(() => sink.for('bob@example.net').length === 1);
