@@ -16,11 +16,12 @@ export interface MtaProcess {
 }
 
 /**
- * Starts the example MTA as a real process (`mtakit start`) on free ports, with the given
- * environment, and waits until it listens.
+ * Starts the example MTA as a real process (`mtakit start`, or `command`, e.g. `npm start`) on
+ * free ports, with the given environment, and waits until it listens.
  */
-export async function startMtaProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<MtaProcess> {
-  const child = spawn(process.execPath, [bin, 'start'], {
+export async function startMtaProcess(env: Record<string, string>, timeoutMs = 30_000, command: string[] = [process.execPath, bin, 'start']): Promise<MtaProcess> {
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, {
     cwd: repoRoot,
     env: { ...process.env, MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
