@@ -762,8 +762,7 @@ export class QueueManager implements QueueControl {
 
   #dispatch(rq: ReadyQueue): void {
     if (this.#stopping || rq.pausedUntil > this.#clock.now()) return;
-    const limit = rq.path.connection_limit.limit;
-    while (rq.dispatchers < limit && rq.size > rq.idleDispatchers) {
+    while (rq.wantsDispatcher()) {
       rq.dispatchers++;
       this.#track(runDispatcher(rq, {
         clock: this.#clock,

@@ -56,6 +56,12 @@ export async function runDispatcher(rq: ReadyQueue, deps: DispatcherDeps): Promi
   let leases: LeaseSet | undefined;
   let channel: DeliveryChannel | undefined;
   let renew: NodeJS.Timeout | undefined;
+  let opening = true;
+  const opened = (): void => {
+    if (opening) rq.openingDispatchers--;
+    opening = false;
+  };
+  rq.openingDispatchers++;
   try {
     const slot = await openSlot(rq, deps);
     if (typeof slot === 'number') return pause(rq, deps, slot);
@@ -73,9 +79,11 @@ export async function runDispatcher(rq: ReadyQueue, deps: DispatcherDeps): Promi
       await connectFailed(rq, error, deps);
       return;
     }
+    opened();
     // A lost lease means another holder may have the slot: finish the message in hand and close.
     await deliverLoop(rq, channel, deps, () => leaseLost);
   } finally {
+    opened();
     clearInterval(renew);
     channel?.close();
     if (leases?.granted) await leases.release().catch(() => undefined);

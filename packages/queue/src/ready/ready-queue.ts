@@ -22,6 +22,11 @@ export class ReadyQueue {
   #turn = 0;
   #size = 0;
   dispatchers = 0;
+  /**
+   * Dispatchers started but still opening their connection: each will take a message, so a new
+   * one is started only for messages beyond these and the idle ones.
+   */
+  openingDispatchers = 0;
   idleDispatchers = 0;
   consecutiveFailures = 0;
   /** Throttled until this time (a rate limit said wait). */
@@ -41,6 +46,11 @@ export class ReadyQueue {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Whether one more connection would have a message to carry (and the path allows one). */
+  wantsDispatcher(): boolean {
+    return this.dispatchers < this.path.connection_limit.limit && this.#size > this.idleDispatchers + this.openingDispatchers;
   }
 
   /**
