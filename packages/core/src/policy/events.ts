@@ -43,6 +43,11 @@ export interface QueueConfigContext {
 export interface PolicyEvents {
   /** Per accepted connection, before the banner. */
   smtp_server_connection_accepted(conn: ConnectionMeta): Awaitable<void>;
+  /**
+   * mtakit: the greeting pause (early-talker check) for a new client, in ms. `pause_ms` is the
+   * listener's choice (0 for relay networks and trusted hosts); return a number to replace it.
+   */
+  smtp_server_greet_pause(client: { received_from: string; received_via: string; trusted: boolean }, pause_ms: number): Awaitable<number | undefined>;
   /** HELO/EHLO. */
   smtp_server_ehlo(domain: string, conn: ConnectionMeta): Awaitable<void>;
   /** AUTH PLAIN or LOGIN (only offered over TLS). Return false or nothing to refuse. */
@@ -82,7 +87,7 @@ export type Policy = Partial<PolicyEvents>;
 
 /** Every event name, for hosts that must validate what a policy registers. */
 export const POLICY_EVENTS: readonly PolicyEventName[] = [
-  'smtp_server_connection_accepted', 'smtp_server_ehlo', 'smtp_server_auth_plain', 'smtp_server_mail_from',
+  'smtp_server_connection_accepted', 'smtp_server_greet_pause', 'smtp_server_ehlo', 'smtp_server_auth_plain', 'smtp_server_mail_from',
   'smtp_server_rcpt_to', 'get_listener_domain', 'smtp_server_message_received', 'http_message_generated',
   'http_server_validate_auth_basic', 'get_queue_config', 'get_egress_pool', 'get_egress_source',
   'get_egress_path_config', 'requeue_message', 'smtp_client_rewrite_delivery_status', 'spool_message_enumerated',

@@ -169,7 +169,7 @@ describe('SmtpIngress', () => {
   });
 
   it('refuses early talkers and limits connections per address', async () => {
-    const h = await ingress({ maxConnectionsPerIp: 2 });
+    const h = await ingress({ maxConnectionsPerIp: 2, relayNetworks: [], greetPauseMs: 300 });
     const early = await RawSmtpClient.connect(h.port);
     early.write('EHLO rude.test\r\n');
     const r = await early.read();

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
-import { SmtpReplyError, toMtaKitError } from '../errors.js';
 import type { LogBus } from '../log/bus.js';
 import { parseAddress } from '../message/address.js';
 import { Message } from '../message/message.js';
@@ -11,7 +10,9 @@ import type { MtaMetrics } from '../metrics/index.js';
 import type { AuthInfo, ConnectionMeta, ListenerDomainInput, Policy } from '../policy/events.js';
 import type { TlsKeyPair } from '../tls/certificate.js';
 import { receivedHeaderValue } from './received-header.js';
-import { installReplyShim, REPLY_OBSERVER, type ReplyObserver } from './reply-shim.js';
+import { greetPauseFor } from './greet-pause.js';
+import { asReply, replyError } from './replies.js';
+import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
 import { isReportDomain, readInboundReport, type ReportListenerDomain } from './report-listener.js';
 
@@ -47,6 +48,14 @@ export interface SmtpIngressOptions {
   maxConnections?: number;
   /** Concurrent clients from one address. Default 100. */
   maxConnectionsPerIp?: number;
+  /**
+   * Greeting pause (early-talker check) in ms for clients outside `relayNetworks` and
+   * `trustedNetworks`, who are greeted at once. Default 100 ms. The policy's
+   * `smtp_server_greet_pause` may change it per client.
+   */
+  greetPauseMs?: number;
+  /** Clients greeted without a pause, besides `relayNetworks` (they get no relay right from this). */
+  trustedNetworks?: readonly Cidr[];
   /** Idle client timeout in ms. Default 60 s. */
   clientTimeoutMs?: number;
   /** Prepend a Received header to each message. Default true. */
@@ -82,17 +91,17 @@ type Callback = (err?: Error | null) => void;
  */
 export class SmtpIngress {
   readonly #options: SmtpIngressOptions;
-  readonly #server: SMTPServer;
+  readonly #server: MtaSmtpServer;
   readonly #sessions = new Map<string, SessionState>();
   readonly #perIp = new Map<string, number>();
   readonly #relayNetworks: readonly Cidr[];
   #name = '';
 
   constructor(options: SmtpIngressOptions) {
-    installReplyShim();
     this.#options = options;
     this.#relayNetworks = options.relayNetworks ?? [];
-    this.#server = new SMTPServer({
+    const greet = { pauseMs: options.greetPauseMs ?? 100, trusted: [...this.#relayNetworks, ...(options.trustedNetworks ?? [])], policy: options.policy, listener: () => this.#name };
+    this.#server = new MtaSmtpServer({
       name: options.hostname,
       banner: 'mtakit ESMTP ready',
       size: options.maxMessageSize ?? 20 * 1024 * 1024,
@@ -116,8 +125,9 @@ export class SmtpIngress {
       onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session, cb),
       onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session, cb),
       onData: (stream, session, cb) => this.#onData(stream, session, cb),
+      greetPause: (remoteAddress) => greetPauseFor(remoteAddress, greet),
+      onRejection: (reply) => this.#onRejection(reply),
     });
-    (this.#server as unknown as { [REPLY_OBSERVER]: ReplyObserver })[REPLY_OBSERVER] = (reply) => this.#onRejection(reply);
     this.#server.on('error', () => undefined);
   }
 
@@ -314,7 +324,7 @@ export class SmtpIngress {
     return outcome.relay;
   }
 
-  #onRejection(reply: { code: number; text: string; session: unknown; remoteAddress: string }): void {
+  #onRejection(reply: RejectionReply): void {
     this.#options.metrics?.rejections.inc({ service: this.#service, code: String(reply.code) });
     const log = this.#options.log;
     if (!log) return;
@@ -366,25 +376,6 @@ function onlyLocalPartTooLong(address: string): boolean {
       return false;
     }
   }));
-}
-
-/** An error smtp-server turns into a reply; the text starts with the enhanced code (see reply-shim). */
-function replyError(code: number, enhanced: string, text: string): Error {
-  const err = new Error(`${enhanced} ${text}`) as Error & { responseCode: number };
-  err.responseCode = code;
-  return err;
-}
-
-/** Hook errors become replies: SmtpReplyError as given, anything else as a temporary failure. */
-function asReply(error: unknown, fallbackCode: number, fallbackEnhanced: string): Error {
-  if (error instanceof SmtpReplyError) {
-    const esc = error.enhanced ? `${error.enhanced.class}.${error.enhanced.subject}.${error.enhanced.detail}` : `${String(error.basic)[0]}.0.0`;
-    return replyError(error.basic, esc, error.text);
-  }
-  if (error instanceof Error && typeof (error as { responseCode?: unknown }).responseCode === 'number') return error;
-  const e = toMtaKitError(error);
-  const temporary = fallbackCode >= 500 ? 451 : fallbackCode;
-  return replyError(temporary, temporary === 451 ? '4.3.0' : fallbackEnhanced, `Local error, try again later (${e.code})`);
 }
 
 /** Compares secrets without leaking their length or content through timing. */

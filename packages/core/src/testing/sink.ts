@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { installReplyShim } from '../smtp/reply-shim.js';
+import { type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { MtaSmtpServer } from '../smtp/server.js';
 import { generateSelfSigned } from '../tls/certificate.js';
 
 export interface SinkMessage {
@@ -50,7 +50,7 @@ export class SmtpSink {
   activeConnections = 0;
   peakConnections = 0;
   readonly #options: SmtpSinkOptions;
-  #server: SMTPServer | undefined;
+  #server: MtaSmtpServer | undefined;
   #port = 0;
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
 
@@ -72,10 +72,10 @@ export class SmtpSink {
   }
 
   async start(): Promise<this> {
-    // Replies like "450 4.7.28 …" keep their own enhanced code.
-    installReplyShim();
     const tls = this.#options.tls ? await generateSelfSigned(this.#options.name ?? 'sink.test') : undefined;
-    const server = new SMTPServer({
+    // Replies like "450 4.7.28 …" keep their own enhanced code; greeted at once.
+    const server = new MtaSmtpServer({
+      greetPause: () => 0,
       name: this.#options.name ?? 'sink.test',
       banner: 'mtakit test sink',
       authOptional: true,

@@ -1,0 +1,171 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import { StrictLineStream } from './line-stream.js';
+
+/** A 4xx/5xx reply as it leaves, for counting and logging (see `MtaSmtpServerOptions.onRejection`). */
+export interface RejectionReply {
+  code: number;
+  text: string;
+  session: unknown;
+  remoteAddress: string;
+}
+
+export interface MtaSmtpServerOptions extends SMTPServerOptions {
+  /**
+   * How long to hold the greeting of a new client, in ms: a client that talks before it is an
+   * early talker and gets 421. 0 greets at once (no timer). Default: smtp-server's 100 ms.
+   */
+  greetPause?: (remoteAddress: string) => number | Promise<number>;
+  /** Every 4xx/5xx reply sent (after its enhanced code is settled). */
+  onRejection?: (reply: RejectionReply) => void;
+}
+
+/**
+ * smtp-server's `SMTPServer` with mtakit's connection class. smtp-server has no option for what
+ * mtakit needs (exact enhanced codes, a greeting pause per client, strict command lines), so
+ * this subclasses it; only servers built from this class behave differently, any other
+ * `SMTPServer` in the process keeps its stock behaviour.
+ */
+export class MtaSmtpServer extends SMTPServer {
+  declare options: SMTPServer['options'] & MtaSmtpServerOptions;
+
+  constructor(options: MtaSmtpServerOptions) {
+    super(options);
+  }
+
+  /** Same steps as SMTPServer#connect, with MtaSmtpConnection. */
+  override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+    const connection = new MtaSmtpConnection(this, socket, socketOptions ?? undefined);
+    this.connections.add(connection);
+    connection.on('error', (err: Error) => this._onError(err));
+    connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
+    connection.init();
+  }
+}
+
+/** Replies that change the connection's state must leave at once (TLS upgrade, close). */
+const UNCORKED_CODES = new Set([220, 221, 421]);
+const LEADING_ESC = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
+const DEFAULT_GREET_PAUSE_MS = 100;
+/** ESMTP parameters of the extensions we advertise (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 4954 AUTH). */
+const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'AUTH']);
+const DSN_MAIL_PARAMS = ['RET', 'ENVID'];
+const DSN_RCPT_PARAMS = new Set(['NOTIFY', 'ORCPT']);
+const NO_PARAMS = new Set<string>();
+
+/**
+ * One connection. What differs from smtp-server's:
+ * - the greeting pause comes from `greetPause(remoteAddress)` instead of a fixed 100 ms;
+ * - a reply text that starts with an enhanced code ("5.7.1 Relaying denied") keeps that code
+ *   instead of the one derived from the basic code (550 would always be 5.1.1);
+ * - AUTH is not advertised in EHLO before STARTTLS (it is refused there anyway);
+ * - every 4xx/5xx reply is reported to `onRejection`;
+ * - replies to a pipelined group go out in one write (RFC 2920 clients send MAIL, RCPT and DATA
+ *   together; each write is a syscall);
+ * - a command line holding a bare CR, or ended by a bare LF, is refused with 500 5.5.2, and an
+ *   ESMTP parameter of an extension we do not offer with 555 5.5.4 (RFC 5321 §4.1.1.11).
+ */
+class MtaSmtpConnection extends SMTPConnection {
+  declare _server: MtaSmtpServer;
+
+  override init(): void {
+    this._setListeners(() => {
+      const server = this._server;
+      if (server.options.maxClients && server.connections.size > server.options.maxClients) {
+        this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
+        return;
+      }
+      const pause = server.options.greetPause ? server.options.greetPause(this.remoteAddress) : DEFAULT_GREET_PAUSE_MS;
+      if (typeof pause === 'number') this.#greetAfter(pause);
+      else pause.then((ms) => this.#greetAfter(ms), () => this.#greetAfter(DEFAULT_GREET_PAUSE_MS));
+    });
+  }
+
+  #greetAfter(ms: number): void {
+    if (this._closing || this._closed) return;
+    if (ms <= 0) return this.connectionReady();
+    setTimeout(() => this.connectionReady(), ms).unref();
+  }
+
+  override _createParser(): StrictLineStream {
+    const parser = new StrictLineStream({ maxCommandLength: this._server.options.maxCommandLength });
+    parser.oncommand = (command, callback) => this._onCommand(command, callback);
+    parser.on('error', (err: Error) => this.send(421, `Error: ${err.message}`));
+    return parser;
+  }
+
+  override _onCommand(command: Buffer, callback?: () => void): void {
+    const bareLf = this._parser instanceof StrictLineStream && this._parser.takeBareLf();
+    if (this._ready && !this._upgrading && (bareLf || command.includes(13))) {
+      this.send(500, '5.5.2 Bare CR or LF in a command line refused');
+      setImmediate(() => this._whenWritable(callback ?? (() => undefined)));
+      return;
+    }
+    super._onCommand(command, callback);
+  }
+
+  override handler_MAIL(command: Buffer, callback: () => void): void {
+    if (this.#refuseUnknownParams('mail from', command, this.#mailParams())) return callback();
+    super.handler_MAIL(command, callback);
+  }
+
+  override handler_RCPT(command: Buffer, callback: () => void): void {
+    if (this.#refuseUnknownParams('rcpt to', command, this._server.options.hideDSN ? NO_PARAMS : DSN_RCPT_PARAMS)) return callback();
+    super.handler_RCPT(command, callback);
+  }
+
+  #mailParams(): ReadonlySet<string> {
+    const options = this._server.options;
+    if (options.hideDSN && options.hideREQUIRETLS) return MAIL_PARAMS;
+    return new Set([...MAIL_PARAMS, ...(options.hideDSN ? [] : DSN_MAIL_PARAMS), ...(options.hideREQUIRETLS ? [] : ['REQUIRETLS'])]);
+  }
+
+  #refuseUnknownParams(name: string, command: Buffer, known: ReadonlySet<string>): boolean {
+    const parsed = this._parseAddressCommand(name, command);
+    if (!parsed || !parsed.args) return false;
+    const unknown = Object.keys(parsed.args).find((key) => !known.has(key));
+    if (unknown === undefined) return false;
+    this.send(555, `5.5.4 ${name.startsWith('mail') ? 'MAIL' : 'RCPT'} parameter not recognized: ${unknown.slice(0, 32)}`);
+    return true;
+  }
+
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    let out = data;
+    let ctx = context;
+    if (Array.isArray(data) && !this.secure) {
+      out = data.filter((line) => !line.startsWith('AUTH '));
+    } else if (typeof data === 'string') {
+      const m = LEADING_ESC.exec(data);
+      if (m && (m[1] as string)[0] === String(code)[0]) {
+        out = `${m[1]} ${m[2]}`;
+        ctx = false;
+      }
+    }
+    if (code >= 400) {
+      this._server.options.onRejection?.({ code, text: Array.isArray(out) ? out.join(' ') : (out ?? ''), session: this.session, remoteAddress: this.remoteAddress });
+    }
+    this.#coalesce(code);
+    super.send(code, out, ctx);
+  }
+
+  /**
+   * Holds replies until the next-but-one turn of the event loop: smtp-server processes each
+   * pipelined command in its own `setImmediate`, so this spans the whole pipelined group.
+   */
+  #coalesce(code: number): void {
+    const socket = this._socket;
+    if (!socket || UNCORKED_CODES.has(code) || socket.writableCorked > 0) return;
+    socket.cork();
+    setImmediate(uncorkLater, socket);
+  }
+}
+
+function uncorkLater(socket: Socket): void {
+  setImmediate(uncork, socket);
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
