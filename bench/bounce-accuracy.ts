@@ -3,7 +3,7 @@
 //
 //   node --conditions=@mtakit/source --import tsx bench/bounce-accuracy.ts
 //
-// Labelled data (all in packages/core/src/bounce/samples/):
+// Labelled data (all in packages/bounce/src/samples/):
 //   replies.json          reply strings the built-in rules were written from (one or more per rule)
 //   replies-holdout.json  reply strings labelled by hand without tuning the rules on them
 //   messages/*.eml        bounce / ARF messages with *.expect.json (per recipient category)
@@ -12,11 +12,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   BounceClassifier, loadRuleFile, parseReport, type BounceRuleSet,
-} from '@mtakit/core/bounce';
+} from '@mtakit/bounce';
 
 interface Labelled { set: string; from: string; category: string; line: string }
 
-const samples = fileURLToPath(new URL('../packages/core/src/bounce/samples/', import.meta.url));
+const samples = fileURLToPath(new URL('../packages/bounce/src/samples/', import.meta.url));
 const kumoDir = fileURLToPath(new URL('../../shared/data/kumomta/', import.meta.url));
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;

@@ -7,7 +7,7 @@
  */
 import { parseLimitSpec, parseRateSpec, type LeaseResult, type Shaper, type ThrottleDecision } from '@mtakit/core';
 import { MemoryShapingStore, RedisShapingStore, StoreShaper } from '@mtakit/shaping';
-import { findRedisServer, startRedis } from '../packages/shaping/src/testing/redis-server.js';
+import { findRedisServer, startRedis } from '@mtakit/core/testing';
 
 const ALLOWED: ThrottleDecision = { allowed: true, retryAfterMs: 0, remaining: 1, resetAfterMs: 0 };
 const noop: Shaper = {

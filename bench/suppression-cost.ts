@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   exportSuppressionCsv, FileSuppressionStore, importSuppressionCsv, type SuppressionEntry, type SuppressionStore,
-} from '@mtakit/core/suppression';
-import { RedisSuppressionStore } from '@mtakit/shaping';
-import { findRedisServer, startRedis } from '../packages/shaping/src/testing/redis-server.js';
+} from '@mtakit/bounce/suppression';
+import { RedisSuppressionStore } from '@mtakit/bounce/redis';
+import { findRedisServer, startRedis } from '@mtakit/core/testing';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const LOOKUPS = 2_000_000;

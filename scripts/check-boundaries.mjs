@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Import-boundary check (DESIGN.md §2): @mtakit/core imports no package of ours; queue, shaping,
-// scorer and lua import only @mtakit/core; no package reaches into another by relative path.
+// bounce, scorer and lua import only @mtakit/core; no package reaches into another by relative path.
 // Usage: node scripts/check-boundaries.mjs [repo-root]   (exit 1 and a list of violations on failure)
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
-const LIBRARIES = ['core', 'queue', 'shaping', 'scorer', 'lua'];
+const LIBRARIES = ['core', 'queue', 'shaping', 'bounce', 'scorer', 'lua'];
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
 
 function* sourceFiles(dir) {

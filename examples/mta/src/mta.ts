@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { readInboundReport } from '@mtakit/bounce';
 import { composePolicies, LogBus, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { HttpListener, httpReply, registerInjectRoute } from '@mtakit/core/http';
@@ -84,6 +85,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
       credentials: config.credentials, relayNetworks: config.relayNetworks, maxMessageSize: config.maxMessageSize,
       maxRecipients: config.maxRecipients, maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
       ...(preSend ? { preSend } : {}),
+      reportReader: readInboundReport,
       accept: (messages) => queue.enqueue(messages),
     });
     const http = new HttpListener({

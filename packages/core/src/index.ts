@@ -1,8 +1,9 @@
 /**
  * @mtakit/core — the contracts every mtakit package shares: the message model, config shapes and
  * parsers, the policy event map, log records, errors, and the interfaces other packages implement
- * (Spool, Shaper, PreSendHook, QueueControl). Protocol edges live in subpaths: `/smtp`, `/egress`, `/dns`, `/log`,
- * `/bounce`, `/metrics`, `/testing`.
+ * (Spool, Shaper, PreSendHook, QueueControl, InboundReportReader). Protocol edges live in subpaths: `/smtp`,
+ * `/egress`, `/dns`, `/log`, `/metrics`, `/http`, `/testing`. Bounce parsing and the suppression list are
+ * `@mtakit/bounce`.
  */
 export {
   MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
@@ -12,6 +13,7 @@ export { systemClock, type Clock } from './clock.js';
 export { Batcher } from './util/batcher.js';
 export { Message, type MessageInit, type MessageMeta, type JsonValue } from './message/message.js';
 export { newMessageId, isMessageId, messageIdTime } from './message/id.js';
+export { parseHeaderBlock, fieldValue, type HeaderBlock, type HeaderField } from './message/headers.js';
 export { parseAddress, domainOf, type ParsedAddress } from './message/address.js';
 export { formatQueueName, parseQueueName, queueNameFor, NULL_QUEUE, type QueueNameParts } from './message/queue-name.js';
 export * from './config/index.js';
@@ -30,6 +32,10 @@ export type {
   QueueControl, QueueSelector, DirectiveTiming, AdminEntry, SuspendRequest, SuspendReadyQueueRequest, BounceRequest, RebindRequest,
   HeldSelector, HeldMessage, MessageInspection,
 } from './contracts/queue-control.js';
+export {
+  reportMode, isReportDomain,
+  type ReportMode, type InboundReportReader, type InboundReportOutcome, type InboundReportContext,
+} from './contracts/inbound-report.js';
 export type { PreSendHook, PreSendResult, PreSendVerdict, PreSendContext, DimensionScore } from './contracts/presend.js';
 export {
   LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,

@@ -11,7 +11,6 @@ export { StoreShaper, createShaper, throttleKey, type StoreShaperOptions } from 
 export type { ShapingStore, ExpiringRecord } from './stores/store.js';
 export { MemoryShapingStore, type MemoryShapingStoreOptions } from './stores/memory.js';
 export { RedisShapingStore, type RedisShapingStoreOptions } from './stores/redis.js';
-export { RedisSuppressionStore, type RedisSuppressionStoreOptions } from './suppression/redis-store.js';
 export { limitStates, type LimitState } from './inspect.js';
 
 export {

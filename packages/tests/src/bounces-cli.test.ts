@@ -9,7 +9,7 @@ import { repoRoot, startMtaProcess, type MtaProcess } from './helpers/mta-proces
 const bin = join(repoRoot, 'examples/mta/bin/mtakit.mjs');
 /** The example's own commander (this package may resolve another copy). */
 type Command = ReturnType<typeof program>;
-const samples = join(repoRoot, 'packages/core/src/bounce/samples/messages');
+const samples = join(repoRoot, 'packages/bounce/src/samples/messages');
 const scratch = mkdtempSync(join(tmpdir(), 'mtakit-bounce-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecord } from '@mtakit/core';
-import { decodeTraceHeader } from '@mtakit/core/bounce';
+import { decodeTraceHeader } from '@mtakit/bounce';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendAll, startPolicyMta, type PolicyMta } from './helpers/policy-mta.js';

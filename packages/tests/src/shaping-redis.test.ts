@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRedisServer, startRedis, type TestRedis } from '../../shaping/src/testing/redis-server.js';
+import { findRedisServer, startRedis, type TestRedis } from '@mtakit/core/testing';
 import { injectMessages } from './helpers/inject.js';
 import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
 import { arrivals, rateAfter } from './helpers/shaped-mta.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { MtaKitError, parseDuration } from '@mtakit/core';
-import { csvRow, exportSuppressionCsv, parseCsv, parseTime, type SuppressionEntry } from '@mtakit/core/suppression';
+import { csvRow, exportSuppressionCsv, parseCsv, parseTime, type SuppressionEntry } from '@mtakit/bounce/suppression';
 import { adminClientFor, table, withAdminOptions, type AdminClient } from './admin-client.js';
 import { readInput } from './bounce.js';
 

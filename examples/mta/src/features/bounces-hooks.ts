@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type SmtpResponse } from '@mtakit/core';
-import { BounceClassifier, loadRuleFile, type BounceClassification } from '@mtakit/core/bounce';
+import { BounceClassifier, loadRuleFile, type BounceClassification } from '@mtakit/bounce';
 import type { Logger } from '../logger.js';
 
 /**

@@ -1,9 +1,8 @@
 import type { ConnectionMeta, ListenerDomainInput, LogBus, Message, Policy } from '@mtakit/core';
-import { buildTraceHeader, encodeVerp, TRACE_HEADER, type BounceClassifier } from '@mtakit/core/bounce';
-import type { ReportListenerDomain } from '@mtakit/core/smtp';
+import { buildTraceHeader, encodeVerp, TRACE_HEADER, type BounceClassifier, type ReportListenerDomain } from '@mtakit/bounce';
 import {
   normalizeRecipient, suppressedRecord, suppressionError, unsubscribeHeaders, type SuppressionEntry, type SuppressionStore,
-} from '@mtakit/core/suppression';
+} from '@mtakit/bounce/suppression';
 import { tenantHeaders } from '../tenant-headers.js';
 import type { BouncesSettings } from './bounces-settings.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
-import type { ReportTrust, SuppressionPolicyOptions, SuppressionReason } from '@mtakit/core/suppression';
+import type { ReportTrust, SuppressionPolicyOptions, SuppressionReason } from '@mtakit/bounce/suppression';
 
 /** How the example MTA handles bounces, complaints and suppression (see docs/suppression.md). */
 export interface BouncesSettings {

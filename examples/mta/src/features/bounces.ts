@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BounceClassifier } from '@mtakit/core/bounce';
+import type { BounceClassifier } from '@mtakit/bounce';
 import {
   FileSuppressionStore, oneClickUnsubscribeHandler, registerSuppressionRoutes, suppressionConsumer, SuppressionPolicy, suppressionResponse,
   type SuppressionStore,
-} from '@mtakit/core/suppression';
-import { RedisSuppressionStore } from '@mtakit/shaping';
+} from '@mtakit/bounce/suppression';
 import type { Feature, MtaContext } from './feature.js';
 import { buildClassifier, loadBounceHooks, type BounceHooks } from './bounces-hooks.js';
 import { bouncesPolicy, checkMessage } from './bounces-policy.js';
@@ -86,7 +85,11 @@ export async function bouncesFeature(ctx: MtaContext, options: BouncesFeatureOpt
 
 async function openStore(settings: BouncesSettings, ctx: MtaContext): Promise<SuppressionStore> {
   const where = settings.suppression.store;
-  if (/^rediss?:\/\//.test(where)) return new RedisSuppressionStore({ redis: where });
+  if (/^rediss?:\/\//.test(where)) {
+    // Loaded only when configured: ioredis is an optional peer dependency of @mtakit/bounce.
+    const { RedisSuppressionStore } = await import('@mtakit/bounce/redis');
+    return new RedisSuppressionStore({ redis: where });
+  }
   const store = await FileSuppressionStore.open({ path: where, fsync: ctx.config.fsync });
   const { entries, corrupt, compacted } = store.loaded;
   ctx.logger(corrupt > 0 ? 'warn' : 'info', `suppression list: ${entries} entries from ${where}${compacted ? ' (compacted)' : ''}${corrupt > 0 ? `; ${corrupt} torn line(s) skipped` : ''}`);

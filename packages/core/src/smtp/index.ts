@@ -3,8 +3,4 @@ export { SmtpIngress, type SmtpIngressOptions, type AcceptedMessage } from './in
 export { MtaSmtpServer, type MtaSmtpServerOptions, type RejectionReply } from './server.js';
 export { greetPauseFor, MAX_GREET_PAUSE_MS, type GreetPauseOptions } from './greet-pause.js';
 export { receivedHeaderValue, type ReceivedInfo } from './received-header.js';
-export {
-  readInboundReport, reportMode, isReportDomain,
-  type ReportListenerDomain, type InboundReportOptions, type InboundReportOutcome, type InboundReportContext, type ReportMode,
-} from './report-listener.js';
 export { loadOrCreateCertificate, generateSelfSigned, type TlsKeyPair, type CertificateOptions } from '../tls/certificate.js';

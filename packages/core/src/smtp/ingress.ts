@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { isReportDomain, type InboundReportReader } from '../contracts/inbound-report.js';
 import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import type { LogBus } from '../log/bus.js';
@@ -14,7 +15,6 @@ import { greetPauseFor } from './greet-pause.js';
 import { asReply, replyError } from './replies.js';
 import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
-import { isReportDomain, readInboundReport, type ReportListenerDomain } from './report-listener.js';
 
 /** A message accepted by a listener, with what the pre-send hook said of it. */
 export interface AcceptedMessage {
@@ -65,6 +65,11 @@ export interface SmtpIngressOptions {
   log?: LogBus;
   metrics?: MtaMetrics;
   nodeId?: string;
+  /**
+   * Reads mail for report domains (`log_oob` / `log_arf`), e.g. `readInboundReport` from
+   * `@mtakit/bounce`. Without it such a domain is refused at RCPT with 451 4.3.5, naming it.
+   */
+  reportReader?: InboundReportReader;
 }
 
 interface SessionState {
@@ -74,7 +79,7 @@ interface SessionState {
   /** Address of the MAIL/RCPT command being answered (named in a Rejection record). */
   pendingAddress: string | undefined;
   /** Recipients of this transaction whose domain reads bounces/feedback reports (see get_listener_domain). */
-  reportRecipients: Map<string, ReportListenerDomain>;
+  reportRecipients: Map<string, ListenerDomainInput>;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -86,7 +91,7 @@ type Callback = (err?: Error | null) => void;
  * exact enhanced status code and is counted and logged as a Rejection record.
  *
  * Mail for a domain whose `get_listener_domain` sets `log_oob` / `log_arf` is accepted from anyone
- * and read as a bounce or feedback report (see report-listener.ts): its OOB / Feedback records are
+ * and read as a bounce or feedback report by `reportReader`: its OOB / Feedback records are
  * logged before the 250, and it is relayed only in `LogThenRelay` mode.
  */
 export class SmtpIngress {
@@ -248,7 +253,10 @@ export class SmtpIngress {
         throw replyError(452, '4.5.3', 'Too many recipients');
       }
       const domain = await this.#listenerDomain(address.address, state);
-      if (isReportDomain(domain)) state.reportRecipients.set(address.address, domain);
+      if (domain && isReportDomain(domain)) {
+        if (!this.#options.reportReader) throw replyError(451, '4.3.5', `Reports for ${address.address.slice(address.address.lastIndexOf('@') + 1)} cannot be read: this listener has no report reader`);
+        state.reportRecipients.set(address.address, domain);
+      }
       else if (!(state.auth || cidrContains(this.#relayNetworks, session.remoteAddress) || domain?.relay_to)) {
         throw replyError(550, '5.7.1', 'Relaying denied: authenticate or send from an allowed network');
       }
@@ -291,7 +299,8 @@ export class SmtpIngress {
     let transactionId: string | undefined;
     for (const rcpt of session.envelope.rcptTo) {
       const reportDomain = state.reportRecipients.get(rcpt.address);
-      if (reportDomain && !(await this.#logReport(data, sender, rcpt.address, reportDomain, session))) continue;
+      const reader = this.#options.reportReader;
+      if (reportDomain && reader && !(await this.#logReport(reader, data, sender, rcpt.address, reportDomain, session))) continue;
       const message = new Message({ sender, recipient: rcpt.address, meta: { ...state.conn }, data });
       if (state.auth?.tenant) message.setMeta('tenant', state.auth.tenant);
       if (this.#options.receivedHeader !== false) {
@@ -317,8 +326,8 @@ export class SmtpIngress {
   }
 
   /** Logs what a report says (before the 250); true when the message must be relayed as well. */
-  async #logReport(data: Buffer, sender: string, recipient: string, domain: ReportListenerDomain, session: SMTPServerSession): Promise<boolean> {
-    const outcome = await readInboundReport(data, domain, { sender, recipient, nodeId: this.#options.nodeId ?? '', sessionId: session.id });
+  async #logReport(read: InboundReportReader, data: Buffer, sender: string, recipient: string, domain: ListenerDomainInput, session: SMTPServerSession): Promise<boolean> {
+    const outcome = await read(data, domain, { sender, recipient, nodeId: this.#options.nodeId ?? '', sessionId: session.id });
     for (const record of outcome.records) await this.#options.log?.publish(record);
     this.#options.metrics?.received.inc({ service: this.#service });
     return outcome.relay;

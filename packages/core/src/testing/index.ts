@@ -3,3 +3,4 @@ export { SmtpSink, type SmtpSinkOptions, type SinkMessage } from './sink.js';
 export { FakeClock } from './fake-clock.js';
 export { RawSmtpClient, type SmtpReply } from './smtp-client.js';
 export { TestResolver, type TestZone } from './test-resolver.js';
+export { findRedisServer, startRedis, type TestRedis } from './redis-server.js';

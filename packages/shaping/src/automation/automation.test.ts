@@ -12,7 +12,7 @@ import { RedisShapingStore } from '../stores/redis.js';
 import type { ShapingStore } from '../stores/store.js';
 import { SAMPLE_MX, tableMxResolver } from '../testing/mx-fixture.js';
 import { deliveryRecord, type RecordInit } from '../testing/records.js';
-import { findRedisServer, startRedis, type TestRedis } from '../testing/redis-server.js';
+import { findRedisServer, startRedis, type TestRedis } from '@mtakit/core/testing';
 import { TrafficShapingAutomation, type AutomationActions } from './automation.js';
 import type { AutomationEffect } from './effects.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreShaper } from '../shaper.js';
 import { FakeClock } from '@mtakit/core/testing';
 import { hammer } from '../testing/hammer.js';
-import { findRedisServer, startRedis, type TestRedis } from '../testing/redis-server.js';
+import { findRedisServer, startRedis, type TestRedis } from '@mtakit/core/testing';
 import { MemoryShapingStore } from './memory.js';
 import { RedisShapingStore } from './redis.js';
 import type { ShapingStore } from './store.js';

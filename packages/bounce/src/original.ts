@@ -1,0 +1,110 @@
+import { fieldValue, parseHeaderBlock } from '@mtakit/core';
+import { decodeKumoRef, decodeTraceHeader, KUMO_TRACE_HEADER, TRACE_HEADER } from './trace.js';
+import { correlationFromTrace, type Correlation, type OriginalMessage } from './types.js';
+import { decodeVerp, type VerpOptions } from './verp.js';
+
+/** MIME types that carry the returned message or its headers. */
+export const ORIGINAL_PART_TYPES = new Set([
+  'message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers',
+]);
+
+/** Lines after which plain-text bounces quote the original message. */
+const COPY_MARKERS = [
+  /^-+ ?Below this line is a copy of the message\.?.*$/im,
+  /^-+ ?Enclosed is a copy of the message\.?.*$/im,
+  /^-+ This is a copy of the message.*-+$/im,
+  /^\s*-+ ?(?:Original|Returned|Received) message follows ?-+$/im,
+  /^\s*-+ ?Original message ?-+$/im,
+];
+
+/** The text a plain-text bounce quotes after its "copy of the message" line, if any. */
+export function quotedOriginal(text: string): string | null {
+  for (const marker of COPY_MARKERS) {
+    const m = marker.exec(text);
+    if (m) return text.slice(m.index + m[0].length).replace(/^\s*\n/, '');
+  }
+  return null;
+}
+
+/** The part of a plain-text bounce before the quoted original. */
+export function beforeQuotedOriginal(text: string): string {
+  let end = text.length;
+  for (const marker of COPY_MARKERS) {
+    const m = marker.exec(text);
+    if (m && m.index < end) end = m.index;
+  }
+  return text.slice(0, end);
+}
+
+export function parseOriginal(text: string): OriginalMessage | null {
+  const block = parseHeaderBlock(Buffer.from(text.replace(/^\s+/, ''), 'utf8'));
+  const headers = block.fields
+    .filter((f) => /^[!-9;-~]+$/.test(f.name))
+    .map((f): [string, string] => [f.name, fieldValue(f)]);
+  if (headers.length === 0) return null;
+  const first = (name: string): string | null => headers.find(([n]) => n.toLowerCase() === name)?.[1] ?? null;
+  return {
+    headers,
+    message_id: first('message-id'),
+    subject: first('subject'),
+    from: first('from'),
+    to: first('to'),
+    return_path: first('return-path'),
+  };
+}
+
+export interface CorrelationOptions {
+  /** Verifies signed `X-MtaKit-Ref` values (see trace.ts). */
+  traceSecret?: string | Buffer;
+  /** Restricts VERP decoding to this prefix/domain. */
+  verp?: Partial<VerpOptions>;
+}
+
+/**
+ * Finds what ties a report to its original message: a trace header in the returned headers (or,
+ * failing that, anywhere in the report's text, since plain-text bounces quote it in the body),
+ * then VERP addresses. A trace header wins; VERP fills what it lacks.
+ */
+export function correlate(
+  original: OriginalMessage | null,
+  texts: readonly string[],
+  verpCandidates: readonly (string | null | undefined)[],
+  options: CorrelationOptions,
+): Correlation | null {
+  const traceOptions = options.traceSecret === undefined ? {} : { secret: options.traceSecret };
+  const candidates: [string, string][] = [
+    ...(original?.headers ?? []),
+    ...texts.flatMap((t) => findHeaderLines(t, [TRACE_HEADER, KUMO_TRACE_HEADER])),
+  ];
+  let trace: Correlation | null = null;
+  for (const [name, value] of candidates) {
+    const lower = name.toLowerCase();
+    const decoded =
+      lower === TRACE_HEADER.toLowerCase() ? decodeTraceHeader(value, traceOptions)
+        : lower === KUMO_TRACE_HEADER.toLowerCase() ? decodeKumoRef(value)
+          : null;
+    if (decoded) {
+      trace = correlationFromTrace(decoded);
+      break;
+    }
+  }
+  const verp = [...verpCandidates, original?.return_path]
+    .flatMap((c) => (c ? addressesIn(c) : []))
+    .map((a) => decodeVerp(a, options.verp))
+    .find((v) => v !== null);
+  if (!verp) return trace;
+  if (!trace) {
+    return { source: 'verp', id: verp.id, recipient: verp.recipient, tenant: null, campaign: null, queue: null, meta: {}, verified: null };
+  }
+  return { ...trace, id: trace.id ?? verp.id, recipient: trace.recipient ?? verp.recipient };
+}
+
+/** `Name: value` lines (with folding) for the given names anywhere in a text. */
+function findHeaderLines(text: string, names: readonly string[]): [string, string][] {
+  const pattern = new RegExp(`^(${names.map((n) => n.replace(/-/g, '\\-')).join('|')}):[ \\t]*(.*(?:\\r?\\n[ \\t]+.*)*)`, 'gim');
+  return [...text.matchAll(pattern)].map((m) => [m[1] as string, (m[2] as string).replace(/\s+/g, '')]);
+}
+
+function addressesIn(value: string): string[] {
+  return [...value.matchAll(/[^\s<>,;:"]+@[^\s<>,;:"]+/g)].map((m) => m[0]);
+}

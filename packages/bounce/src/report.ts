@@ -1,0 +1,143 @@
+import { MtaKitError, type JsonValue } from '@mtakit/core';
+import { parseFeedbackReport } from './arf.js';
+import { parseDeliveryStatus } from './dsn.js';
+import { headerValues, parseMime, type MimeMessage } from './mime.js';
+import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
+import { parsePlainTextBounce } from './plaintext.js';
+import type { BounceReport, Correlation, Reporter } from './types.js';
+
+export type BounceParseErrorReason = 'empty' | 'unreadable' | 'not-a-report';
+
+/** A message could not be read as a bounce, complaint or automatic reply. Code `E_MESSAGE`. */
+export class BounceParseError extends MtaKitError {
+  readonly reason: BounceParseErrorReason;
+
+  constructor(reason: BounceParseErrorReason, message: string, options: { cause?: unknown } = {}) {
+    super('E_MESSAGE', message, options);
+    this.name = 'BounceParseError';
+    this.reason = reason;
+  }
+}
+
+export interface ParseReportOptions extends CorrelationOptions {
+  /** The envelope recipient the report was sent to (a VERP address, usually). */
+  envelopeRecipient?: string;
+}
+
+const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-delivery-status']);
+
+/**
+ * Reads an inbound report: an RFC 5965 feedback report, an RFC 3464 DSN, one of the common
+ * plain-text bounce formats, or an automatic reply. Throws `BounceParseError` when it is none.
+ */
+export async function parseReport(bytes: Buffer, options: ParseReportOptions = {}): Promise<BounceReport> {
+  if (bytes.length === 0 || bytes.toString('latin1').trim() === '') {
+    throw new BounceParseError('empty', 'bounce message is empty');
+  }
+  let mime: MimeMessage;
+  try {
+    mime = await parseMime(bytes);
+  } catch (err) {
+    throw new BounceParseError('unreadable', `cannot parse message: ${(err as Error).message}`, { cause: err });
+  }
+  const originalPart = mime.parts.find((p) => ORIGINAL_PART_TYPES.has(p.contentType));
+  const originalText = originalPart?.content.toString('utf8') ?? quotedOriginal(mime.text);
+  const original = originalText ? parseOriginal(originalText) : null;
+  const texts = [mime.text, ...mime.parts.filter((p) => !p.contentType.startsWith('image/')).map((p) => p.content.toString('utf8'))];
+  const feedbackPart = mime.parts.find((p) => p.contentType === 'message/feedback-report');
+  const feedback = feedbackPart ? parseFeedbackReport(feedbackPart.content.toString('utf8'), originalText) : null;
+  const verpCandidates = [
+    options.envelopeRecipient,
+    feedback?.original_mail_from,
+    ...['x-original-to', 'delivered-to', 'envelope-to', 'to'].flatMap((h) => headerValues(mime, h)),
+  ];
+  const correlation = correlate(original, texts, verpCandidates, options);
+
+  if (feedback) {
+    feedback.supplemental_trace = correlation && correlation.source !== 'verp' ? traceJson(correlation) : null;
+    return { kind: 'arf', feedback_report: feedback, original, correlation };
+  }
+
+  const status = mime.parts.find((p) => DELIVERY_STATUS.has(p.contentType));
+  if (status) {
+    const { message, recipients } = parseDeliveryStatus(status.content.toString('utf8'));
+    if (recipients.length > 0) {
+      return {
+        kind: 'dsn',
+        format: 'rfc3464',
+        reporter: detectReporter(mime, message.reporting_mta, message.names),
+        reporting_mta: message.reporting_mta,
+        arrival_date: message.arrival_date,
+        original_envelope_id: message.original_envelope_id,
+        recipients,
+        original,
+        correlation,
+      };
+    }
+  }
+
+  const plain = parsePlainTextBounce(beforeQuotedOriginal(mime.text));
+  if (plain) {
+    return {
+      kind: 'dsn',
+      format: plain.format,
+      reporter: detectReporter(mime, null, new Set()),
+      reporting_mta: reportingHost(mime),
+      arrival_date: null,
+      original_envelope_id: null,
+      recipients: plain.recipients,
+      original,
+      correlation,
+    };
+  }
+
+  if (isAutoReply(mime) && !looksLikeBounce(mime)) {
+    return { kind: 'autoreply', from: mime.from, subject: mime.subject, original, correlation };
+  }
+  throw new BounceParseError(
+    'not-a-report',
+    'not a bounce or feedback report: no message/delivery-status or message/feedback-report part, and no known bounce text',
+  );
+}
+
+function traceJson(c: Correlation): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = { source: c.source };
+  for (const key of ['id', 'recipient', 'tenant', 'campaign', 'queue'] as const) if (c[key] !== null) out[key] = c[key];
+  if (Object.keys(c.meta).length > 0) out['meta'] = c.meta;
+  return out;
+}
+
+/** Fingerprints of the systems whose bounces we know: headers, fields, fixed sentences. */
+function detectReporter(mime: MimeMessage, reportingMta: string | null, dsnFields: Set<string>): Reporter {
+  const from = mime.from ?? '';
+  const mta = (reportingMta ?? '').toLowerCase();
+  const has = (name: string) => headerValues(mime, name).length > 0;
+  if (from.endsWith('@amazonses.com') || mta.endsWith('amazonses.com')) return 'ses';
+  if (from.endsWith('@googlemail.com') || from.endsWith('@google.com') || mta === 'googlemail.com' || mta.endsWith('.google.com')) return 'gmail';
+  if (/\b(?:yahoo|aol)\.com$/.test(from) || /Sorry, we were unable to deliver your message/i.test(mime.text)) return 'yahoo';
+  if (mta.endsWith('.outlook.com') || has('x-ms-exchange-message-is-ndr') || /Delivery has failed to these recipients/i.test(mime.text)) return 'exchange';
+  if (dsnFields.has('x-postfix-queue-id') || /This is the mail system at host/i.test(mime.text)) return 'postfix';
+  if (has('x-failed-recipients') || /This message was created automatically by mail delivery software/i.test(mime.text)) return 'exim';
+  if (/This is the qmail-send program/i.test(mime.text)) return 'qmail';
+  if (/Transcript of session follows|The following addresses had (?:permanent|transient)/i.test(mime.text)) return 'sendmail';
+  return 'unknown';
+}
+
+/** For plain-text bounces: the host named in the sender's address (MAILER-DAEMON@host). */
+function reportingHost(mime: MimeMessage): string | null {
+  return mime.from?.split('@')[1] ?? null;
+}
+
+/** Bounces also say "auto-replied"; one we could not read must not pass as an out-of-office. */
+function looksLikeBounce(mime: MimeMessage): boolean {
+  return /undeliver|delivery status|delivery fail|failure notice|returned mail|could not be delivered|mailer-daemon|postmaster@/i
+    .test(`${mime.subject}\n${mime.from ?? ''}`);
+}
+
+function isAutoReply(mime: MimeMessage): boolean {
+  const auto = headerValues(mime, 'auto-submitted').some((v) => /^auto-replied/i.test(v));
+  const vendor = ['x-autoreply', 'x-autorespond', 'x-autoresponse'].some((h) => headerValues(mime, h).length > 0);
+  const precedence = headerValues(mime, 'precedence').some((v) => /auto_reply/i.test(v));
+  const subject = /^(?:Auto(?:matic)?[ -]?(?:reply|response)|Out of (?:the )?Office|Abwesenheitsnotiz|R[ée]ponse automatique)\b/i.test(mime.subject);
+  return auto || vendor || precedence || subject;
+}

@@ -1,0 +1,113 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '@mtakit/core/testing';
+import { SUPPRESSION_STORE_CONTRACT } from './contract.js';
+import type { SuppressionEntry } from './entry.js';
+import { FileSuppressionStore } from './file-store.js';
+import { MemorySuppressionStore } from './memory-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mtakit-suppression-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+const stores = {
+  memory: async (clock: FakeClock) => new MemorySuppressionStore({ clock }),
+  file: async (clock: FakeClock) => FileSuppressionStore.open({ path: join(dir, `contract-${++files}.jsonl`), clock, fsync: false }),
+};
+
+for (const [name, make] of Object.entries(stores)) {
+  describe(`${name} store contract`, () => {
+    for (const check of SUPPRESSION_STORE_CONTRACT) {
+      it(check.name, async () => {
+        const clock = new FakeClock();
+        const store = await make(clock);
+        try {
+          await check.run(store, { now: () => clock.now(), advance: async (ms) => clock.advance(ms) });
+        } finally {
+          await store.close();
+        }
+      });
+    }
+  });
+}
+
+function entry(recipient: string, over: Partial<SuppressionEntry> = {}): SuppressionEntry {
+  return {
+    recipient, tenant: null, reason: 'bounce', category: 'InvalidRecipient', source_type: 'Bounce', source_id: '',
+    created: Date.UTC(2026, 0, 1), expires: null, note: '', ...over,
+  };
+}
+
+describe('FileSuppressionStore durability', () => {
+  it('a reopened journal has every acknowledged put, removal and soft bounce', async () => {
+    const path = join(dir, 'reopen.jsonl');
+    const clock = new FakeClock();
+    const a = await FileSuppressionStore.open({ path, clock });
+    await Promise.all([a.put([entry('one@example.com')]), a.put([entry('two@example.com', { tenant: 'acme', reason: 'complaint' })])]);
+    await a.remove([{ recipient: 'one@example.com', tenant: null }]);
+    await a.countSoftBounce({ recipient: 'full@example.com', tenant: null }, 'm1', clock.now(), 86_400_000);
+    await a.close();
+
+    const b = await FileSuppressionStore.open({ path, clock });
+    expect(await b.check('one@example.com')).toBeUndefined();
+    expect((await b.check('two@example.com', 'acme'))?.reason).toBe('complaint');
+    expect(await b.countSoftBounce({ recipient: 'full@example.com', tenant: null }, 'm2', clock.now() + 1, 86_400_000)).toBe(2);
+    await b.close();
+  });
+
+  it('compacts at open: removed, replaced and expired entries leave the file', async () => {
+    const path = join(dir, 'compact.jsonl');
+    const clock = new FakeClock();
+    const a = await FileSuppressionStore.open({ path, clock, fsync: false });
+    for (let i = 0; i < 50; i++) await a.put([entry(`r${i}@example.com`)]);
+    await a.put([entry('r0@example.com', { note: 'replaced' })]);
+    await a.remove([{ recipient: 'r1@example.com', tenant: null }]);
+    await a.put([entry('soon@example.com', { expires: clock.now() + 1000 })]);
+    await a.close();
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(53);
+
+    clock.advance(2000);
+    const b = await FileSuppressionStore.open({ path, clock, fsync: false });
+    expect(b.loaded).toMatchObject({ lines: 53, corrupt: 0, entries: 49, compacted: true });
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(49);
+    expect((await b.check('r0@example.com'))?.note).toBe('replaced');
+    await b.close();
+
+    const c = await FileSuppressionStore.open({ path, clock, fsync: false });
+    expect(c.loaded.compacted).toBe(false);
+    await c.close();
+  });
+
+  it('skips a line torn by a crash and does not glue new writes onto it', async () => {
+    const path = join(dir, 'torn.jsonl');
+    const clock = new FakeClock();
+    const a = await FileSuppressionStore.open({ path, clock, fsync: false });
+    await a.put([entry('kept@example.com')]);
+    await a.close();
+    appendFileSync(path, '{"op":"put","e":{"recipient":"half');
+
+    const b = await FileSuppressionStore.open({ path, clock, fsync: false });
+    expect(b.loaded).toMatchObject({ corrupt: 1, entries: 1, compacted: true });
+    await b.put([entry('after@example.com')]);
+    await b.close();
+    const c = await FileSuppressionStore.open({ path, clock, fsync: false });
+    expect(c.loaded.corrupt).toBe(0);
+    expect((await c.check('after@example.com'))?.recipient).toBe('after@example.com');
+    expect((await c.check('kept@example.com'))?.recipient).toBe('kept@example.com');
+    await c.close();
+  });
+
+  it('refuses writes after close with E_CLOSED', async () => {
+    const store = await FileSuppressionStore.open({ path: join(dir, 'closed.jsonl'), fsync: false });
+    await store.close();
+    await expect(store.put([entry('x@example.com')])).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+
+  it('names the journal when it cannot be read', async () => {
+    const path = join(dir, 'a-directory.jsonl');
+    mkdirSync(path);
+    await expect(FileSuppressionStore.open({ path })).rejects.toThrow(/suppression journal .*a-directory\.jsonl: cannot read/);
+  });
+});
