@@ -1,9 +1,9 @@
 /**
  * @mtakit/core — the contracts every mtakit package shares: the message model, config shapes and
  * parsers, the policy event map, log records, errors, and the interfaces other packages implement
- * (Spool, Shaper, PreSendHook, QueueControl, InboundReportReader). Protocol edges live in subpaths: `/smtp`,
- * `/egress`, `/dns`, `/log`, `/metrics`, `/http`, `/testing`. Bounce parsing and the suppression list are
- * `@mtakit/bounce`.
+ * (Spool, Shaper, PreSendHook, QueueControl, InboundReportReader). Protocol edges live in subpaths:
+ * `/smtp`, `/egress`, `/dns`, `/log`, `/http`, `/metrics`, `/dkim`, `/testing`, and `/mta` (createMta
+ * and the plugin contract). Bounce parsing and the suppression list are `@mtakit/bounce`.
  */
 export {
   MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
@@ -23,6 +23,7 @@ export {
   type QueueConfigContext, type Awaitable,
 } from './policy/events.js';
 export { composePolicies } from './policy/compose.js';
+export { tenantHeaders, importTenantHeaders } from './policy/tenant-headers.js';
 export { spoolRecordOf, type Spool, type SpoolRecord } from './contracts/spool.js';
 export type { Shaper, ThrottleDecision, ConnectionLease, LeaseResult } from './contracts/shaper.js';
 export type { ShapingRules, ShapingRulesLoader, ShapingRulesLoadOptions } from './contracts/shaping-rules.js';
@@ -37,6 +38,10 @@ export {
   type ReportMode, type InboundReportReader, type InboundReportOutcome, type InboundReportContext,
 } from './contracts/inbound-report.js';
 export type { PreSendHook, PreSendResult, PreSendVerdict, PreSendContext, DimensionScore } from './contracts/presend.js';
+export type { AcceptedMessage, AcceptMessages } from './contracts/accepted.js';
+export type { QueueViews, ReadyQueueView, EgressPathView, EgressPathRequest, EgressPathResolutionView } from './contracts/queue-views.js';
+export { chainDeliveryGates, type Classifier, type DeliveryGate } from './contracts/delivery.js';
+export { consoleLogger, silentLogger, type Logger, type LogLevel } from './contracts/logger.js';
 export {
   LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,
   type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,

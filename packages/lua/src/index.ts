@@ -14,3 +14,6 @@ export type { LuaProviders, LuaLogEntry, LuaLogLevel } from './kumo/context.js';
 export type {
   PolicyDeclarations, EsmtpListenerDefinition, HttpListenerDefinition, SpoolDefinition, LocalLogsDefinition, KeySource,
 } from './kumo/declarative.js';
+export { luaPolicyPlugin, describeEvents, type LuaPolicyPluginOptions } from './plugin/plugin.js';
+export { readsMessageMetadata } from './plugin/message-metadata.js';
+export { LuaPolicyMetrics } from './plugin/metrics.js';

@@ -12,3 +12,5 @@ export type { QueueSelector } from './admin/matching.js';
 export type { DirectiveTiming } from './admin/directives.js';
 export { delayForAttempt, jitter, nextAttemptDue, deadline, recomputedDue } from './retry.js';
 export { WeightedRoundRobin } from './egress/weighted-round-robin.js';
+export { queuePlugin, type QueuePluginOptions } from './plugin.js';
+export { withSmarthost } from './routing/smarthost.js';

@@ -41,3 +41,12 @@ export { preSendLogRecord, overrideLogRecord, tenantOfRecord, type VerdictRecord
 export {
   createHoldOverride, holdOverrideJson, holdOverrideFromJson, heldResultJson, heldResultFromJson, risksOf, type HoldOverride, type HoldOverrideInput, type AcknowledgedRisk,
 } from './override.js';
+
+export { scorerPlugin, type ScorerPluginOptions } from './plugin/plugin.js';
+export { readScorerConfig, loadScorerModules, type ScorerConfig, type ScorerModules } from './plugin/config.js';
+export {
+  HeldMail, registerHeldMailRoutes, PRE_SEND_HOLD_META, HOLD_OVERRIDE_META,
+  type HeldCampaign, type HeldMailOptions, type HeldSelector, type ReleaseRequest, type ReleaseResult,
+} from './plugin/held-mail.js';
+export { OverrideJournal } from './plugin/override-journal.js';
+export { ScorerMetrics } from './plugin/metrics.js';

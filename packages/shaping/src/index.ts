@@ -33,3 +33,8 @@ export {
 export type { AutomationRule, AutomationAction, AutomationTrigger } from './automation/rule.js';
 
 export { Warmup, DEFAULT_WARMUP_CAPS, type WarmupPlan, type WarmupStatus, type WarmupSnapshot } from './warmup.js';
+
+export { shapingPlugin, type ShapingPluginOptions } from './plugin/plugin.js';
+export { QueueAutomationActions } from './plugin/queue-actions.js';
+export { registerShapingRoutes, shapedReadyQueueStates, type ShapedReadyQueueState } from './plugin/admin-routes.js';
+export { registerShapingMetrics } from './plugin/metrics.js';

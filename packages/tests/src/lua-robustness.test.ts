@@ -119,7 +119,7 @@ describe('a Lua policy under stress in the example MTA', () => {
     const mta = await start({ MTAKIT_POLICY: file });
     writeFileSync(file, `${policy('v2')}kumo.on('get_queue_config', function() return kumo.make_queue_config { egress_pool = kumo.get_msg_metadata('pool') } end)\n`);
     expect((await mta.bumpConfigEpoch()).status).toBe(200);
-    expect(mta.logs.join('\n')).toMatch(/WARN policy: get_queue_config now reads the message \(kumo\.get_msg_metadata\), but queue configs are cached per queue until mtakit restarts/);
+    expect(mta.logs.join('\n')).toMatch(/WARN policy: get_queue_config now reads the message \(kumo\.get_msg_metadata\), but queue configs are cached per queue until the MTA restarts/);
   });
 
   it('a policy module is not reloaded: bump-config-epoch still succeeds and says a restart is needed', async () => {

@@ -5,10 +5,8 @@ import { LogBus, Message, type LogRecord, type PreSendResult } from '@mtakit/cor
 import { MxResolver } from '@mtakit/core/dns';
 import { FakeClock, TestResolver } from '@mtakit/core/testing';
 import { MemorySpool, QueueManager } from '@mtakit/queue';
-import { heldResultJson, type HoldOverride } from '@mtakit/scorer';
+import { HeldMail, heldResultJson, OverrideJournal, PRE_SEND_HOLD_META, type HoldOverride } from '@mtakit/scorer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OverrideJournal } from '../../../examples/mta/src/features/scorer-overrides.js';
-import { HeldMail, PRE_SEND_HOLD_META } from '../../../examples/mta/src/features/scorer.js';
 
 // HeldMail (the TypeScript API behind POST /api/admin/held/release/v1) over a real QueueManager.
 const links = { score: 40, weight: 0.9, reasons: ['links to IP addresses: 203.0.113.7 (+40)'] };

@@ -1,9 +1,8 @@
-import type { ConnectionMeta, ListenerDomainInput, LogBus, Message, Policy } from '@mtakit/core';
+import { importTenantHeaders, type ConnectionMeta, type ListenerDomainInput, type LogBus, type Message, type Policy } from '@mtakit/core';
 import { buildTraceHeader, encodeVerp, TRACE_HEADER, type BounceClassifier, type ReportListenerDomain } from '@mtakit/bounce';
 import {
   normalizeRecipient, suppressedRecord, suppressionError, unsubscribeHeaders, type SuppressionEntry, type SuppressionStore,
 } from '@mtakit/bounce/suppression';
-import { tenantHeaders } from '../tenant-headers.js';
 import type { BouncesSettings } from './bounces-settings.js';
 
 export interface BouncesPolicyDeps {
@@ -29,10 +28,10 @@ export function bouncesPolicy(deps: BouncesPolicyDeps): Policy {
   const domains = listenerDomains(deps);
   const suppressing = settings.suppression.mode !== 'off';
 
-  const prepare = async (message: Message, conn: ConnectionMeta): Promise<void> => {
+  const prepare = async (message: Message): Promise<void> => {
     // Tenant and campaign must be settled before the check and the trace header; the example's
     // X-Tenant/X-Campaign import is idempotent, so running it here as well as later is harmless.
-    await tenantHeaders.smtp_server_message_received?.(message, conn);
+    importTenantHeaders(message);
     if (suppressing) {
       const entry = await checkMessage(store, message);
       if (entry) {
@@ -55,7 +54,7 @@ export function bouncesPolicy(deps: BouncesPolicyDeps): Policy {
         }
       : {}),
     smtp_server_message_received: prepare,
-    http_message_generated: (message) => prepare(message, {}),
+    http_message_generated: prepare,
   };
 }
 

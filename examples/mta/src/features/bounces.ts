@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BounceClassifier } from '@mtakit/bounce';
+import { readInboundReport, type BounceClassifier } from '@mtakit/bounce';
 import {
   FileSuppressionStore, oneClickUnsubscribeHandler, registerSuppressionRoutes, suppressionConsumer, SuppressionPolicy, suppressionResponse,
   type SuppressionStore,
 } from '@mtakit/bounce/suppression';
-import type { Feature, MtaContext } from './feature.js';
+import type { Message, SmtpResponse } from '@mtakit/core';
+import type { HttpListener } from '@mtakit/core/http';
+import type { MtaPlugin, PluginContext, PluginProvides } from '@mtakit/core/mta';
 import { buildClassifier, loadBounceHooks, type BounceHooks } from './bounces-hooks.js';
 import { bouncesPolicy, checkMessage } from './bounces-policy.js';
 import { loadBouncesSettings, type BouncesSettings } from './bounces-settings.js';
@@ -30,33 +32,36 @@ export interface BouncesFeatureOptions {
  *   checked at RCPT, when the message is received, and again before each delivery;
  * - the list's HTTP API is on the admin listener, the one-click receiver on its own listener.
  */
-export async function bouncesFeature(ctx: MtaContext, options: BouncesFeatureOptions = {}): Promise<Feature> {
-  const settings = loadBouncesSettings(options.env ?? process.env, ctx.config.dataDir);
+export function bouncesPlugin(config: { fsync: boolean }, options: BouncesFeatureOptions = {}): MtaPlugin {
+  return { name: 'bounces', setup: (ctx) => setupBounces(ctx, config, options) };
+}
+
+async function setupBounces(ctx: PluginContext, config: { fsync: boolean }, options: BouncesFeatureOptions): Promise<PluginProvides> {
+  const settings = loadBouncesSettings(options.env ?? process.env, ctx.dataDir);
   const hooks = options.hooks ?? (settings.hooks ? await loadBounceHooks(settings.hooks) : {});
   let classifier = await buildClassifier(settings.ruleFiles, hooks, ctx.logger);
   const policy = new SuppressionPolicy(settings.suppression.policy);
-  const store = await openStore(settings, ctx);
-  const unsubscribeLog = ctx.log.subscribe(suppressionConsumer(store, policy, {
+  const store = await openStore(settings, ctx, config.fsync);
+  const consumer = suppressionConsumer(store, policy, {
     onError: (error, record) => ctx.logger('warn', `suppression list not updated from a ${record.type} record for ${String(record.recipient)}: ${(error as Error).message}`),
-  }));
+  });
   let unsubscribeServer: Server | undefined;
 
   return {
-    name: 'bounces',
+    logConsumers: [consumer],
     policy: bouncesPolicy({ settings, store, classifier: (): BounceClassifier => classifier, log: ctx.log, nodeId: ctx.nodeId }),
-    queueOptions: {
-      classify: (response) => classifier.classify(response).category,
-      ...(settings.suppression.mode === 'off'
-        ? {}
-        : {
-            beforeDelivery: async (message) => {
-              const entry = await checkMessage(store, message);
-              return entry ? suppressionResponse(entry) : undefined;
-            },
-          }),
-    },
-    async start({ http }) {
-      registerSuppressionRoutes(http, store, { policy });
+    classify: (response: SmtpResponse) => classifier.classify(response).category,
+    reportReader: readInboundReport,
+    ...(settings.suppression.mode === 'off'
+      ? {}
+      : {
+          deliveryGate: async (message: Message) => {
+            const entry = await checkMessage(store, message);
+            return entry ? suppressionResponse(entry) : undefined;
+          },
+        }),
+    routes: (http: HttpListener) => registerSuppressionRoutes(http, store, { policy }),
+    async start() {
       const { listen, secret } = settings.unsubscribe;
       if (listen && secret) {
         unsubscribeServer = createServer(oneClickUnsubscribeHandler({ store, secret, policy }));
@@ -73,7 +78,6 @@ export async function bouncesFeature(ctx: MtaContext, options: BouncesFeatureOpt
       classifier = await buildClassifier(settings.ruleFiles, hooks, ctx.logger);
     },
     async stop() {
-      unsubscribeLog();
       if (unsubscribeServer) {
         unsubscribeServer.closeAllConnections();
         await new Promise((resolve) => unsubscribeServer?.close(resolve));
@@ -83,14 +87,14 @@ export async function bouncesFeature(ctx: MtaContext, options: BouncesFeatureOpt
   };
 }
 
-async function openStore(settings: BouncesSettings, ctx: MtaContext): Promise<SuppressionStore> {
+async function openStore(settings: BouncesSettings, ctx: PluginContext, fsync: boolean): Promise<SuppressionStore> {
   const where = settings.suppression.store;
   if (/^rediss?:\/\//.test(where)) {
     // Loaded only when configured: ioredis is an optional peer dependency of @mtakit/bounce.
     const { RedisSuppressionStore } = await import('@mtakit/bounce/redis');
     return new RedisSuppressionStore({ redis: where });
   }
-  const store = await FileSuppressionStore.open({ path: where, fsync: ctx.config.fsync });
+  const store = await FileSuppressionStore.open({ path: where, fsync });
   const { entries, corrupt, compacted } = store.loaded;
   ctx.logger(corrupt > 0 ? 'warn' : 'info', `suppression list: ${entries} entries from ${where}${compacted ? ' (compacted)' : ''}${corrupt > 0 ? `; ${corrupt} torn line(s) skipped` : ''}`);
   return store;

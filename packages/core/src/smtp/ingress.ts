@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { isReportDomain, type InboundReportReader } from '../contracts/inbound-report.js';
+import type { AcceptedMessage } from '../contracts/accepted.js';
 import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import type { LogBus } from '../log/bus.js';
@@ -16,11 +17,7 @@ import { asReply, replyError } from './replies.js';
 import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
 
-/** A message accepted by a listener, with what the pre-send hook said of it. */
-export interface AcceptedMessage {
-  message: Message;
-  verdict: PreSendResult | undefined;
-}
+export type { AcceptedMessage } from '../contracts/accepted.js';
 
 export interface SmtpIngressOptions {
   /** Address to listen on. Default 127.0.0.1. */

@@ -1,9 +1,7 @@
 import { LogBus } from '@mtakit/core';
 import { MemorySpool, QueueManager } from '@mtakit/queue';
-import type { ReadyQueueSuspension, ScheduledBounce, ScheduledSuspension } from '@mtakit/shaping';
+import { QueueAutomationActions, type ReadyQueueSuspension, type ScheduledBounce, type ScheduledSuspension } from '@mtakit/shaping';
 import { afterEach, describe, expect, it } from 'vitest';
-import { shapingSettings } from './shaping.js';
-import { QueueAutomationActions } from './shaping-actions.js';
 
 const rule = { hash: 'h', file: 'shaping.toml', block: '[provider."google"]' };
 const queues: QueueManager[] = [];
@@ -52,14 +50,5 @@ describe('QueueAutomationActions', () => {
     await actions.bounceScheduled(bounce);
     expect(queue.listSuspensions()).toEqual([expect.objectContaining({ domain: 'yahoo.com', tenant: 'acme', campaign: 'spring' })]);
     expect(queue.listBounces()).toEqual([expect.objectContaining({ domain: 'yahoo.com', tenant: 'acme', expires: new Date(expires).toISOString() })]);
-  });
-});
-
-describe('shapingSettings', () => {
-  it('reads the switch, the files (relative to the working directory) and the Redis URL', () => {
-    expect(shapingSettings({}, '/srv')).toEqual({ enabled: true, files: [], redisUrl: undefined });
-    expect(shapingSettings({ MTAKIT_SHAPING: 'off', MTAKIT_SHAPING_FILES: 'a.toml, /etc/b.json', MTAKIT_REDIS_URL: 'redis://r:6379' }, '/srv'))
-      .toEqual({ enabled: false, files: ['/srv/a.toml', '/etc/b.json'], redisUrl: 'redis://r:6379' });
-    expect(() => shapingSettings({ MTAKIT_SHAPING: 'sometimes' })).toThrow(/MTAKIT_SHAPING.*must be on or off/);
   });
 });

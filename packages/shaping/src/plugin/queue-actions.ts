@@ -1,6 +1,6 @@
-import type { QueueControl } from '@mtakit/core';
-import type { AutomationActions, AutomationEffect, ConfigEffect, ReadyQueueSuspension, ScheduledBounce, ScheduledSuspension } from '@mtakit/shaping';
-import type { Logger } from '../logger.js';
+import type { Logger, QueueControl } from '@mtakit/core';
+import type { AutomationActions } from '../automation/automation.js';
+import type { AutomationEffect, ConfigEffect, ReadyQueueSuspension, ScheduledBounce, ScheduledSuspension } from '../automation/effects.js';
 
 type QueueWork = (queue: QueueControl) => Promise<void> | void;
 

@@ -3,13 +3,11 @@ import {
   type Clock, type JsonValue, type LogBus, type PreSendResult, type QueueControl, type QueueSelector,
 } from '@mtakit/core';
 import { HttpInputError, type HttpListener, type HttpRequest } from '@mtakit/core/http';
-
-import {
-  createHoldOverride, heldResultFromJson, holdOverrideJson, overrideLogRecord, risksOf,
-  type AcknowledgedRisk, type HoldOverride, type Scorer,
-} from '@mtakit/scorer';
-import type { ScorerMetrics } from './scorer-metrics.js';
-import type { OverrideJournal } from './scorer-overrides.js';
+import { overrideLogRecord } from '../log-record.js';
+import { createHoldOverride, heldResultFromJson, holdOverrideJson, risksOf, type AcknowledgedRisk, type HoldOverride } from '../override.js';
+import type { Scorer } from '../pipeline.js';
+import type { ScorerMetrics } from './metrics.js';
+import type { OverrideJournal } from './override-journal.js';
 
 /** Meta of a held message: what the scorer found (`heldResultJson`), for the override that releases it. */
 export const PRE_SEND_HOLD_META = 'pre_send_hold';

@@ -1,5 +1,5 @@
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
-import { holdOverrideFromJson, holdOverrideJson, type HoldOverride } from '@mtakit/scorer';
+import { holdOverrideFromJson, holdOverrideJson, type HoldOverride } from '../override.js';
 
 /**
  * The hold overrides an operator recorded, one JSON line each, so that acknowledged campaigns stay

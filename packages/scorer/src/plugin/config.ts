@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
-import type { Stage, SuppressionLookup, TenantSettings } from '@mtakit/scorer';
+import type { TenantSettings } from '../settings.js';
+import type { SuppressionLookup } from '../stages/recipient.js';
+import type { Stage } from '../types.js';
 
-/** How the example MTA runs the pre-send scorer: MTAKIT_SCORER and the MTAKIT_SCORER_CONFIG file. */
-export interface ScorerFeatureSettings {
-  /** False with MTAKIT_SCORER=off: no scoring, no verdict records, nothing held. */
-  enabled: boolean;
+/** The scorer plugin's config file (JSON), read at start and on every reload. */
+export interface ScorerConfig {
   /** The config file (absolute), when there is one. */
   file: string | undefined;
   /** Settings for every tenant (`defaults`: threshold, weights, onFailure, margins). */
@@ -26,34 +26,30 @@ export interface ScorerFeatureSettings {
 const KEYS = new Set(['defaults', 'tenants', 'stage_budget', 'pipeline_budget', 'acknowledgement_duration', 'modules']);
 
 /**
- * Reads MTAKIT_SCORER (`on`, the default, or `off`) and the JSON file named by
- * MTAKIT_SCORER_CONFIG (relative to `cwd`). Errors name the variable or the file and key.
+ * Reads the scorer config file (`file`, relative to `cwd`; none = every default). Errors name the
+ * file and key; `name` is how the file was given (an environment variable, an option).
  */
-export function loadScorerSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ScorerFeatureSettings {
-  const switchValue = env['MTAKIT_SCORER'] ?? 'on';
-  if (switchValue !== 'on' && switchValue !== 'off') throw new ConfigError('MTAKIT_SCORER', switchValue, 'must be on or off');
-  const name = env['MTAKIT_SCORER_CONFIG'];
-  const file = name ? resolve(cwd, name) : undefined;
-  const r = new FieldReader(file ? readJson(file) : {}, file ? `scorer(${file})` : 'scorer');
+export function readScorerConfig(file: string | undefined, options: { cwd?: string; name?: string } = {}): ScorerConfig {
+  const path = file === undefined ? undefined : resolve(options.cwd ?? process.cwd(), file);
+  const r = new FieldReader(path ? readJson(path, options.name ?? 'scorer.config') : {}, path ? `scorer(${path})` : 'scorer');
   r.rejectUnknown(KEYS);
   const defaults = r.raw('defaults');
   if (defaults !== undefined && !isTable(defaults)) throw new ConfigError(r.key('defaults'), defaults, 'must be an object of tenant settings');
   const tenants = r.raw('tenants') ?? {};
   if (!isTable(tenants) || !Object.values(tenants).every(isTable)) throw new ConfigError(r.key('tenants'), tenants, 'must be an object of tenant name = settings');
   return {
-    enabled: switchValue === 'on',
-    file,
+    file: path,
     defaults: defaults as TenantSettings | undefined,
     tenants: tenants as Record<string, TenantSettings>,
     stageBudgetMs: r.optDuration('stage_budget'),
     pipelineBudgetMs: r.optDuration('pipeline_budget'),
     acknowledgementMs: r.duration('acknowledgement_duration', '7 days'),
-    modules: r.stringList('modules', []).map((m) => resolve(file ? dirname(file) : cwd, m)),
+    modules: r.stringList('modules', []).map((m) => resolve(path ? dirname(path) : options.cwd ?? process.cwd(), m)),
   };
 }
 
 /** What the configured modules add to the pipeline. */
-export interface ScorerPlugins {
+export interface ScorerModules {
   stages: Stage[];
   suppression: SuppressionLookup | undefined;
 }
@@ -62,8 +58,8 @@ export interface ScorerPlugins {
  * Imports the `modules`: each may export `stages` (an array of Stage objects, appended after the
  * built-in ones) and `suppression` (a SuppressionLookup; at most one module may).
  */
-export async function loadScorerPlugins(modules: readonly string[]): Promise<ScorerPlugins> {
-  const plugins: ScorerPlugins = { stages: [], suppression: undefined };
+export async function loadScorerModules(modules: readonly string[]): Promise<ScorerModules> {
+  const plugins: ScorerModules = { stages: [], suppression: undefined };
   for (const file of modules) {
     let mod: { stages?: unknown; suppression?: unknown };
     try {
@@ -98,10 +94,10 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readJson(path: string): ConfigInput {
+function readJson(path: string, name: string): ConfigInput {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as ConfigInput;
   } catch (error) {
-    throw new ConfigError('MTAKIT_SCORER_CONFIG', path, `cannot read the scorer config: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(name, path, `cannot read the scorer config: ${(error as Error).message}`, { cause: error });
   }
 }

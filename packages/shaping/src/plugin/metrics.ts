@@ -1,6 +1,7 @@
-import type { QueueManager } from '@mtakit/queue';
-import type { LimitState, Shaping } from '@mtakit/shaping';
+import type { QueueViews } from '@mtakit/core';
 import { Gauge, type Registry } from 'prom-client';
+import type { LimitState } from '../inspect.js';
+import type { Shaping } from '../shaping.js';
 
 /** Reads of one scrape are shared by every gauge (each gauge's collect asks for them). */
 const SNAPSHOT_MS = 250;
@@ -13,7 +14,7 @@ const SNAPSHOT_MS = 250;
  * `shaping_throttle_remaining` and `shaping_throttled` (1 while the next unit must wait) for rates,
  * and `shaping_automation_effects` by effect kind.
  */
-export function registerShapingMetrics(registry: Registry, queue: QueueManager, shaping: Shaping): void {
+export function registerShapingMetrics(registry: Registry, queue: Pick<QueueViews, 'egressPathLimits'>, shaping: Shaping): void {
   let taken: { at: number; states: Promise<Array<{ service: string; state: LimitState }>> } | undefined;
   const snapshot = () => {
     if (!taken || Date.now() - taken.at > SNAPSHOT_MS) {

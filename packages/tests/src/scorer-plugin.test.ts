@@ -5,13 +5,9 @@ import { LogBus, Message, type LogRecord, type PreSendResult } from '@mtakit/cor
 import { MxResolver } from '@mtakit/core/dns';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { TestResolver } from '@mtakit/core/testing';
-import { createHoldOverride } from '@mtakit/scorer';
+import type { PluginContext, PluginProvides } from '@mtakit/core/mta';
+import { createHoldOverride, loadScorerModules, OverrideJournal, readScorerConfig, scorerPlugin } from '@mtakit/scorer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../examples/mta/src/config.js';
-import type { MtaContext } from '../../../examples/mta/src/features/feature.js';
-import { scorerFeature } from '../../../examples/mta/src/features/scorer.js';
-import { OverrideJournal } from '../../../examples/mta/src/features/scorer-overrides.js';
-import { loadScorerPlugins, loadScorerSettings } from '../../../examples/mta/src/features/scorer-settings.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mtakit-scorer-feature-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -34,16 +30,7 @@ function risky(recipient: string, tenant = 'acme', campaign = 'spring'): Message
   return new Message({ sender: 'bounces@shop.example', recipient, meta: { tenant, campaign }, data: Buffer.from(data) });
 }
 
-describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
-  it('is on with the scorer’s defaults when nothing is configured', () => {
-    expect(loadScorerSettings({}, work)).toEqual({
-      enabled: true, file: undefined, defaults: undefined, tenants: {}, stageBudgetMs: undefined, pipelineBudgetMs: undefined,
-      acknowledgementMs: 7 * 86_400_000, modules: [],
-    });
-    expect(loadScorerSettings({ MTAKIT_SCORER: 'off' }, work).enabled).toBe(false);
-    expect(() => loadScorerSettings({ MTAKIT_SCORER: 'no' }, work)).toThrow(/MTAKIT_SCORER="?no"?.*must be on or off/);
-  });
-
+describe('the scorer config file (readScorerConfig) and modules', () => {
   it('reads tenants, budgets and modules from the file, modules relative to it', () => {
     const dir = dirWith({
       'scorer.json': {
@@ -51,7 +38,7 @@ describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
         stage_budget: '10ms', pipeline_budget: '40ms', acknowledgement_duration: '2 days', modules: ['./plugins/stages.ts'],
       },
     });
-    const s = loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'scorer.json' }, dir);
+    const s = readScorerConfig('scorer.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' });
     expect(s).toMatchObject({
       file: join(dir, 'scorer.json'), defaults: { weights: { time_of_send: 0.2 } }, tenants: { trusted: { threshold: 90 } },
       stageBudgetMs: 10, pipelineBudgetMs: 40, acknowledgementMs: 2 * 86_400_000, modules: [join(dir, 'plugins/stages.ts')],
@@ -60,11 +47,11 @@ describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
 
   it('names the file and the key of a bad setting', () => {
     const dir = dirWith({ 'typo.json': { tenant: {} }, 'budget.json': { stage_budget: 'soon' }, 'tenants.json': { tenants: { acme: 65 } }, 'broken.json': '{' });
-    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'typo.json' }, dir)).toThrow(/typo\.json\)\.tenant.*not a known option/);
-    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'budget.json' }, dir)).toThrow(/budget\.json\)\.stage_budget/);
-    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'tenants.json' }, dir)).toThrow(/tenants\.json\)\.tenants.*tenant name = settings/);
-    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'broken.json' }, dir)).toThrow(/MTAKIT_SCORER_CONFIG=.*broken\.json.*cannot read/);
-    expect(() => loadScorerSettings({ MTAKIT_SCORER_CONFIG: 'missing.json' }, dir)).toThrow(/cannot read the scorer config/);
+    expect(() => readScorerConfig('typo.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' })).toThrow(/typo\.json\)\.tenant.*not a known option/);
+    expect(() => readScorerConfig('budget.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' })).toThrow(/budget\.json\)\.stage_budget/);
+    expect(() => readScorerConfig('tenants.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' })).toThrow(/tenants\.json\)\.tenants.*tenant name = settings/);
+    expect(() => readScorerConfig('broken.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' })).toThrow(/MTAKIT_SCORER_CONFIG=.*broken\.json.*cannot read/);
+    expect(() => readScorerConfig('missing.json', { cwd: dir, name: 'MTAKIT_SCORER_CONFIG' })).toThrow(/cannot read the scorer config/);
   });
 
   it('loads stages and a suppression lookup from modules, and refuses what is not one', async () => {
@@ -74,13 +61,13 @@ describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
       'bad-stage.mjs': "export const stages = [{ name: 'x', scope: 'campaign', weight: 0.5 }];\n",
       'also-suppression.mjs': 'export function suppression() { return true; }\n',
     });
-    const plugins = await loadScorerPlugins([join(dir, 'good.mjs')]);
+    const plugins = await loadScorerModules([join(dir, 'good.mjs')]);
     expect(plugins.stages.map((s) => s.name)).toEqual(['gift_cards']);
     expect(plugins.suppression?.('acme', 'a@example.net')).toBe(false);
-    await expect(loadScorerPlugins([join(dir, 'empty.mjs')])).rejects.toThrow(/exports neither `stages` nor `suppression`/);
-    await expect(loadScorerPlugins([join(dir, 'bad-stage.mjs')])).rejects.toThrow(/stages\[0\] must be a stage/);
-    await expect(loadScorerPlugins([join(dir, 'good.mjs'), join(dir, 'also-suppression.mjs')])).rejects.toThrow(/another module already provides `suppression`/);
-    await expect(loadScorerPlugins([join(dir, 'absent.mjs')])).rejects.toThrow(/cannot import the module/);
+    await expect(loadScorerModules([join(dir, 'empty.mjs')])).rejects.toThrow(/exports neither `stages` nor `suppression`/);
+    await expect(loadScorerModules([join(dir, 'bad-stage.mjs')])).rejects.toThrow(/stages\[0\] must be a stage/);
+    await expect(loadScorerModules([join(dir, 'good.mjs'), join(dir, 'also-suppression.mjs')])).rejects.toThrow(/another module already provides `suppression`/);
+    await expect(loadScorerModules([join(dir, 'absent.mjs')])).rejects.toThrow(/cannot import the module/);
   });
 });
 
@@ -103,38 +90,32 @@ describe('the override journal', () => {
   });
 });
 
-describe('the scorer feature', () => {
+describe('the scorer plugin', () => {
   // Budgets generous enough for a loaded test machine: a first evaluation over budget is flagged.
   const relaxed = () => {
     const dir = dirWith({ 'scorer.json': { stage_budget: '10s', pipeline_budget: '20s' } });
-    return { dir, env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } };
+    return { dir, options: { configFile: join(dir, 'scorer.json') } };
   };
 
-  function context(dataDir: string): MtaContext & { records: LogRecord[]; lines: string[] } {
+  function context(dataDir: string): PluginContext & { records: LogRecord[]; lines: string[] } {
     const log = new LogBus();
     const records: LogRecord[] = [];
     const lines: string[] = [];
     log.subscribe((r) => void records.push(r));
     return {
-      config: loadConfig({ MTAKIT_DATA_DIR: dataDir }, dataDir), logger: (level, message) => lines.push(`${level} ${message}`), log,
+      hostname: 'mta.test', dataDir, logger: (level, message) => lines.push(`${level} ${message}`), log,
       metrics: new MtaMetrics({ defaultMetrics: false }), resolver: new MxResolver({ resolver: new TestResolver({}) }), nodeId: 'node-1',
       records, lines,
     };
   }
-  const evaluate = async (feature: Awaited<ReturnType<typeof scorerFeature>>, message: Message) =>
+  const start = async (ctx: PluginContext, options: Parameters<typeof scorerPlugin>[0]): Promise<PluginProvides> => (await scorerPlugin(options).setup(ctx)) ?? {};
+  const evaluate = async (feature: PluginProvides, message: Message) =>
     feature.preSend!.evaluate(message, { tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'ESMTP' });
 
-  it('provides no pre-send hook with MTAKIT_SCORER=off', async () => {
-    const ctx = context(dirWith());
-    const feature = await scorerFeature(ctx, { env: { MTAKIT_SCORER: 'off' } });
-    expect(feature.preSend).toBeUndefined();
-    expect(ctx.lines).toContain('info scorer: off (MTAKIT_SCORER=off)');
-  });
-
   it('logs every verdict, counts it, and keeps a held message’s risks in its meta', async () => {
-    const { dir, env } = relaxed();
+    const { dir, options } = relaxed();
     const ctx = context(dir);
-    const feature = await scorerFeature(ctx, { env });
+    const feature = await start(ctx, options);
     const message = risky('ann@example.net');
     const result = await evaluate(feature, message);
     expect(result.verdict).toBe('hold');
@@ -148,12 +129,12 @@ describe('the scorer feature', () => {
 
   it('names the config file when a tenant setting is invalid', async () => {
     const dir = dirWith({ 'scorer.json': { tenants: { acme: { threshold: 120 } } } });
-    await expect(scorerFeature(context(dir), { env: { MTAKIT_SCORER_CONFIG: join(dir, 'scorer.json') } })).rejects.toThrow(/MTAKIT_SCORER_CONFIG=.*scorer\.json.*tenants\.acme\.threshold=120: must be at most 100/);
+    await expect(start(context(dir), { configFile: join(dir, 'scorer.json'), configName: 'MTAKIT_SCORER_CONFIG' })).rejects.toThrow(/MTAKIT_SCORER_CONFIG=.*scorer\.json.*tenants\.acme\.threshold=120: must be at most 100/);
   });
 
   it('applies changed thresholds on reload (bump-config-epoch) and refuses invalid ones', async () => {
-    const { dir, env } = relaxed();
-    const feature = await scorerFeature(context(dir), { env });
+    const { dir, options } = relaxed();
+    const feature = await start(context(dir), options);
     expect((await evaluate(feature, risky('a@example.net'))).verdict).toBe('hold');
     writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ stage_budget: '10s', pipeline_budget: '20s', tenants: { acme: { threshold: 90 } } }));
     await feature.reload!();
@@ -164,13 +145,13 @@ describe('the scorer feature', () => {
   });
 
   it('remembers acknowledged campaigns across restarts through the journal', async () => {
-    const { dir, env } = relaxed();
-    const first = await scorerFeature(context(dir), { env });
+    const { dir, options } = relaxed();
+    const first = await start(context(dir), options);
     const held = await evaluate(first, risky('ann@example.net'));
     await new OverrideJournal(join(dir, 'scorer-overrides.jsonl')).append([
       createHoldOverride(held, { tenant: 'acme', campaign: 'spring', acknowledgedBy: 'ops', at: Date.now(), expiresAt: Date.now() + 60_000 }),
     ]);
-    const restarted = await scorerFeature(context(dir), { env });
+    const restarted = await start(context(dir), options);
     const next = await evaluate(restarted, risky('bob@example.net'));
     expect(next.verdict).toBe('flag');
     expect(next.extra?.['override']).toEqual(expect.any(String));

@@ -1,6 +1,6 @@
-import type { LuaHostEvent } from '@mtakit/lua';
+import type { Logger } from '@mtakit/core';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from '../logger.js';
+import type { LuaHostEvent } from '../policy.js';
 
 /**
  * Makes what the Lua host reports visible: budget overruns, breaker changes, fallbacks and reloads

@@ -1,12 +1,14 @@
+import type { QueueViews, ReadyQueueView } from '@mtakit/core';
 import { HttpInputError, type HttpListener, type HttpRequest } from '@mtakit/core/http';
-import type { QueueManager, ReadyQueueState } from '@mtakit/queue';
-import type { AutomationEffect, LimitState, Shaping } from '@mtakit/shaping';
+import type { AutomationEffect } from '../automation/effects.js';
+import type { LimitState } from '../inspect.js';
+import type { Shaping } from '../shaping.js';
 
 /** An automation effect as the admin API shows it (expiry as RFC 3339). */
 type EffectView = Omit<AutomationEffect, 'expires'> & { expires: string };
 
 /** A ready queue's state with the live state of its shaping limits and the automation acting on it. */
-export type ShapedReadyQueueState = ReadyQueueState & { shaping: { limits: LimitState[]; effects: EffectView[] } };
+export type ShapedReadyQueueState = ReadyQueueView & { shaping: { limits: LimitState[]; effects: EffectView[] } };
 
 /**
  * The shaping side of the admin API, with KumoMTA's paths:
@@ -17,7 +19,7 @@ export type ShapedReadyQueueState = ReadyQueueState & { shaping: { limits: Limit
  * - `GET /api/admin/ready-q-states/v1`: the queue's ready-queue states, each with `shaping`
  *   (its limits' leases and buckets, and its automation effects).
  */
-export function registerShapingRoutes(http: HttpListener, queue: QueueManager, shaping: Shaping): void {
+export function registerShapingRoutes(http: HttpListener, queue: QueueViews, shaping: Shaping): void {
   http.route('GET', '/api/admin/resolve-egress-path/v1', async (r) => {
     const domain = r.query.get('domain');
     if (!domain) throw new HttpInputError('domain', 'query parameter domain is required');
@@ -41,7 +43,7 @@ export function registerShapingRoutes(http: HttpListener, queue: QueueManager, s
 }
 
 /** The queue's ready-queue states, each extended with its shaping state. */
-export async function shapedReadyQueueStates(queue: QueueManager, shaping: Shaping): Promise<ShapedReadyQueueState[]> {
+export async function shapedReadyQueueStates(queue: QueueViews, shaping: Shaping): Promise<ShapedReadyQueueState[]> {
   const paths = new Map(queue.egressPathLimits().map((p) => [p.name, p.limits]));
   const effects = shaping.automation.activeEffects();
   return Promise.all(queue.readyQueueStates().map(async (state) => {
@@ -56,7 +58,7 @@ export async function shapedReadyQueueStates(queue: QueueManager, shaping: Shapi
   }));
 }
 
-function actsOn(effect: AutomationEffect, state: ReadyQueueState): boolean {
+function actsOn(effect: AutomationEffect, state: ReadyQueueView): boolean {
   if (effect.kind === 'suspend-ready-queue') return effect.name === state.name;
   if (effect.kind === 'config') return effect.source === state.egress_source && effect.siteName === state.site_name;
   return false;

@@ -1,0 +1,82 @@
+import { ConfigError, type Logger, type PolicyEventName } from '@mtakit/core';
+import type { MtaPlugin, RunningQueue } from '@mtakit/core/mta';
+import { loadLuaPolicy, type LoadLuaPolicyOptions, type LuaPolicyHost } from '../host.js';
+import type { LuaLogEntry } from '../kumo/context.js';
+import { readsMessageMetadata } from './message-metadata.js';
+import { LuaPolicyMetrics } from './metrics.js';
+
+export interface LuaPolicyPluginOptions extends Omit<LoadLuaPolicyOptions, 'file' | 'source' | 'logger' | 'onEvent'> {
+  /** The policy (`init.lua`). */
+  file: string;
+  /** Sees the loaded host once (its declarations, events, files), before the MTA starts. */
+  onLoad?(host: LuaPolicyHost): void;
+}
+
+/**
+ * A KumoMTA-style `init.lua` as a plugin of `createMta`: its policy is a layer (sandboxed,
+ * budgeted, each event behind a circuit breaker: while a breaker is open the layers after it
+ * decide), hot-reloaded when its files change and on reload (a policy that fails to load is
+ * refused and the running one stays). Budget overruns, breakers and reloads become `lua_policy_*`
+ * metrics. When the policy reads message metadata, queue configs are asked per message.
+ */
+export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
+  const { file, onLoad, ...load } = options;
+  return {
+    name: 'lua-policy',
+    async setup(ctx) {
+      const metrics = new LuaPolicyMetrics(ctx.metrics.registry, ctx.logger);
+      let queue: RunningQueue | undefined;
+      let host: LuaPolicyHost | undefined;
+      let perMessage = false;
+      const needsPerMessage = (h: LuaPolicyHost) => h.definitions.events.includes('get_queue_config') && readsMessageMetadata(h.definitions.files);
+      host = await loadLuaPolicy({
+        file, ...load,
+        logger: luaLogger(ctx.logger),
+        onEvent: (e) => {
+          metrics.record(e);
+          if (e.type !== 'reload' || !host) return;
+          // A reload triggered by a file change does not go through the MTA's reload: drop the
+          // queue's cached configs here (a second bump after an MTA reload is harmless).
+          queue?.bumpConfigEpoch();
+          if (!perMessage && needsPerMessage(host)) {
+            ctx.logger('warn', 'policy: get_queue_config now reads the message (kumo.get_msg_metadata), but queue configs are cached per queue until the MTA restarts');
+          }
+        },
+      }).catch((error: Error) => {
+        throw new ConfigError('policy', file, `does not load:\n${error.message}`, { cause: error });
+      });
+      const loaded = host;
+      perMessage = needsPerMessage(loaded);
+      onLoad?.(loaded);
+      const include = load.include ?? [];
+      ctx.logger('info', `policy: ${file}${include.length ? ` + ${include.join(', ')}` : ''} handles ${describeEvents(loaded.definitions.events)}${perMessage ? '; get_queue_config reads the message, so queue configs are computed per message' : ''}`);
+      let unwatch: (() => void) | undefined;
+      return {
+        // While an event's breaker is open, the Lua layer answers nothing and the layers after it decide.
+        policy: loaded.policy,
+        perMessageQueueConfig: perMessage,
+        start: (running) => {
+          queue = running.queue;
+          unwatch = loaded.watch();
+        },
+        reload: async () => {
+          const result = await loaded.reload();
+          if (!result.ok) throw new ConfigError('policy', file, `does not load, the running policy stays: ${result.error.message}`, { cause: result.error });
+        },
+        stop: () => unwatch?.(),
+      };
+    },
+  };
+}
+
+export function describeEvents(events: readonly PolicyEventName[]): string {
+  return events.length > 0 ? events.join(', ') : 'no events';
+}
+
+/** The Lua host's lines (kumo.log_*, print, reloads, breakers) in the MTA's log; debug is dropped. */
+function luaLogger(logger: Logger): (entry: LuaLogEntry) => void {
+  return (entry) => {
+    if (entry.level === 'debug') return;
+    logger(entry.level, `lua: ${entry.location ? `${entry.location}: ` : ''}${entry.message}`);
+  };
+}

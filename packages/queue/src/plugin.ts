@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Spool } from '@mtakit/core';
+import type { MtaPlugin } from '@mtakit/core/mta';
+import { registerQueueAdminRoutes } from './admin/http.js';
+import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
+import { withSmarthost } from './routing/smarthost.js';
+import { DiskSpool } from './spool/disk-spool.js';
+
+export interface QueuePluginOptions {
+  /** The spool: a directory for the disk spool (default `<dataDir>/spool`), or a Spool of your own. */
+  spool?: string | Spool;
+  /** fdatasync each spool batch before the reply. Default true; false only for tests and benchmarks. */
+  fsync?: boolean;
+  /** Deliver every queue whose config names no protocol of its own to this `host:port`. */
+  smarthost?: string | undefined;
+  /** Tuning passed to the queue manager (promotion batch, reaping). */
+  tuning?: Pick<QueueManagerOptions, 'promoteBatch' | 'reapCheckMs' | 'readyQueueReapMs'>;
+}
+
+/**
+ * The queue as a plugin of `createMta`: the durable spool, scheduled and ready queues and their
+ * dispatchers, built with the policy, shaper, classifier and delivery gates the other plugins
+ * provide; the queue's admin API (KumoMTA's paths) on the HTTP listener. Named `queue`, so other
+ * plugins may list it in their `dependencies`.
+ */
+export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
+  return {
+    name: 'queue',
+    async setup(ctx) {
+      const own = typeof options.spool !== 'object';
+      const spool = typeof options.spool === 'object' ? options.spool : await DiskSpool.open({
+        dir: options.spool ?? join(ctx.dataDir, 'spool'),
+        fsync: options.fsync ?? true,
+        log: ctx.logger,
+        onBatch: (_n, _bytes, ms) => ctx.metrics.spoolSyncLatency.observe(ms / 1000),
+      });
+      let manager: QueueManager | undefined;
+      return {
+        queue: (w) => (manager = new QueueManager({
+          spool, log: ctx.log, policy: withSmarthost(w.policy, options.smarthost), resolver: ctx.resolver, hostname: ctx.hostname,
+          nodeId: ctx.nodeId, metrics: ctx.metrics, logger: ctx.logger, perMessageQueueConfig: w.perMessageQueueConfig,
+          ...(w.shaper ? { shaper: w.shaper } : {}), ...(w.classify ? { classify: w.classify } : {}),
+          ...(w.deliveryGate ? { beforeDelivery: w.deliveryGate } : {}), ...options.tuning,
+        })),
+        routes: (http) => {
+          if (manager) registerQueueAdminRoutes(http, manager);
+        },
+        stop: () => (own ? spool.close() : undefined),
+      };
+    },
+  };
+}

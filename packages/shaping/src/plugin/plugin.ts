@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import type { LogRecord } from '@mtakit/core';
+import type { MtaPlugin } from '@mtakit/core/mta';
+import { createShaping } from '../shaping.js';
+import { RedisShapingStore } from '../stores/redis.js';
+import { registerShapingRoutes } from './admin-routes.js';
+import { registerShapingMetrics } from './metrics.js';
+import { QueueAutomationActions } from './queue-actions.js';
+import { shapingSources } from './sources.js';
+
+export interface ShapingPluginOptions {
+  /** Shaping files (KumoMTA TOML or JSON), merged in order after the built-in rules. */
+  files?: readonly string[];
+  /** Leave out the built-in rules (written for receivers' MX hosts; a smart host shapes per receiver). */
+  noDefaultFiles?: boolean;
+  /** Share throttles, leases and automation state through this Redis (`redis://…`). Default: in this process, kept in `<dataDir>/shaping-state.json`. */
+  redis?: string | undefined;
+  /** How often other nodes' effects and expiries are picked up (and overrides that ended undone), ms. Default 1000. */
+  syncIntervalMs?: number;
+}
+
+/**
+ * Traffic shaping as a plugin of `createMta`: the built-in rules plus `files` answer
+ * `get_egress_path_config`; the shaper enforces every limit in the queue; log records feed
+ * automation, whose effects become queue suspensions, bounces and path config changes (through
+ * the queue's `QueueControl`); `/api/admin/resolve-egress-path/v1`, shaping state in
+ * `/api/admin/ready-q-states/v1`, and the `shaping_*` gauges.
+ */
+export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
+  const files = options.files ?? [];
+  return {
+    name: 'shaping',
+    async setup(ctx) {
+      const actions = new QueueAutomationActions(ctx.logger);
+      const store = options.redis ? new RedisShapingStore({ redis: options.redis }) : undefined;
+      const shaping = await createShaping({
+        files: await shapingSources(files, ctx.logger),
+        noDefaultFiles: options.noDefaultFiles ?? false,
+        resolver: ctx.resolver,
+        ...(store ? { store } : { stateFile: join(ctx.dataDir, 'shaping-state.json') }),
+        actions,
+        syncIntervalMs: options.syncIntervalMs ?? 1000,
+      });
+      for (const warning of shaping.rules.warnings) ctx.logger('warn', `shaping: ${warning}`);
+      const rulesIn = [...(options.noDefaultFiles ? [] : ['built-in rules']), ...files];
+      ctx.logger('info', `shaping: ${rulesIn.length > 0 ? rulesIn.join(' + ') : 'no rules'}; state ${options.redis ? `in Redis at ${redacted(options.redis)}` : 'in this process'}`);
+
+      const pending = new Set<Promise<void>>();
+      const consume = (record: LogRecord): void => {
+        // Automation runs beside the log, not in its way: a slow store never holds up delivery.
+        const work = shaping.consume(record).catch((error: Error) => ctx.logger('warn', `shaping: a log record was not considered: ${error.message}`));
+        pending.add(work);
+        void work.finally(() => pending.delete(work));
+      };
+      return {
+        policy: shaping.policy,
+        shaper: shaping.shaper,
+        logConsumers: [consume],
+        routes: (http, queue) => registerShapingRoutes(http, queue, shaping),
+        metrics: (registry, queue) => registerShapingMetrics(registry, queue, shaping),
+        start: ({ queue }) => actions.attach(queue),
+        reload: async () => {
+          const rules = await shaping.reload(await shapingSources(files, ctx.logger));
+          for (const warning of rules.warnings) ctx.logger('warn', `shaping: ${warning}`);
+        },
+        stop: async () => {
+          await Promise.all(pending);
+          await shaping.close();
+        },
+      };
+    },
+  };
+}
+
+function redacted(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
