@@ -21,6 +21,8 @@ export type MtaKitErrorCode =
   | 'E_TLS' // TLS negotiation failed
   | 'E_NOT_FOUND' // a message/queue/item was not found
   | 'E_CLOSED' // the component has been closed
+  | 'E_EVENTS' // the outbound event queue could not store an event
+  | 'E_SINK' // an event sink (webhook, broker) refused or failed a delivery
   | 'E_INTERNAL'; // a bug: something that should not happen
 
 export interface MtaKitErrorOptions {

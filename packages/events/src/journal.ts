@@ -1,0 +1,176 @@
+import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Batcher, MtaKitError } from '@mtakit/core';
+import type { MtaEvent } from './event.js';
+
+export interface JournalEntry {
+  seq: number;
+  /** When the event was appended (ms since epoch): the start of its retry window. */
+  at: number;
+  event: MtaEvent;
+}
+
+const SEGMENT = /^(\d{16})\.jsonl$/;
+const segmentName = (firstSeq: number) => `${String(firstSeq).padStart(16, '0')}.jsonl`;
+
+/**
+ * A durable, ordered queue of events on disk: append-only JSONL segments plus a cursor file that
+ * records the last sequence number a consumer has acknowledged. Appends are group-committed (one
+ * fdatasync per batch of concurrent callers) and resolve only once on disk, so an event handed to
+ * `append` survives a SIGKILL. Segments wholly behind the cursor are deleted.
+ */
+export class Journal {
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  readonly #now: () => number;
+  #segments: number[] = [];
+  #fd: FileHandle | undefined;
+  #fdBytes = 0;
+  #nextSeq = 1;
+  #acked = 0;
+  #read = { segment: 0, offset: 0, lastSeq: 0 };
+  #waiters: Array<() => void> = [];
+  readonly #batcher = new Batcher<Omit<JournalEntry, 'seq'>, number>((items) => this.#write(items));
+
+  constructor(dir: string, options: { segmentBytes?: number; now?: () => number } = {}) {
+    this.#dir = dir;
+    this.#segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+    const cursor = await readFile(join(this.#dir, 'cursor'), 'utf8').catch(() => '0');
+    this.#acked = Number.parseInt(cursor, 10) || 0;
+    this.#segments = (await readdir(this.#dir)).flatMap((n) => {
+      const m = SEGMENT.exec(n);
+      return m ? [Number(m[1])] : [];
+    }).sort((a, b) => a - b);
+    this.#nextSeq = this.#acked + 1;
+    const last = this.#segments.at(-1);
+    if (last !== undefined) {
+      const text = await readFile(join(this.#dir, segmentName(last)), 'utf8');
+      const lines = completeLines(text);
+      this.#nextSeq = Math.max(this.#nextSeq, last + lines.length);
+      // A torn last line (crash mid-write, never acknowledged) is cut off so later appends start clean.
+      const whole = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+      if (whole !== Buffer.byteLength(text)) {
+        const fd = await open(join(this.#dir, segmentName(last)), 'r+');
+        await fd.truncate(whole);
+        await fd.close();
+      }
+    }
+    this.#read = { segment: 0, offset: 0, lastSeq: this.#acked };
+  }
+
+  /** Appends one event; resolves with its sequence number once it is on disk. */
+  append(event: MtaEvent): Promise<number> {
+    return this.#batcher.submit({ at: this.#now(), event });
+  }
+
+  /** Events not yet acknowledged. */
+  get pending(): number {
+    return this.#nextSeq - 1 - this.#acked;
+  }
+
+  /**
+   * Up to `max` entries after the last one read (the first call after `open` starts after the
+   * cursor). Resolves with an empty list only when `signal` aborts; otherwise waits for appends.
+   */
+  async next(max: number, signal: AbortSignal): Promise<JournalEntry[]> {
+    for (;;) {
+      const entries = await this.#readAhead(max);
+      if (entries.length > 0 || signal.aborted) return entries;
+      await new Promise<void>((resolve) => {
+        const done = () => { signal.removeEventListener('abort', done); resolve(); };
+        this.#waiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  /** Marks everything up to `seq` as delivered, and drops segments wholly behind it. */
+  async ack(seq: number): Promise<void> {
+    if (seq <= this.#acked) return;
+    this.#acked = seq;
+    const tmp = join(this.#dir, 'cursor.tmp');
+    await writeFile(tmp, String(seq));
+    await rename(tmp, join(this.#dir, 'cursor'));
+    while (this.#segments.length > 1 && (this.#segments[1] as number) <= seq + 1) {
+      const gone = this.#segments.shift() as number;
+      this.#read.segment = Math.max(0, this.#read.segment - 1);
+      await rm(join(this.#dir, segmentName(gone)), { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#batcher.drained();
+    await this.#fd?.close();
+    this.#fd = undefined;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  async #write(items: Array<Omit<JournalEntry, 'seq'>>): Promise<number[]> {
+    if (!this.#fd || this.#fdBytes >= this.#segmentBytes) await this.#rotate();
+    const seqs = items.map(() => this.#nextSeq++);
+    const text = items.map((item, i) => JSON.stringify({ seq: seqs[i], at: item.at, event: item.event })).join('\n') + '\n';
+    const fd = this.#fd as FileHandle;
+    try {
+      await fd.write(text);
+      await fd.datasync();
+    } catch (error) {
+      this.#nextSeq -= items.length;
+      throw new MtaKitError('E_EVENTS', `event journal ${this.#dir}: ${(error as Error).message}`, { cause: error });
+    }
+    this.#fdBytes += Buffer.byteLength(text);
+    for (const wake of this.#waiters.splice(0)) wake();
+    return seqs;
+  }
+
+  async #rotate(): Promise<void> {
+    await this.#fd?.close();
+    const first = this.#nextSeq;
+    if (this.#segments.at(-1) !== first) this.#segments.push(first);
+    this.#fd = await open(join(this.#dir, segmentName(first)), 'a');
+    this.#fdBytes = (await this.#fd.stat()).size;
+  }
+
+  async #readAhead(max: number): Promise<JournalEntry[]> {
+    const out: JournalEntry[] = [];
+    while (out.length < max && this.#read.segment < this.#segments.length) {
+      const name = segmentName(this.#segments[this.#read.segment] as number);
+      const fd = await open(join(this.#dir, name), 'r');
+      try {
+        const buf = Buffer.alloc(1024 * 1024);
+        const { bytesRead } = await fd.read(buf, 0, buf.length, this.#read.offset);
+        const chunk = buf.subarray(0, bytesRead).toString('utf8');
+        let start = 0;
+        for (let nl = chunk.indexOf('\n'); nl >= 0 && out.length < max; nl = chunk.indexOf('\n', start)) {
+          const entry = JSON.parse(chunk.slice(start, nl)) as JournalEntry;
+          this.#read.offset += Buffer.byteLength(chunk.slice(start, nl + 1));
+          start = nl + 1;
+          if (entry.seq > this.#read.lastSeq) {
+            out.push(entry);
+            this.#read.lastSeq = entry.seq;
+          }
+        }
+        const more = out.length < max && start === chunk.length;
+        if (!more) break;
+        if (this.#read.segment < this.#segments.length - 1 && bytesRead < buf.length) {
+          this.#read = { segment: this.#read.segment + 1, offset: 0, lastSeq: this.#read.lastSeq };
+        } else if (bytesRead < buf.length) break;
+      } finally {
+        await fd.close();
+      }
+    }
+    return out;
+  }
+}
+
+function completeLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.filter((l) => {
+    try { JSON.parse(l); return true; } catch { return false; }
+  });
+}

@@ -1,0 +1,27 @@
+import { MtaKitError } from '@mtakit/core';
+import type { MtaEvent } from './event.js';
+
+/**
+ * Where events go: a webhook endpoint, a broker subject or stream. `send` delivers a whole batch
+ * or throws; the dispatcher owns retries, ordering and dead letters, so a sink is a thin adapter.
+ */
+export interface EventSink {
+  /** Human-readable target for logs and metrics (never containing credentials). */
+  readonly target: string;
+  send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A delivery failure. `permanent` means retrying cannot help (the receiver refused the content):
+ * the batch goes to the dead-letter store at once instead of waiting out the retry window.
+ */
+export class SinkError extends MtaKitError {
+  static override readonly brand: string = 'mtakit.SinkError';
+  readonly permanent: boolean;
+
+  constructor(message: string, options: { permanent?: boolean; cause?: unknown } = {}) {
+    super('E_SINK', message, { cause: options.cause });
+    this.permanent = options.permanent ?? false;
+  }
+}
