@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeadLetterStore } from './dead-letters.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { backoffDelay, CircuitBreaker, type BackoffOptions, type BreakerOptions } from './retry.js';
+import { backoffDelay, type BackoffOptions, type CircuitBreaker } from './retry.js';
 import { hasErrorBrand } from '@mtakit/core';
 import type { EventSink } from './sink.js';
 import type { EndpointStats } from './stats.js';

@@ -4,3 +4,4 @@ export { FakeClock } from './fake-clock.js';
 export { RawSmtpClient, type SmtpReply } from './smtp-client.js';
 export { TestResolver, type TestZone } from './test-resolver.js';
 export { findRedisServer, startRedis, type TestRedis } from './redis-server.js';
+export { findBinary, freePort, startServerProcess, type ServerProcess, type ServerProcessOptions } from './server-process.js';
