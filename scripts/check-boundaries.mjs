@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
-const LIBRARIES = ['core', 'queue', 'shaping', 'bounce', 'scorer', 'lua'];
+const LIBRARIES = ['core', 'queue', 'shaping', 'bounce', 'scorer', 'lua', 'events'];
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
 
 function* sourceFiles(dir) {
