@@ -4,7 +4,7 @@ import { basicUsers } from '@mtakit/core/http';
 import { createMta, policyPlugin, type Mta } from '@mtakit/core/mta';
 import { queuePlugin } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
-import { bouncesPlugin } from './features/bounces.js';
+import { bouncesFromEnvironment } from './features/bounces.js';
 import { policyFromConfig } from './features/lua-policy.js';
 import { scorerFromEnvironment } from './features/scorer.js';
 import { shapingFromEnvironment } from './features/shaping.js';
@@ -56,7 +56,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
       queuePlugin({ fsync: config.fsync, smarthost: config.smarthost }),
       ...(await policyFromConfig(config, resolver, logger)),
       ...shaping,
-      bouncesPlugin(config, { env }),
+      bouncesFromEnvironment(config, env),
       ...scorer,
       policyPlugin('tenant-headers', tenantHeaders),
     ],

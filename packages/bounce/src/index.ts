@@ -33,3 +33,7 @@ export {
 } from './trace.js';
 export { encodeVerp, decodeVerp, type VerpOptions, type VerpData } from './verp.js';
 export { readInboundReport, type ReportListenerDomain, type InboundReportOptions } from './report-listener.js';
+export { bouncePlugin, type BouncePluginOptions } from './plugin/plugin.js';
+export { resolveBounceSettings, type BounceSettings, type BounceOptions } from './plugin/settings.js';
+export { buildClassifier, loadBounceHooks, type BounceHooks } from './plugin/hooks.js';
+export { bouncesPolicy, checkMessage, type BouncesPolicyDeps } from './plugin/policy.js';

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { MtaKitError, responseLine } from '@mtakit/core';
-import { classifyResponseText, parseBounceMessage, type BounceClassifier } from '@mtakit/bounce';
-import { buildClassifier } from '../features/bounces-hooks.js';
+import { buildClassifier, classifyResponseText, parseBounceMessage, type BounceClassifier } from '@mtakit/bounce';
 import { consoleLogger } from '../logger.js';
 
 interface ParseFlags {

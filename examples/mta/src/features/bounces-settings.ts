@@ -1,30 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
-import type { ReportTrust, SuppressionPolicyOptions, SuppressionReason } from '@mtakit/bounce/suppression';
+import { resolveBounceSettings, type BounceSettings } from '@mtakit/bounce';
+import type { ReportTrust, SuppressionReason } from '@mtakit/bounce/suppression';
 
 /** How the example MTA handles bounces, complaints and suppression (see docs/suppression.md). */
-export interface BouncesSettings {
-  /** Domains whose mail is read as bounces and feedback reports (log_oob and log_arf = LogThenDrop). */
-  bounceDomains: string[];
-  /** Domains whose mail is read as feedback reports only (log_arf = LogThenDrop). */
-  feedbackDomains: string[];
-  /** KumoMTA-format rule files tried before the built-in rules (absolute). */
-  ruleFiles: string[];
-  /** A module exporting `rewrite_bounce_classification` (absolute). */
-  hooks: string | undefined;
-  trace: { enabled: boolean; secret: string | undefined; includeMeta: string[] };
-  /** VERP return paths: `<prefix>+<id>-<local>=<domain>@<domain>`. */
-  verp: { domain: string; prefix: string } | undefined;
-  suppression: {
-    /** `reject` the recipient at RCPT (default), `log` a Suppressed record and drop the message, or `off`. */
-    mode: 'reject' | 'log' | 'off';
-    /** A journal path (absolute), or a redis:// URL. */
-    store: string;
-    policy: SuppressionPolicyOptions;
-  };
-  unsubscribe: { listen: { host: string; port: number } | undefined; url: string | undefined; secret: string | undefined };
-}
+export type BouncesSettings = BounceSettings;
 
 /** Environment variables and the keys of the MTAKIT_BOUNCES_CONFIG file they override. */
 export const BOUNCES_ENVIRONMENT: Record<string, string> = {
@@ -82,33 +63,27 @@ export function loadBouncesSettings(env: NodeJS.ProcessEnv, dataDir: string, cwd
     throw new ConfigError(r.key('unsubscribe_secret'), undefined, 'is required with unsubscribe_listen or unsubscribe_url (MTAKIT_UNSUBSCRIBE_SECRET signs the links)');
   }
   if (unsubscribe.url) urlOption(r, 'unsubscribe_url', unsubscribe.url);
-  const bounceDomains = domains(r, 'bounce_domains');
-  const feedbackDomains = domains(r, 'feedback_domains');
-  // An MTA that receives reports stamps what it sends so they can be tied back; a plain relay
-  // passes messages through unchanged unless asked.
-  const receivesReports = bounceDomains.length > 0 || feedbackDomains.length > 0 || verpDomain !== undefined;
-  return {
-    bounceDomains,
-    feedbackDomains,
+  return resolveBounceSettings({
+    bounceDomains: domains(r, 'bounce_domains'),
+    feedbackDomains: domains(r, 'feedback_domains'),
     ruleFiles: r.stringList('bounce_rules', []).map((f) => resolve(cwd, f)),
     hooks: r.string('bounce_hooks') === undefined ? undefined : resolve(cwd, r.string('bounce_hooks') as string),
-    trace: { enabled: r.bool('trace_header', receivesReports), secret: traceSecret, includeMeta: r.stringList('trace_meta', []) },
-    verp: verpDomain ? { domain: verpDomain.toLowerCase(), prefix: r.string('verp_prefix') ?? 'bounces' } : undefined,
+    trace: { enabled: r.has('trace_header') ? r.bool('trace_header', false) : undefined, secret: traceSecret, includeMeta: r.stringList('trace_meta', []) },
+    verp: verpDomain ? { domain: verpDomain, prefix: r.string('verp_prefix') } : undefined,
     suppression: {
       mode: r.oneOf('suppression', ['reject', 'log', 'off'] as const, 'reject'),
-      store: store && /^rediss?:\/\//.test(store) ? store : resolve(cwd, store ?? resolve(dataDir, 'suppression.jsonl')),
+      store: store === undefined || /^rediss?:\/\//.test(store) ? store : resolve(cwd, store),
       policy: {
         softCount: r.int('soft_bounce_count', 3, 0),
         softWindowMs: r.duration('soft_bounce_window', '7 days'),
         ttl: Object.fromEntries(Object.entries(TTL_KEYS).filter(([key]) => r.has(key)).map(([key, reason]) => [reason, ttl(r, key)])),
         bounceScope: r.oneOf('bounce_scope', ['global', 'tenant'] as const, 'global'),
         feedbackScope: r.oneOf('feedback_scope', ['global', 'tenant'] as const, 'tenant'),
-        // A signed trace header is the only proof a report is about our mail: require it once there is a secret.
-        trust: r.oneOf<ReportTrust>('report_trust', ['any', 'correlated', 'verified'], traceSecret ? 'verified' : 'correlated'),
+        ...(r.has('report_trust') ? { trust: r.oneOf<ReportTrust>('report_trust', ['any', 'correlated', 'verified'], 'correlated') } : {}),
       },
     },
     unsubscribe,
-  };
+  }, dataDir);
 }
 
 function coerce(key: string, value: string): unknown {

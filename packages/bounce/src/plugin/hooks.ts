@@ -1,10 +1,10 @@
 import { pathToFileURL } from 'node:url';
-import { ConfigError, type SmtpResponse } from '@mtakit/core';
-import { BounceClassifier, loadRuleFile, type BounceClassification } from '@mtakit/bounce';
-import type { Logger } from '../logger.js';
+import { ConfigError, type Logger, type SmtpResponse } from '@mtakit/core';
+import { BounceClassifier, type BounceClassification } from '../classifier.js';
+import { loadRuleFile } from '../rules.js';
 
 /**
- * Hooks of the bounces feature, written like policy events. A module named by MTAKIT_BOUNCE_HOOKS
+ * Hooks of the bounce plugin, written like policy events. Given in code, or as a module that
  * exports them by name:
  *
  *   export function rewrite_bounce_classification(response, classification) {
@@ -19,15 +19,16 @@ export interface BounceHooks {
   rewrite_bounce_classification?(response: SmtpResponse, classification: BounceClassification): string | undefined;
 }
 
-export async function loadBounceHooks(file: string): Promise<BounceHooks> {
+/** Imports a hooks module; `name` is how it was given (an environment variable, an option), for errors. */
+export async function loadBounceHooks(file: string, name = 'bounce.hooks'): Promise<BounceHooks> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new ConfigError('MTAKIT_BOUNCE_HOOKS', file, `cannot import the module: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(name, file, `cannot import the module: ${(error as Error).message}`, { cause: error });
   }
   const hook = mod['rewrite_bounce_classification'];
-  if (typeof hook !== 'function') throw new ConfigError('MTAKIT_BOUNCE_HOOKS', file, 'exports no rewrite_bounce_classification function');
+  if (typeof hook !== 'function') throw new ConfigError(name, file, 'exports no rewrite_bounce_classification function');
   return { rewrite_bounce_classification: hook as NonNullable<BounceHooks['rewrite_bounce_classification']> };
 }
 

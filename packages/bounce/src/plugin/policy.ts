@@ -1,12 +1,15 @@
 import { importTenantHeaders, type ConnectionMeta, type ListenerDomainInput, type LogBus, type Message, type Policy } from '@mtakit/core';
-import { buildTraceHeader, encodeVerp, TRACE_HEADER, type BounceClassifier, type ReportListenerDomain } from '@mtakit/bounce';
+import type { BounceClassifier } from '../classifier.js';
+import type { ReportListenerDomain } from '../report-listener.js';
 import {
   normalizeRecipient, suppressedRecord, suppressionError, unsubscribeHeaders, type SuppressionEntry, type SuppressionStore,
-} from '@mtakit/bounce/suppression';
-import type { BouncesSettings } from './bounces-settings.js';
+} from '../suppression/index.js';
+import { buildTraceHeader, TRACE_HEADER } from '../trace.js';
+import { encodeVerp } from '../verp.js';
+import type { BounceSettings } from './settings.js';
 
 export interface BouncesPolicyDeps {
-  settings: BouncesSettings;
+  settings: BounceSettings;
   store: SuppressionStore;
   /** Classifies the replies quoted in inbound reports (the same one the queue uses). */
   classifier: () => BounceClassifier;
@@ -15,7 +18,7 @@ export interface BouncesPolicyDeps {
 }
 
 /**
- * The policy layer of the bounces feature:
+ * The policy layer of the bounce plugin:
  * - `get_listener_domain`: the bounce and feedback domains are report domains (LogThenDrop);
  * - `smtp_server_rcpt_to`: a suppressed recipient is refused (550 5.1.1 / 5.7.1) in `reject` mode,
  *   for global entries and the authenticated client's tenant;
@@ -90,7 +93,7 @@ function listenerDomains(deps: BouncesPolicyDeps): Map<string, ListenerDomainInp
 }
 
 /** Trace header, VERP return path and List-Unsubscribe, as configured; existing List-Unsubscribe headers are kept as they are. */
-function decorate(message: Message, settings: BouncesSettings): void {
+function decorate(message: Message, settings: BounceSettings): void {
   if (settings.trace.enabled) {
     // Replace, never trust, a header the client sent: it would tie reports to someone else's mail.
     message.removeAllHeaders(TRACE_HEADER);
