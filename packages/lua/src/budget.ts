@@ -7,14 +7,19 @@ export interface BudgetLimits {
   budgetMs: number;
   /** Lua VM instructions; undefined = no instruction cap (the time budget still applies). */
   maxInstructions?: number | undefined;
-  /** Net JS heap growth while the call runs, in bytes; undefined = unchecked. */
+  /**
+   * Memory the call may take, in bytes, checked two ways: net JS heap growth (tables, closures)
+   * and the total size of the strings it creates (counted as they are made, since fengari keeps
+   * string bytes outside the JS heap). Undefined = unchecked.
+   */
   memoryLimitBytes?: number | undefined;
 }
 
 export type Overrun =
   | { kind: 'time'; elapsedMs: number; limit: number }
   | { kind: 'instructions'; count: number; limit: number }
-  | { kind: 'memory'; bytes: number; limit: number };
+  | { kind: 'memory'; bytes: number; limit: number }
+  | { kind: 'strings'; bytes: number; limit: number };
 
 /** Bytes of JS heap in use; fengari allocates everything on the JS heap. */
 export type HeapProbe = () => number;
@@ -30,6 +35,7 @@ export class CallBudget {
   #sliceStart: number | undefined;
   #instructions = 0;
   #heapGrowth = 0;
+  #stringBytes = 0;
   /** Heap use when this slice's first tick sampled it (lazily: most calls end before any tick). */
   #heapBase: number | undefined;
 
@@ -55,13 +61,34 @@ export class CallBudget {
     return this.#elapsed + (this.#sliceStart === undefined ? 0 : this.clock.now() - this.#sliceStart);
   }
 
+  /** Bytes of strings the call created so far. */
+  get stringBytes(): number {
+    return this.#stringBytes;
+  }
+
   get instructions(): number {
     return this.#instructions;
   }
 
-  /** Records `instructions` more VM instructions; returns the overrun, if any. */
+  /** Records `bytes` of strings created; returns the overrun, if any. */
+  allocate(bytes: number): Overrun | undefined {
+    this.#stringBytes += bytes;
+    return this.#stringOverrun();
+  }
+
+  #stringOverrun(): Overrun | undefined {
+    const limit = this.limits.memoryLimitBytes;
+    return limit !== undefined && this.#stringBytes > limit ? { kind: 'strings', bytes: this.#stringBytes, limit } : undefined;
+  }
+
+  /**
+   * Records `instructions` more VM instructions (or steps of work inside one, such as pattern
+   * matching); returns the overrun, if any.
+   */
   tick(instructions: number): Overrun | undefined {
     this.#instructions += instructions;
+    const strings = this.#stringOverrun();
+    if (strings) return strings;
     const { maxInstructions, memoryLimitBytes, budgetMs } = this.limits;
     if (maxInstructions !== undefined && this.#instructions > maxInstructions) {
       return { kind: 'instructions', count: this.#instructions, limit: maxInstructions };
@@ -86,5 +113,7 @@ export function describeOverrun(overrun: Overrun): string {
       return `ran ${overrun.count} Lua instructions, over its limit of ${overrun.limit}`;
     case 'memory':
       return `grew the heap by ${Math.round(overrun.bytes / 1048576)} MiB, over its limit of ${Math.round(overrun.limit / 1048576)} MiB`;
+    case 'strings':
+      return `created ${Math.round(overrun.bytes / 1048576)} MiB of strings, over its limit of ${Math.round(overrun.limit / 1048576)} MiB`;
   }
 }

@@ -1,5 +1,6 @@
 import { lauxlib, lua, lualib, type LuaCFunction, type LuaState } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
+import { installBudgetedStrings } from './string-lib.js';
 import { luaFunction, raise } from './vm/errors.js';
 import { readString } from './vm/values.js';
 
@@ -8,7 +9,7 @@ import { readString } from './vm/values.js';
  * down to time/clock/date/difftime. Not opened: io, debug, package, fengari's JS interop; `io.*`,
  * `debug.*`, other `os.*` names, `string.dump`, `dofile` and `loadfile` raise an error saying so.
  * Replaced: `load` (text chunks only), `pcall`/`xpcall` (see below), `print` (goes to the host's
- * log), `string.rep` (bounded). `require` is installed by the kumo module with its allowlist.
+ * log), the string functions that could stall the event loop (see string-lib.ts). `require` is installed by the kumo module with its allowlist.
  */
 export interface SandboxOptions {
   /** Largest string `string.rep` may build, in bytes. */
@@ -70,10 +71,8 @@ export function openSandbox(L: LuaState, options: SandboxOptions): void {
   lua.lua_pushnil(L);
   lua.lua_setfield(L, -2, 'dump');
   refuseUnknown(L, 'string', (name) => name === 'dump', 'the sandbox does not produce bytecode');
-  lua.lua_getfield(L, -1, 'rep');
-  lua.lua_pushcclosure(L, boundedRep(options.maxStringBytes), 1);
-  lua.lua_setfield(L, -2, 'rep');
   lua.lua_pop(L, 1);
+  installBudgetedStrings(L, options.maxStringBytes);
 }
 
 function setGlobal(L: LuaState, name: string, fn: LuaCFunction): void {
@@ -170,14 +169,3 @@ const protectedCallWithHandler: LuaCFunction = (L) => {
   }
   return lua.lua_gettop(L) - 1;
 };
-
-function boundedRep(maxBytes: number): LuaCFunction {
-  return luaFunction('string.rep', (L) => {
-    const s = lauxlib.luaL_checkstring(L, 1);
-    const n = lauxlib.luaL_checkinteger(L, 2);
-    const sep = lua.lua_isnoneornil(L, 3) ? 0 : lauxlib.luaL_checkstring(L, 3).length;
-    const size = n <= 0 ? 0 : s.length * n + sep * (n - 1);
-    if (size > maxBytes) throw new MtaKitError('E_POLICY', `result of ${size} bytes is over the sandbox's ${maxBytes}-byte string limit`);
-    return callUpvalue(L, 1);
-  });
-}

@@ -1,4 +1,5 @@
 import { lauxlib, lua, type LuaCFunction, type LuaState } from 'fengari';
+import ldo from 'fengari/src/ldo.js';
 import { MtaKitError, SmtpReplyError, type MtaKitErrorCode } from '@mtakit/core';
 import { readString } from './values.js';
 
@@ -75,13 +76,29 @@ export function callerWhere(L: LuaState, level = 1): string {
 export function raise(L: LuaState, error: unknown, fnName?: string): never {
   if (!(error instanceof Error)) throw error;
   if (travelsAsObject(error)) {
-    const ud = lua.lua_newuserdata(L, 0);
-    ud['error'] = error;
-    lauxlib.luaL_setmetatable(L, ERROR_TYPE);
+    pushErrorObject(L, error);
     return lua.lua_error(L);
   }
   lua.lua_pushstring(L, `${callerWhere(L)}${fnName ? `${fnName}: ` : ''}${error.message}`);
   return lua.lua_error(L);
+}
+
+function pushErrorObject(L: LuaState, error: Error): void {
+  lua.lua_checkstack(L, 2); // raised from inside an instruction, the frame's stack may be full
+  const ud = lua.lua_newuserdata(L, 0);
+  ud['error'] = error;
+  lauxlib.luaL_setmetatable(L, ERROR_TYPE);
+}
+
+/**
+ * Raises a budget overrun from the budget hook. `lua_error` would run the message handler of an
+ * enclosing `xpcall` right there, inside the hook, where Lua turns hooks off: a handler that loops
+ * would then never be stopped. Thrown this way the error unwinds to the protected call without
+ * running the handler; the code after it fails again at its next instruction.
+ */
+export function throwPastHandler(L: LuaState, error: Error): never {
+  pushErrorObject(L, error);
+  return ldo.luaD_throw(L, lua.LUA_ERRRUN);
 }
 
 /** Wraps a JS implementation of a Lua function so thrown JS errors become Lua errors naming it. */
@@ -105,6 +122,11 @@ export function readError(L: LuaState, idx: number): { error?: Error; message: s
   if (lua.lua_type(L, idx) === lua.LUA_TSTRING) return { message: readString(L, idx) };
   const raw = lua.lua_type(L, idx) === lua.LUA_TLIGHTUSERDATA ? lua.lua_touserdata(L, idx) : undefined;
   if (raw instanceof Error) return { error: raw, message: raw.message }; // a JS exception fengari caught
+  // Read after the call ended, outside its budget: a __tostring metamethod must not run here.
+  if (lauxlib.luaL_getmetafield(L, idx, '__tostring') !== lua.LUA_TNIL) {
+    lua.lua_pop(L, 1);
+    return { message: `(error object is a ${Buffer.from(lauxlib.luaL_typename(L, idx)).toString()} value with __tostring, not called outside the policy's budget)` };
+  }
   const text = lauxlib.luaL_tolstring(L, idx);
   lua.lua_pop(L, 1);
   return { message: Buffer.from(text).toString('utf8') };

@@ -69,6 +69,8 @@ declare module 'fengari' {
     lua_tonumber(L: LuaState, idx: number): number;
     lua_tointeger(L: LuaState, idx: number): number;
     lua_tostring(L: LuaState, idx: number): LuaString | null;
+    lua_tolstring(L: LuaState, idx: number): LuaString | null;
+    lua_isstring(L: LuaState, idx: number): boolean;
     lua_tojsstring(L: LuaState, idx: number): string | null;
     lua_touserdata(L: LuaState, idx: number): unknown;
     lua_tothread(L: LuaState, idx: number): LuaState | null;
@@ -79,6 +81,8 @@ declare module 'fengari' {
     lua_pushinteger(L: LuaState, n: number): void;
     lua_pushnumber(L: LuaState, n: number): void;
     lua_pushstring(L: LuaState, s: Name): LuaString;
+    lua_pushlstring(L: LuaState, s: LuaString, len: number): LuaString;
+    lua_gettable(L: LuaState, idx: number): number;
     lua_pushliteral(L: LuaState, s: string): LuaString;
     lua_pushcfunction(L: LuaState, f: LuaCFunction): void;
     lua_pushcclosure(L: LuaState, f: LuaCFunction, n: number): void;
@@ -115,11 +119,14 @@ declare module 'fengari' {
     luaL_checkany(L: LuaState, arg: number): void;
     luaL_checkstring(L: LuaState, arg: number): LuaString;
     luaL_checkinteger(L: LuaState, arg: number): number;
+    luaL_optinteger(L: LuaState, arg: number, def: number): number;
+    luaL_checkstack(L: LuaState, space: number, msg: string): void;
     luaL_checknumber(L: LuaState, arg: number): number;
     luaL_checktype(L: LuaState, arg: number, t: number): void;
     luaL_argerror(L: LuaState, arg: number, extramsg: Name): never;
     luaL_tolstring(L: LuaState, idx: number): LuaString;
     luaL_typename(L: LuaState, idx: number): LuaString;
+    luaL_getmetafield(L: LuaState, obj: number, event: Name): number;
     luaL_ref(L: LuaState, t: number): number;
     luaL_unref(L: LuaState, t: number, ref: number): void;
   };
@@ -136,4 +143,26 @@ declare module 'fengari' {
 
   export function to_luastring(s: string, cache?: boolean): LuaString;
   export function to_jsstring(s: LuaString, from?: number, to?: number, replacementChar?: boolean): string;
+}
+
+/** fengari internals the budget reaches into (see vm/meter.ts and vm/errors.ts). */
+declare module 'fengari/src/lobject.js' {
+  import type { LuaState, LuaString } from 'fengari';
+  interface TString {
+    realstring: LuaString;
+  }
+  const lobject: {
+    pushsvalue2s(L: LuaState, ts: TString): void;
+    setsvalue2s(L: LuaState, idx: number, ts: TString): void;
+  };
+  export default lobject;
+}
+
+declare module 'fengari/src/ldo.js' {
+  import type { LuaState } from 'fengari';
+  const ldo: {
+    /** Unwinds to the innermost protected call with `status`, without calling its message handler. */
+    luaD_throw(L: LuaState, status: number): never;
+  };
+  export default ldo;
 }

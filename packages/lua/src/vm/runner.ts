@@ -1,7 +1,8 @@
 import { lauxlib, lua, type LuaKFunction, type LuaState } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
-import { describeOverrun, type CallBudget } from '../budget.js';
-import { callerWhere, LuaPolicyError, parseLocation, raise, readError } from './errors.js';
+import { describeOverrun, type CallBudget, type Overrun } from '../budget.js';
+import { callerWhere, LuaPolicyError, parseLocation, raise, readError, throwPastHandler } from './errors.js';
+import { meterStringAllocations, runMetered, type Meter } from './meter.js';
 import { readString } from './values.js';
 
 /** Pushes values onto a Lua stack and returns how many it pushed. */
@@ -18,6 +19,13 @@ export interface CallFrame {
 
 /** Lua VM instructions between two budget checks. */
 export const HOOK_INTERVAL = 1000;
+/**
+ * Once a call holds this many bytes of strings, its checks come every FINE_INTERVAL instructions:
+ * single instructions on long strings (==, <, table keys) are byte loops inside fengari that no
+ * hook can interrupt, so fewer of them may run between two checks.
+ */
+const FINE_AT = 1024 * 1024;
+const FINE_INTERVAL = 10;
 const MAX_IDLE_THREADS = 16;
 
 /** A host operation a JS function is waiting for; yielded to the runner, which awaits it. */
@@ -39,9 +47,12 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
   readonly L: LuaState;
   #idle: LuaState[] = [];
   #current: F | undefined;
+  /** Hook intervals other than HOOK_INTERVAL, per thread. */
+  readonly #intervals = new WeakMap<LuaState, number>();
 
   constructor(L: LuaState) {
     this.L = L;
+    meterStringAllocations();
     // Threads inherit the hook of the thread that creates them, user coroutines included.
     lua.lua_sethook(L, this.#hook, lua.LUA_MASKCOUNT, HOOK_INTERVAL);
   }
@@ -96,7 +107,7 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
     this.#current = frame;
     frame.budget.resume();
     try {
-      return lua.lua_resume(co, null, nargs);
+      return runMetered(this.#meter(frame), () => lua.lua_resume(co, null, nargs));
     } finally {
       frame.budget.pause();
       this.#current = previous;
@@ -104,7 +115,7 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
   }
 
   #failure(co: LuaState, frame: F): Error {
-    lua.lua_checkstack(co, 4); // a dead thread's frame may have no free slots left
+lua.lua_checkstack(co, 4); // a dead thread's frame may have no free slots left
     const { error, message } = readError(co, -1);
     if (error instanceof MtaKitError && !(error instanceof LuaPolicyError) && error.code !== 'E_POLICY_TIMEOUT') return error;
     lauxlib.luaL_traceback(this.L, co, null, 0);
@@ -131,17 +142,50 @@ export class LuaRunner<F extends CallFrame = CallFrame> {
 
   #release(co: LuaState): void {
     lua.lua_settop(co, 0);
+    this.#setHook(co, HOOK_INTERVAL); // the next call starts with the usual checks
     if (this.#idle.length < MAX_IDLE_THREADS) this.#idle.push(co);
+  }
+
+  /** Charges a slice's work done inside single instructions (patterns, strings) to its budget. */
+  #meter(frame: F): Meter {
+    let fine = false;
+    return {
+      steps: (L, n) => {
+        const overrun = frame.budget.tick(n);
+        if (overrun) throw this.#overrun(L, frame, overrun);
+      },
+      bytes: (L, n) => {
+        const overrun = frame.budget.allocate(n);
+        if (overrun) return this.#overrun(L, frame, overrun);
+        if (!fine && frame.budget.stringBytes >= FINE_AT) {
+          fine = true;
+          this.#setHook(L, FINE_INTERVAL);
+        }
+        return undefined;
+      },
+    };
+  }
+
+  /** The error of an overrun; from now on every instruction of L fails, so pcall cannot swallow it. */
+  #overrun(L: LuaState, frame: F, overrun: Overrun): MtaKitError {
+    this.#setHook(L, 1);
+    const at = runMetered(undefined, () => where(L)); // its string must not be charged again
+    return new MtaKitError('E_POLICY_TIMEOUT', `${frame.label} ${describeOverrun(overrun)}${at}`);
+  }
+
+  /** Checks L's budget every `interval` instructions (remembered: the hook counts them). */
+  #setHook(L: LuaState, interval: number): void {
+    if ((this.#intervals.get(L) ?? HOOK_INTERVAL) === interval) return;
+    if (interval === HOOK_INTERVAL) this.#intervals.delete(L);
+    else this.#intervals.set(L, interval);
+    lua.lua_sethook(L, this.#hook, lua.LUA_MASKCOUNT, interval);
   }
 
   #hook = (L: LuaState): void => {
     const frame = this.#current;
     if (!frame) return;
-    const overrun = frame.budget.tick(HOOK_INTERVAL);
-    if (!overrun) return;
-    // From now on every instruction of this thread fails, so pcall cannot swallow the overrun.
-    lua.lua_sethook(L, this.#hook, lua.LUA_MASKCOUNT, 1);
-    raise(L, new MtaKitError('E_POLICY_TIMEOUT', `${frame.label} ${describeOverrun(overrun)}${where(L)}`));
+    const overrun = frame.budget.tick(this.#intervals.get(L) ?? HOOK_INTERVAL);
+    if (overrun) throwPastHandler(L, this.#overrun(L, frame, overrun));
   };
 }
 
