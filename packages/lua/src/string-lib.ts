@@ -154,6 +154,7 @@ class Pieces {
   add(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     chargeBytes(this.L, bytes.length);
+    chargeSteps(this.L, 1 + (bytes.length >> 6)); // copying takes time too: a step per 64 bytes
     this.parts.push(bytes);
     this.length += bytes.length;
   }

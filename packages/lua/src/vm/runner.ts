@@ -20,12 +20,12 @@ export interface CallFrame {
 /** Lua VM instructions between two budget checks. */
 export const HOOK_INTERVAL = 1000;
 /**
- * Once a call holds this many bytes of strings, its checks come every FINE_INTERVAL instructions:
+ * Once a call holds this many bytes of strings, its budget is checked at every instruction:
  * single instructions on long strings (==, <, table keys) are byte loops inside fengari that no
  * hook can interrupt, so fewer of them may run between two checks.
  */
 const FINE_AT = 1024 * 1024;
-const FINE_INTERVAL = 10;
+const FINE_INTERVAL = 1;
 const MAX_IDLE_THREADS = 16;
 
 /** A host operation a JS function is waiting for; yielded to the runner, which awaits it. */
