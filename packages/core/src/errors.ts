@@ -11,6 +11,7 @@ export type MtaKitErrorCode =
   | 'E_MESSAGE' // message data is malformed (headers, encoding)
   | 'E_SPOOL' // the spool failed to store, load or remove
   | 'E_SPOOL_CORRUPT' // a spool record failed its checksum
+  | 'E_LOG_WRITE' // a log record could not be written (disk full, out of file descriptors, …)
   | 'E_POLICY' // a policy hook threw or returned something invalid
   | 'E_POLICY_TIMEOUT' // a policy hook exceeded its execution budget
   | 'E_DNS' // DNS resolution failed (transient)
@@ -142,6 +143,26 @@ export function parseEnhancedCode(text: string): EnhancedStatusCode | undefined 
 
 export function formatEnhancedCode(code: EnhancedStatusCode): string {
   return `${code.class}.${code.subject}.${code.detail}`;
+}
+
+/** A resource whose exhaustion is a temporary refusal, never a crash (see `exhaustedResource`). */
+export type ExhaustedResource = 'storage' | 'descriptors';
+
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT']);
+const DESCRIPTOR_ERRNOS = new Set(['EMFILE', 'ENFILE']);
+
+/**
+ * Which resource ran out, if that is why `error` happened: disk space or quota (ENOSPC, EDQUOT)
+ * or file descriptors (EMFILE, ENFILE), found anywhere in its `cause` chain.
+ */
+export function exhaustedResource(error: unknown): ExhaustedResource | undefined {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (STORAGE_ERRNOS.has(code) || code === 'E_SPOOL_FULL') return 'storage';
+    if (DESCRIPTOR_ERRNOS.has(code)) return 'descriptors';
+  }
+  return undefined;
 }
 
 export function toMtaKitError(error: unknown, fallback: MtaKitErrorCode = 'E_INTERNAL'): MtaKitError {

@@ -6,8 +6,8 @@
  * and the plugin contract). Bounce parsing and the suppression list are `@mtakit/bounce`.
  */
 export {
-  MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
-  type MtaKitErrorCode, type EnhancedStatusCode,
+  MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, exhaustedResource, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
+  type MtaKitErrorCode, type EnhancedStatusCode, type ExhaustedResource,
 } from './errors.js';
 export { systemClock, type Clock } from './clock.js';
 export { Batcher } from './util/batcher.js';

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonlLogWriter } from './jsonl-writer.js';
+import { JsonlLogWriter, type LogWriterState } from './jsonl-writer.js';
 import { logRecordDefaults } from './record-defaults.js';
 import type { LogRecord } from './records.js';
 
@@ -39,6 +39,32 @@ describe('JsonlLogWriter', () => {
     expect(readdirSync(dir)[0]).toMatch(/^20260102-030405-\d{4}\.jsonl$/);
     const total = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'));
     expect(total).toHaveLength(11);
+    await writer.close();
+  });
+});
+
+describe('JsonlLogWriter when the disk is full', () => {
+  it.skipIf(!existsSync('/dev/full'))('rejects the records it cannot write with E_LOG_WRITE, reports once, and recovers on its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtakit-log-'));
+    dirs.push(dir);
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    // The first two segments are /dev/full: every write to them fails with ENOSPC, as on a full disk.
+    for (const n of ['0000', '0001']) symlinkSync('/dev/full', join(dir, `20260102-030405-${n}.jsonl`));
+    const states: LogWriterState[] = [];
+    const writer = new JsonlLogWriter({ dir, now: () => now, onStateChange: (s) => void states.push(s) });
+    const failed = [await writer.write(record(1)).catch((e: unknown) => e), await writer.write(record(2)).catch((e: unknown) => e)];
+    expect(states.map((s) => s.ok)).toEqual([false]);
+    const error = failed[1] as { code: string; cause: { code: string } };
+    expect(error.code).toBe('E_LOG_WRITE');
+    expect(error.cause.code).toBe('ENOSPC');
+    expect(writer.healthy).toBe(false);
+    // Space is back (the next segment is an ordinary file): writing resumes without a restart.
+    await writer.write(record(3));
+    await writer.write(record(4));
+    expect(writer.healthy).toBe(true);
+    expect(states.map((s) => s.ok)).toEqual([false, true]);
+    const lines = readFileSync(writer.current as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { recipient: string });
+    expect(lines.map((l) => l.recipient)).toEqual(['r3@c.test', 'r4@c.test']);
     await writer.close();
   });
 });

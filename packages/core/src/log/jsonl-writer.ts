@@ -1,7 +1,16 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MtaKitError } from '../errors.js';
 import { Batcher } from '../util/batcher.js';
 import type { LogRecord } from './records.js';
+
+/** The writer's health: `ok: false` from the first failed write until a write succeeds again. */
+export interface LogWriterState {
+  ok: boolean;
+  /** Why writes fail (its `cause` is the system error: ENOSPC, EMFILE, …). */
+  error?: MtaKitError;
+  path?: string | undefined;
+}
 
 export interface JsonlLogWriterOptions {
   /** Directory for log segments; created if missing. */
@@ -12,6 +21,11 @@ export interface JsonlLogWriterOptions {
   maxSegmentMs?: number;
   /** Clock for segment names (UTC `YYYYMMDD-HHMMSS`). */
   now?: () => number;
+  /**
+   * Called when writes start failing and when they work again. Default: one line on stderr each
+   * time (stderr, because the disk of the log may be the full one).
+   */
+  onStateChange?: (state: LogWriterState) => void;
 }
 
 /**
@@ -19,9 +33,15 @@ export interface JsonlLogWriterOptions {
  * (`20260101-120000.jsonl`). Records written in the same tick go out in one write; `write`
  * resolves once its record is in the file, so a caller can remove a message from the spool only
  * after its terminal record is written.
+ *
+ * A failed write (disk full, out of file descriptors) rejects the records of its batch with
+ * `E_LOG_WRITE` and never throws anywhere else: the segment is cut back to its last whole line
+ * and closed, and the next batch opens a new segment, so writing resumes by itself when space or
+ * descriptors return.
  */
 export class JsonlLogWriter {
   readonly #options: Required<Omit<JsonlLogWriterOptions, 'maxSegmentMs'>> & { maxSegmentMs: number | undefined };
+  #failing: MtaKitError | undefined;
   #handle: FileHandle | undefined;
   #size = 0;
   #openedAt = 0;
@@ -30,7 +50,7 @@ export class JsonlLogWriter {
   #segments = 0;
 
   constructor(options: JsonlLogWriterOptions) {
-    this.#options = { maxFileBytes: 256 * 1024 * 1024, now: Date.now, ...options, maxSegmentMs: options.maxSegmentMs };
+    this.#options = { maxFileBytes: 256 * 1024 * 1024, now: Date.now, onStateChange: reportToStderr, ...options, maxSegmentMs: options.maxSegmentMs };
   }
 
   /** Path of the current segment (undefined before the first record). */
@@ -48,15 +68,43 @@ export class JsonlLogWriter {
     this.#handle = undefined;
   }
 
+  /** Whether the last write succeeded (see `onStateChange`). */
+  get healthy(): boolean {
+    return this.#failing === undefined;
+  }
+
   /** Appends one batch of lines (records written in the same tick go out in one write). */
   async #writeLines(lines: string[]): Promise<void[]> {
-    if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
-    await this.#rollIfNeeded();
-    const bytes = Buffer.from(lines.join(''), 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += (await (this.#handle as FileHandle).write(bytes, written)).bytesWritten;
-    this.#size += bytes.length;
+    try {
+      if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
+      await this.#rollIfNeeded();
+      const bytes = Buffer.from(lines.join(''), 'utf8');
+      let written = 0;
+      while (written < bytes.length) written += (await (this.#handle as FileHandle).write(bytes, written)).bytesWritten;
+      this.#size += bytes.length;
+    } catch (error) {
+      throw await this.#failed(error);
+    }
+    if (this.#failing) {
+      this.#failing = undefined;
+      this.#options.onStateChange({ ok: true, path: this.current });
+    }
     return [];
+  }
+
+  /** Drops a partly written batch and the segment it was going to, so the next batch starts clean. */
+  async #failed(error: unknown): Promise<MtaKitError> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle) {
+      await handle.truncate(this.#size).catch(() => undefined);
+      await handle.close().catch(() => undefined);
+    }
+    const code = (error as { code?: unknown }).code;
+    const failure = new MtaKitError('E_LOG_WRITE', `log write to ${this.current ?? this.#options.dir} failed${typeof code === 'string' ? ` (${code})` : ''}: ${(error as Error).message}`, { cause: error });
+    if (!this.#failing) this.#options.onStateChange({ ok: false, error: failure, path: this.current });
+    this.#failing = failure;
+    return failure;
   }
 
   async #rollIfNeeded(): Promise<void> {
@@ -71,4 +119,9 @@ export class JsonlLogWriter {
     this.#size = 0;
     this.#openedAt = now;
   }
+}
+
+function reportToStderr(state: LogWriterState): void {
+  const line = state.ok ? `mtakit: log writer recovered, writing to ${state.path ?? '?'}` : `mtakit: ${state.error?.message ?? 'log write failed'}; records fail until it recovers`;
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
