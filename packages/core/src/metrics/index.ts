@@ -15,6 +15,9 @@ export class MtaMetrics {
   readonly connectionsTotal: Counter<'service'>;
   readonly connectionsDenied: Counter<'service'>;
   readonly connections: Gauge<'service'>;
+  readonly resourceRefusals: Counter<'service' | 'resource'>;
+  readonly authFailures: Counter<'service' | 'outcome'>;
+  readonly authLockouts: Counter<'service' | 'scope'>;
   readonly readyCount: Gauge<'service'>;
   readonly scheduledCount: Gauge;
   readonly spoolCount: Gauge;
@@ -35,6 +38,9 @@ export class MtaMetrics {
     this.connectionsTotal = counter('total_connection_count', 'Connections opened', ['service']);
     this.connectionsDenied = counter('total_connections_denied', 'Connections refused by limits or policy', ['service']);
     this.connections = gauge('connection_count', 'Open connections', ['service']);
+    this.resourceRefusals = counter('resource_refusals_total', 'Connections and transactions refused because disk, descriptors, memory or connection slots ran short', ['service', 'resource']);
+    this.authFailures = counter('auth_failures_total', 'Failed authentications (outcome: wrong password, or refused while locked out)', ['service', 'outcome']);
+    this.authLockouts = counter('auth_lockouts_total', 'Lockouts started by repeated authentication failures (scope: ip or user)', ['service', 'scope']);
     this.readyCount = gauge('ready_count', 'Messages in ready queues', ['service']);
     this.scheduledCount = new Gauge({ name: 'scheduled_count_total', help: 'Messages in scheduled queues', registers });
     this.spoolCount = new Gauge({ name: 'message_count', help: 'Messages in the spool', registers });

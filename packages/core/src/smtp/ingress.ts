@@ -1,10 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { AuthFailureLimiter } from '../auth/failure-limiter.js';
+import { systemClock } from '../clock.js';
 import { isReportDomain, type InboundReportReader } from '../contracts/inbound-report.js';
 import type { AcceptedMessage } from '../contracts/accepted.js';
 import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
+import { exhaustedResource } from '../errors.js';
 import type { LogBus } from '../log/bus.js';
 import { parseAddress } from '../message/address.js';
 import { Message } from '../message/message.js';
@@ -12,10 +14,13 @@ import type { MtaMetrics } from '../metrics/index.js';
 import type { AuthInfo, ConnectionMeta, ListenerDomainInput, Policy } from '../policy/events.js';
 import type { TlsKeyPair } from '../tls/certificate.js';
 import { receivedHeaderValue } from './received-header.js';
+import { authenticate } from './auth.js';
+import { collectData } from './data-collector.js';
 import { greetPauseFor } from './greet-pause.js';
 import { asReply, replyError } from './replies.js';
 import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
+import { connectionBudget, openFilesLimit, ResourceGuard, type ResourceRefusal } from './resource-guard.js';
 
 export type { AcceptedMessage } from '../contracts/accepted.js';
 
@@ -41,8 +46,18 @@ export interface SmtpIngressOptions {
   maxMessageSize?: number;
   /** Recipients per transaction. Default 1024. */
   maxRecipients?: number;
-  /** Concurrent clients in total. Default 32768 (KumoMTA's `max_connections`). */
+  /**
+   * Concurrent clients in total. Default 32768 (KumoMTA's `max_connections`), and never more than
+   * the descriptor budget: RLIMIT_NOFILE less a quarter (at least 64) kept for the spool, logs and
+   * egress. Clients over it get 421 4.3.2.
+   */
   maxConnections?: number;
+  /** Message bytes all open transactions may hold in memory together. Default 256 MiB; from 75 % of it new transactions get 421 4.3.2. */
+  maxBytesInFlight?: number;
+  /** Kernel accept queue length (listen backlog), for connection bursts. Default 4096 (capped by net.core.somaxconn). */
+  listenBacklog?: number;
+  /** Failed AUTH slows and then locks per client address and user name. Default: a limiter with its defaults; false = none. */
+  authLimiter?: AuthFailureLimiter | false;
   /** Concurrent clients from one address. Default 100. */
   maxConnectionsPerIp?: number;
   /**
@@ -97,11 +112,19 @@ export class SmtpIngress {
   readonly #sessions = new Map<string, SessionState>();
   readonly #perIp = new Map<string, number>();
   readonly #relayNetworks: readonly Cidr[];
+  readonly #guard: ResourceGuard;
+  readonly #authLimiter: AuthFailureLimiter | undefined;
   #name = '';
 
   constructor(options: SmtpIngressOptions) {
     this.#options = options;
     this.#relayNetworks = options.relayNetworks ?? [];
+    const maxConnections = Math.min(options.maxConnections ?? 32_768, connectionBudget(openFilesLimit()));
+    this.#guard = new ResourceGuard({
+      clock: systemClock, maxConnections, maxBytesInFlight: options.maxBytesInFlight ?? 256 * 1024 * 1024,
+      onChange: (resource, exhausted) => process.stderr.write(`${new Date().toISOString()} mtakit: SMTP listener ${this.#name}: ${exhausted ? `${resource} exhausted, refusing with 4xx` : `${resource} available again`}\n`),
+    });
+    this.#authLimiter = options.authLimiter === false ? undefined : (options.authLimiter ?? new AuthFailureLimiter({ clock: systemClock }));
     const greet = { pauseMs: options.greetPauseMs ?? 100, trusted: [...this.#relayNetworks, ...(options.trustedNetworks ?? [])], policy: options.policy, listener: () => this.#name };
     this.#server = new MtaSmtpServer({
       name: options.hostname,
@@ -117,7 +140,7 @@ export class SmtpIngress {
       hideDSN: true,
       hideREQUIRETLS: true,
       disableReverseLookup: true,
-      maxClients: options.maxConnections ?? 32_768,
+      maxClients: maxConnections,
       socketTimeout: options.clientTimeoutMs ?? 60_000,
       closeTimeout: 30_000,
       logger: false,
@@ -129,6 +152,10 @@ export class SmtpIngress {
       onData: (stream, session, cb) => this.#onData(stream, session, cb),
       greetPause: (remoteAddress) => greetPauseFor(remoteAddress, greet),
       onRejection: (reply) => this.#onRejection(reply),
+      admitConnection: (open) => {
+        const refusal = this.#guard.admitConnection(open);
+        return refusal && this.#refusal(refusal).message;
+      },
     });
     this.#server.on('error', () => undefined);
   }
@@ -138,7 +165,7 @@ export class SmtpIngress {
     const host = this.#options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       this.#server.server.once('error', reject);
-      this.#server.listen(this.#options.port ?? 2525, host, () => {
+      this.#server.listen(this.#options.port ?? 2525, host, this.#options.listenBacklog ?? 4096, () => {
         this.#server.server.off('error', reject);
         resolve();
       });
@@ -194,29 +221,17 @@ export class SmtpIngress {
 
   async #onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, cb: (err: Error | null | undefined, response?: { user: unknown }) => void): Promise<void> {
     const state = this.#state(session);
-    const user = auth.username ?? '';
-    const password = auth.password ?? '';
+    const ip = session.remoteAddress.replace(/^::ffff:/, '');
     try {
-      let info: AuthInfo | undefined;
-      const known = this.#options.credentials?.get(user);
-      if (known && constantTimeEqual(known.password, password)) info = { identity: user, ...(known.tenant ? { tenant: known.tenant } : {}) };
-      if (!info && !known && this.#options.policy?.smtp_server_auth_plain) {
-        const r = await this.#options.policy.smtp_server_auth_plain('', user, password, state.conn);
-        if (r === true) info = { identity: user };
-        else if (r && typeof r === 'object') info = r;
-      }
-      if (!info) {
-        state.failedAuths++;
-        // Slow down and cut off password guessing.
-        if (state.failedAuths >= 3) return cb(replyError(421, '4.7.0', 'Too many failed authentication attempts'));
-        return cb(replyError(535, '5.7.8', 'Authentication credentials invalid'));
-      }
+      const options = { credentials: this.#options.credentials, policy: this.#options.policy, limiter: this.#authLimiter, metrics: this.#options.metrics };
+      const info = await authenticate(auth.username ?? '', auth.password ?? '', ip, state.conn, state.failedAuths, options, this.#service);
       state.auth = info;
       state.conn['authn_id'] = info.identity;
       // Lets RCPT-time hooks (a suppression check, say) see the tenant the message will get.
       if (info.tenant) state.conn['tenant'] = info.tenant;
       cb(null, { user: info.identity });
     } catch (error) {
+      state.failedAuths++;
       cb(asReply(error, 454, '4.7.0'));
     }
   }
@@ -225,6 +240,8 @@ export class SmtpIngress {
     const state = this.#state(session);
     state.pendingAddress = address.address;
     state.reportRecipients.clear();
+    const refusal = this.#guard.admitTransaction();
+    if (refusal) return cb(this.#refusal(refusal));
     try {
       if (address.address !== '') syntaxCheck(address.address, '5.1.7', 'sender');
       state.conn['ehlo_domain'] = session.hostNameAppearsAs;
@@ -272,15 +289,26 @@ export class SmtpIngress {
   }
 
   #onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      if (stream.sizeExceeded) return cb(replyError(552, '5.3.4', 'Message size exceeds the fixed maximum message size'));
-      this.#receive(Buffer.concat(chunks), session).then(
-        (ids) => cb(null, ids.length > 0 ? `2.0.0 OK queued as ${ids.join(' ')}` : '2.0.0 OK report received'),
-        (error) => cb(asReply(error, 451, '4.3.0')),
-      );
-    });
+    collectData(stream, this.#server.options.size ?? Infinity, this.#guard).then(async (got) => {
+      try {
+        if (got.tooBig || stream.sizeExceeded) return cb(replyError(552, '5.3.4', 'Message size exceeds the fixed maximum message size'));
+        if (!got.data) return cb(this.#refusal(this.#guard.shed()));
+        const ids = await this.#receive(got.data, session);
+        this.#guard.stored();
+        cb(null, ids.length > 0 ? `2.0.0 OK queued as ${ids.join(' ')}` : '2.0.0 OK report received');
+      } catch (error) {
+        const resource = exhaustedResource(error);
+        cb(resource ? this.#refusal(this.#guard.exhausted(resource)) : asReply(error, 451, '4.3.0'));
+      } finally {
+        this.#guard.release(got.reserved);
+      }
+    }, (error: unknown) => cb(asReply(error, 451, '4.3.0')));
+  }
+
+  /** A resource refusal as a reply, counted by resource. */
+  #refusal(refusal: ResourceRefusal): Error {
+    this.#options.metrics?.resourceRefusals.inc({ service: this.#service, resource: refusal.resource });
+    return replyError(refusal.code, refusal.enhanced, refusal.text);
   }
 
   async #receive(data: Buffer, session: SMTPServerSession): Promise<string[]> {
@@ -382,9 +410,4 @@ function onlyLocalPartTooLong(address: string): boolean {
       return false;
     }
   }));
-}
-
-/** Compares secrets without leaking their length or content through timing. */
-function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }

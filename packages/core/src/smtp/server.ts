@@ -18,6 +18,11 @@ export interface MtaSmtpServerOptions extends SMTPServerOptions {
    * early talker and gets 421. 0 greets at once (no timer). Default: smtp-server's 100 ms.
    */
   greetPause?: (remoteAddress: string) => number | Promise<number>;
+  /**
+   * Asked for each new connection with the number open (this one included): a reply text
+   * ("4.3.2 Too many connections…") refuses it with 421, undefined admits it.
+   */
+  admitConnection?: (open: number) => string | undefined;
   /** Every 4xx/5xx reply sent (after its enhanced code is settled). */
   onRejection?: (reply: RejectionReply) => void;
 }
@@ -73,6 +78,11 @@ class MtaSmtpConnection extends SMTPConnection {
   override init(): void {
     this._setListeners(() => {
       const server = this._server;
+      const refusal = server.options.admitConnection?.(server.connections.size);
+      if (refusal !== undefined) {
+        this.send(421, refusal);
+        return;
+      }
       if (server.options.maxClients && server.connections.size > server.options.maxClients) {
         this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
         return;
