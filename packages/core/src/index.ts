@@ -10,6 +10,7 @@ export {
   type MtaKitErrorCode, type EnhancedStatusCode, type ExhaustedResource,
 } from './errors.js';
 export { systemClock, type Clock } from './clock.js';
+export { AuthFailureLimiter, type AuthFailureLimiterOptions, type AuthAttemptVerdict } from './auth/failure-limiter.js';
 export { Batcher } from './util/batcher.js';
 export { Message, type MessageInit, type MessageMeta, type JsonValue } from './message/message.js';
 export { newMessageId, isMessageId, messageIdTime } from './message/id.js';

@@ -24,6 +24,8 @@ export interface AuthAttemptVerdict {
   locked: string | undefined;
   /** When the lockout ends (ms since the epoch). */
   lockedUntil: number | undefined;
+  /** How long until then, in ms. */
+  retryAfterMs: number | undefined;
 }
 
 interface Entry {
@@ -52,9 +54,9 @@ export class AuthFailureLimiter {
     const now = this.#o.clock.now();
     for (const key of keys) {
       const entry = this.#live(key, now);
-      if (entry && entry.lockedUntil > now) return { locked: key, lockedUntil: entry.lockedUntil };
+      if (entry && entry.lockedUntil > now) return { locked: key, lockedUntil: entry.lockedUntil, retryAfterMs: entry.lockedUntil - now };
     }
-    return { locked: undefined, lockedUntil: undefined };
+    return { locked: undefined, lockedUntil: undefined, retryAfterMs: undefined };
   }
 
   /** After a wrong password: how long to wait before answering, and the keys this failure locked. */

@@ -1,11 +1,12 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
-import { MtaKitError, SmtpReplyError } from '../errors.js';
+import type { PreSendHook } from '../contracts/presend.js';
+import { MtaKitError } from '../errors.js';
 import { parseAddress } from '../message/address.js';
 import { Message, type JsonValue, type MessageMeta } from '../message/message.js';
 import type { MtaMetrics } from '../metrics/index.js';
 import type { Policy } from '../policy/events.js';
-import type { AcceptedMessage } from '../smtp/ingress.js';
+import type { AcceptedMessage } from '../contracts/accepted.js';
+import { ReceptionPipeline } from '../reception/pipeline.js';
 import { HttpInputError, httpReply, type HttpListener, type HttpRequest } from './listener.js';
 
 export interface InjectOptions {
@@ -70,7 +71,8 @@ export interface InjectResponse {
  * inline; nothing is ever read from a path or URL.
  */
 export function registerInjectRoute(http: HttpListener, options: InjectOptions): void {
-  http.route('POST', '/api/inject/v1', (request) => inject(request, options));
+  const reception = new ReceptionPipeline({ accept: options.accept, preSend: options.preSend, metrics: options.metrics });
+  http.route('POST', '/api/inject/v1', (request) => inject(request, options, reception));
 }
 
 /**
@@ -87,7 +89,7 @@ function templateVariables(global: Record<string, JsonValue> | undefined, recipi
   };
 }
 
-async function inject(request: HttpRequest, options: InjectOptions) {
+async function inject(request: HttpRequest, options: InjectOptions, reception: ReceptionPipeline) {
   const body = validate(request.body, options.maxRecipients ?? 10_000);
   const auth = request.auth === 'trusted' ? undefined : request.auth;
   const accepted: AcceptedMessage[] = [];
@@ -102,13 +104,7 @@ async function inject(request: HttpRequest, options: InjectOptions) {
       };
       const data = await render(body.content, vars, body.template_dialect ?? 'Simple', recipient);
       const message = new Message({ sender: body.envelope_sender, recipient: recipient.email, meta, data });
-      await options.policy?.http_message_generated?.(message, auth);
-      let verdict: PreSendResult | undefined;
-      if (options.preSend) {
-        verdict = await options.preSend.evaluate(message, { tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'HTTP' });
-        if (verdict.verdict === 'reject') throw new SmtpReplyError(550, '5.7.1', `refused by pre-send policy (risk score ${verdict.score})`);
-      }
-      accepted.push({ message, verdict });
+      accepted.push(await reception.admit(message, 'HTTP', () => options.policy?.http_message_generated?.(message, auth)));
     } catch (error) {
       if (!(error instanceof MtaKitError)) throw error;
       response.fail_count++;
@@ -116,10 +112,7 @@ async function inject(request: HttpRequest, options: InjectOptions) {
       response.errors.push(`${recipient.email}: ${error.message}`);
     }
   }
-  if (accepted.length > 0) {
-    await options.accept(accepted);
-    options.metrics?.received.inc({ service: 'http_listener' }, accepted.length);
-  }
+  await reception.commit(accepted, 'http_listener');
   response.success_count = accepted.length;
   return httpReply({ status: accepted.length === 0 && response.fail_count > 0 ? 422 : 200, body: response });
 }

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { AuthFailureLimiter } from '../auth/failure-limiter.js';
 import { parseCidr } from '../dns/cidr.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { MtaKitError } from '../errors.js';
 import { HttpInputError, HttpListener } from './listener.js';
 
@@ -51,5 +53,38 @@ describe('HttpListener', () => {
     const notJson = await fetch(`${url}/echo`, { method: 'POST', body: '{oops' });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({ field: 'body' });
+  });
+});
+
+describe('HttpListener against password guessing (issue 11)', () => {
+  it('slows wrong Basic credentials, then locks the address and the user with 429 until the lockout expires', async () => {
+    const clock = new FakeClock();
+    const events: Array<{ locked: boolean; lockedNow: string[] }> = [];
+    const http = new HttpListener({
+      port: 0, trustedHosts: [], validateBasic: (u, p) => u === 'ops' && p === 'pw',
+      authLimiter: new AuthFailureLimiter({ clock, freeFailures: 1, delayMs: 150, maxDelayMs: 150, lockAfter: 4, lockoutMs: 60_000 }),
+      onAuthFailure: (e) => void events.push(e),
+    });
+    http.route('GET', '/x', () => ({ ok: true }));
+    listeners.push(http);
+    const url = `http://127.0.0.1:${(await http.listen()).port}/x`;
+    const as = (user: string, pw: string) => fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` } });
+    let started = Date.now();
+    expect((await as('ops', 'a')).status).toBe(401);
+    const unslowed = Date.now() - started;
+    started = Date.now();
+    expect((await as('ops', 'b')).status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(unslowed).toBeLessThan(Date.now() - started);
+    expect((await as('ops', 'c')).status).toBe(401);
+    expect((await as('root', 'd')).status).toBe(401);
+    expect(events.at(-1)?.lockedNow).toEqual(['ip:127.0.0.1']);
+    // Locked: even the right password is refused, with a Retry-After.
+    const locked = await as('ops', 'pw');
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('60');
+    expect(events.at(-1)?.locked).toBe(true);
+    clock.advance(60_000);
+    expect((await as('ops', 'pw')).status).toBe(200);
   });
 });

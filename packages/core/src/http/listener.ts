@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuthFailureLimiter } from '../auth/failure-limiter.js';
+import { systemClock } from '../clock.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import { ConfigError, MtaKitError } from '../errors.js';
 import type { AuthInfo } from '../policy/events.js';
@@ -43,6 +46,21 @@ export interface HttpListenerOptions {
   validateBasic?: (user: string, password: string) => Promise<boolean | AuthInfo | undefined> | boolean | AuthInfo | undefined;
   /** Largest accepted request body. Default 10 MiB. */
   bodyLimit?: number;
+  /**
+   * Slows and then locks wrong Basic credentials per client address and user name (share one with
+   * the SMTP listener so guesses on either count together). Locked clients get 429 with Retry-After.
+   * Default: a limiter with its defaults; false = none.
+   */
+  authLimiter?: AuthFailureLimiter | false;
+  /** Told of each failed Basic authentication (`locked`: refused while locked out) and each new lockout. */
+  onAuthFailure?: (event: { remoteAddress: string; user: string; locked: boolean; lockedNow: string[] }) => void;
+}
+
+/** Thrown by #authenticate while a client or user is locked out. */
+class LockedOut extends MtaKitError {
+  constructor(readonly retryAfterMs: number) {
+    super('E_CONFIG', 'too many failed authentication attempts, try again later');
+  }
 }
 
 /**
@@ -54,9 +72,11 @@ export class HttpListener {
   readonly #server: Server;
   readonly #routes = new Map<string, { handler: HttpHandler; public: boolean }>();
   readonly #options: HttpListenerOptions;
+  readonly #limiter: AuthFailureLimiter | undefined;
 
   constructor(options: HttpListenerOptions) {
     this.#options = options;
+    this.#limiter = options.authLimiter === false ? undefined : (options.authLimiter ?? new AuthFailureLimiter({ clock: systemClock }));
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -90,7 +110,12 @@ export class HttpListener {
         return send(res, other ? 405 : 404, { error: other ? `method ${req.method} not allowed on ${url.pathname}` : `no such endpoint: ${url.pathname}` });
       }
       const remoteAddress = req.socket.remoteAddress ?? '';
-      const auth = await this.#authenticate(req, remoteAddress);
+      const auth = await this.#authenticate(req, remoteAddress).catch((error: unknown) => {
+        if (!(error instanceof LockedOut)) throw error;
+        res.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
+        return 'locked' as const;
+      });
+      if (auth === 'locked') return send(res, 429, { error: 'too many failed authentication attempts, try again later' });
       if (!auth && !route.public) {
         res.setHeader('WWW-Authenticate', 'Basic realm="mtakit"');
         return send(res, 401, { error: 'authentication required' });
@@ -118,9 +143,23 @@ export class HttpListener {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const user = decoded.slice(0, colon);
+    const limiter = this.#limiter;
+    const onAuthFailure = this.#options.onAuthFailure;
+    const keys = [`ip:${remoteAddress.replace(/^::ffff:/, '')}`, `user:${user.toLowerCase()}`];
+    const lock = limiter?.check(keys);
+    if (lock?.retryAfterMs !== undefined) {
+      onAuthFailure?.({ remoteAddress, user, locked: true, lockedNow: [] });
+      throw new LockedOut(lock.retryAfterMs);
+    }
     const result = await this.#options.validateBasic(user, decoded.slice(colon + 1));
-    if (result === true) return { identity: user };
-    return result || undefined;
+    if (result) {
+      limiter?.success(keys);
+      return result === true ? { identity: user } : result;
+    }
+    const verdict = limiter?.failure(keys);
+    onAuthFailure?.({ remoteAddress, user, locked: false, lockedNow: verdict?.lockedNow ?? [] });
+    if (verdict && verdict.delayMs > 0) await sleep(verdict.delayMs);
+    return undefined;
   }
 }
 

@@ -4,16 +4,17 @@ import { AuthFailureLimiter } from '../auth/failure-limiter.js';
 import { systemClock } from '../clock.js';
 import { isReportDomain, type InboundReportReader } from '../contracts/inbound-report.js';
 import type { AcceptedMessage } from '../contracts/accepted.js';
-import type { PreSendHook, PreSendResult } from '../contracts/presend.js';
+import type { PreSendHook } from '../contracts/presend.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import { exhaustedResource } from '../errors.js';
 import type { LogBus } from '../log/bus.js';
-import { parseAddress } from '../message/address.js';
 import { Message } from '../message/message.js';
 import type { MtaMetrics } from '../metrics/index.js';
 import type { AuthInfo, ConnectionMeta, ListenerDomainInput, Policy } from '../policy/events.js';
+import { ReceptionPipeline } from '../reception/pipeline.js';
 import type { TlsKeyPair } from '../tls/certificate.js';
 import { receivedHeaderValue } from './received-header.js';
+import { syntaxCheck } from './address-check.js';
 import { authenticate } from './auth.js';
 import { collectData } from './data-collector.js';
 import { greetPauseFor } from './greet-pause.js';
@@ -114,11 +115,13 @@ export class SmtpIngress {
   readonly #relayNetworks: readonly Cidr[];
   readonly #guard: ResourceGuard;
   readonly #authLimiter: AuthFailureLimiter | undefined;
+  readonly #reception: ReceptionPipeline;
   #name = '';
 
   constructor(options: SmtpIngressOptions) {
     this.#options = options;
     this.#relayNetworks = options.relayNetworks ?? [];
+    this.#reception = new ReceptionPipeline({ accept: options.accept, preSend: options.preSend, metrics: options.metrics });
     const maxConnections = Math.min(options.maxConnections ?? 32_768, connectionBudget(openFilesLimit()));
     this.#guard = new ResourceGuard({
       clock: systemClock, maxConnections, maxBytesInFlight: options.maxBytesInFlight ?? 256 * 1024 * 1024,
@@ -335,18 +338,9 @@ export class SmtpIngress {
           id: transactionId, recipient: single ? rcpt.address : undefined, secure: session.secure, authenticated: Boolean(state.auth), date: now,
         }));
       }
-      await this.#options.policy?.smtp_server_message_received?.(message, state.conn);
-      let verdict: PreSendResult | undefined;
-      if (this.#options.preSend) {
-        verdict = await this.#options.preSend.evaluate(message, {
-          tenant: message.metaString('tenant'), campaign: message.metaString('campaign'), reception: 'ESMTP',
-        });
-        if (verdict.verdict === 'reject') throw replyError(550, '5.7.1', `Message refused by pre-send policy (risk score ${verdict.score})`);
-      }
-      accepted.push({ message, verdict });
+      accepted.push(await this.#reception.admit(message, 'ESMTP', () => this.#options.policy?.smtp_server_message_received?.(message, state.conn)));
     }
-    await this.#options.accept(accepted);
-    this.#options.metrics?.received.inc({ service: this.#service }, accepted.length);
+    await this.#reception.commit(accepted, this.#service);
     return accepted.map((a) => a.message.id);
   }
 
@@ -381,33 +375,4 @@ export class SmtpIngress {
     }
     return state;
   }
-}
-
-function syntaxCheck(address: string, enhanced: string, what: string): void {
-  try {
-    parseAddress(address);
-  } catch (error) {
-    if (onlyLocalPartTooLong(address)) return;
-    throw replyError(501, enhanced, `Bad ${what} address syntax: ${(error as Error).message.replace(/^invalid address "[^"]*": /, '')}`);
-  }
-}
-
-/**
- * VERP return paths (`bounces+<id>-<local part>=<domain>@…`) run past RFC 5321's 64-octet
- * local-part limit, and RFC 5321 §4.5.3.1.1 asks receivers to accept longer ones: an address whose
- * only fault is its length passes (its dot-separated atoms are checked in pieces short enough to parse).
- */
-function onlyLocalPartTooLong(address: string): boolean {
-  const at = address.lastIndexOf('@');
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  if (at <= 0 || local.length <= 64 || local.startsWith('"')) return false;
-  return local.split('.').every((atom) => atom !== '' && (atom.match(/.{1,64}/gs) ?? []).every((piece) => {
-    try {
-      parseAddress(`${piece}@${domain}`);
-      return true;
-    } catch {
-      return false;
-    }
-  }));
 }

@@ -60,6 +60,11 @@ export class RawSmtpClient {
     this.#socket.write(data);
   }
 
+  /** Writes and waits until the socket has taken the data (for bulk bodies sent with backpressure). */
+  async writeAndDrain(data: string | Buffer): Promise<void> {
+    if (!this.#socket.write(data)) await new Promise<void>((resolve) => this.#socket.once('drain', () => resolve()));
+  }
+
   async command(line: string): Promise<SmtpReply> {
     this.write(`${line}\r\n`);
     return this.read();
