@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuthFailureLimiter } from '../auth/failure-limiter.js';
 import { parseCidr } from '../dns/cidr.js';
 import { LogBus } from '../log/bus.js';
 import type { LogRecord } from '../log/records.js';
 import { MtaMetrics } from '../metrics/index.js';
 import { FakeClock } from '../testing/fake-clock.js';
+import { IngressFixture } from '../testing/ingress-fixture.js';
 import { RawSmtpClient } from '../testing/smtp-client.js';
-import { generateSelfSigned } from '../tls/certificate.js';
-import { SmtpIngress } from './ingress.js';
 
-const started: SmtpIngress[] = [];
-let tls: { key: string; cert: string };
-beforeAll(async () => {
-  tls = await generateSelfSigned('mx.test');
-});
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-});
+const fixture = new IngressFixture();
+afterAll(() => fixture.closeAll());
 
 const plain = (user: string, pw: string) => `AUTH PLAIN ${Buffer.from(`\0${user}\0${pw}`).toString('base64')}`;
 
@@ -36,13 +29,11 @@ describe('SMTP AUTH against password guessing across connections (issue 11)', ()
     const records: LogRecord[] = [];
     const log = new LogBus();
     log.subscribe((r) => void records.push(r));
-    const ingress = new SmtpIngress({
-      hostname: 'mx.test', port: 0, tls, relayNetworks: [parseCidr('10.0.0.0/8')], metrics, log,
+    const { port } = await fixture.start({
+      relayNetworks: [parseCidr('10.0.0.0/8')], metrics, log,
       credentials: new Map([['acme', { password: 's3cret', tenant: 'acme' }], ['other', { password: 'pw2' }], ['ops', { password: 'pw3' }]]),
       authLimiter: new AuthFailureLimiter({ clock, freeFailures: 1, delayMs: 120, maxDelayMs: 120, lockAfter: 4, lockoutMs: 600_000 }),
     });
-    started.push(ingress);
-    const { port } = await ingress.listen();
 
     // One address guessing: answers slow down after the first failure; the session ends on its third.
     const a = await secureSession(port);

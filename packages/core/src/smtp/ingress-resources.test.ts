@@ -2,34 +2,26 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseCidr } from '../dns/cidr.js';
 import { MtaKitError } from '../errors.js';
 import { LogBus } from '../log/bus.js';
 import type { LogRecord } from '../log/records.js';
 import { MtaMetrics } from '../metrics/index.js';
+import { IngressFixture } from '../testing/ingress-fixture.js';
 import { RawSmtpClient } from '../testing/smtp-client.js';
-import { generateSelfSigned } from '../tls/certificate.js';
-import { SmtpIngress, type SmtpIngressOptions } from './ingress.js';
+import type { SmtpIngressOptions } from './ingress.js';
 import { connectionBudget, openFilesLimit } from './resource-guard.js';
 
-const started: SmtpIngress[] = [];
-let tls: { key: string; cert: string };
-beforeAll(async () => {
-  tls = await generateSelfSigned('mx.test');
-});
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-});
+const fixture = new IngressFixture();
+afterAll(() => fixture.closeAll());
 
 async function ingress(options: Partial<SmtpIngressOptions>) {
   const metrics = new MtaMetrics({ defaultMetrics: false });
   const records: LogRecord[] = [];
   const log = new LogBus();
   log.subscribe((r) => void records.push(r));
-  const server = new SmtpIngress({ hostname: 'mx.test', port: 0, tls, relayNetworks: [parseCidr('127.0.0.0/8')], log, metrics, accept: async () => undefined, ...options });
-  started.push(server);
-  const { port } = await server.listen();
+  const { port } = await fixture.start({ relayNetworks: [parseCidr('127.0.0.0/8')], log, metrics, ...options });
   const refusals = async (resource: string) => (await metrics.resourceRefusals.get()).values.filter((v) => v.labels.resource === resource).reduce((a, v) => a + v.value, 0);
   return { port, metrics, records, refusals };
 }
