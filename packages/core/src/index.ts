@@ -49,3 +49,7 @@ export {
 } from './log/records.js';
 export { LogBus, type LogConsumer } from './log/bus.js';
 export { logRecordDefaults, withLogRecordDefaults, type LogRecordDefaults } from './log/record-defaults.js';
+export {
+  OutsideStoreStatus, OutsideStores, watchConnection, firstConnection, failFastRedisOptions, redactedUrl,
+  type OutsideStoreReport, type OutsideStoreStatusOptions, type ConnectionEvents, type ConnectableClient, type FirstConnection, type FailFastOptions,
+} from './health/outside-store.js';

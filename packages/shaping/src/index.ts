@@ -11,6 +11,7 @@ export { StoreShaper, createShaper, throttleKey, type StoreShaperOptions } from 
 export type { ShapingStore, ExpiringRecord } from './stores/store.js';
 export { MemoryShapingStore, type MemoryShapingStoreOptions } from './stores/memory.js';
 export { RedisShapingStore, type RedisShapingStoreOptions } from './stores/redis.js';
+export { FailoverShapingStore, SHAPING_DEGRADED_MODE, type FailoverShapingStoreOptions } from './stores/failover.js';
 export { limitStates, type LimitState } from './inspect.js';
 
 export {

@@ -152,8 +152,12 @@ export async function createShaping(options: CreateShapingOptions = {}): Promise
     sync,
     async close() {
       if (timer) clearInterval(timer);
-      await sync();
-      await store.close();
+      try {
+        await sync();
+      } finally {
+        // An unreachable store must not keep its connection (and the process) alive.
+        await store.close();
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogBus, Message, type LogRecord, type PreSendResult } from '@mtakit/core';
+import { LogBus, Message, OutsideStores, type LogRecord, type PreSendResult } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { TestResolver } from '@mtakit/core/testing';
@@ -105,7 +105,7 @@ describe('the scorer plugin', () => {
     return {
       hostname: 'mta.test', dataDir, logger: (level, message) => lines.push(`${level} ${message}`), log,
       metrics: new MtaMetrics({ defaultMetrics: false }), resolver: new MxResolver({ resolver: new TestResolver({}) }), nodeId: 'node-1',
-      records, lines,
+      stores: new OutsideStores(), records, lines,
     };
   }
   const start = async (ctx: PluginContext, options: Parameters<typeof scorerPlugin>[0]): Promise<PluginProvides> => (await scorerPlugin(options).setup(ctx)) ?? {};

@@ -7,5 +7,5 @@ import { loadBouncesSettings } from './bounces-settings.js';
  * the MTAKIT_BOUNCE_* / MTAKIT_SUPPRESSION_* / MTAKIT_UNSUBSCRIBE_* variables (see docs/suppression.md).
  */
 export function bouncesFromEnvironment(config: { dataDir: string; fsync: boolean }, env: NodeJS.ProcessEnv = process.env): MtaPlugin {
-  return bouncePlugin({ ...loadBouncesSettings(env, config.dataDir), fsync: config.fsync, hooksName: 'MTAKIT_BOUNCE_HOOKS' });
+  return bouncePlugin({ ...loadBouncesSettings(env, config.dataDir), fsync: config.fsync, hooksName: 'MTAKIT_BOUNCE_HOOKS', storeName: 'MTAKIT_SUPPRESSION_STORE' });
 }

@@ -32,5 +32,5 @@ export function shapingSettings(env: NodeJS.ProcessEnv = process.env, cwd = proc
 export function shapingFromEnvironment(config: Pick<MtaConfig, 'smarthost'>, env: NodeJS.ProcessEnv = process.env): MtaPlugin[] {
   const settings = shapingSettings(env);
   if (!settings.enabled) return [];
-  return [shapingPlugin({ files: settings.files, noDefaultFiles: config.smarthost !== undefined, redis: settings.redisUrl })];
+  return [shapingPlugin({ files: settings.files, noDefaultFiles: config.smarthost !== undefined, redis: settings.redisUrl, redisSetting: 'MTAKIT_REDIS_URL' })];
 }

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Message, SmtpResponse } from '@mtakit/core';
+import { internalResponse, MtaKitError, type Message, type SmtpResponse } from '@mtakit/core';
 import type { MtaPlugin, PluginContext, PluginProvides } from '@mtakit/core/mta';
 import type { BounceClassifier } from '../classifier.js';
 import { readInboundReport } from '../report-listener.js';
 import {
   FileSuppressionStore, oneClickUnsubscribeHandler, registerSuppressionRoutes, suppressionConsumer, SuppressionPolicy, suppressionResponse,
-  type SuppressionStore,
+  type SuppressionEntry, type SuppressionStore,
 } from '../suppression/index.js';
 import { buildClassifier, loadBounceHooks, type BounceHooks } from './hooks.js';
 import { bouncesPolicy, checkMessage } from './policy.js';
@@ -19,6 +19,8 @@ export interface BouncePluginOptions extends BounceOptions {
   fsync?: boolean | undefined;
   /** How the hooks module was given, for errors (e.g. an environment variable). Default `bounce.hooks`. */
   hooksName?: string | undefined;
+  /** How a Redis suppression store was given, for the start error (e.g. an environment variable). Default `suppression.store`. */
+  storeName?: string | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ async function setupBounces(ctx: PluginContext, options: BouncePluginOptions): P
   const hooks = options.hookFunctions ?? (settings.hooks ? await loadBounceHooks(settings.hooks, options.hooksName) : {});
   let classifier = await buildClassifier(settings.ruleFiles, hooks, ctx.logger);
   const policy = new SuppressionPolicy(settings.suppression.policy);
-  const store = await openStore(settings, ctx, options.fsync ?? true);
+  const store = await openStore(settings, ctx, options);
   const consumer = suppressionConsumer(store, policy, {
     onError: (error, record) => ctx.logger('warn', `suppression list not updated from a ${record.type} record for ${String(record.recipient)}: ${(error as Error).message}`),
   });
@@ -56,7 +58,14 @@ async function setupBounces(ctx: PluginContext, options: BouncePluginOptions): P
       ? {}
       : {
           deliveryGate: async (message: Message) => {
-            const entry = await checkMessage(store, message);
+            let entry: SuppressionEntry | undefined;
+            try {
+              entry = await checkMessage(store, message);
+            } catch (error) {
+              // Never send unchecked: the message waits for the list like any temporary failure.
+              if (error instanceof MtaKitError && error.code === 'E_CONNECTION') return internalResponse(451, '4.3.0', 'suppression list unavailable, will retry');
+              throw error;
+            }
             return entry ? suppressionResponse(entry) : undefined;
           },
         }),
@@ -87,14 +96,20 @@ async function setupBounces(ctx: PluginContext, options: BouncePluginOptions): P
   };
 }
 
-async function openStore(settings: BounceSettings, ctx: PluginContext, fsync: boolean): Promise<SuppressionStore> {
+async function openStore(settings: BounceSettings, ctx: PluginContext, options: BouncePluginOptions): Promise<SuppressionStore> {
   const where = settings.suppression.store;
   if (/^rediss?:\/\//.test(where)) {
     // Loaded only when configured: ioredis is an optional peer dependency of @mtakit/bounce.
     const { RedisSuppressionStore } = await import('../suppression/redis.js');
-    return new RedisSuppressionStore({ redis: where });
+    // Required at start; while Redis is down later, checks fail fast and the mail is deferred (451 4.3.0).
+    const status = ctx.stores.status('suppression', 'recipients are deferred with 451 4.3.0 at RCPT and deliveries wait until the list is back');
+    const redis = new RedisSuppressionStore({ redis: where, status });
+    await redis.connect().catch((error: Error) => {
+      throw new MtaKitError('E_CONNECTION', `${error.message} (${options.storeName ?? 'suppression.store'}: the suppression list is required; start refused)`, { cause: error });
+    });
+    return redis;
   }
-  const store = await FileSuppressionStore.open({ path: where, fsync });
+  const store = await FileSuppressionStore.open({ path: where, fsync: options.fsync ?? true });
   const { entries, corrupt, compacted } = store.loaded;
   ctx.logger(corrupt > 0 ? 'warn' : 'info', `suppression list: ${entries} entries from ${where}${compacted ? ' (compacted)' : ''}${corrupt > 0 ? `; ${corrupt} torn line(s) skipped` : ''}`);
   return store;

@@ -1,4 +1,4 @@
-import { MtaKitError, systemClock, type Clock } from '@mtakit/core';
+import { failFastRedisOptions, firstConnection, MtaKitError, systemClock, type Clock, type FirstConnection, type OutsideStoreStatus } from '@mtakit/core';
 import { isLive, type SuppressionEntry, type SuppressionKey } from './entry.js';
 import type { SuppressionFilter, SuppressionStore } from './store.js';
 import { Redis } from 'ioredis';
@@ -13,6 +13,12 @@ export interface RedisSuppressionStoreOptions {
   prefix?: string;
   /** Computes expiry TTLs. Default: the system clock. */
   clock?: Clock;
+  /** For a client created from a URL: how long a command may wait for its answer. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** For a client created from a URL: how long connecting may take. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Kept up to date with the connection (for health checks). */
+  status?: OutsideStoreStatus;
 }
 
 /** Writes per round trip when adding many entries (an import). */
@@ -31,13 +37,25 @@ export class RedisSuppressionStore implements SuppressionStore {
   readonly #owned: boolean;
   readonly #prefix: string;
   readonly #clock: Clock;
+  readonly #connection: FirstConnection;
 
   constructor(options: RedisSuppressionStoreOptions) {
     const { redis } = options;
     this.#owned = !(redis instanceof Redis);
-    this.#client = redis instanceof Redis ? redis : new Redis(redis);
+    // Fail fast: while Redis is away a check fails at once (the caller defers the mail) instead
+    // of queueing without bound and holding every transaction at RCPT.
+    this.#client = redis instanceof Redis ? redis : new Redis(redis, failFastRedisOptions(options));
+    this.#connection = firstConnection(this.#client, { owned: this.#owned, what: 'redis suppression store', url: typeof redis === 'string' ? redis : undefined, status: options.status });
     this.#prefix = options.prefix ?? 'mtakit:suppression:';
     this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * Resolves once the first connection is up; rejects (E_CONNECTION, naming the server) when it
+   * cannot be made (and drops the client), so an MTA that requires the list can refuse to start.
+   */
+  connect(): Promise<void> {
+    return this.#connection.connect();
   }
 
   async check(recipient: string, tenant?: string | null): Promise<SuppressionEntry | undefined> {
@@ -134,6 +152,7 @@ export class RedisSuppressionStore implements SuppressionStore {
   }
 
   async #call<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#connection.settled;
     try {
       return await fn();
     } catch (error) {

@@ -15,6 +15,7 @@ import { composePolicies } from '../policy/compose.js';
 import type { Policy } from '../policy/events.js';
 import { SmtpIngress, type SmtpIngressOptions } from '../smtp/ingress.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
+import { outsideStores, registerHealthMetrics, registerHealthRoute } from './health.js';
 import { loadNodeId } from './node-id.js';
 import { pluginOrder } from './order.js';
 import type { MtaPlugin, PluginContext, PluginProvides, QueueEngine } from './plugin.js';
@@ -91,8 +92,9 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     }
     const ctx: PluginContext = {
       hostname: options.hostname, dataDir: options.dataDir, nodeId: await loadNodeId(options.dataDir),
-      logger, log, metrics, resolver: options.resolver ?? new MxResolver(),
+      logger, log, metrics, resolver: options.resolver ?? new MxResolver(), stores: outsideStores(logger),
     };
+    registerHealthMetrics(metrics.registry, ctx.stores);
     const parts: Array<{ name: string; provides: PluginProvides }> = [];
     for (const plugin of pluginOrder(options.plugins)) {
       const provides = (await plugin.setup(ctx)) ?? {};
@@ -130,6 +132,7 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
       const { trustedHosts, ...rest } = options.http ?? {};
       http = new HttpListener({ ...rest, trustedHosts: trustedHosts ?? LOOPBACK });
       http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
+      registerHealthRoute(http, ctx.stores);
       http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
       http.route('POST', '/api/admin/bump-config-epoch', async () => {
         await reload();

@@ -8,6 +8,7 @@ import type { QueueControl } from '../contracts/queue-control.js';
 import type { QueueViews } from '../contracts/queue-views.js';
 import type { Shaper } from '../contracts/shaper.js';
 import type { MxResolver } from '../dns/mx-resolver.js';
+import type { OutsideStores } from '../health/outside-store.js';
 import type { HttpListener } from '../http/listener.js';
 import type { LogBus, LogConsumer } from '../log/bus.js';
 import type { MtaMetrics } from '../metrics/index.js';
@@ -45,6 +46,11 @@ export interface PluginContext {
   readonly metrics: MtaMetrics;
   /** MX resolution with its cache, shared by every plugin and the queue. */
   readonly resolver: MxResolver;
+  /**
+   * Outside stores (Redis…): a plugin using one registers its status here; `GET
+   * /api/check-health/v1` and the `mtakit_outside_store_up` gauge report them, and each change is logged.
+   */
+  readonly stores: OutsideStores;
 }
 
 /**

@@ -39,10 +39,12 @@ export interface ServerProcessOptions {
   env?: (port: number, dir: string) => NodeJS.ProcessEnv;
   /** How long to wait for the port to accept connections (ms, default 30 s). */
   startTimeoutMs?: number;
+  /** The port (e.g. to bring a killed server back where its clients reconnect). Default: a free one. */
+  port?: number;
 }
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'mtakit-server-'));
   const child = spawn(options.binary, options.args(port, dir), {
     stdio: 'ignore', cwd: dir, env: { ...process.env, ...options.env?.(port, dir) },

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import type { LogRecord } from '@mtakit/core';
-import type { MtaPlugin } from '@mtakit/core/mta';
+import { MtaKitError, redactedUrl, type LogRecord } from '@mtakit/core';
+import type { MtaPlugin, PluginContext } from '@mtakit/core/mta';
 import { createShaping } from '../shaping.js';
+import { FailoverShapingStore, SHAPING_DEGRADED_MODE } from '../stores/failover.js';
 import { RedisShapingStore } from '../stores/redis.js';
+import type { ShapingStore } from '../stores/store.js';
 import { registerShapingRoutes } from './admin-routes.js';
 import { registerShapingMetrics } from './metrics.js';
 import { QueueAutomationActions } from './queue-actions.js';
@@ -13,8 +15,14 @@ export interface ShapingPluginOptions {
   files?: readonly string[];
   /** Leave out the built-in rules (written for receivers' MX hosts; a smart host shapes per receiver). */
   noDefaultFiles?: boolean;
-  /** Share throttles, leases and automation state through this Redis (`redis://…`). Default: in this process, kept in `<dataDir>/shaping-state.json`. */
+  /**
+   * Share throttles, leases and automation state through this Redis (`redis://…`). Default: in
+   * this process, kept in `<dataDir>/shaping-state.json`. Required at start; while it is down
+   * later, limits fall back to this process (`FailoverShapingStore`) and health says so.
+   */
   redis?: string | undefined;
+  /** The name of the setting that gave `redis`, for the start error (e.g. `MTAKIT_REDIS_URL`). Default `redis`. */
+  redisSetting?: string;
   /** How often other nodes' effects and expiries are picked up (and overrides that ended undone), ms. Default 1000. */
   syncIntervalMs?: number;
 }
@@ -32,7 +40,7 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
     name: 'shaping',
     async setup(ctx) {
       const actions = new QueueAutomationActions(ctx.logger);
-      const store = options.redis ? new RedisShapingStore({ redis: options.redis }) : undefined;
+      const store = options.redis ? await sharedStore(options.redis, options.redisSetting ?? 'redis', ctx) : undefined;
       const shaping = await createShaping({
         files: await shapingSources(files, ctx.logger),
         noDefaultFiles: options.noDefaultFiles ?? false,
@@ -43,7 +51,7 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
       });
       for (const warning of shaping.rules.warnings) ctx.logger('warn', `shaping: ${warning}`);
       const rulesIn = [...(options.noDefaultFiles ? [] : ['built-in rules']), ...files];
-      ctx.logger('info', `shaping: ${rulesIn.length > 0 ? rulesIn.join(' + ') : 'no rules'}; state ${options.redis ? `in Redis at ${redacted(options.redis)}` : 'in this process'}`);
+      ctx.logger('info', `shaping: ${rulesIn.length > 0 ? rulesIn.join(' + ') : 'no rules'}; state ${options.redis ? `in Redis at ${redactedUrl(options.redis)}` : 'in this process'}`);
 
       const pending = new Set<Promise<void>>();
       const consume = (record: LogRecord): void => {
@@ -72,6 +80,15 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
   };
 }
 
-function redacted(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
+/**
+ * The Redis store, required at start (a clear fatal error naming `setting` when it cannot be
+ * reached), failing over to local limits while it is down at run time.
+ */
+async function sharedStore(url: string, setting: string, ctx: PluginContext): Promise<ShapingStore> {
+  const status = ctx.stores.status('shaping', SHAPING_DEGRADED_MODE);
+  const redis = new RedisShapingStore({ redis: url, status });
+  await redis.connect().catch((error: Error) => {
+    throw new MtaKitError('E_CONNECTION', `${error.message} (${setting}: shared shaping state is required; start refused)`, { cause: error });
+  });
+  return new FailoverShapingStore({ shared: redis, status });
 }

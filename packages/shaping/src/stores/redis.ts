@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MtaKitError, type RateSpec, type ThrottleDecision } from '@mtakit/core';
+import { failFastRedisOptions, firstConnection, MtaKitError, type FirstConnection, type OutsideStoreStatus, type RateSpec, type ThrottleDecision } from '@mtakit/core';
 import { Redis } from 'ioredis';
 import { checkQuantity, GCRA_EPSILON_MS } from '../gcra.js';
 import type { LeaseAttempt, LeaseState } from '../leases.js';
@@ -18,9 +18,13 @@ export interface RedisShapingStoreOptions {
   prefix?: string;
   /**
    * For a client created from a URL: a command not answered within this time fails (an
-   * `E_CONNECTION` error) instead of waiting for Redis to come back. Default 2000 ms.
+   * `E_CONNECTION` error) instead of waiting for Redis to come back. Default 1000 ms.
    */
   commandTimeoutMs?: number;
+  /** For a client created from a URL: how long connecting may take. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Kept up to date with the connection (for health checks and `FailoverShapingStore`). */
+  status?: OutsideStoreStatus;
 }
 
 type ScriptReply = Array<number | string>;
@@ -52,19 +56,27 @@ export class RedisShapingStore implements ShapingStore {
   readonly #client: Redis & ShapingCommands;
   readonly #owned: boolean;
   readonly #prefix: string;
+  readonly #connection: FirstConnection;
 
   constructor(options: RedisShapingStoreOptions) {
     const { redis } = options;
     this.#owned = !(redis instanceof Redis);
-    const client = redis instanceof Redis ? redis : new Redis(redis, { commandTimeout: options.commandTimeoutMs ?? 2000 });
-    // Connection trouble reaches callers as E_CONNECTION errors of their commands; ioredis would
-    // also print every failed reconnection of a client nobody listens to.
-    if (this.#owned) client.on('error', () => undefined);
+    // Fail fast: a command waits at most commandTimeoutMs, and none queues while Redis is away.
+    const client = redis instanceof Redis ? redis : new Redis(redis, failFastRedisOptions(options));
+    this.#connection = firstConnection(client, { owned: this.#owned, what: 'redis shaping store', url: typeof redis === 'string' ? redis : undefined, status: options.status });
     for (const [name, lua] of Object.entries(COMMANDS)) {
       if (!(name in client)) client.defineCommand(name, { lua, numberOfKeys: 1 });
     }
     this.#client = client as Redis & ShapingCommands;
     this.#prefix = options.prefix ?? 'mtakit:shaping:';
+  }
+
+  /**
+   * Resolves once the first connection is up; rejects (E_CONNECTION, naming the server) when it
+   * cannot be made (and drops the client), so an MTA that requires the store can refuse to start.
+   */
+  connect(): Promise<void> {
+    return this.#connection.connect();
   }
 
   async throttle(key: string, spec: RateSpec, quantity: number): Promise<ThrottleDecision> {
@@ -138,6 +150,7 @@ export class RedisShapingStore implements ShapingStore {
   }
 
   async #call<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#connection.settled;
     try {
       return await fn();
     } catch (error) {
