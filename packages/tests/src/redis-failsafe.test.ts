@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmtpSink } from '@mtakit/core/testing';
+import { findRedisServer, SmtpSink, startRedis, type TestRedis } from '@mtakit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRedisServer, startRedis, type TestRedis } from '../../shaping/src/testing/redis-server.js';
 import { injectMessages } from './helpers/inject.js';
 import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
 

@@ -13,7 +13,7 @@ export interface RedisSuppressionStoreOptions {
   prefix?: string;
   /** Computes expiry TTLs. Default: the system clock. */
   clock?: Clock;
-  /** For a client created from a URL: how long a command may wait for its answer. Default 1000 ms. */
+  /** For a client created from a URL: how long a command may wait for its answer. Default 2000 ms. */
   commandTimeoutMs?: number;
   /** For a client created from a URL: how long connecting may take. Default 2000 ms. */
   connectTimeoutMs?: number;

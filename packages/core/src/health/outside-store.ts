@@ -165,7 +165,7 @@ export function firstConnection(client: ConnectableClient, options: { owned: boo
 export interface FailFastOptions {
   /** How long a connection attempt may take. Default 2000 ms. */
   connectTimeoutMs?: number;
-  /** How long one command may wait for its answer. Default 1000 ms. */
+  /** How long one command may wait for its answer. Default 2000 ms. */
   commandTimeoutMs?: number;
 }
 
@@ -182,7 +182,7 @@ export function failFastRedisOptions(options: FailFastOptions = {}): {
   return {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 2000,
-    commandTimeout: options.commandTimeoutMs ?? 1000,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),

@@ -18,7 +18,7 @@ export interface RedisShapingStoreOptions {
   prefix?: string;
   /**
    * For a client created from a URL: a command not answered within this time fails (an
-   * `E_CONNECTION` error) instead of waiting for Redis to come back. Default 1000 ms.
+   * `E_CONNECTION` error) instead of waiting for Redis to come back. Default 2000 ms.
    */
   commandTimeoutMs?: number;
   /** For a client created from a URL: how long connecting may take. Default 2000 ms. */
