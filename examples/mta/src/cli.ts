@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
 import { bounceCommand } from './cli/bounce.js';
+import { eventsCommand } from './cli/events.js';
 import { policyCommand } from './cli/policy.js';
 import { queueCommand } from './cli/queue.js';
 import { suppressionCommand } from './cli/suppression.js';
@@ -33,6 +34,7 @@ export function program(): Command {
   cli.addCommand(queueCommand());
   cli.addCommand(bounceCommand());
   cli.addCommand(suppressionCommand());
+  cli.addCommand(eventsCommand());
   return cli;
 }
 

@@ -5,6 +5,7 @@ import { createMta, policyPlugin, type Mta } from '@mtakit/core/mta';
 import { queuePlugin } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
 import { bouncesFromEnvironment } from './features/bounces.js';
+import { eventsFromEnvironment } from './features/events.js';
 import { policyFromConfig } from './features/lua-policy.js';
 import { scorerFromEnvironment } from './features/scorer.js';
 import { shapingFromEnvironment } from './features/shaping.js';
@@ -59,6 +60,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
       bouncesFromEnvironment(config, env),
       ...scorer,
       policyPlugin('tenant-headers', tenantHeaders),
+      ...eventsFromEnvironment(env),
     ],
   });
   return mta as RunningMta;

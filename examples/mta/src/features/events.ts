@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '@mtakit/core';
+import type { MtaPlugin } from '@mtakit/core/mta';
+import { endpointsFromConfig, eventsPlugin } from '@mtakit/events';
+
+/**
+ * Event endpoints (webhooks, NATS, RabbitMQ, Redis Streams) from the JSON file named by
+ * MTAKIT_EVENTS (relative to `cwd`); none when unset. Secrets come from the variables the file
+ * names in `secrets_env`. See docs/events.md.
+ */
+export function eventsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MtaPlugin[] {
+  const file = env['MTAKIT_EVENTS'];
+  if (!file) return [];
+  let section: unknown;
+  try {
+    section = JSON.parse(readFileSync(resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new ConfigError('MTAKIT_EVENTS', file, `cannot read the events file: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return [eventsPlugin({ endpoints: endpointsFromConfig(section, env) })];
+  } catch (error) {
+    // Name the file as well as the key inside it.
+    if (error instanceof ConfigError) throw new ConfigError('MTAKIT_EVENTS', file, error.message, { cause: error });
+    throw error;
+  }
+}
