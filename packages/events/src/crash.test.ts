@@ -42,7 +42,7 @@ describe('events across a SIGKILL', () => {
     await receiver.listen();
     receiver.mode = 'fail';
     const first = publisher(dir, receiver.url, 1, 100_000);
-    await until(() => first.acked() >= 40, 30_000);
+    await until(() => first.acked() >= 40, 90_000);
     first.proc.kill('SIGKILL');
     await first.done.catch(() => undefined);
     const ackedBeforeKill = first.acked();
@@ -52,7 +52,7 @@ describe('events across a SIGKILL', () => {
     await until(() => {
       const got = new Set(receiver.eventIds());
       return got.size >= ackedBeforeKill * 2 + 20;
-    }, 30_000);
+    }, 90_000);
     second.proc.kill('SIGKILL');
     await second.done.catch(() => undefined);
 
@@ -70,5 +70,5 @@ describe('events across a SIGKILL', () => {
       expect(first).toBeLessThan(last);
     }
     expect(got.size).toBeGreaterThanOrEqual(ackedBeforeKill * 2);
-  }, 90_000);
+  }, 240_000);
 });
