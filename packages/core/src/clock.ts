@@ -8,3 +8,21 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Deferred work for the parts that schedule it (queue wakeups, retries): `after` runs `fn` once,
+ * `ms` from now, and returns a function that cancels it. Inject `FakeTimers` (from
+ * `@mtakit/core/testing`) to drive them from a fake clock.
+ */
+export interface Timers {
+  after(ms: number, fn: () => void): () => void;
+}
+
+/** Real timers; they never keep the process alive on their own. */
+export const systemTimers: Timers = {
+  after(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};

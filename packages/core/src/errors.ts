@@ -12,6 +12,7 @@ export type MtaKitErrorCode =
   | 'E_SPOOL' // the spool failed to store, load or remove
   | 'E_SPOOL_CORRUPT' // a spool record failed its checksum
   | 'E_LOG_WRITE' // a log record could not be written (disk full, out of file descriptors, …)
+  | 'E_SPOOL_FULL' // the spool's disk is full (ENOSPC, EDQUOT; see exhaustedResource): ingress answers 452 4.3.1, retry later
   | 'E_POLICY' // a policy hook threw or returned something invalid
   | 'E_POLICY_TIMEOUT' // a policy hook exceeded its execution budget
   | 'E_DNS' // DNS resolution failed (transient)

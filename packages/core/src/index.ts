@@ -9,7 +9,7 @@ export {
   MtaKitError, ConfigError, SmtpReplyError, hasErrorBrand, exhaustedResource, reject, toMtaKitError, parseEnhancedCode, formatEnhancedCode,
   type MtaKitErrorCode, type EnhancedStatusCode, type ExhaustedResource,
 } from './errors.js';
-export { systemClock, type Clock } from './clock.js';
+export { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 export { AuthFailureLimiter, type AuthFailureLimiterOptions, type AuthAttemptVerdict } from './auth/failure-limiter.js';
 export { Batcher } from './util/batcher.js';
 export { Message, type MessageInit, type MessageMeta, type JsonValue } from './message/message.js';

@@ -1,9 +1,10 @@
 import {
   domainOf, internalResponse, parseQueueName, queueNameFor, type Clock, type LogBus, type LogRecordType, type Message, type Policy,
-  type QueueConfig, type SmtpResponse, type Spool,
+  type QueueConfig, type SmtpResponse, type Spool, type Timers,
 } from '@mtakit/core';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AttemptResult, DeliveryChannel } from './delivery/channel.js';
+import { publishDurably, publishOrReport, type FaultReport } from './faults.js';
 import type { ReadyQueue } from './ready/ready-queue.js';
 import { messageRecord } from './records.js';
 import { deadline, nextAttemptDue } from './retry.js';
@@ -17,6 +18,9 @@ export interface OutcomeDeps {
   metrics: MtaMetrics | undefined;
   classify: ((response: SmtpResponse) => string) | undefined;
   random: () => number;
+  timers: Timers;
+  report: FaultReport;
+  isStopping(): boolean;
   /** The queue config for a scheduled queue (cached). */
   queueConfig(queueName: string, message?: Message): Promise<QueueConfig>;
   /** Puts a message back in its scheduled queue, due at `due`. */
@@ -54,9 +58,13 @@ export class Outcomes {
     return this.transientFailure(message, response, ctx, result.transcript);
   }
 
-  /** Logs a terminal record, then removes the message from the spool. */
+  /**
+   * Logs a terminal record, then removes the message from the spool. While the log cannot be
+   * written the message stays (and is handled again after a restart): a record is never lost.
+   */
   async terminal(type: LogRecordType, message: Message, response: SmtpResponse, ctx: AttemptContext, transcript?: string[]): Promise<void> {
-    await this.deps.log.publish(this.#record(type, message, response, ctx, transcript));
+    const { log, report, timers } = this.deps;
+    if (!(await publishDurably(log, this.#record(type, message, response, ctx, transcript), report, timers, () => this.deps.isStopping()))) return;
     await this.deps.spool.remove(message.id);
   }
 
@@ -67,7 +75,7 @@ export class Outcomes {
     const config = await this.deps.queueConfig(queue, message);
     const now = this.deps.clock.now();
     const due = nextAttemptDue(message.numAttempts, now, message.createdAt, config, { expires: expiresOf(message), random: this.deps.random });
-    await this.deps.log.publish(this.#record('TransientFailure', message, response, ctx, transcript));
+    await publishOrReport(this.deps.log, this.#record('TransientFailure', message, response, ctx, transcript), this.deps.report);
     if (due === undefined) return this.expire(message, config, { ...ctx, queue });
     message.due = due;
     await this.deps.spool.updateMeta(message);

@@ -1,6 +1,6 @@
 import {
   ConfigError, domainOf, formatQueueName, internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, pathLimits, queueLimits, queueNameFor,
-  resolveEgressPathConfig, resolveQueueConfig, systemClock, throttleAll, UNSPECIFIED,
+  resolveEgressPathConfig, resolveQueueConfig, systemClock, systemTimers, throttleAll, UNSPECIFIED, type Timers,
   type Clock, type EgressPathConfig, type EgressSource, type KeyedLimit, type KeyedRate, type LogBus,
   type PathLimits, type Policy, type QueueConfig, type Shaper, type SmtpResponse, type Spool,
   type BounceRequest, type HeldMessage, type HeldSelector, type QueueControl, type RebindRequest, type SuspendReadyQueueRequest, type SuspendRequest,
@@ -8,12 +8,15 @@ import {
 import { MxResolver } from '@mtakit/core/dns';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
-import { Directives } from './admin/directives.js';
+import { AdminState } from './admin/admin-state.js';
+import { AdminStateFile } from './admin/admin-state-file.js';
 import { matchesQueue, type QueueSelector } from './admin/matching.js';
 import { entry, pickSelector, type AdminEntry, type EgressPathResolution, type MessageInspection, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
 import { BATCH_META, HOLD_META, markBatches } from './batches.js';
 import type { Transport } from './delivery/channel.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
+import { DiskSpool } from './spool/disk-spool.js';
+import { faultReport, publishDurably, publishOrReport, type FaultReport } from './faults.js';
 import { PolicyConfigs } from './routing/policy-configs.js';
 import { routeFor, transportFor, type Route } from './routing/routes.js';
 import { Outcomes, timeMeta } from './outcomes.js';
@@ -37,6 +40,8 @@ export interface QueueManagerOptions {
   hostname: string;
   nodeId?: string;
   clock?: Clock;
+  /** Deferred work (retries after faults). Default: real timers. */
+  timers?: Timers;
   metrics?: MtaMetrics;
   /** Bounce classification for TransientFailure and Bounce records (e.g. core's classifier). */
   classify?: (response: SmtpResponse) => string;
@@ -65,6 +70,14 @@ export interface QueueManagerOptions {
    * Costs a spool read and a hook call per promotion. Default false.
    */
   perMessageQueueConfig?: boolean | (() => boolean);
+  /**
+   * Where admin entries (suspensions, ready-queue suspensions, admin bounces) are kept so they
+   * outlive a restart until they expire (`admin-state.json`). Default: the DiskSpool's directory;
+   * with another spool and no stateDir they live in memory only.
+   */
+  stateDir?: string;
+  /** How long a message whose spool read failed waits before it is tried again. Default 30 s. */
+  faultRetryMs?: number;
 }
 
 export interface QueueSummary {
@@ -86,6 +99,9 @@ export class QueueManager implements QueueControl {
   /** The shaper, with failed checks counting as refusals (see failsafeShaper). */
   readonly #shaper: Shaper | undefined;
   readonly #random: () => number;
+  readonly #timers: Timers;
+  readonly #report: FaultReport;
+  readonly #faultRetryMs: number;
   readonly #queues = new Map<string, ScheduledQueue>();
   readonly #ready = new Map<string, ReadyQueue>();
   readonly #wakeAt = new Map<ScheduledQueue, number>();
@@ -94,11 +110,9 @@ export class QueueManager implements QueueControl {
   readonly #outcomes: Outcomes;
   readonly #work = new Set<Promise<unknown>>();
   readonly #blockedBy = new Map<string, Set<ScheduledQueue>>();
-  readonly #suspensions: Directives<QueueSelector>;
-  readonly #readySuspensions: Directives<{ name: string }>;
+  readonly #admin: AdminState;
   /** Messages a ready-queue suspension pushed back, by suspension id (due again when it is lifted). */
   readonly #parked = new Map<string, Array<{ id: string; queue: string }>>();
-  readonly #bounces: Directives<QueueSelector & { suppress_logging: boolean }>;
   /** Held messages (pre-send hold): id → scheduled queue name. Not scheduled until released. */
   readonly #held = new Map<string, string>();
   /** Why a ready queue's last connection attempt was refused by a limit, while it waits. */
@@ -118,16 +132,18 @@ export class QueueManager implements QueueControl {
     this.#resolver = options.resolver ?? new MxResolver();
     this.#shaper = options.shaper && failsafeShaper(options.shaper, this.#clock, (message) => this.#o.logger?.('warn', message));
     this.#random = options.random ?? Math.random;
+    this.#timers = options.timers ?? systemTimers;
+    this.#report = faultReport(options.logger, options.metrics);
+    this.#faultRetryMs = options.faultRetryMs ?? 30_000;
     this.#configs = new PolicyConfigs(this.#policy, this.#clock);
     this.#wakeups = new Wakeups(() => this.#clock.now(), (q, at) => this.#onWake(q, at));
     this.#reaper = setInterval(() => this.#reap(), options.reapCheckMs ?? 60_000);
     this.#reaper.unref();
-    this.#suspensions = new Directives(this.#clock, '5m');
-    this.#readySuspensions = new Directives(this.#clock, '5m');
-    this.#bounces = new Directives(this.#clock, '5m');
+    const stateDir = options.stateDir ?? (options.spool instanceof DiskSpool ? options.spool.dir : undefined);
+    this.#admin = new AdminState(this.#clock, stateDir === undefined ? undefined : new AdminStateFile(stateDir), (m) => this.#o.logger?.('error', m));
     this.#outcomes = new Outcomes({
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
-      metrics: options.metrics, classify: options.classify, random: this.#random,
+      metrics: options.metrics, classify: options.classify, random: this.#random, timers: this.#timers, report: this.#report, isStopping: () => this.#stopping,
       queueConfig: (name, message) => (message && this.#perMessage() ? this.#configs.queueForMessage(this.#queue(name), message) : this.#configs.queue(this.#queue(name), message)),
       reschedule: (queue, message, due) => this.#insert(queue, message.id, due, message.metaString(BATCH_META)),
     });
@@ -159,9 +175,10 @@ export class QueueManager implements QueueControl {
       const queue = queueNameFor(m.meta, m.recipientDomain);
       if (m.getMeta(HOLD_META) !== undefined) this.#held.set(m.id, queue);
       else this.#insert(queue, m.id, m.due ?? now, m.metaString(BATCH_META));
-      void this.#o.log.publish(messageRecord('Reception', m, {
+      // The message is on disk: a log that cannot be written is reported, never fatal.
+      void publishOrReport(this.#o.log, messageRecord('Reception', m, {
         queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
-      }));
+      }), this.#report);
     }
   }
 
@@ -232,18 +249,20 @@ export class QueueManager implements QueueControl {
 
   /** Suspends delivery from matching scheduled queues (`/api/admin/suspend/v1`). */
   async suspend(request: SuspendRequest): Promise<{ id: string }> {
-    const d = this.#suspensions.add(request.reason, request, pickSelector(request));
+    const d = this.#admin.suspensions.add(request.reason, request, pickSelector(request));
+    await this.#admin.save();
     return { id: d.id };
   }
 
   listSuspensions(): AdminEntry[] {
-    return this.#suspensions.active().map((d) => entry(d, d.data));
+    return this.#admin.suspensions.active().map((d) => entry(d, d.data));
   }
 
   /** Lifts a scheduled-queue suspension; its queues deliver again at once. */
   async cancelSuspension(id: string): Promise<boolean> {
-    const d = this.#suspensions.active().find((x) => x.id === id);
-    if (!this.#suspensions.remove(id)) return false;
+    const d = this.#admin.suspensions.active().find((x) => x.id === id);
+    if (!this.#admin.suspensions.remove(id)) return false;
+    await this.#admin.save();
     for (const q of this.#queues.values()) if (d && matchesQueue(d.data, q.name, q.parts)) this.#rewake(q);
     return true;
   }
@@ -254,7 +273,8 @@ export class QueueManager implements QueueControl {
    */
   async suspendReadyQueue(request: SuspendReadyQueueRequest): Promise<{ id: string }> {
     if (typeof request.name !== 'string' || request.name === '') throw new ConfigError('name', request.name, 'is required (a ready queue name)');
-    const d = this.#readySuspensions.add(request.reason, request, { name: request.name });
+    const d = this.#admin.readySuspensions.add(request.reason, request, { name: request.name });
+    await this.#admin.save();
     const parked = this.#ready.get(request.name)?.drain() ?? [];
     for (const item of parked) this.#insert(item.queue, item.id, d.expires, item.batch);
     this.#parked.set(d.id, parked);
@@ -263,12 +283,13 @@ export class QueueManager implements QueueControl {
   }
 
   listReadyQueueSuspensions(): AdminEntry[] {
-    return this.#readySuspensions.active().map((d) => entry(d, { name: d.data.name }));
+    return this.#admin.readySuspensions.active().map((d) => entry(d, { name: d.data.name }));
   }
 
   /** Lifts a ready-queue suspension; the messages it had pushed back are due at once. */
   async cancelReadyQueueSuspension(id: string): Promise<boolean> {
-    if (!this.#readySuspensions.remove(id)) return false;
+    if (!this.#admin.readySuspensions.remove(id)) return false;
+    await this.#admin.save();
     const parked = this.#parked.get(id) ?? [];
     this.#parked.delete(id);
     const byQueue = new Map<string, Set<string>>();
@@ -292,7 +313,8 @@ export class QueueManager implements QueueControl {
    */
   async bounce(request: BounceRequest): Promise<{ id: string; bounced: number }> {
     const selector = { ...pickSelector(request), suppress_logging: request.suppress_logging === true };
-    const d = this.#bounces.add(request.reason, request, selector);
+    const d = this.#admin.bounces.add(request.reason, request, selector);
+    await this.#admin.save();
     const victims = this.#takeMatching(selector);
     for (const [id, queue] of this.#held) {
       const q = this.#queue(queue);
@@ -306,11 +328,13 @@ export class QueueManager implements QueueControl {
   }
 
   listBounces(): AdminEntry[] {
-    return this.#bounces.active().map((d) => entry(d, d.data));
+    return this.#admin.bounces.active().map((d) => entry(d, d.data));
   }
 
   async cancelBounce(id: string): Promise<boolean> {
-    return this.#bounces.remove(id);
+    if (!this.#admin.bounces.remove(id)) return false;
+    await this.#admin.save();
+    return true;
   }
 
   /**
@@ -323,20 +347,23 @@ export class QueueManager implements QueueControl {
     const data = request.data ?? {};
     let rebound = 0;
     for (const { id, queue, due } of this.#takeMatching(pickSelector(request))) {
-      const message = await this.#load(id);
+      const message = await this.#load(id, () => this.#insert(queue, id, this.#clock.now() + this.#faultRetryMs));
       if (!message) continue;
+      const original = message.getData();
       if (request.trigger_rebind_event && this.#policy.rebind_message) await this.#policy.rebind_message(message, data);
       else for (const [k, v] of Object.entries(data)) message.setMeta(k, v);
       const target = queueNameFor(message.meta, message.recipientDomain);
       const when = request.always_flush ? this.#clock.now() : (due ?? this.#clock.now());
       message.due = when;
-      await this.#o.spool.updateMeta(message);
+      // Headers the rebind_message hook added change the data: store the whole message again.
+      if (message.getData().equals(original)) await this.#o.spool.updateMeta(message);
+      else await this.#o.spool.store(message);
       this.#insert(target, id, when, message.metaString(BATCH_META));
       rebound++;
       if (!request.suppress_logging) {
-        await this.#o.log.publish(messageRecord('AdminRebind', message, {
+        await publishOrReport(this.#o.log, messageRecord('AdminRebind', message, {
           queue: target, response: internalResponse(250, null, `rebound from ${queue}: ${request.reason}`), nodeId: this.#o.nodeId ?? '', now: this.#clock.now(),
-        }));
+        }), this.#report);
       }
     }
     return { rebound };
@@ -368,7 +395,7 @@ export class QueueManager implements QueueControl {
         // removed meanwhile
       }
     }
-    const suspended = this.#suspensions.find((sel) => matchesQueue(sel, q.name, q.parts));
+    const suspended = this.#admin.suspensionOf(q);
     return {
       queue_name: name, queue_config: q.config ?? (await this.#configs.queue(q)), now: new Date(this.#clock.now()).toISOString(),
       num_scheduled: q.size, suspended: suspended ? entry(suspended, suspended.data) : null, messages,
@@ -379,7 +406,7 @@ export class QueueManager implements QueueControl {
   readyQueueStates(): ReadyQueueState[] {
     const now = this.#clock.now();
     return [...this.#ready.values()].map((rq) => {
-      const suspension = this.#readySuspensions.find((d) => d.name === rq.name);
+      const suspension = this.#admin.readySuspensionOf(rq.name);
       const holds = this.#connectionHolds.get(rq) ?? {};
       const hold = (h: ConnectionHold) => {
         const state = holds[h];
@@ -456,9 +483,10 @@ export class QueueManager implements QueueControl {
     let released = 0;
     for (const { id, queue } of this.listHeld(selector)) {
       if (selector.ids && !selector.ids.includes(id)) continue;
-      const message = await this.#load(id);
-      this.#held.delete(id);
+      // Unreadable now: it stays held (and reported) rather than being dropped.
+      const message = await this.#load(id, () => undefined);
       if (!message) continue;
+      this.#held.delete(id);
       message.setMeta(HOLD_META, undefined);
       annotate?.(message);
       message.due = this.#clock.now();
@@ -498,12 +526,18 @@ export class QueueManager implements QueueControl {
 
   async #adminBounce(id: string, queue: string, reason: string, suppressLogging: boolean): Promise<void> {
     if (!suppressLogging) {
-      const message = await this.#load(id);
-      if (message) {
-        await this.#o.log.publish(messageRecord('AdminBounce', message, {
-          queue, response: internalResponse(551, '5.7.1', `Administrator bounced: ${reason}`), nodeId: this.#o.nodeId ?? '', now: this.#clock.now(),
-        }));
+      let unreadable = false;
+      const message = await this.#load(id, () => (unreadable = true));
+      if (unreadable) {
+        // Kept: bounced again once it can be read, with its record.
+        this.#timers.after(this.#faultRetryMs, () => this.#track(this.#adminBounce(id, queue, reason, suppressLogging)));
+        return;
       }
+      if (!message) return;
+      const record = messageRecord('AdminBounce', message, {
+        queue, response: internalResponse(551, '5.7.1', `Administrator bounced: ${reason}`), nodeId: this.#o.nodeId ?? '', now: this.#clock.now(),
+      });
+      if (!(await publishDurably(this.#o.log, record, this.#report, this.#timers, () => this.#stopping))) return;
     }
     await this.#o.spool.remove(id);
   }
@@ -528,7 +562,7 @@ export class QueueManager implements QueueControl {
 
   #insert(queueName: string, id: string, due: number, batch?: string): void {
     const q = this.#queue(queueName);
-    const bounce = this.#bounces.find((b) => matchesQueue(b, q.name, q.parts));
+    const bounce = this.#admin.bounceOf(q);
     if (bounce) {
       this.#track(this.#adminBounce(id, q.name, bounce.reason, bounce.data.suppress_logging));
       return;
@@ -553,7 +587,7 @@ export class QueueManager implements QueueControl {
     this.#wakeAt.delete(q);
     if (q.blockedOn.size > 0) return;
     const now = this.#clock.now();
-    const suspended = this.#suspensions.find((sel) => matchesQueue(sel, q.name, q.parts));
+    const suspended = this.#admin.suspensionOf(q);
     if (suspended) {
       // Nothing leaves a suspended queue; look again when the suspension ends.
       this.#wake(q, Math.max(suspended.expires, now));
@@ -586,7 +620,7 @@ export class QueueManager implements QueueControl {
     if (!isMessageId(entry.id)) return;
     const created = parseInt(entry.id.slice(0, 12), 16);
     if (now > created + config.max_age) {
-      const message = await this.#load(entry.id);
+      const message = await this.#load(entry.id, () => this.#insert(q.name, entry.id, now + this.#faultRetryMs, entry.batch));
       if (message) await this.#outcomes.expire(message, config, { queue: q.name });
       return;
     }
@@ -620,7 +654,7 @@ export class QueueManager implements QueueControl {
   }
 
   async #routeFailed(q: ScheduledQueue, entry: ScheduledEntry, error: unknown): Promise<void> {
-    const message = await this.#load(entry.id);
+    const message = await this.#load(entry.id, () => this.#insert(q.name, entry.id, this.#clock.now() + this.#faultRetryMs, entry.batch));
     if (!message) return;
     const code = error instanceof MtaKitError ? error.code : 'E_DNS';
     const response =
@@ -658,7 +692,7 @@ export class QueueManager implements QueueControl {
     let best: { wait: number; suspension?: string } = { wait: 60_000 };
     for (const name of order) {
       const rq = await this.#readyQueue(q, pool.name, name, route);
-      const suspension = this.#readySuspensions.find((d) => d.name === rq.name);
+      const suspension = this.#admin.readySuspensionOf(rq.name);
       if (suspension) {
         const wait = Math.max(0, suspension.expires - this.#clock.now());
         if (wait < best.wait || best.suspension === undefined) best = { wait, suspension: suspension.id };
@@ -754,7 +788,7 @@ export class QueueManager implements QueueControl {
     }
     this.#configs.sweep();
     // What expired ready-queue suspensions had pushed back is due by now: forget the lists.
-    const live = new Set(this.#readySuspensions.active().map((d) => d.id));
+    const live = new Set(this.#admin.readySuspensions.active().map((d) => d.id));
     for (const id of this.#parked.keys()) if (!live.has(id)) this.#parked.delete(id);
   }
 
@@ -768,11 +802,11 @@ export class QueueManager implements QueueControl {
         clock: this.#clock,
         shaper: this.#shaper,
         outcomes: this.#outcomes,
-        load: (id) => this.#load(id),
+        load: (item) => this.#load(item.id, () => this.#insert(item.queue, item.id, this.#clock.now() + this.#faultRetryMs, item.batch)),
         delay: (item, ms) => this.#insert(item.queue, item.id, this.#clock.now() + ms, item.batch),
         track: (w) => this.#track(w),
         isStopping: () => this.#stopping,
-        isSuspended: (r) => this.#readySuspensions.find((d) => d.name === r.name) !== undefined,
+        isSuspended: (r) => this.#admin.readySuspensionOf(r.name) !== undefined,
         beforeDelivery: this.#o.beforeDelivery,
         deliveryLimits: (queue) => this.#deliveryLimits(queue),
         held: (r, hold, context, waitMs) => this.#noteHold(r, hold, context, waitMs),
@@ -802,12 +836,25 @@ export class QueueManager implements QueueControl {
     }
   }
 
-  async #load(id: string): Promise<Message | undefined> {
-    try {
-      return await this.#o.spool.load(id);
-    } catch (error) {
-      if ((error as MtaKitError).code !== 'E_NOT_FOUND') this.#o.logger?.('error', `cannot load message ${id}: ${(error as Error).message}`);
-      return undefined;
+  /**
+   * A message from the spool; undefined when it is gone (bounced or removed meanwhile). A read
+   * that fails (EMFILE, EIO, a bad checksum) is never taken for "gone": it is tried again, then
+   * reported, and `keep` puts the message back where it will be tried later.
+   */
+  async #load(id: string, keep?: () => void): Promise<Message | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#o.spool.load(id);
+      } catch (error) {
+        if ((error as MtaKitError).code === 'E_NOT_FOUND') return undefined;
+        if (attempt < SPOOL_READ_ATTEMPTS) {
+          await new Promise<void>((resolve) => this.#timers.after(50 * attempt, resolve));
+          continue;
+        }
+        this.#report('spool_read', `cannot read message ${id} from the spool (${attempt} attempts): ${(error as Error).message}; kept, tried again in ${this.#faultRetryMs} ms`);
+        keep?.();
+        return undefined;
+      }
     }
   }
 
@@ -817,6 +864,9 @@ export class QueueManager implements QueueControl {
     void p.finally(() => this.#work.delete(p));
   }
 }
+
+/** Reads of one message tried before a spool read error is reported. */
+const SPOOL_READ_ATTEMPTS = 3;
 
 /** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */
 const DEFAULT_REAP_MS = 10 * 60_000;

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { TimeoutName, TlsMode } from '../config/egress-path.js';
@@ -6,6 +7,9 @@ import { MtaKitError } from '../errors.js';
 import type { PeerAddress, SmtpResponse } from '../log/records.js';
 import { errorResponse, isTlsFailure, parseReply, type NodemailerError } from './reply.js';
 import { Transcript } from './transcript.js';
+
+/** How long close() waits for the server to answer QUIT and drop the connection. */
+const CLOSE_WAIT_MS = 2000;
 
 export interface SmtpSessionOptions {
   /** Host name of the peer (MX name): used for SNI, certificate checks and logs. */
@@ -60,6 +64,7 @@ export class SmtpSession {
   #transactions = 0;
   #needsReset = false;
   #broken = false;
+  #closed: Promise<void> | undefined;
 
   private constructor(options: SmtpSessionOptions) {
     this.options = options;
@@ -159,14 +164,29 @@ export class SmtpSession {
     }
   }
 
-  /** Sends QUIT and closes. */
-  close(): void {
+  /**
+   * Sends QUIT and closes. Resolves when the connection is gone (at most CLOSE_WAIT_MS): a caller
+   * that counts connections against a receiver's limit opens the next one only after this.
+   */
+  close(): Promise<void> {
     this.#broken = true;
+    if (this.#closed) return this.#closed;
+    // nodemailer says 'end' when it ends its side; the socket's 'close' is when both sides are done.
+    const socket = (this.#connection as unknown as { _socket?: Socket })._socket;
+    this.#closed = !socket || socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      timer.unref();
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     try {
       this.#connection.quit();
     } catch {
       this.#connection.close();
     }
+    return this.#closed;
   }
 
   async #connect(): Promise<void> {

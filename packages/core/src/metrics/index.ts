@@ -24,6 +24,8 @@ export class MtaMetrics {
   readonly spoolSyncLatency: Histogram;
   readonly deliverLatency: Histogram<'service'>;
   readonly policyLatency: Histogram<'event'>;
+  /** Faults the queue survived (a log write or spool read that failed, admin state not saved), by kind. */
+  readonly queueFaults: Counter<'kind'>;
 
   constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     const registers = [(this.registry = options.registry ?? new Registry())];
@@ -41,6 +43,7 @@ export class MtaMetrics {
     this.resourceRefusals = counter('resource_refusals_total', 'Connections and transactions refused because disk, descriptors, memory or connection slots ran short', ['service', 'resource']);
     this.authFailures = counter('auth_failures_total', 'Failed authentications (outcome: wrong password, or refused while locked out)', ['service', 'outcome']);
     this.authLockouts = counter('auth_lockouts_total', 'Lockouts started by repeated authentication failures (scope: ip or user)', ['service', 'scope']);
+    this.queueFaults = counter('mtakit_queue_faults_total', 'Faults the queue survived (log_write, spool_read, admin_state), by kind', ['kind']);
     this.readyCount = gauge('ready_count', 'Messages in ready queues', ['service']);
     this.scheduledCount = new Gauge({ name: 'scheduled_count_total', help: 'Messages in scheduled queues', registers });
     this.spoolCount = new Gauge({ name: 'message_count', help: 'Messages in the spool', registers });

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { MtaSmtpServer } from '../smtp/server.js';
 import { generateSelfSigned } from '../tls/certificate.js';
@@ -85,20 +85,27 @@ export class SmtpSink {
       maxClients: 10_000,
       logger: false,
       hideENHANCEDSTATUSCODES: false,
-      onConnect: (_session, callback) => {
-        this.connections++;
-        this.activeConnections++;
-        this.peakConnections = Math.max(this.peakConnections, this.activeConnections);
-        callback();
-      },
-      onClose: () => {
-        this.activeConnections--;
-        this.#notify();
-      },
+      onClose: () => this.#notify(),
       onRcptTo: (address, _session, callback) => this.#rcpt(address, callback),
       onData: (stream, session, callback) => this.#data(stream, session, callback),
     });
     server.on('error', () => undefined);
+    // Connections are counted at the TCP level: open from accept until the client's FIN (an
+    // in-process server notices its own close a few event-loop turns later).
+    server.server.prependListener('connection', (socket: Socket) => {
+      this.connections++;
+      this.activeConnections++;
+      this.peakConnections = Math.max(this.peakConnections, this.activeConnections);
+      let open = true;
+      const gone = (): void => {
+        if (!open) return;
+        open = false;
+        this.activeConnections--;
+        this.#notify();
+      };
+      socket.once('end', gone);
+      socket.once('close', gone);
+    });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);

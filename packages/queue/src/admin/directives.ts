@@ -12,6 +12,14 @@ export interface Directive<T> {
 }
 
 /**
+ * The longest an admin entry may last. Longer asks are mistakes (`99999999999999999999y`,
+ * `1e308`) that would otherwise be kept forever and break every listing that prints their end.
+ */
+export const MAX_DIRECTIVE_MS = 10 * 365 * 86_400_000;
+/** Reasons longer than this are refused (they are logged with every message they touch). */
+const MAX_REASON_LENGTH = 1000;
+
+/**
  * Admin directives in force (suspensions, bounces) with their expiry: KumoMTA's suspend/bounce
  * entries. Pure bookkeeping over an injected clock; expired entries disappear on read.
  */
@@ -25,10 +33,17 @@ export class Directives<T> {
 
   add(reason: string, timing: DirectiveTiming, data: T): Directive<T> {
     if (typeof reason !== 'string' || reason.trim() === '') throw new ConfigError('reason', reason, 'is required');
-    const expires = timing.expires !== undefined ? parseExpires(timing.expires) : this.clock.now() + durationOption('duration', timing.duration ?? this.defaultDuration);
+    if (reason.length > MAX_REASON_LENGTH) throw new ConfigError('reason', `${reason.slice(0, 40)}…`, `must be at most ${MAX_REASON_LENGTH} characters`);
+    const now = this.clock.now();
+    const expires = timing.expires !== undefined ? parseExpires(timing.expires, now) : now + parseLasting(timing.duration ?? this.defaultDuration);
     const directive = { id: randomUUID(), reason, expires, data };
     this.#items.set(directive.id, directive);
     return directive;
+  }
+
+  /** Puts back entries saved by an earlier run; expired ones are dropped on the next read. */
+  restore(items: ReadonlyArray<Directive<T>>): void {
+    for (const d of items) this.#items.set(d.id, d);
   }
 
   remove(id: string): boolean {
@@ -46,8 +61,17 @@ export class Directives<T> {
   }
 }
 
-function parseExpires(text: string): number {
-  const t = Date.parse(text);
+function parseLasting(duration: string | number): number {
+  if (typeof duration !== 'string' && typeof duration !== 'number') throw new ConfigError('duration', duration, 'must be like "10m" or a number of seconds');
+  const ms = durationOption('duration', duration);
+  if (!Number.isFinite(ms) || ms <= 0) throw new ConfigError('duration', duration, 'must be a positive duration');
+  if (ms > MAX_DIRECTIVE_MS) throw new ConfigError('duration', duration, 'must be at most 10 years');
+  return ms;
+}
+
+function parseExpires(text: string, now: number): number {
+  const t = typeof text === 'string' ? Date.parse(text) : NaN;
   if (Number.isNaN(t)) throw new ConfigError('expires', text, 'must be an RFC 3339 time');
+  if (t - now > MAX_DIRECTIVE_MS) throw new ConfigError('expires', text, 'must be at most 10 years from now');
   return t;
 }

@@ -21,7 +21,8 @@ export interface DeliveryChannel {
   readonly tls: TlsInfo | null;
   readonly usable: boolean;
   deliver(messages: readonly Message[]): Promise<AttemptResult[]>;
-  close(): void;
+  /** Ends the channel; a returned promise resolves when the connection is gone. */
+  close(): Promise<void> | void;
 }
 
 /** Opens channels for one ready queue. Throws a `ChannelOpenError` when it cannot. */

@@ -82,7 +82,7 @@ class SmtpChannel implements DeliveryChannel {
     }
   }
 
-  close(): void {
-    this.session.close();
+  close(): Promise<void> {
+    return this.session.close();
   }
 }

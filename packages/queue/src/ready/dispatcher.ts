@@ -13,8 +13,8 @@ export interface DispatcherDeps {
   clock: Clock;
   shaper: Shaper | undefined;
   outcomes: Outcomes;
-  /** Loads a message for delivery; undefined if it is gone (bounced or removed meanwhile). */
-  load(id: string): Promise<Message | undefined>;
+  /** Loads a message for delivery; undefined if it is gone, or unreadable (then kept for later). */
+  load(item: ReadyItem): Promise<Message | undefined>;
   /** Puts a message back in its scheduled queue with a delay (throttled, suspended, shutting down). */
   delay(item: ReadyItem, delayMs: number): void;
   /** Tracks background work so shutdown can wait for it. */
@@ -85,7 +85,8 @@ export async function runDispatcher(rq: ReadyQueue, deps: DispatcherDeps): Promi
   } finally {
     opened();
     clearInterval(renew);
-    channel?.close();
+    // The slot is free only once the receiver has seen this connection go.
+    await channel?.close();
     if (leases?.granted) await leases.release().catch(() => undefined);
   }
 }
@@ -153,7 +154,7 @@ function batchMates(rq: ReadyQueue, channel: DeliveryChannel, item: ReadyItem): 
 async function loadForDelivery(rq: ReadyQueue, items: readonly ReadyItem[], deps: DispatcherDeps): Promise<Message[]> {
   const out: Message[] = [];
   for (const item of items) {
-    const message = await deps.load(item.id);
+    const message = await deps.load(item);
     if (!message) continue;
     const refusal = await deps.beforeDelivery?.(message);
     if (refusal) deps.track(deps.outcomes.handle(message, { response: refusal }, { queue: item.queue, readyQueue: rq }));
@@ -265,7 +266,7 @@ async function connectFailed(rq: ReadyQueue, error: ChannelError, deps: Dispatch
     ? internalResponse(451, '4.4.1', `No answer from any hosts listed in MX (${rq.consecutiveFailures} connection failures): ${error.response.content}`)
     : error.response;
   await Promise.all(items.map(async (item) => {
-    const message = await deps.load(item.id);
+    const message = await deps.load(item);
     if (message) await deps.outcomes.handle(message, { response, transcript: error.transcript }, { queue: item.queue, readyQueue: rq });
   }));
   if (all) rq.consecutiveFailures = 0;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Message, MtaKitError, spoolRecordOf, type Spool, type SpoolRecord } from '@mtakit/core';
 import { dataIsIntact, encodeRecord, HEADER, RecordType, type EncodedRecord } from './record-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
+import { holdsLock } from './spool-lock.js';
 import { scanSegment, type ScanResult } from './segment-reader.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
 
@@ -75,6 +76,7 @@ export class DiskSpool implements Spool {
   #enumerated = false;
   #compacting = false;
   #closed = false;
+  #lockHandle: FileHandle | undefined;
 
   private constructor(options: DiskSpoolOptions) {
     this.#dir = options.dir;
@@ -94,6 +96,11 @@ export class DiskSpool implements Spool {
 
   get size(): number {
     return this.#index.size;
+  }
+
+  /** The spool's directory (the queue keeps its admin state beside the segments). */
+  get dir(): string {
+    return this.#dir;
   }
 
   has(id: string): boolean {
@@ -177,6 +184,7 @@ export class DiskSpool implements Spool {
     for (const reader of this.#readers.values()) await (await reader.handle).close();
     this.#readers.clear();
     await rm(join(this.#dir, 'spool.lock'), { force: true });
+    await this.#lockHandle?.close();
   }
 
   /** Runs one deletion/compaction pass now (normally on a timer). */
@@ -345,13 +353,18 @@ export class DiskSpool implements Spool {
     }
   }
 
+  /**
+   * Takes the spool: `spool.lock` holds our PID and stays open for as long as the spool is, so
+   * a later start can tell a live holder from a stale file (see spool-lock.ts).
+   */
   async #lock(): Promise<void> {
     const path = join(this.#dir, 'spool.lock');
     const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
-    if (holder > 0 && holder !== process.pid && isAlive(holder)) {
+    if (holder > 0 && holder !== process.pid && (await holdsLock(holder, path))) {
       throw new MtaKitError('E_SPOOL', `spool ${this.#dir} is in use by process ${holder}`);
     }
     await writeFile(path, String(process.pid));
+    this.#lockHandle = await open(path, 'r');
   }
 }
 
@@ -373,11 +386,3 @@ function notFound(id: string): MtaKitError {
   return new MtaKitError('E_NOT_FOUND', `message ${id} is not in the spool`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

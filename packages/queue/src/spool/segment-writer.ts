@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Batcher, MtaKitError } from '@mtakit/core';
+import { Batcher, exhaustedResource, MtaKitError } from '@mtakit/core';
 import type { EncodedRecord } from './record-format.js';
 import { segmentPath, syncDirectory } from './segment-files.js';
 
@@ -64,7 +64,9 @@ export class SegmentWriter {
       if (this.#size >= this.#options.segmentBytes) await this.#startSegment(this.#segment + 1);
       return await this.#writeToSegment(batch);
     } catch (error) {
-      throw error instanceof MtaKitError ? error : new MtaKitError('E_SPOOL', `spool write failed: ${(error as Error).message}`, { cause: error });
+      if (error instanceof MtaKitError) throw error;
+      // A full disk is typed so ingress answers 452 4.3.1, not a fault (EMFILE stays in the cause).
+      throw new MtaKitError(exhaustedResource(error) === 'storage' ? 'E_SPOOL_FULL' : 'E_SPOOL', `spool write failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
