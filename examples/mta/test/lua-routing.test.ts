@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './helpers/mta-process.js';
+import { repoRoot } from '../../../packages/tests/src/helpers/mta-process.js';
 import { usePolicyMta } from './helpers/policy-mta.js';
 import { connectionPeaks, deliverAll, regionMessages, regionRetries, sourcesOf } from './helpers/routes.js';
 

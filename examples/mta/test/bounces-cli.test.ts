@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { program } from '../../../examples/mta/src/cli.js';
-import { repoRoot, startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { program } from '../src/cli.js';
+import { repoRoot, startMtaProcess, type MtaProcess } from '../../../packages/tests/src/helpers/mta-process.js';
 
 const bin = join(repoRoot, 'examples/mta/bin/mtakit.mjs');
 /** The example's own commander (this package may resolve another copy). */

@@ -5,8 +5,8 @@ import type { Policy } from '@mtakit/core';
 import { SmtpSink, type SmtpSinkOptions } from '@mtakit/core/testing';
 import { createTransport } from 'nodemailer';
 import { afterEach } from 'vitest';
-import { loadConfig } from '../../../../examples/mta/src/config.js';
-import { startMta, type RunningMta } from '../../../../examples/mta/src/mta.js';
+import { loadConfig } from '../../src/config.js';
+import { startMta, type RunningMta } from '../../src/mta.js';
 
 export interface PolicyMta {
   mta: RunningMta;

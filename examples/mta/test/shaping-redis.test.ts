@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRedisServer, startRedis, type TestRedis } from '@mtakit/core/testing';
-import { injectMessages } from './helpers/inject.js';
-import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { injectMessages } from '../../../packages/tests/src/helpers/inject.js';
+import { startMtaProcess, type MtaProcess } from '../../../packages/tests/src/helpers/mta-process.js';
 import { arrivals, rateAfter } from './helpers/shaped-mta.js';
 
 const redisServer = findRedisServer();

@@ -5,7 +5,7 @@ import { SmtpSink, TestResolver } from '@mtakit/core/testing';
 import { BUILTIN_SHAPING_DOCUMENT } from '@mtakit/shaping';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metricValue, sendAll } from './helpers/policy-mta.js';
-import { repoRoot } from './helpers/mta-process.js';
+import { repoRoot } from '../../../packages/tests/src/helpers/mta-process.js';
 import { startShapedMta, type ShapedMta } from './helpers/shaped-mta.js';
 
 /** Gmail's reply when it rate-limits a sending IP. */

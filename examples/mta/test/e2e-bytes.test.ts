@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawSmtpClient, SmtpSink } from '@mtakit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../examples/mta/src/config.js';
-import { startMta, type RunningMta } from '../../../examples/mta/src/mta.js';
+import { loadConfig } from '../src/config.js';
+import { startMta, type RunningMta } from '../src/mta.js';
 
 /**
  * Through the whole MTA (SMTP in, spool, queue, SMTP out): the bytes the client sent arrive at the

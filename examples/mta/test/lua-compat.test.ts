@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mtakit } from './helpers/cli.js';
-import { repoRoot } from './helpers/mta-process.js';
+import { mtakit } from '../../../packages/tests/src/helpers/cli.js';
+import { repoRoot } from '../../../packages/tests/src/helpers/mta-process.js';
 import { usePolicyMta } from './helpers/policy-mta.js';
 import { connectionPeaks, deliverAll, regionMessages, regionRetries, sourcesOf } from './helpers/routes.js';
 

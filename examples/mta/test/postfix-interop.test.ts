@@ -4,8 +4,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../examples/mta/src/config.js';
-import { startMta, type RunningMta } from '../../../examples/mta/src/mta.js';
+import { loadConfig } from '../src/config.js';
+import { startMta, type RunningMta } from '../src/mta.js';
 
 /** Postfix's tools, from Debian's postfix package (installed by .ci/run). */
 function tool(name: string): string | undefined {

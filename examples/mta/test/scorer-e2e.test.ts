@@ -6,8 +6,8 @@ import { MxResolver } from '@mtakit/core/dns';
 import { SmtpSink, TestResolver } from '@mtakit/core/testing';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../examples/mta/src/config.js';
-import { startMta, type RunningMta } from '../../../examples/mta/src/mta.js';
+import { loadConfig } from '../src/config.js';
+import { startMta, type RunningMta } from '../src/mta.js';
 
 // The example MTA with its scorer, in this process: mail injected over SMTP, delivered to a sink
 // through MTAKIT_SMARTHOST, operated through the admin HTTP API.

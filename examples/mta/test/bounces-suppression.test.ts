@@ -6,7 +6,7 @@ import { decodeTraceHeader } from '@mtakit/bounce';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendAll, startPolicyMta, type PolicyMta } from './helpers/policy-mta.js';
-import { sendOne } from './helpers/send.js';
+import { sendOne } from '../../../packages/tests/src/helpers/send.js';
 
 const TRACE_SECRET = 'trace-secret-for-tests';
 const UNSUBSCRIBE_SECRET = 'unsubscribe-secret-for-tests';

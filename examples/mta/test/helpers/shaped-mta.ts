@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SinkMessage } from '@mtakit/core/testing';
-import { loadConfig } from '../../../../examples/mta/src/config.js';
-import { startMta, type RunningMta, type StartOptions } from '../../../../examples/mta/src/mta.js';
+import { loadConfig } from '../../src/config.js';
+import { startMta, type RunningMta, type StartOptions } from '../../src/mta.js';
 
 export interface ShapedMta {
   mta: RunningMta;

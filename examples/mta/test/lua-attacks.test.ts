@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendAll } from '../helpers/policy-mta.js';
-import { startPolicyMta, type PolicyMta } from '../helpers/policy-mta.js';
+import { sendAll } from './helpers/policy-mta.js';
+import { startPolicyMta, type PolicyMta } from './helpers/policy-mta.js';
 
 /**
  * Issue 11, "policies cannot take the MTA down": resource attacks written in a Lua policy, run by
