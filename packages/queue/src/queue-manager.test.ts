@@ -188,6 +188,45 @@ describe('QueueManager admin operations', () => {
     expect(sink.for('held1@dest.test')).toHaveLength(1);
   });
 
+  it('logs one TransientFailure (451 4.4.4) per message held by a suspension, not one per look', async () => {
+    const h = await harness(viaSink(), {}, undefined, { promoteBatch: 1 });
+    const { id } = await h.manager.suspend({ reason: 'maintenance', tenant: 'paused', duration: '1h' });
+    await h.manager.enqueue([message('h1@dest.test', { tenant: 'paused' }), message('h2@dest.test', { tenant: 'paused' })]);
+    await h.waitFor('TransientFailure', 2);
+    // More mail wakes the queue again: only the new message gets a record.
+    await h.manager.enqueue([message('h3@dest.test', { tenant: 'paused' })]);
+    await h.waitFor('TransientFailure', 3);
+    await new Promise((r) => setTimeout(r, 300));
+    const held = h.records.filter((r) => r.type === 'TransientFailure');
+    expect(held.map((r) => r.recipient).sort()).toEqual(['h1@dest.test', 'h2@dest.test', 'h3@dest.test']);
+    expect(held[0]!.response).toMatchObject({ code: 451, enhanced_code: { class: 4, subject: 4, detail: 4 } });
+    expect(held[0]!.response.content).toMatch(/suspended: maintenance/);
+    await h.manager.cancelSuspension(id);
+    await h.waitFor('Delivery', 3);
+    expect(h.records.filter((r) => r.type === 'TransientFailure')).toHaveLength(3);
+  });
+
+  it('logs one TransientFailure per message held by a ready-queue suspension', async () => {
+    const h = await harness(viaSink());
+    const name = `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;
+    const { id } = await h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
+    await h.manager.enqueue([message('rq1@dest.test')]);
+    await h.waitFor('TransientFailure', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.records.filter((r) => r.type === 'TransientFailure')).toMatchObject([{ response: { code: 451, content: expect.stringMatching(/ready queue .* is suspended: provider asked/) } }]);
+    await h.manager.cancelReadyQueueSuspension(id);
+    await h.waitFor('Delivery', 1);
+  });
+
+  it('keeps headers a rebind_message hook adds', async () => {
+    const h = await harness(viaSink(), { rebind_message: (m, data) => { m.prependHeader('X-Rebound', data['why'] ?? ''); m.setMeta('tenant', 'new'); } });
+    await h.manager.suspend({ reason: 'hold', tenant: 'old', duration: '1h' });
+    await h.manager.enqueue([message('hdr@dest.test', { tenant: 'old' })]);
+    await h.manager.rebind({ reason: 'move', tenant: 'old', data: { why: 'moved by ops' }, trigger_rebind_event: true, always_flush: true });
+    await h.waitFor('Delivery', 1);
+    expect(sink.for('hdr@dest.test')[0]!.data.toString()).toMatch(/^X-Rebound: moved by ops\r\n/);
+  });
+
   it('admin bounce removes what is queued and what arrives while it lasts, with AdminBounce records', async () => {
     const h = await harness(viaSink());
     await h.manager.suspend({ reason: 'hold everything', duration: '1h' });

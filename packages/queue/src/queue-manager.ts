@@ -23,6 +23,7 @@ import { Outcomes, timeMeta } from './outcomes.js';
 import { pathLimitsOf, runDispatcher, type ConnectionHold } from './ready/dispatcher.js';
 import { failsafeShaper } from './ready/failsafe-shaper.js';
 import { ReadyQueue } from './ready/ready-queue.js';
+import { HoldRecords } from './hold-records.js';
 import { messageRecord } from './records.js';
 import { ScheduledQueue, type ScheduledEntry } from './scheduled/scheduled-queue.js';
 import { Wakeups } from './scheduled/wakeups.js';
@@ -108,6 +109,7 @@ export class QueueManager implements QueueControl {
   readonly #wakeups: Wakeups<ScheduledQueue>;
   readonly #configs: PolicyConfigs;
   readonly #outcomes: Outcomes;
+  readonly #holds: HoldRecords;
   readonly #work = new Set<Promise<unknown>>();
   readonly #blockedBy = new Map<string, Set<ScheduledQueue>>();
   readonly #admin: AdminState;
@@ -141,6 +143,10 @@ export class QueueManager implements QueueControl {
     this.#reaper.unref();
     const stateDir = options.stateDir ?? (options.spool instanceof DiskSpool ? options.spool.dir : undefined);
     this.#admin = new AdminState(this.#clock, stateDir === undefined ? undefined : new AdminStateFile(stateDir), (m) => this.#o.logger?.('error', m));
+    this.#holds = new HoldRecords({
+      log: options.log, clock: this.#clock, nodeId: options.nodeId ?? '', report: this.#report,
+      load: (id) => this.#load(id), track: (work) => this.#track(work),
+    });
     this.#outcomes = new Outcomes({
       spool: options.spool, log: options.log, policy: this.#policy, clock: this.#clock, nodeId: options.nodeId ?? '',
       metrics: options.metrics, classify: options.classify, random: this.#random, timers: this.#timers, report: this.#report, isStopping: () => this.#stopping,
@@ -263,6 +269,15 @@ export class QueueManager implements QueueControl {
     const d = this.#admin.suspensions.active().find((x) => x.id === id);
     if (!this.#admin.suspensions.remove(id)) return false;
     await this.#admin.save();
+    const now = this.#clock.now();
+    for (const q of this.#queues.values()) {
+      if (!d || !matchesQueue(d.data, q.name, q.parts)) continue;
+      // What the suspension held waits for its end: due now instead.
+      for (const e of q.entries.removeWhere((x) => x.due === d.expires)) {
+        e.due = now;
+        q.entries.push(e);
+      }
+    }
     for (const q of this.#queues.values()) if (d && matchesQueue(d.data, q.name, q.parts)) this.#rewake(q);
     return true;
   }
@@ -525,6 +540,7 @@ export class QueueManager implements QueueControl {
   }
 
   async #adminBounce(id: string, queue: string, reason: string, suppressLogging: boolean): Promise<void> {
+    this.#holds.moved(id);
     if (!suppressLogging) {
       let unreadable = false;
       const message = await this.#load(id, () => (unreadable = true));
@@ -588,12 +604,24 @@ export class QueueManager implements QueueControl {
     if (q.blockedOn.size > 0) return;
     const now = this.#clock.now();
     const suspended = this.#admin.suspensionOf(q);
+    const batch = this.#o.promoteBatch ?? 256;
     if (suspended) {
-      // Nothing leaves a suspended queue; look again when the suspension ends.
-      this.#wake(q, Math.max(suspended.expires, now));
+      // Nothing leaves a suspended queue: what comes due waits for the suspension's end, with one
+      // TransientFailure record each (KumoMTA's behaviour).
+      const until = Math.max(suspended.expires, now);
+      const response = internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${suspended.reason}`);
+      for (let n = 0; n < batch; n++) {
+        const top = q.entries.peek();
+        if (!top || top.due > now) break;
+        q.entries.pop();
+        top.due = until;
+        q.entries.push(top);
+        this.#holds.held(top.id, q.name, `suspended:${suspended.id}`, response);
+      }
+      const next = q.nextDue();
+      this.#wake(q, next !== undefined && next <= now ? now : until);
       return;
     }
-    const batch = this.#o.promoteBatch ?? 256;
     for (let n = 0; n < batch; n++) {
       const top = q.entries.peek();
       if (!top || top.due > now) break;
@@ -620,12 +648,16 @@ export class QueueManager implements QueueControl {
     if (!isMessageId(entry.id)) return;
     const created = parseInt(entry.id.slice(0, 12), 16);
     if (now > created + config.max_age) {
+      this.#holds.moved(entry.id);
       const message = await this.#load(entry.id, () => this.#insert(q.name, entry.id, now + this.#faultRetryMs, entry.batch));
       if (message) await this.#outcomes.expire(message, config, { queue: q.name });
       return;
     }
-    const retryAt = await this.#admit(queueLimits(q.name, q.parts.tenant, config).promotionRates);
-    if (retryAt !== undefined) return this.#insert(q.name, entry.id, retryAt, entry.batch);
+    const throttled = await this.#admit(queueLimits(q.name, q.parts.tenant, config).promotionRates);
+    if (throttled) {
+      this.#holds.held(entry.id, q.name, `throttled:${throttled.limit}`, internalResponse(451, '4.4.5', `throttled by ${throttled.limit}`));
+      return this.#insert(q.name, entry.id, throttled.at, entry.batch);
+    }
     let route: Route;
     try {
       route = await routeFor(q.routingDomain, config, this.#resolver);
@@ -634,7 +666,12 @@ export class QueueManager implements QueueControl {
     }
     const rq = await this.#selectReadyQueue(q, config, route);
     if (!(rq instanceof ReadyQueue)) {
-      if (rq.suspension) this.#parked.get(rq.suspension)?.push({ id: entry.id, queue: q.name });
+      if (rq.suspension) this.#parked.get(rq.suspension.id)?.push({ id: entry.id, queue: q.name });
+      const state = rq.suspension ? `ready-suspended:${rq.suspension.id}` : `throttled:${rq.throttled ?? ''}`;
+      const response = rq.suspension
+        ? internalResponse(451, '4.4.4', `ready queue ${rq.suspension.name} is suspended: ${rq.suspension.reason}`)
+        : internalResponse(451, '4.4.5', `throttled by ${rq.throttled ?? 'every egress source'}`);
+      this.#holds.held(entry.id, q.name, state, response);
       return this.#insert(q.name, entry.id, now + rq.wait, entry.batch);
     }
     if (rq.fullFor(q.name)) {
@@ -647,6 +684,7 @@ export class QueueManager implements QueueControl {
       waiting.add(q);
       return;
     }
+    this.#holds.moved(entry.id);
     rq.push(entry.id, q.name, entry.batch);
     rq.lastActivity = now;
     this.#o.metrics?.readyCount.inc({ service: rq.name });
@@ -684,24 +722,24 @@ export class QueueManager implements QueueControl {
    * promotions spread over the pool as the weights say. Returns a wait instead when no source can
    * take the message now.
    */
-  async #selectReadyQueue(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | { wait: number; suspension?: string }> {
+  async #selectReadyQueue(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | Unselected> {
     const pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await this.#configs.pool(config.egress_pool);
     if (!q.rotation || !q.rotation.matches(pool.entries)) q.rotation = new WeightedRoundRobin(pool.entries);
     const first = q.rotation.next();
     const order = first === undefined ? [] : [first, ...q.rotation.candidates().filter((c) => c !== first)];
-    let best: { wait: number; suspension?: string } = { wait: 60_000 };
+    let best: Unselected = { wait: 60_000 };
     for (const name of order) {
       const rq = await this.#readyQueue(q, pool.name, name, route);
       const suspension = this.#admin.readySuspensionOf(rq.name);
       if (suspension) {
         const wait = Math.max(0, suspension.expires - this.#clock.now());
-        if (wait < best.wait || best.suspension === undefined) best = { wait, suspension: suspension.id };
+        if (wait < best.wait || best.suspension === undefined) best = { wait, suspension: { id: suspension.id, name: rq.name, reason: suspension.reason } };
         continue;
       }
-      const retryAt = await this.#admit(pathLimitsOf(rq).selectionRates);
-      if (retryAt !== undefined) {
-        const wait = retryAt - this.#clock.now();
-        if (wait < best.wait) best = { wait };
+      const throttled = await this.#admit(pathLimitsOf(rq).selectionRates);
+      if (throttled) {
+        const wait = throttled.at - this.#clock.now();
+        if (wait < best.wait) best = { wait, throttled: throttled.limit };
         continue;
       }
       return rq;
@@ -735,7 +773,7 @@ export class QueueManager implements QueueControl {
    * given times one interval apart (up to a minute past the wait), so a burst does not come back
    * all at once only for one message to pass and the rest to be refused again.
    */
-  async #admit(rates: readonly KeyedRate[]): Promise<number | undefined> {
+  async #admit(rates: readonly KeyedRate[]): Promise<{ at: number; limit: string } | undefined> {
     if (rates.length === 0 || !this.#shaper) return undefined;
     const admission = await throttleAll(this.#shaper, rates);
     if (admission.allowed) return undefined;
@@ -746,7 +784,7 @@ export class QueueManager implements QueueControl {
     const at = Math.min(Math.max(earliest, this.#nextSlot.get(slotKey) ?? 0), earliest + SPREAD_HORIZON_MS);
     this.#nextSlot.set(slotKey, at + spec.periodMs / spec.limit);
     if (this.#nextSlot.size > 10_000) for (const [k, t] of this.#nextSlot) if (t < now) this.#nextSlot.delete(k);
-    return at;
+    return { at, limit: `${admission.name} ${spec.text}` };
   }
 
   /** Leases a message of a scheduled queue holds while it is sent (its tenant's connection limit). */
@@ -870,6 +908,14 @@ const SPOOL_READ_ATTEMPTS = 3;
 
 /** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */
 const DEFAULT_REAP_MS = 10 * 60_000;
+
+/** Why no ready queue took a message now, and how long to wait. */
+interface Unselected {
+  wait: number;
+  suspension?: { id: string; name: string; reason: string };
+  /** The throttle that refused it (name and rate). */
+  throttled?: string;
+}
 
 /** How far past a throttle's own wait refused messages are spread (see #admit). */
 const SPREAD_HORIZON_MS = 60_000;

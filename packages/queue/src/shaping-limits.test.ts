@@ -163,6 +163,17 @@ describe('the queue under a shaper', () => {
     expect(retries.at(-1)! - retries[0]!).toBeGreaterThanOrEqual(350);
   });
 
+  it('logs one TransientFailure (451 4.4.5) per message held by a throttle, however often it is refused', async () => {
+    const h = start(() => ({ max_message_rate: '10/s' }), {});
+    h.shaper.refuse.set('queue:dest.test:message-rate', { times: 6, retryAfterMs: 30 });
+    await h.manager.enqueue([mail('throttled1@dest.test'), mail('throttled2@dest.test')]);
+    await expect.poll(() => h.delivered('throttled'), { timeout: 10_000 }).toBe(2);
+    const held = h.records.filter((r) => r.type === 'TransientFailure');
+    expect(held.map((r) => r.recipient).sort()).toEqual(['throttled1@dest.test', 'throttled2@dest.test']);
+    expect(held[0]!.response).toMatchObject({ code: 451, enhanced_code: { class: 4, subject: 4, detail: 5 } });
+    expect(held[0]!.response.content).toMatch(/throttled by max_message_rate 10\//);
+  });
+
   it('holds mail while the shaper fails (its store is down, say) and sends it once the shaper answers again', async () => {
     class FailingShaper extends RecordingShaper {
       down = true;
