@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { MtaKitError } from '@mtakit/core';
 import { bounceCommand } from './cli/bounce.js';
 import { eventsCommand } from './cli/events.js';
+import { logsCommand } from './cli/logs.js';
 import { policyCommand } from './cli/policy.js';
 import { queueCommand } from './cli/queue.js';
 import { suppressionCommand } from './cli/suppression.js';
@@ -35,6 +36,7 @@ export function program(): Command {
   cli.addCommand(bounceCommand());
   cli.addCommand(suppressionCommand());
   cli.addCommand(eventsCommand());
+  cli.addCommand(logsCommand());
   return cli;
 }
 

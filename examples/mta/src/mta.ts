@@ -5,7 +5,7 @@ import { createMta, policyPlugin, type Mta } from '@mtakit/core/mta';
 import { queuePlugin } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
 import { bouncesFromEnvironment } from './features/bounces.js';
-import { eventsFromEnvironment } from './features/events.js';
+import { eventsFromEnvironment, logsFromEnvironment } from './features/events.js';
 import { policyFromConfig } from './features/lua-policy.js';
 import { scorerFromEnvironment } from './features/scorer.js';
 import { shapingFromEnvironment } from './features/shaping.js';
@@ -61,6 +61,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
       ...scorer,
       policyPlugin('tenant-headers', tenantHeaders),
       ...eventsFromEnvironment(env),
+      logsFromEnvironment(config.logDir, env),
     ],
   });
   return mta as RunningMta;

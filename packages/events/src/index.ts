@@ -16,3 +16,4 @@ export { RedisStreamSink, type RedisStreamOptions } from './sinks/redis-streams.
 export { NatsSink, subjectFor, type NatsOptions } from './sinks/nats.js';
 export { AmqpSink, type AmqpOptions } from './sinks/amqp.js';
 export { eventsPlugin, type EventsPluginOptions } from './plugin.js';
+export { LogArchiver, compressSegment, followLogs, listSegments, queryLogs, recordMatches, logsPlugin, logQueryFrom, type LogArchiverOptions, type LogQuery, type Segment, type LogsPluginOptions } from './logs/index.js';

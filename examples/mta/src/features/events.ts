@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '@mtakit/core';
+import { ConfigError, durationOption } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
-import { endpointsFromConfig, eventsPlugin } from '@mtakit/events';
+import { endpointsFromConfig, eventsPlugin, logsPlugin } from '@mtakit/events';
 
 /**
  * Event endpoints (webhooks, NATS, RabbitMQ, Redis Streams) from the JSON file named by
@@ -25,4 +25,13 @@ export function eventsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd 
     if (error instanceof ConfigError) throw new ConfigError('MTAKIT_EVENTS', file, error.message, { cause: error });
     throw error;
   }
+}
+
+/**
+ * Compressed, queryable logs over the MTA's log directory: always on; MTAKIT_LOG_RETENTION (a
+ * duration, e.g. `30d`) deletes older segments, unset keeps everything.
+ */
+export function logsFromEnvironment(logDir: string, env: NodeJS.ProcessEnv = process.env): MtaPlugin {
+  const retention = env['MTAKIT_LOG_RETENTION'];
+  return logsPlugin({ dir: logDir, ...(retention ? { retentionMs: durationOption('MTAKIT_LOG_RETENTION', retention) } : {}) });
 }

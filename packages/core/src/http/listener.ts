@@ -26,10 +26,15 @@ export interface HttpReply {
   body?: unknown;
   /** Raw text body with its content type (e.g. Prometheus metrics). */
   text?: { contentType: string; content: string };
+  /**
+   * A body written piece by piece as it is produced (NDJSON query results, Server-Sent Events),
+   * with back-pressure; the iterator is ended (`return()`) when the client goes away.
+   */
+  stream?: { contentType: string; body: AsyncIterable<string> };
 }
 
 /** A reply with a status code or a non-JSON body; handlers may also return plain data (200 JSON). */
-export function httpReply(reply: { status?: number; body?: unknown; text?: { contentType: string; content: string } }): HttpReply {
+export function httpReply(reply: Omit<HttpReply, typeof REPLY>): HttpReply {
   return { [REPLY]: true, ...reply };
 }
 
@@ -123,6 +128,7 @@ export class HttpListener {
       const body = await readBody(req, this.#options.bodyLimit ?? 10 * 1024 * 1024);
       const reply = await route.handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, auth: auth ?? 'trusted', remoteAddress });
       if (isReply(reply)) {
+        if (reply.stream) return await streamReply(res, reply.status ?? 200, reply.stream);
         if (reply.text) {
           res.writeHead(reply.status ?? 200, { 'content-type': reply.text.contentType });
           res.end(reply.text.content);
@@ -160,6 +166,25 @@ export class HttpListener {
     onAuthFailure?.({ remoteAddress, user, locked: false, lockedNow: verdict?.lockedNow ?? [] });
     if (verdict && verdict.delayMs > 0) await sleep(verdict.delayMs);
     return undefined;
+  }
+}
+
+async function streamReply(res: ServerResponse, status: number, stream: NonNullable<HttpReply['stream']>): Promise<void> {
+  res.writeHead(status, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+  const iterator = stream.body[Symbol.asyncIterator]();
+  const gone = new Promise<'gone'>((resolve) => res.once('close', () => resolve('gone')));
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), gone]);
+      if (next === 'gone' || next.done) break;
+      if (!res.write(next.value)) await Promise.race([new Promise((r) => res.once('drain', r)), gone]);
+    }
+    res.end();
+  } catch (error) {
+    // The status line is gone already: cut the response so the client sees it incomplete.
+    res.destroy(error as Error);
+  } finally {
+    await iterator.return?.();
   }
 }
 

@@ -75,7 +75,7 @@ export async function* queryLogs(dir: string, query: LogQuery = {}): AsyncGenera
     for await (const line of lines) {
       if (!prefilter(line)) continue;
       const record = JSON.parse(line) as LogRecord;
-      if (matches(record, query, from, to)) yield record;
+      if (recordMatches(record, query)) yield record;
     }
   }
 }
@@ -116,8 +116,9 @@ function cheapFilter(query: LogQuery): (line: string) => boolean {
   return (line) => needles.every((n) => line.includes(n));
 }
 
-function matches(r: LogRecord, q: LogQuery, from: number, to: number): boolean {
-  if (r.timestamp < from || r.timestamp > to) return false;
+/** Whether a record matches every field the query gives (no `from`/`to`: any time). */
+export function recordMatches(r: LogRecord, q: LogQuery): boolean {
+  if (r.timestamp < (q.from ?? 0) || r.timestamp > (q.to ?? Number.POSITIVE_INFINITY)) return false;
   if (q.types && !q.types.includes(r.type)) return false;
   if (q.tenant !== undefined && r.meta?.tenant !== q.tenant) return false;
   if (q.campaign !== undefined && r.meta?.campaign !== q.campaign) return false;

@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { responseLine, type LogRecord } from '@mtakit/core';
+import { followLogs, logQueryFrom, queryLogs, recordMatches } from '@mtakit/events';
+import { loadConfig } from '../config.js';
+
+interface LogFlags {
+  dir?: string;
+  from?: string;
+  to?: string;
+  type?: string;
+  tenant?: string;
+  campaign?: string;
+  queue?: string;
+  domain?: string;
+  id?: string;
+  recipient?: string;
+  limit?: string;
+  follow?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `mtakit logs`: asks the log directory (plain and compressed segments) directly, so it works
+ * with the MTA stopped; `--follow` then keeps printing new records.
+ */
+export function logsCommand(): Command {
+  return new Command('logs')
+    .description('query the log records (plain and zstd-compressed segments), optionally following new ones')
+    .addOption(new Option('--dir <path>', 'log directory (default: the MTA\'s log_dir / MTAKIT_LOG_DIR)'))
+    .option('--from <time>', 'first record time (RFC 3339 or unix seconds)')
+    .option('--to <time>', 'last record time')
+    .option('--type <types>', 'record types, comma-separated (Delivery,Bounce,…)')
+    .option('--tenant <name>').option('--campaign <name>').option('--queue <name>', 'scheduled queue name')
+    .option('--domain <domain>', 'recipient domain').option('--id <message-id>').option('--recipient <address>')
+    .option('--limit <n>', 'stop after this many records')
+    .option('-f, --follow', 'then print new records as they are written (Ctrl-C to stop)')
+    .option('--json', 'one JSON record per line')
+    .action(async (o: LogFlags) => {
+      const dir = o.dir ?? loadConfig().logDir;
+      const params = new URLSearchParams(Object.entries(o).filter(([k, v]) => typeof v === 'string' && k !== 'dir' && k !== 'limit') as Array<[string, string]>);
+      const query = logQueryFrom({ query: params });
+      const limit = o.limit === undefined ? Number.POSITIVE_INFINITY : Number(o.limit);
+      const print = (r: LogRecord) => process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${human(r)}\n`);
+      let n = 0;
+      for await (const record of queryLogs(dir, query)) {
+        if (n++ >= limit) return;
+        print(record);
+      }
+      if (!o.follow) return;
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      const { from: _from, to: _to, ...live } = query;
+      for await (const record of followLogs(dir, stop.signal)) {
+        if (recordMatches(record, live)) print(record);
+      }
+    });
+}
+
+function human(r: LogRecord): string {
+  const to = Array.isArray(r.recipient) ? r.recipient.join(',') : r.recipient;
+  return `${new Date(r.timestamp * 1000).toISOString()} ${r.type.padEnd(16)} ${r.id} ${to} ${r.queue} ${responseLine(r.response)}`;
+}
