@@ -29,7 +29,7 @@ describe('mtakit events: endpoints, dead letters and replay against the running 
     const url = `http://127.0.0.1:${mta.httpPort}`;
     const { acked } = await injectMessages(mta.smtpPort, ['a@dest.test', 'b@dest.test'], {});
     expect(acked).toHaveLength(2);
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     let listed: { dead_letters: Array<{ reason: string; event: { type: string } }> } = { dead_letters: [] };
     while (listed.dead_letters.length < 2 && Date.now() < deadline) {
       const r = mtakit(['events', 'dlq', 'list', 'hooks', '--json', '--url', url]);
@@ -51,5 +51,5 @@ describe('mtakit events: endpoints, dead letters and replay against the running 
     const table = mtakit(['events', 'endpoints', '--url', url]);
     expect(table.stdout).toMatch(/hooks\s+http:\/\/127\.0\.0\.1:\d+\/hook\s+2\s+[1-9]\d*\s+2\s+0/);
     expect(mtakit(['events', 'dlq', 'list', 'nope', '--url', url]).stderr).toMatch(/no such event endpoint/);
-  }, 120_000);
+  }, 240_000);
 });
