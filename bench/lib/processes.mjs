@@ -53,10 +53,10 @@ export function runSmtpSource(port, { messages, sessions, size }) {
   });
 }
 
-/** Starts the example MTA; resolves once it listens. */
-export async function startMta(env) {
-  const child = spawn(process.execPath, [join(repoRoot, 'examples/mta/bin/mtakit.mjs'), 'start'], {
-    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts the example MTA (of the checkout at `root`, this one by default); resolves once it listens. */
+export async function startMta(env, root = repoRoot, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'examples/mta/bin/mtakit.mjs'), 'start'], {
+    cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stderr.on('data', (d) => (output += d));
