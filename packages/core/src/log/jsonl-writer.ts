@@ -48,6 +48,8 @@ export class JsonlLogWriter {
   readonly #batcher = new Batcher<string, void>((lines) => this.#writeLines(lines));
   #closed = false;
   #segments = 0;
+  /** Lines written in this turn of the event loop; they go to the batcher together at its end. */
+  #turn: { lines: string[]; written: Promise<void> } | undefined;
 
   constructor(options: JsonlLogWriterOptions) {
     this.#options = { maxFileBytes: 256 * 1024 * 1024, now: Date.now, onStateChange: reportToStderr, ...options, maxSegmentMs: options.maxSegmentMs };
@@ -56,13 +58,27 @@ export class JsonlLogWriter {
   /** Path of the current segment (undefined before the first record). */
   current: string | undefined;
 
+  /**
+   * Records written in one turn of the event loop (a delivery's outcome, a transaction's
+   * Receptions) go out in one write: each file write costs a syscall and a thread-pool hop.
+   */
   write(record: LogRecord): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return this.#batcher.submit(`${JSON.stringify(record)}\n`);
+    if (!this.#turn) {
+      const turn = { lines: [] as string[], written: Promise.resolve() };
+      turn.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#turn = undefined;
+        return this.#batcher.submit(turn.lines.join(''));
+      });
+      this.#turn = turn;
+    }
+    this.#turn.lines.push(`${JSON.stringify(record)}\n`);
+    return this.#turn.written;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#turn?.written.catch(() => undefined);
     await this.#batcher.drained();
     await this.#handle?.close();
     this.#handle = undefined;

@@ -1,4 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,17 @@ async function fullDiskWrite(): Promise<void> {
   } catch (error) {
     throw new MtaKitError('E_SPOOL', 'spool write failed', { cause: error });
   }
+}
+
+/** The port a listener started from testing/ingress-main.ts prints. */
+function listenerPort(child: ChildProcessByStdio<null, Readable, null>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /port (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
+  });
 }
 
 describe('SmtpIngress when resources run out (issue 11)', () => {
@@ -118,10 +130,7 @@ describe('SmtpIngress when resources run out (issue 11)', () => {
     const limit = 4 * 1024 * 1024;
     const child = spawn(process.execPath, ['--conditions=@mtakit/source', '--import', 'tsx', join(import.meta.dirname, '../testing/ingress-main.ts'), String(limit)], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => { const m = /port (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
-        child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
-      });
+      const port = await listenerPort(child);
       const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024;
       const c = await session(port);
       await c.command('MAIL FROM:<a@example.com>');
@@ -138,6 +147,36 @@ describe('SmtpIngress when resources run out (issue 11)', () => {
       // Holding the body would have grown the peak by 160 MiB or more; the bound for 800 MiB is 64 MiB.
       expect(peakRss() - before).toBeLessThan(64 * 1024 * 1024);
       c.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it.skipIf(!existsSync('/usr/bin/prlimit'))('under a low RLIMIT_NOFILE answers every client, refusing past the budget with 421 4.3.2, and stays up', async () => {
+    // 128 descriptors: a budget of 64 connections; 120 clients would exhaust the process without it.
+    const child = spawn('/usr/bin/prlimit', ['--nofile=128:128', process.execPath, '--conditions=@mtakit/source', '--import', 'tsx', join(import.meta.dirname, '../testing/ingress-main.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await listenerPort(child);
+      const clients = await Promise.all(Array.from({ length: 120 }, () => RawSmtpClient.connect(port)));
+      const codes = await Promise.all(clients.map(async (c) => (await c.read(20_000)).text.startsWith('4.3.2') ? 421 : 220));
+      expect(codes.filter((c) => c === 220).length).toBeGreaterThanOrEqual(50);
+      expect(codes.filter((c) => c === 220).length).toBeLessThanOrEqual(64);
+      expect(codes.filter((c) => c === 421).length).toBeGreaterThan(0);
+      for (const c of clients) c.close();
+      // Still serving: a full transaction once the others are gone.
+      const deadline = Date.now() + 10_000;
+      let reply = { code: 0 };
+      while (reply.code !== 220 && Date.now() < deadline) {
+        const c = await RawSmtpClient.connect(port);
+        reply = await c.read();
+        if (reply.code === 220) {
+          await c.command('EHLO client.test');
+          expect((await send(c)).code).toBe(250);
+        }
+        c.close();
+      }
+      expect(reply.code).toBe(220);
+      expect(child.exitCode).toBeNull();
     } finally {
       child.kill('SIGTERM');
     }

@@ -116,29 +116,24 @@ class MtaSmtpConnection extends SMTPConnection {
     super._onCommand(command, callback);
   }
 
-  override handler_MAIL(command: Buffer, callback: () => void): void {
-    if (this.#refuseUnknownParams('mail from', command, this.#mailParams())) return callback();
-    super.handler_MAIL(command, callback);
-  }
-
-  override handler_RCPT(command: Buffer, callback: () => void): void {
-    if (this.#refuseUnknownParams('rcpt to', command, this._server.options.hideDSN ? NO_PARAMS : DSN_RCPT_PARAMS)) return callback();
-    super.handler_RCPT(command, callback);
+  /**
+   * smtp-server calls this right after parsing MAIL or RCPT (`keys` tells which), so the unknown
+   * parameter check rides on its parse instead of parsing the command again.
+   */
+  override _rejectInvalidParams(parsed: Parameters<SMTPConnection['_rejectInvalidParams']>[0], keys: string[], callback: () => void): boolean {
+    const mail = keys.includes('BODY');
+    const known = mail ? this.#mailParams() : this._server.options.hideDSN ? NO_PARAMS : DSN_RCPT_PARAMS;
+    const unknown = parsed.args ? Object.keys(parsed.args).find((key) => !known.has(key)) : undefined;
+    if (unknown === undefined) return super._rejectInvalidParams(parsed, keys, callback);
+    this.send(555, `5.5.4 ${mail ? 'MAIL' : 'RCPT'} parameter not recognized: ${unknown.slice(0, 32)}`);
+    callback();
+    return true;
   }
 
   #mailParams(): ReadonlySet<string> {
     const options = this._server.options;
     if (options.hideDSN && options.hideREQUIRETLS) return MAIL_PARAMS;
     return new Set([...MAIL_PARAMS, ...(options.hideDSN ? [] : DSN_MAIL_PARAMS), ...(options.hideREQUIRETLS ? [] : ['REQUIRETLS'])]);
-  }
-
-  #refuseUnknownParams(name: string, command: Buffer, known: ReadonlySet<string>): boolean {
-    const parsed = this._parseAddressCommand(name, command);
-    if (!parsed || !parsed.args) return false;
-    const unknown = Object.keys(parsed.args).find((key) => !known.has(key));
-    if (unknown === undefined) return false;
-    this.send(555, `5.5.4 ${name.startsWith('mail') ? 'MAIL' : 'RCPT'} parameter not recognized: ${unknown.slice(0, 32)}`);
-    return true;
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
