@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { consoleLogger, tenantHeaders, type Logger, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { basicUsers } from '@mtakit/core/http';
@@ -23,6 +24,9 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The example's version (`machine-info`), from its package.json (one level above src/ and dist/). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 export type RunningMta = Mta & { smtp: NonNullable<Mta['smtp']>; http: NonNullable<Mta['http']> };
 
 /**
@@ -45,6 +49,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     logDir: config.logDir,
     resolver,
     logger,
+    version: VERSION,
     ...(options.policy ? { policy: options.policy } : {}),
     tls: { certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey },
     smtp: {

@@ -32,7 +32,7 @@ interface Resolution {
     limits: Array<{ name: string; kind: string; limit?: number; spec?: string }>;
   };
 }
-interface States { states_by_ready_queue: Array<{ name: string; connection_limit: number; shaping: { effects: unknown[] } }> }
+interface States { ready_queues: Array<{ name: string; connection_limit: number; shaping: { effects: unknown[] } }> }
 
 describe('traffic shaping automation in the example MTA', () => {
   const running: Array<ShapedMta | SmtpSink> = [];
@@ -65,7 +65,7 @@ describe('traffic shaping automation in the example MTA', () => {
     expect(Date.parse(slowed.shaping.effects[0]!.expires) - Date.now()).toBeLessThanOrEqual(3000);
     expect(slowed.shaping.limits.find((l) => l.name === 'max_message_rate')).toMatchObject({ spec: '20/60s' });
     // The queue applies it now, not when its cached path config ages out.
-    const gmailQueue = async () => (await mta.get<States>('/api/admin/ready-q-states/v1')).states_by_ready_queue.find((s) => s.name === slowed.queue_name);
+    const gmailQueue = async () => (await mta.get<States>('/api/admin/ready-queues/v1')).ready_queues.find((s) => s.name === slowed.queue_name);
     await expect.poll(async () => (await gmailQueue())?.connection_limit, { timeout: 5000 }).toBe(2);
     expect((await gmailQueue())?.shaping.effects).toHaveLength(2);
     expect(metricValue(await mta.metrics(), 'shaping_automation_effects', { kind: 'config' })).toBe(2);

@@ -45,8 +45,8 @@ describe('shaping in the example MTA', () => {
     const m = await mta('["default"]\nconnection_limit = 2\n', { MTAKIT_SMARTHOST: s.address });
     expect((await sendAll(m.mta.smtp.port, mails('c', 24))).every((r) => r.code === 250)).toBe(true);
     await s.waitFor(() => s.activeConnections === 2);
-    type States = { states_by_ready_queue: Array<{ name: string; connection_limit: number; shaping: { limits: Array<{ kind: string; name: string; limit?: number; leases?: { count: number } }> } }> };
-    const [state] = (await m.get<States>('/api/admin/ready-q-states/v1')).states_by_ready_queue;
+    type States = { ready_queues: Array<{ name: string; connection_limit: number; shaping: { limits: Array<{ kind: string; name: string; limit?: number; leases?: { count: number } }> } }> };
+    const [state] = (await m.get<States>('/api/admin/ready-queues/v1')).ready_queues;
     expect(state?.connection_limit).toBe(2);
     const lease = state?.shaping.limits.find((l) => l.name === 'connection_limit');
     expect(lease).toMatchObject({ kind: 'connections', limit: 2 });

@@ -8,6 +8,8 @@ export { QueueManager, type QueueManagerOptions, type QueueSummary } from './que
 export { HOLD_META, BATCH_META } from './batches.js';
 export type { AdminEntry, MessageInspection, ScheduledQueueInspection, ReadyQueueState, EgressPathResolution } from './admin/views.js';
 export { registerQueueAdminRoutes } from './admin/http.js';
+export { registerQueueMetrics } from './admin/queue-metrics.js';
+export { humanDuration, type QueueState, type ReadyQueueStateMap } from './admin/kumo-views.js';
 export type { QueueSelector } from './admin/matching.js';
 export type { DirectiveTiming } from './admin/directives.js';
 export { delayForAttempt, jitter, nextAttemptDue, deadline, recomputedDue } from './retry.js';

@@ -2,7 +2,7 @@ import {
   domainOf, internalResponse, parseQueueName, queueNameFor, type Clock, type LogBus, type LogRecordType, type Message, type Policy,
   type QueueConfig, type SmtpResponse, type Spool, type Timers,
 } from '@mtakit/core';
-import type { MtaMetrics } from '@mtakit/core/metrics';
+import { readyQueueService, type MtaMetrics } from '@mtakit/core/metrics';
 import type { AttemptResult, DeliveryChannel } from './delivery/channel.js';
 import { publishDurably, publishOrReport, type FaultReport } from './faults.js';
 import type { ReadyQueue } from './ready/ready-queue.js';
@@ -45,7 +45,7 @@ export class Outcomes {
 
   async handle(message: Message, result: AttemptResult, ctx: AttemptContext): Promise<void> {
     const response = await this.#rewrite(result.response, ctx.queue);
-    const service = ctx.readyQueue?.name ?? ctx.queue;
+    const service = readyQueueService(ctx.readyQueue?.name ?? ctx.queue);
     if (response.code >= 200 && response.code < 300) {
       this.deps.metrics?.delivered.inc({ service });
       return this.terminal('Delivery', message, response, ctx, result.transcript);

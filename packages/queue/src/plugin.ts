@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Spool } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { registerQueueAdminRoutes } from './admin/http.js';
+import { registerQueueMetrics } from './admin/queue-metrics.js';
 import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { withSmarthost } from './routing/smarthost.js';
 import { DiskSpool } from './spool/disk-spool.js';
@@ -44,6 +45,9 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
         })),
         routes: (http) => {
           if (manager) registerQueueAdminRoutes(http, manager);
+        },
+        metrics: () => {
+          if (manager) registerQueueMetrics(ctx.metrics, manager);
         },
         stop: () => (own ? spool.close() : undefined),
       };

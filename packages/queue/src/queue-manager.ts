@@ -6,12 +6,12 @@ import {
   type BounceRequest, type HeldMessage, type HeldSelector, type QueueControl, type RebindRequest, type SuspendReadyQueueRequest, type SuspendRequest,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
-import type { MtaMetrics } from '@mtakit/core/metrics';
+import { readyQueueService, type MtaMetrics } from '@mtakit/core/metrics';
 import type { AcceptedMessage } from '@mtakit/core/smtp';
 import { AdminState } from './admin/admin-state.js';
 import { AdminStateFile } from './admin/admin-state-file.js';
 import { matchesQueue, type QueueSelector } from './admin/matching.js';
-import { entry, pickSelector, type AdminEntry, type EgressPathResolution, type MessageInspection, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
+import { bounceEntry, countBounced, entry, pickSelector, type AdminEntry, type EgressPathResolution, type MessageInspection, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
 import { BATCH_META, HOLD_META, markBatches } from './batches.js';
 import type { Transport } from './delivery/channel.js';
 import { WeightedRoundRobin } from './egress/weighted-round-robin.js';
@@ -338,12 +338,15 @@ export class QueueManager implements QueueControl {
         victims.push({ id, queue });
       }
     }
-    for (const v of victims) await this.#adminBounce(v.id, v.queue, request.reason, selector.suppress_logging);
+    for (const v of victims) {
+      await this.#adminBounce(v.id, v.queue, request.reason, selector.suppress_logging);
+      countBounced(d, v.queue);
+    }
     return { id: d.id, bounced: victims.length };
   }
 
   listBounces(): AdminEntry[] {
-    return this.#admin.bounces.active().map((d) => entry(d, d.data));
+    return this.#admin.bounces.active().map(bounceEntry);
   }
 
   async cancelBounce(id: string): Promise<boolean> {
@@ -417,7 +420,7 @@ export class QueueManager implements QueueControl {
     };
   }
 
-  /** Every ready queue with its limits and state (`/api/admin/ready-q-states/v1`). */
+  /** Every ready queue with its limits and state (`/api/admin/ready-queues/v1`; held-back ones also in `ready-q-states`). */
   readyQueueStates(): ReadyQueueState[] {
     const now = this.#clock.now();
     return [...this.#ready.values()].map((rq) => {
@@ -581,6 +584,7 @@ export class QueueManager implements QueueControl {
     const bounce = this.#admin.bounceOf(q);
     if (bounce) {
       this.#track(this.#adminBounce(id, q.name, bounce.reason, bounce.data.suppress_logging));
+      countBounced(bounce, q.name);
       return;
     }
     q.entries.push(batch === undefined ? { id, due } : { id, due, batch });
@@ -687,7 +691,7 @@ export class QueueManager implements QueueControl {
     this.#holds.moved(entry.id);
     rq.push(entry.id, q.name, entry.batch);
     rq.lastActivity = now;
-    this.#o.metrics?.readyCount.inc({ service: rq.name });
+    this.#o.metrics?.readyCount.inc({ service: readyQueueService(rq.name) });
     this.#dispatch(rq);
   }
 
@@ -862,7 +866,7 @@ export class QueueManager implements QueueControl {
   }
 
   #onTaken(rq: ReadyQueue): void {
-    this.#o.metrics?.readyCount.set({ service: rq.name }, rq.size);
+    this.#o.metrics?.readyCount.set({ service: readyQueueService(rq.name) }, rq.size);
     if (rq.size > rq.path.max_ready / 2) return;
     const waiting = this.#blockedBy.get(rq.name);
     if (!waiting) return;

@@ -2,7 +2,7 @@ import type { KeyedLimit, KeyedRate, PathLimits, ThrottleDecision } from '@mtaki
 import type { LeaseState } from './leases.js';
 import type { StoreShaper } from './shaper.js';
 
-/** Live state of one limit of a path (for `/api/admin/ready-q-states/v1` and metrics). */
+/** Live state of one limit of a path (for `/api/admin/ready-queues/v1` and metrics). */
 export type LimitState =
   | { readonly kind: 'connections'; readonly key: string; readonly name: string; readonly limit: number; readonly local: boolean; readonly leases: LeaseState }
   | {

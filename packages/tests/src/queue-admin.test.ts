@@ -48,7 +48,7 @@ describe('queue administration over HTTP and the CLI', () => {
     await sendOne(mta.smtpPort, 'a@example.com', 'b1@dest.test', 'X-Tenant: t1\nX-Campaign: bad\nSubject: s\n\nb\n');
     await sendOne(mta.smtpPort, 'a@example.com', 'b2@dest.test', 'X-Tenant: t1\nX-Campaign: good\nSubject: s\n\nb\n');
     const bounced = cli('bounce', '--campaign', 'bad', '--reason', 'wrong list');
-    expect(JSON.parse(bounced.stdout)).toMatchObject({ bounced: 1 });
+    expect(JSON.parse(bounced.stdout)).toMatchObject({ bounced: { 'bad:t1@dest.test': 1 }, total_bounced: 1 });
     const rebound = cli('rebind', '--tenant', 't1', '--reason', 'move', '--data', 'tenant=t2');
     expect(JSON.parse(rebound.stdout)).toMatchObject({ rebound: 1 });
     expect(cli('summary').stdout).toMatch(/good:t2@dest\.test\s+1/);

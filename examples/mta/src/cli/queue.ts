@@ -92,8 +92,8 @@ export function queueCommand(): Command {
       print(await adminClientFor(cmd).request('GET', `/api/admin/inspect-sched-q/v1?queue_name=${encodeURIComponent(name)}&limit=${Number(o.limit)}`));
     });
   queue.command('states').description('ready queues: limits, connections, suspensions').action(async (_o, cmd: Command) => {
-    const r = await adminClientFor(cmd).request<{ states_by_ready_queue: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-q-states/v1');
-    print(table(r.states_by_ready_queue, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
+    const r = await adminClientFor(cmd).request<{ ready_queues: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-queues/v1');
+    print(table(r.ready_queues, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
   });
 
   queue

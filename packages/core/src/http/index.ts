@@ -2,3 +2,6 @@
 export { registerInjectRoute, type InjectOptions, type InjectRequest, type InjectRecipient, type InjectContent, type InjectResponse } from './inject.js';
 export { HttpListener, HttpInputError, httpReply, type HttpListenerOptions, type HttpRequest, type HttpReply, type HttpHandler } from './listener.js';
 export { basicUsers } from './basic-users.js';
+export { registerNodeRoutes, UNSUPPORTED_ENDPOINTS, type NodeRoutesOptions } from './node-routes.js';
+export { DiagnosticLogFilter, parseFilter, type FilterLevel } from './log-filter.js';
+export type { MachineInfo } from './machine-info.js';

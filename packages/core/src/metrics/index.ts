@@ -1,4 +1,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { toKumoJson } from './json.js';
+import { registerSystemMetrics, type SystemMetricsOptions } from './system.js';
+
+export { toKumoJson } from './json.js';
+/** Re-exported so packages above core add gauges to the same registry without their own prom-client. */
+export { Gauge } from 'prom-client';
+export type { SystemMetricsOptions } from './system.js';
+
+/**
+ * The `service` label of a ready queue's metrics, as kumod writes it (`smtp_client:src->site@smtp_client`):
+ * the delivery protocol, a colon, the queue name. `kcli queue-summary` groups by it.
+ */
+export function readyQueueService(readyQueue: string): string {
+  const at = readyQueue.lastIndexOf('@');
+  return at < 0 ? readyQueue : `${readyQueue.slice(at + 1)}:${readyQueue}`;
+}
+
+/** Open connections per `service` label, asked for at scrape time (e.g. a queue's dispatchers). */
+export type ConnectionSource = () => Iterable<{ service: string; count: number }>;
 
 /**
  * @mtakit/core/metrics — Prometheus metrics (prom-client) with KumoMTA's metric names where one
@@ -27,9 +46,14 @@ export class MtaMetrics {
   /** Faults the queue survived (a log write or spool read that failed, admin state not saved), by kind. */
   readonly queueFaults: Counter<'kind'>;
 
-  constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
+  readonly #connectionSources: ConnectionSource[] = [];
+  /** Labels a source set at the previous scrape, so vanished ones are removed. */
+  #sourcedLabels = new Set<string>();
+
+  constructor(options: { registry?: Registry; defaultMetrics?: boolean; system?: SystemMetricsOptions | false } = {}) {
     const registers = [(this.registry = options.registry ?? new Registry())];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.system !== false) registerSystemMetrics(this.registry, options.system ?? {});
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
     const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers });
     this.received = counter('total_messages_received', 'Messages received (one per recipient)', ['service']);
@@ -39,7 +63,7 @@ export class MtaMetrics {
     this.rejections = counter('smtp_server_rejections', 'Replies of 4xx/5xx sent by a listener', ['service', 'code']);
     this.connectionsTotal = counter('total_connection_count', 'Connections opened', ['service']);
     this.connectionsDenied = counter('total_connections_denied', 'Connections refused by limits or policy', ['service']);
-    this.connections = gauge('connection_count', 'Open connections', ['service']);
+    this.connections = new Gauge({ name: 'connection_count', help: 'Open connections', labelNames: ['service'], registers, collect: () => this.#sourced() });
     this.resourceRefusals = counter('resource_refusals_total', 'Connections and transactions refused because disk, descriptors, memory or connection slots ran short', ['service', 'resource']);
     this.authFailures = counter('auth_failures_total', 'Failed authentications (outcome: wrong password, or refused while locked out)', ['service', 'outcome']);
     this.authLockouts = counter('auth_lockouts_total', 'Lockouts started by repeated authentication failures (scope: ip or user)', ['service', 'scope']);
@@ -59,5 +83,27 @@ export class MtaMetrics {
       name: 'lua_event_latency', help: 'Seconds spent in policy hooks', labelNames: ['event'], registers,
       buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.05],
     });
+  }
+
+  /** Adds per-service connection counts that are read at scrape time (the queue's dispatchers). */
+  addConnectionSource(source: ConnectionSource): void {
+    this.#connectionSources.push(source);
+  }
+
+  /** Every metric in KumoMTA's `/metrics.json` shape. */
+  async toJson(): Promise<Record<string, { help?: string; type: string; value: unknown }>> {
+    return toKumoJson(await this.registry.getMetricsAsJSON());
+  }
+
+  #sourced(): void {
+    const now = new Set<string>();
+    for (const source of this.#connectionSources) {
+      for (const { service, count } of source()) {
+        this.connections.set({ service }, count);
+        now.add(service);
+      }
+    }
+    for (const service of this.#sourcedLabels) if (!now.has(service)) this.connections.remove({ service });
+    this.#sourcedLabels = now;
   }
 }

@@ -6,8 +6,10 @@ import { consoleLogger, type Logger } from '../contracts/logger.js';
 import { parseCidr, type Cidr } from '../dns/cidr.js';
 import { MxResolver } from '../dns/mx-resolver.js';
 import { ConfigError } from '../errors.js';
-import { HttpListener, httpReply, type HttpListenerOptions } from '../http/listener.js';
+import { HttpListener, type HttpListenerOptions } from '../http/listener.js';
 import { registerInjectRoute } from '../http/inject.js';
+import { DiagnosticLogFilter } from '../http/log-filter.js';
+import { registerNodeRoutes } from '../http/node-routes.js';
 import { LogBus } from '../log/bus.js';
 import { JsonlLogWriter } from '../log/jsonl-writer.js';
 import { MtaMetrics } from '../metrics/index.js';
@@ -47,6 +49,8 @@ export interface CreateMtaOptions {
   /** DNS (tests pass one backed by a TestResolver). Default: the system's. */
   resolver?: MxResolver;
   metrics?: MtaMetrics;
+  /** The application's version, for `GET /api/machine-info`. Default `unknown`. */
+  version?: string;
 }
 
 /** A running MTA. */
@@ -75,9 +79,15 @@ const LOOPBACK = ['127.0.0.0/8', '::1'].map((c) => parseCidr(c, 'trustedHosts'))
  * core's contracts: every capability comes from a plugin.
  */
 export async function createMta(options: CreateMtaOptions): Promise<Mta> {
-  const logger = options.logger ?? consoleLogger;
+  // What `POST /api/admin/set_diagnostic_log_filter/v1` changes (KumoMTA's default shows info and up).
+  const logFilter = new DiagnosticLogFilter('info');
+  const sink = options.logger ?? consoleLogger;
+  const logger: Logger = (level, message) => {
+    if (logFilter.allows(level)) sink(level, message);
+  };
   await mkdir(options.dataDir, { recursive: true });
-  const metrics = options.metrics ?? new MtaMetrics();
+  const logDir = options.logDir === false ? undefined : (options.logDir ?? join(options.dataDir, 'logs'));
+  const metrics = options.metrics ?? new MtaMetrics({ system: { disks: { data: options.dataDir, ...(logDir ? { logs: logDir } : {}) } } });
   const log = new LogBus();
   // What has been opened so far, closed in reverse if the start fails half way.
   const opened: Array<() => unknown> = [];
@@ -85,8 +95,8 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     for (const close of opened.splice(0).reverse()) await Promise.resolve().then(close).catch((error: Error) => logger('error', `stopping: ${error.message}`));
   };
   try {
-    if (options.logDir !== false) {
-      const writer = new JsonlLogWriter({ dir: options.logDir ?? join(options.dataDir, 'logs') });
+    if (logDir !== undefined) {
+      const writer = new JsonlLogWriter({ dir: logDir });
       const unsubscribe = log.subscribe((record) => writer.write(record));
       opened.push(() => writer.close(), unsubscribe);
     }
@@ -131,9 +141,8 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     if (options.http !== false) {
       const { trustedHosts, ...rest } = options.http ?? {};
       http = new HttpListener({ ...rest, trustedHosts: trustedHosts ?? LOOPBACK });
-      http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
+      registerNodeRoutes(http, { nodeId: ctx.nodeId, version: options.version ?? 'unknown', metrics, logFilter });
       registerHealthRoute(http, ctx.stores);
-      http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
       http.route('POST', '/api/admin/bump-config-epoch', async () => {
         await reload();
         return { ok: true };

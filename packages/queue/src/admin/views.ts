@@ -57,3 +57,18 @@ export function pickSelector(request: QueueSelector): QueueSelector {
   const { domain, tenant, campaign, routing_domain, queue_names } = request;
   return { domain, tenant, campaign, routing_domain, queue_names };
 }
+
+/** What an admin bounce entry keeps: its selector, and how many messages it bounced per scheduled queue. */
+export type BounceData = QueueSelector & { suppress_logging: boolean; bounced?: Record<string, number> };
+
+/** Counts one message bounced by an entry (KumoMTA's `bounced` map and `total_bounced`). */
+export function countBounced(d: { data: BounceData }, queue: string): void {
+  const bounced = (d.data.bounced ??= {});
+  bounced[queue] = (bounced[queue] ?? 0) + 1;
+}
+
+/** A bounce entry as listed: the request's fields, `bounced` per queue and `total_bounced`. */
+export function bounceEntry(d: { id: string; reason: string; expires: number; data: BounceData }): AdminEntry {
+  const bounced = d.data.bounced ?? {};
+  return entry(d, { ...d.data, bounced, total_bounced: Object.values(bounced).reduce((a, b) => a + b, 0) });
+}

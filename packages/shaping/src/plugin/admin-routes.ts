@@ -16,8 +16,9 @@ export type ShapedReadyQueueState = ReadyQueueView & { shaping: { limits: LimitS
  *   `routing_domain`): what the hooks say for that mail (queue and path config, MX, ready queue
  *   name), plus where each path value came from, the automation effects and warm-up acting on it,
  *   and the live state of every limit it would pass;
- * - `GET /api/admin/ready-q-states/v1`: the queue's ready-queue states, each with `shaping`
- *   (its limits' leases and buckets, and its automation effects).
+ * - `GET /api/admin/ready-queues/v1` (mtakit's): the queue's ready-queue details, each with
+ *   `shaping` (its limits' leases and buckets, and its automation effects). kumod's
+ *   `ready-q-states` (held-back queues only) stays the queue's.
  */
 export function registerShapingRoutes(http: HttpListener, queue: QueueViews, shaping: Shaping): void {
   http.route('GET', '/api/admin/resolve-egress-path/v1', async (r) => {
@@ -39,7 +40,7 @@ export function registerShapingRoutes(http: HttpListener, queue: QueueViews, sha
       },
     };
   });
-  http.route('GET', '/api/admin/ready-q-states/v1', async () => ({ states_by_ready_queue: await shapedReadyQueueStates(queue, shaping) }));
+  http.route('GET', '/api/admin/ready-queues/v1', async () => ({ ready_queues: await shapedReadyQueueStates(queue, shaping) }));
 }
 
 /** The queue's ready-queue states, each extended with its shaping state. */

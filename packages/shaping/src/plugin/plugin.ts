@@ -32,7 +32,7 @@ export interface ShapingPluginOptions {
  * `get_egress_path_config`; the shaper enforces every limit in the queue; log records feed
  * automation, whose effects become queue suspensions, bounces and path config changes (through
  * the queue's `QueueControl`); `/api/admin/resolve-egress-path/v1`, shaping state in
- * `/api/admin/ready-q-states/v1`, and the `shaping_*` gauges.
+ * `/api/admin/ready-queues/v1`, and the `shaping_*` gauges.
  */
 export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
   const files = options.files ?? [];
