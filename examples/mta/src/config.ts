@@ -36,6 +36,10 @@ export interface MtaConfig {
   policyBudgetMs: number;
   /** How long a Lua event's circuit breaker stays open before Lua is tried again, ms. */
   policyBreakerQuietMs: number;
+  /** Path prefixes a Lua policy names (e.g. /opt/kumomta/etc/policy) → the directories they stand for. */
+  policyPathMap: Record<string, string>;
+  /** Environment variables a Lua policy may read with os.getenv. */
+  policyEnv: string[];
 }
 
 /** Environment variables and the config keys they override. */
@@ -59,6 +63,8 @@ export const ENVIRONMENT: Record<string, string> = {
   MTAKIT_POLICY_INCLUDE: 'policy_include',
   MTAKIT_POLICY_BUDGET: 'policy_budget',
   MTAKIT_POLICY_BREAKER_QUIET: 'policy_breaker_quiet',
+  MTAKIT_POLICY_PATH_MAP: 'policy_path_map',
+  MTAKIT_POLICY_ENV: 'policy_env',
 };
 
 const KEYS = new Set([...Object.values(ENVIRONMENT), 'max_recipients', 'max_connections', 'max_connections_per_ip', 'users']);
@@ -100,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 }
 
-const LIST_KEYS = new Set(['relay_networks', 'trusted_hosts', 'policy_dirs', 'policy_include']);
+const LIST_KEYS = new Set(['relay_networks', 'trusted_hosts', 'policy_dirs', 'policy_include', 'policy_path_map', 'policy_env']);
 
 function coerce(key: string, value: string): unknown {
   if (LIST_KEYS.has(key)) return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -122,7 +128,9 @@ function hostPort(r: FieldReader, key: string, fallback: string): { host: string
 }
 
 /** The policy file and the Lua host's settings; paths are relative to the working directory. */
-function policySettings(r: FieldReader, cwd: string): Pick<MtaConfig, 'policy' | 'policyDirs' | 'policyInclude' | 'policyBudgetMs' | 'policyBreakerQuietMs'> {
+function policySettings(
+  r: FieldReader, cwd: string,
+): Pick<MtaConfig, 'policy' | 'policyDirs' | 'policyInclude' | 'policyBudgetMs' | 'policyBreakerQuietMs' | 'policyPathMap' | 'policyEnv'> {
   const policy = r.string('policy');
   return {
     policy: policy === undefined ? undefined : resolve(cwd, policy),
@@ -130,6 +138,12 @@ function policySettings(r: FieldReader, cwd: string): Pick<MtaConfig, 'policy' |
     policyInclude: r.stringList('policy_include', []).map((f) => resolve(cwd, f)),
     policyBudgetMs: r.duration('policy_budget', '50ms'),
     policyBreakerQuietMs: r.duration('policy_breaker_quiet', '30s'),
+    policyPathMap: Object.fromEntries(r.stringList('policy_path_map', []).map((entry, i) => {
+      const m = /^(\/[^=]*)=(.+)$/.exec(entry);
+      if (!m) throw new ConfigError(`${r.key('policy_path_map')}[${i}]`, entry, 'must be /absolute/prefix=directory, e.g. /opt/kumomta/etc/policy=./policy');
+      return [m[1] as string, resolve(cwd, m[2] as string)];
+    })),
+    policyEnv: r.stringList('policy_env', []),
   };
 }
 

@@ -36,6 +36,17 @@ export interface LoadLuaPolicyOptions {
    * Default: the policy file's directory (none for `source`).
    */
   allowedDirs?: readonly string[];
+  /**
+   * Path prefixes to rewrite in every file name the policy uses, to the directory each stands for
+   * here, e.g. `{ '/opt/kumomta/etc/policy': './policy' }` so KumoMTA policies run unchanged. The
+   * directories are allowed. Relative targets are relative to the policy's directory.
+   */
+  pathMap?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables `os.getenv` may read (by name); any other name raises an error naming
+   * this setting. Default none.
+   */
+  allowedEnv?: readonly string[];
   /** Answers an event while its breaker is open. Default `{}` (mtakit's defaults). */
   fallback?: Policy;
   breaker?: BreakerOptions;
@@ -217,7 +228,7 @@ async function buildState(options: LoadLuaPolicyOptions): Promise<LuaPolicyState
   }
   const file = options.file === undefined ? undefined : resolve(options.file);
   const baseDir = file ? dirname(file) : process.cwd();
-  const files = new PolicyFiles(baseDir, options.allowedDirs ?? (file ? [baseDir] : []));
+  const files = new PolicyFiles(baseDir, options.allowedDirs ?? (file ? [baseDir] : []), options.pathMap);
   const chunks: PolicyChunk[] = [];
   try {
     if (file) {
@@ -244,6 +255,7 @@ async function buildState(options: LoadLuaPolicyOptions): Promise<LuaPolicyState
     loadLimits: { budgetMs: options.loadBudgetMs ?? 5_000, ...budget },
     heap: options.heapProbe,
     maxStringBytes: options.maxStringBytes ?? 16 * MiB,
+    allowedEnv: options.allowedEnv ?? [],
     log: options.logger ?? consoleLogger,
   });
 }

@@ -1,10 +1,11 @@
 import { lua, type LuaState } from 'fengari';
 import {
-  BROADCAST_EVENTS, Message, MtaKitError, POLICY_EVENTS, type AuthInfo, type Clock, type Policy, type PolicyEventName,
+  BROADCAST_EVENTS, Message, MtaKitError, POLICY_EVENTS, type AuthInfo, type Clock, type ConnectionMeta, type Policy, type PolicyEventName,
   type PolicyEvents, type QueueConfigContext,
 } from '@mtakit/core';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { readConfigResult, type ConfigKind } from './kumo/config-objects.js';
+import { ConnMetaArg, EnvelopeArg } from './kumo/envelope.js';
 import type { LuaLogEntry } from './kumo/context.js';
 import { pushSpecial } from './kumo/message.js';
 import { readSpecial } from './kumo/module.js';
@@ -93,9 +94,26 @@ function readerFor(event: PolicyEventName): Reader {
   }
 }
 
-/** The arguments Lua sees: get_queue_config's fifth (context) argument stays on the JS side. */
+const ENVELOPE_EVENTS: ReadonlySet<PolicyEventName> = new Set(['smtp_server_mail_from', 'smtp_server_rcpt_to']);
+const CONN_EVENTS: ReadonlySet<PolicyEventName> = new Set([
+  'smtp_server_connection_accepted', 'smtp_server_greet_pause', 'smtp_server_ehlo', 'smtp_server_auth_plain', 'smtp_server_mail_from',
+  'smtp_server_rcpt_to', 'get_listener_domain', 'smtp_server_message_received',
+]);
+
+/**
+ * The arguments Lua sees, as KumoMTA passes them: the MAIL FROM / RCPT TO address is an envelope
+ * object, connection meta answers `conn:get_meta`, and get_queue_config's fifth (context)
+ * argument stays on the JS side.
+ */
 function luaArgs(event: PolicyEventName, args: unknown[]): unknown[] {
-  return event === 'get_queue_config' ? args.slice(0, 4) : args;
+  if (event === 'get_queue_config') return args.slice(0, 4);
+  return args.map((arg, i) => {
+    if (i === 0 && ENVELOPE_EVENTS.has(event) && typeof arg === 'string') return new EnvelopeArg(arg);
+    if (CONN_EVENTS.has(event) && arg !== null && typeof arg === 'object' && !(arg instanceof Message) && !Array.isArray(arg)) {
+      return new ConnMetaArg(arg as ConnectionMeta);
+    }
+    return arg;
+  });
 }
 
 /** The message a call is about, for kumo.get_msg_metadata. */

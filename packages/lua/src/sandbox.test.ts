@@ -26,9 +26,19 @@ describe('sandbox escapes are refused with a clear error', () => {
     expect(message).toMatch(/^policy\.lua:1: io\.open is not available in the sandbox: policies cannot open files/);
   });
 
-  it('os.execute and os.getenv', async () => {
+  it('os.execute, and os.getenv of a variable the operator did not allow', async () => {
     expect(await refusal("os.execute('touch /tmp/pwned')")).toMatch(/os\.execute is not available in the sandbox: only os\.time, os\.clock, os\.date, os\.difftime/);
-    expect(await refusal("local home = os.getenv('HOME')")).toMatch(/os\.getenv is not available/);
+    expect(await refusal("local home = os.getenv('HOME')")).toMatch(
+      /os\.getenv: HOME is not among the environment variables policies may read: add it to the allowedEnv option \(MTAKIT_POLICY_ENV in the example MTA\)/,
+    );
+  });
+
+  it('os.getenv reads the variables the operator allowed', async () => {
+    process.env['MTAKIT_TEST_SECRET'] = 's3cret';
+    const { host } = await loadSource(`kumo.on('get_egress_source', function() return kumo.make_egress_source { name = os.getenv('MTAKIT_TEST_SECRET') .. tostring(os.getenv('MTAKIT_TEST_UNSET')) } end)`, {
+      allowedEnv: ['MTAKIT_TEST_SECRET', 'MTAKIT_TEST_UNSET'],
+    });
+    expect((await host.policy.get_egress_source('x'))?.name).toBe('s3cretnil');
   });
 
   it("require 'socket'", async () => {

@@ -16,6 +16,8 @@ export interface SandboxOptions {
   maxStringBytes: number;
   /** Receives the text of `print(...)`. */
   print: (L: LuaState, text: string) => void;
+  /** Environment variables `os.getenv` may read. */
+  allowedEnv: readonly string[];
 }
 
 const LIBRARIES: ReadonlyArray<[string, LuaCFunction]> = [
@@ -33,7 +35,7 @@ export function openSandbox(L: LuaState, options: SandboxOptions): void {
     lauxlib.luaL_requiref(L, name, open, 1);
     lua.lua_pop(L, 1);
   }
-  openRestrictedOs(L);
+  openRestrictedOs(L, options.allowedEnv);
   for (const [name, reason] of Object.entries(REFUSED_LIBRARIES)) {
     lua.lua_createtable(L, 0, 0);
     refuseUnknown(L, name, () => true, reason);
@@ -85,14 +87,26 @@ const REFUSED_LIBRARIES: Readonly<Record<string, string>> = {
   debug: 'the debug library could disable the execution budget',
 };
 
-function openRestrictedOs(L: LuaState): void {
+function openRestrictedOs(L: LuaState, allowedEnv: readonly string[]): void {
   lauxlib.luaL_requiref(L, 'os', lualib.luaopen_os, 0);
-  lua.lua_createtable(L, 0, OS_ALLOWED.length);
+  lua.lua_createtable(L, 0, OS_ALLOWED.length + 1);
   for (const name of OS_ALLOWED) {
     lua.lua_getfield(L, -2, name);
     lua.lua_setfield(L, -2, name);
   }
-  refuseUnknown(L, 'os', () => true, `only os.${OS_ALLOWED.join(', os.')} are available`);
+  const allowed = new Set(allowedEnv);
+  lua.lua_pushcfunction(L, luaFunction('os.getenv', (L1) => {
+    const name = readString(L1, 1);
+    if (!allowed.has(name)) {
+      throw new MtaKitError('E_POLICY', `${name} is not among the environment variables policies may read: add it to the allowedEnv option (MTAKIT_POLICY_ENV in the example MTA)`);
+    }
+    const value = process.env[name];
+    if (value === undefined) lua.lua_pushnil(L1);
+    else lua.lua_pushstring(L1, value);
+    return 1;
+  }));
+  lua.lua_setfield(L, -2, 'getenv');
+  refuseUnknown(L, 'os', () => true, `only os.${OS_ALLOWED.join(', os.')} and os.getenv (of the allowed variables) are available`);
   lua.lua_setglobal(L, 'os');
   lua.lua_pop(L, 1);
 }

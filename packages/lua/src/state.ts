@@ -5,6 +5,7 @@ import { registerConfigTypes } from './kumo/config-objects.js';
 import type { HookFrame, KumoContext, LuaLogEntry, LuaProviders } from './kumo/context.js';
 import { emptyDeclarations, type PolicyDeclarations } from './kumo/declarative.js';
 import type { PolicyFiles } from './kumo/files.js';
+import { registerEnvelopeTypes } from './kumo/envelope.js';
 import { registerMessageType } from './kumo/message.js';
 import { installKumo } from './kumo/module.js';
 import { installRequire } from './kumo/require.js';
@@ -31,6 +32,7 @@ export interface LuaStateOptions {
   loadLimits: BudgetLimits;
   heap?: HeapProbe | undefined;
   maxStringBytes: number;
+  allowedEnv: readonly string[];
   log: (entry: LuaLogEntry) => void;
 }
 
@@ -77,10 +79,11 @@ export class LuaPolicyState implements KumoContext {
     this.clock = options.clock;
     this.providers = options.providers;
     const L = lauxlib.luaL_newstate();
-    openSandbox(L, { maxStringBytes: options.maxStringBytes, print: (L1, text) => this.log({ level: 'info', message: text, location: where(L1) }) });
+    openSandbox(L, { maxStringBytes: options.maxStringBytes, allowedEnv: options.allowedEnv, print: (L1, text) => this.log({ level: 'info', message: text, location: where(L1) }) });
     registerErrorType(L);
     registerConfigTypes(L);
     registerMessageType(L);
+    registerEnvelopeTypes(L);
     registerSignerType(L);
     this.runner = new LuaRunner<HookFrame>(L);
     installKumo(L, this);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { declarationNotes } from './policy-declarations.js';
 
 const config = { smtp: { host: '127.0.0.1', port: 2525 }, http: { host: '::1', port: 8025 }, dataDir: '/var/lib/mtakit', logDir: '/var/log/mtakit' };
-const none = { esmtpListeners: [], httpListeners: [], spools: [], localLogs: [] };
+const none = { esmtpListeners: [], httpListeners: [], spools: [], localLogs: [], logHooks: [] };
 
 describe('declarationNotes', () => {
   it('says nothing when the policy declares nothing', () => {

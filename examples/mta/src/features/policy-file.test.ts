@@ -26,10 +26,12 @@ describe('luaLoadOptions', () => {
   it("lets the policy read its own directory, its includes' and the extra ones; passes budget and breaker quiet period", () => {
     const options = luaLoadOptions('/etc/mtakit/init.lua', {
       policyDirs: ['/srv/data', '/etc/mtakit'], policyInclude: ['/srv/routing/sources.lua'], policyBudgetMs: 20, policyBreakerQuietMs: 5_000,
+      policyPathMap: { '/opt/kumomta/etc/policy': '/etc/mtakit' }, policyEnv: ['DKIM_VAULT_TOKEN'],
     }, loader);
     expect(options).toEqual({
       include: ['/srv/routing/sources.lua'], allowedDirs: ['/etc/mtakit', '/srv/routing', '/srv/data'],
       providers: { shapingRules: loader }, budgetMs: 20, breaker: { quietMs: 5_000 },
+      pathMap: { '/opt/kumomta/etc/policy': '/etc/mtakit' }, allowedEnv: ['DKIM_VAULT_TOKEN'],
     });
   });
 });

@@ -22,7 +22,7 @@ export function policyKind(file: string): PolicyKind {
 }
 
 /** The config settings that shape how a Lua policy loads. */
-export type LuaPolicySettings = Pick<MtaConfig, 'policyDirs' | 'policyInclude' | 'policyBudgetMs' | 'policyBreakerQuietMs'>;
+export type LuaPolicySettings = Pick<MtaConfig, 'policyDirs' | 'policyInclude' | 'policyBudgetMs' | 'policyBreakerQuietMs' | 'policyPathMap' | 'policyEnv'>;
 
 /**
  * loadLuaPolicy/checkPolicy options for `file`: it may read below its own directory, the
@@ -37,6 +37,8 @@ export function luaLoadOptions(file: string, settings: LuaPolicySettings, shapin
     providers: { shapingRules },
     budgetMs: settings.policyBudgetMs,
     breaker: { quietMs: settings.policyBreakerQuietMs },
+    pathMap: settings.policyPathMap,
+    allowedEnv: settings.policyEnv,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { LuaState } from 'fengari';
 import type { KumoContext } from '../kumo/context.js';
+import { pushLogHooksModule } from './log-hooks.js';
 import { pushQueueModule } from './queue.js';
 import { pushShapingModule } from './shaping.js';
 import { pushSourcesModule } from './sources.js';
@@ -9,4 +10,5 @@ export const EXTRA_MODULES: Readonly<Record<string, (L: LuaState, ctx: KumoConte
   'policy-extras.shaping': pushShapingModule,
   'policy-extras.queue': pushQueueModule,
   'policy-extras.sources': pushSourcesModule,
+  'policy-extras.log_hooks': pushLogHooksModule,
 };

@@ -95,15 +95,30 @@ function validate(data: QueueHelperData): void {
     check(`tenant.${tenant}`, block, ['require_authz']);
   }
   for (const [domain, block] of Object.entries(data.queues)) {
-    check(`queue.${domain}`, block);
+    check(`queue.${domain}`, block, HELPER_KEYS);
     for (const [tenant, tenantBlock] of Object.entries(block)) {
       if (!isTable(tenantBlock) || tenant === 'protocol') continue;
-      check(`queue.${domain}.${tenant}`, tenantBlock);
+      check(`queue.${domain}.${tenant}`, tenantBlock, HELPER_KEYS);
       for (const [campaign, campaignBlock] of Object.entries(tenantBlock)) {
-        if (isTable(campaignBlock) && campaign !== 'protocol') check(`queue.${domain}.${tenant}.${campaign}`, campaignBlock);
+        if (isTable(campaignBlock) && campaign !== 'protocol') check(`queue.${domain}.${tenant}.${campaign}`, campaignBlock, HELPER_KEYS);
+      }
+    }
+    for (const block of queueBlocks(data, domain)) {
+      if (block['routing_domain'] !== undefined && typeof block['routing_domain'] !== 'string') {
+        throw new ConfigError(`queue.${domain}.routing_domain`, block['routing_domain'], 'must be a domain name or [address]');
       }
     }
   }
+}
+
+/** Keys of queue blocks the helper applies to the message itself, not to the queue config. */
+const HELPER_KEYS = ['routing_domain'];
+
+/** Every block below `[queue.DOMAIN]`, the domain's own included. */
+function queueBlocks(data: QueueHelperData, domain: string): Block[] {
+  const block = data.queues[domain] ?? {};
+  const tenants = Object.entries(block).filter(([k, v]) => k !== 'protocol' && isTable(v)).map(([, v]) => v as Block);
+  return [block, ...tenants, ...tenants.flatMap((t) => Object.entries(t).filter(([k, v]) => k !== 'protocol' && isTable(v)).map(([, v]) => v as Block))];
 }
 
 /** The block for a domain: exact name first, then the longest matching `*.suffix` entry. */
@@ -123,17 +138,33 @@ function domainBlock(queues: Record<string, Block>, domain: string): Block | und
  * no block says anything (so other handlers and the defaults apply).
  */
 export function resolveQueueParams(data: QueueHelperData, domain: string, tenant?: string, campaign?: string): QueueConfigInput | undefined {
+  const { domainConfig, tenantConfig, campaignConfig } = blocksFor(data, domain, tenant, campaign);
+  const params: Block = {
+    ...queueOptions(data.queues['default'], HELPER_KEYS),
+    ...queueOptions(domainConfig, HELPER_KEYS),
+    ...queueOptions(tenant !== undefined ? data.tenants[tenant] : undefined, ['require_authz']),
+    ...queueOptions(tenantConfig, HELPER_KEYS),
+    ...queueOptions(campaignConfig, HELPER_KEYS),
+  };
+  return Object.keys(params).length === 0 ? undefined : (params as QueueConfigInput);
+}
+
+function blocksFor(data: QueueHelperData, domain: string, tenant?: string, campaign?: string) {
   const domainConfig = domainBlock(data.queues, domain);
   const tenantConfig = tenant !== undefined && isTable(domainConfig?.[tenant]) ? (domainConfig[tenant] as Block) : undefined;
   const campaignConfig = campaign !== undefined && isTable(tenantConfig?.[campaign]) ? (tenantConfig[campaign] as Block) : undefined;
-  const params: Block = {
-    ...queueOptions(data.queues['default']),
-    ...queueOptions(domainConfig),
-    ...queueOptions(tenant !== undefined ? data.tenants[tenant] : undefined, ['require_authz']),
-    ...queueOptions(tenantConfig),
-    ...queueOptions(campaignConfig),
-  };
-  return Object.keys(params).length === 0 ? undefined : (params as QueueConfigInput);
+  return { domainConfig, tenantConfig, campaignConfig };
+}
+
+/**
+ * The routing_domain of the most specific block (campaign, then tenant, then domain) for the
+ * message's recipient domain, tenant and campaign: where the queue delivers instead of the MX of
+ * the recipient domain (e.g. `[10.0.0.1]` for a domain relayed inward).
+ */
+function routingDomain(data: QueueHelperData, message: Message): string | undefined {
+  const { domainConfig, tenantConfig, campaignConfig } = blocksFor(data, message.recipientDomain, message.metaString('tenant'), message.metaString('campaign'));
+  const pick = (b: Block | undefined) => b?.['routing_domain'] as string | undefined;
+  return pick(campaignConfig) ?? pick(tenantConfig) ?? pick(domainConfig) ?? pick(data.queues['default']);
 }
 
 /**
@@ -161,7 +192,12 @@ export function applyQueueHelper(data: QueueHelperData, message: Message): void 
     tenant = options.default_tenant;
     source = 'default_tenant';
   }
-  if (tenant === undefined) return;
+  if (tenant !== undefined) applyTenant(data, message, tenant, source);
+  const routing = routingDomain(data, message);
+  if (routing !== undefined) message.setMeta('routing_domain', routing);
+}
+
+function applyTenant(data: QueueHelperData, message: Message, tenant: string, source: string): void {
   const definition = data.tenants[tenant];
   if (!definition) reject(550, `tenant ${JSON.stringify(tenant)} (from ${source}) is not defined in the queue config`, '5.7.1');
   const allowed = definition['require_authz'] as string[] | undefined;

@@ -1,4 +1,5 @@
 import { ConfigError, FieldReader, type ConfigInput, type JsonValue } from '@mtakit/core';
+import type { LogHookDefinition } from '../extras/log-hooks.js';
 
 /**
  * Declarative configuration a policy gives at init (`kumo.start_esmtp_listener`, …): validated
@@ -68,10 +69,12 @@ export interface PolicyDeclarations {
   httpListeners: HttpListenerDefinition[];
   spools: SpoolDefinition[];
   localLogs: LocalLogsDefinition[];
+  /** policy-extras.log_hooks sinks, run by the Lua plugin. */
+  logHooks: LogHookDefinition[];
 }
 
 export function emptyDeclarations(): PolicyDeclarations {
-  return { esmtpListeners: [], httpListeners: [], spools: [], localLogs: [] };
+  return { esmtpListeners: [], httpListeners: [], spools: [], localLogs: [], logHooks: [] };
 }
 
 /** Options accepted so KumoMTA policies load unchanged, with no effect in mtakit. */
@@ -83,6 +86,7 @@ const INERT: Record<keyof PolicyDeclarations, readonly string[]> = {
   httpListeners: [],
   spools: ['rocks_params'],
   localLogs: [],
+  logHooks: [],
 };
 
 const LOOPBACK = ['127.0.0.1', '::1'];

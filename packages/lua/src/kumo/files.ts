@@ -12,12 +12,30 @@ export class PolicyFiles {
   readonly #allowed: string[];
   readonly #read = new Set<string>();
 
+  readonly #pathMap: ReadonlyArray<[string, string]>;
+
   constructor(
     /** Directory relative paths are resolved against (the policy file's directory). */
     readonly baseDir: string,
     allowedDirs: readonly string[],
+    /**
+     * Absolute path prefixes the policy names and the directories they stand for here (KumoMTA
+     * policies say `/opt/kumomta/etc/policy/...`). Longest prefix first; targets are allowed.
+     */
+    pathMap: Readonly<Record<string, string>> = {},
   ) {
-    this.#allowed = allowedDirs.map((d) => (existsSync(d) ? realpathSync(d) : resolve(d)));
+    this.#pathMap = Object.entries(pathMap)
+      .map(([from, to]): [string, string] => [from.replace(/\/+$/, ''), resolve(baseDir, to)])
+      .sort((a, b) => b[0].length - a[0].length);
+    this.#allowed = [...allowedDirs, ...this.#pathMap.map(([, to]) => to)].map((d) => (existsSync(d) ? realpathSync(d) : resolve(d)));
+  }
+
+  /** `path` with a mapped prefix replaced by its directory. */
+  map(path: string): string {
+    for (const [from, to] of this.#pathMap) {
+      if (path === from || path.startsWith(`${from}/`)) return to + path.slice(from.length);
+    }
+    return path;
   }
 
   /** Absolute paths of every file read so far. */
@@ -27,8 +45,11 @@ export class PolicyFiles {
 
   /** Resolves `path` and checks it lies below an allowed directory. `what` names the caller in errors. */
   resolve(path: string, what: string): string {
-    const absolute = resolve(this.baseDir, path);
-    if (!existsSync(absolute)) throw new MtaKitError('E_NOT_FOUND', `${what}: ${absolute} does not exist`);
+    const mapped = this.map(path);
+    const absolute = resolve(this.baseDir, mapped);
+    if (!existsSync(absolute)) {
+      throw new MtaKitError('E_NOT_FOUND', `${what}: ${absolute} does not exist${mapped === path ? '' : ` (${path}, through the path map)`}`);
+    }
     const real = realpathSync(absolute);
     if (!this.#allowed.some((dir) => real === dir || real.startsWith(dir + sep))) {
       const allowed = this.#allowed.length ? this.#allowed.join(', ') : 'none configured';

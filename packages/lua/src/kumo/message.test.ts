@@ -12,7 +12,7 @@ async function received(body: string, headers: string[], meta: Record<string, st
 describe('Message methods', () => {
   it('identity, envelope and meta', async () => {
     const msg = await received(
-      `msg:set_meta('summary', table.concat({ msg:id(), msg:sender(), msg:recipient(), msg:queue_name(), tostring(msg:num_attempts()), conn.received_from }, ' '))
+      `msg:set_meta('summary', table.concat({ msg:id(), tostring(msg:sender()), msg:recipient().email, msg:queue_name(), tostring(msg:num_attempts()), conn.received_from }, ' '))
        msg:set_meta('tenant', 'acme')
        msg:set_meta('numbers', { 1, 2, 3 })
        msg:set_meta('drop', nil)

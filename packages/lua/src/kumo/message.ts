@@ -2,6 +2,8 @@ import { lauxlib, lua, type LuaCFunction, type LuaState } from 'fengari';
 import { Message, MtaKitError, queueNameFor, type JsonValue } from '@mtakit/core';
 import { luaFunction } from '../vm/errors.js';
 import { pushValue, readBytes, readString, readValue, typeName } from '../vm/values.js';
+import { checkFixConformance } from './conformance.js';
+import { EnvelopeArg, pushEnvelopeSpecial, readAddress, readAddressList } from './envelope.js';
 import { readSigner } from './signer.js';
 
 /**
@@ -52,17 +54,14 @@ function addressOf(value: string | undefined): Record<string, string> | undefine
 
 const METHODS: Record<string, Method> = {
   id: (L, m) => pushString(L, m.id),
-  sender: (L, m) => pushString(L, m.sender),
-  recipient: (L, m) => pushString(L, m.recipient),
-  recipient_list: (L, m) => (pushValue(L, [m.recipient]), 1),
-  set_sender: (L, m) => ((m.sender = str(L, 2, 'sender')), 0),
+  sender: (L, m) => (pushValue(L, new EnvelopeArg(m.sender), pushSpecial), 1),
+  recipient: (L, m) => (pushValue(L, new EnvelopeArg(m.recipient), pushSpecial), 1),
+  recipient_list: (L, m) => (pushValue(L, [new EnvelopeArg(m.recipient)], pushSpecial), 1),
+  set_sender: (L, m) => ((m.sender = readAddress(L, 2, 'sender')), 0),
   set_recipient: (L, m) => {
-    const v = readValue(L, 2, {}, 'recipient');
-    const list = Array.isArray(v) ? v : [v];
-    if (list.length !== 1 || typeof list[0] !== 'string') {
-      throw new MtaKitError('E_POLICY', 'an mtakit message has exactly one recipient');
-    }
-    m.recipient = list[0];
+    const list = readAddressList(L, 2, 'recipient');
+    if (list.length !== 1) throw new MtaKitError('E_POLICY', 'an mtakit message has exactly one recipient');
+    m.recipient = list[0] as string;
     return 0;
   },
   get_meta: (L, m) => (pushValue(L, m.getMeta(str(L, 2, 'key'))), 1),
@@ -93,6 +92,7 @@ const METHODS: Record<string, Method> = {
   size: (L, m) => (lua.lua_pushinteger(L, m.size), 1),
   shrink: (_L, m) => (m.shrink(), 0),
   dkim_sign: (L, m) => (m.setData(readSigner(L, 2).sign(m.getData())), 0),
+  check_fix_conformance: (L, m) => pushString(L, checkFixConformance(m, str(L, 2, 'check'), lua.lua_isnoneornil(L, 3) ? '' : str(L, 3, 'fix'))),
 };
 
 /** Registers the Message metatable in a fresh state. */
@@ -122,9 +122,9 @@ export function toMessage(L: LuaState, idx: number): Message | undefined {
   return ud ? (ud['message'] as Message) : undefined;
 }
 
-/** For `pushValue`: Messages become userdata. */
+/** For `pushValue`: Messages, envelope addresses and connection meta become userdata. */
 export function pushSpecial(L: LuaState, value: object): boolean {
-  if (!(value instanceof Message)) return false;
+  if (!(value instanceof Message)) return pushEnvelopeSpecial(L, value);
   pushMessage(L, value);
   return true;
 }

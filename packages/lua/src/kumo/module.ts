@@ -7,6 +7,7 @@ import { configAt, LIST_KEYS, makeConfigFunction } from './config-objects.js';
 import type { KumoContext } from './context.js';
 import { esmtpListener, httpListener, localLogs, spool, type PolicyDeclarations } from './declarative.js';
 import { parseJsonText, parseTomlText } from './files.js';
+import { envelopeAt } from './envelope.js';
 import { pushSpecial, toMessage } from './message.js';
 import { makeSignerFunction, SignerFactory } from './signer.js';
 import { inertFunctionReason, isSupportedEvent, unsupportedEventMessage, unsupportedFunctionMessage } from './unsupported.js';
@@ -208,5 +209,5 @@ function pushUnsupported(L: LuaState, fn: string): void {
 
 /** For readers of Lua values: messages and config objects are the host's own objects. */
 export function readSpecial(L: LuaState, idx: number): unknown {
-  return toMessage(L, idx) ?? configAt(L, idx)?.config;
+  return toMessage(L, idx) ?? configAt(L, idx)?.config ?? envelopeAt(L, idx);
 }

@@ -1,6 +1,7 @@
 import { lauxlib, lua, type LuaState } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
 import { EXTRA_MODULES } from '../extras/index.js';
+import { LUA_HELPERS } from '../extras/lua-helpers.js';
 import { luaFunction } from '../vm/errors.js';
 import { readString } from '../vm/values.js';
 import type { KumoContext } from './context.js';
@@ -42,14 +43,16 @@ export function installRequire(L: LuaState, ctx: KumoContext): void {
       extra(L1, ctx);
       return store(L1, name);
     }
-    const path = ctx.files.findModule(name);
-    if (!path) {
-      throw new MtaKitError('E_POLICY', `module '${name}' is not available in the sandbox (allowed: kumo, ${Object.keys(EXTRA_MODULES).join(', ')}, and .lua modules below the allowed directories)`);
+    const helper = LUA_HELPERS[name];
+    const path = helper === undefined ? ctx.files.findModule(name) : undefined;
+    if (helper === undefined && !path) {
+      throw new MtaKitError('E_POLICY', `module '${name}' is not available in the sandbox (allowed: kumo, ${[...Object.keys(EXTRA_MODULES), ...Object.keys(LUA_HELPERS)].join(', ')}, and .lua modules below the allowed directories)`);
     }
     if (inProgress.has(name)) throw new MtaKitError('E_POLICY', `module '${name}' requires itself`);
     inProgress.add(name);
-    const source = ctx.files.readBytes(path, `require '${name}'`);
-    if (lauxlib.luaL_loadbufferx(L1, source, source.length, ctx.files.chunkName(path), 't') !== lua.LUA_OK) return lua.lua_error(L1);
+    const source = path ? ctx.files.readBytes(path, `require '${name}'`) : Buffer.from(helper as string);
+    const chunkName = path ? ctx.files.chunkName(path) : `=${name}`;
+    if (lauxlib.luaL_loadbufferx(L1, source, source.length, chunkName, 't') !== lua.LUA_OK) return lua.lua_error(L1);
     lua.lua_pushstring(L1, name);
     lua.lua_callk(L1, 1, 1, 0, (L2) => store(L2, name));
     return store(L1, name);

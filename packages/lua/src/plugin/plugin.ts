@@ -2,6 +2,7 @@ import { ConfigError, type Logger, type PolicyEventName } from '@mtakit/core';
 import type { MtaPlugin, RunningQueue } from '@mtakit/core/mta';
 import { loadLuaPolicy, type LoadLuaPolicyOptions, type LuaPolicyHost } from '../host.js';
 import type { LuaLogEntry } from '../kumo/context.js';
+import { logHookConsumer } from './log-hooks.js';
 import { readsMessageMetadata } from './message-metadata.js';
 import { LuaPolicyMetrics } from './metrics.js';
 
@@ -51,7 +52,13 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
       const include = load.include ?? [];
       ctx.logger('info', `policy: ${file}${include.length ? ` + ${include.join(', ')}` : ''} handles ${describeEvents(loaded.definitions.events)}${perMessage ? '; get_queue_config reads the message, so queue configs are computed per message' : ''}`);
       let unwatch: (() => void) | undefined;
+      const handlesFilter = loaded.definitions.events.includes('should_enqueue_log_record');
+      const hooks = loaded.definitions.logHooks.map((hook) => logHookConsumer(hook, {
+        logger: ctx.logger,
+        shouldEnqueue: handlesFilter ? (record, name) => loaded.policy.should_enqueue_log_record(record, name) : undefined,
+      }));
       return {
+        logConsumers: hooks.map((h) => h.consumer),
         // While an event's breaker is open, the Lua layer answers nothing and the layers after it decide.
         policy: loaded.policy,
         perMessageQueueConfig: perMessage,
@@ -63,7 +70,10 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
           const result = await loaded.reload();
           if (!result.ok) throw new ConfigError('policy', file, `does not load, the running policy stays: ${result.error.message}`, { cause: result.error });
         },
-        stop: () => unwatch?.(),
+        stop: () => {
+          unwatch?.();
+          for (const h of hooks) h.stop();
+        },
       };
     },
   };
