@@ -36,22 +36,32 @@ end)
 `;
 }
 
-/** The longest the event loop was blocked, by two measures: libuv's histogram and a 5 ms ticker. */
-function loopLag(): { stop(): number } {
+/**
+ * The longest the event loop was blocked, measured two ways by a 5 ms ticker: in wall time (libuv's
+ * histogram and the gaps between ticks), and in CPU time (the process's CPU use between two ticks).
+ * On a machine shared by many processes the wall figure also counts the time the process waited
+ * for a core; the CPU figure is the work that blocked the loop.
+ */
+function loopLag(): { stop(): { wallMs: number; cpuMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   let last = performance.now();
-  let worst = 0;
+  let lastCpu = process.cpuUsage();
+  let wall = 0;
+  let cpu = 0;
   const ticker = setInterval(() => {
     const now = performance.now();
-    worst = Math.max(worst, now - last - 5);
+    const used = process.cpuUsage(lastCpu);
+    wall = Math.max(wall, now - last - 5);
+    cpu = Math.max(cpu, (used.user + used.system) / 1000);
     last = now;
+    lastCpu = process.cpuUsage();
   }, 5);
   return {
     stop: () => {
       clearInterval(ticker);
       histogram.disable();
-      return Math.max(worst, histogram.max / 1e6);
+      return { wallMs: Math.max(wall, histogram.max / 1e6), cpuMs: cpu };
     },
   };
 }
@@ -60,11 +70,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
   let dir: string;
   let mta: PolicyMta;
   let baselineRss: number;
-  /**
-   * How long the loop is blocked while a harmless message goes through the same steps: on a
-   * machine shared by many processes, descheduling alone blocks it for tens of ms. The attacks
-   * may block it 100 ms more than that.
-   */
+  /** The longest the loop is blocked (CPU time) while a harmless message goes through the same steps. */
   let noise = 0;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mtakit-lua-attacks-'));
@@ -75,9 +81,9 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
       expect((await mta.bumpConfigEpoch()).status).toBe(200);
       const lag = loopLag();
       expect((await sendAll(mta.mta.smtp.port, [{ to: `harmless${i}@dest.test` }]))[0]?.code).toBe(250);
-      noise = Math.max(noise, lag.stop());
+      noise = Math.max(noise, lag.stop().cpuMs);
     }
-    console.log(`loop blocked ≤ ${Math.round(noise)} ms by a harmless message`);
+    console.log(`loop blocked ≤ ${Math.round(noise)} ms (CPU) by a harmless message`);
     baselineRss = process.memoryUsage().rss;
   });
   afterAll(async () => {
@@ -85,7 +91,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(ATTACKS))('%s: abandoned with 451 within 1 s, the loop never blocked 100 ms (beyond noise), RSS within 256 MiB', async (attack) => {
+  it.each(Object.keys(ATTACKS))('%s: abandoned with 451 within 1 s, the loop never blocked 100 ms, RSS within 256 MiB', async (attack) => {
     // A reload closes the breakers, so that every attack meets Lua rather than the fallback.
     expect((await mta.bumpConfigEpoch()).status).toBe(200);
     const lag = loopLag();
@@ -94,7 +100,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
     const elapsed = performance.now() - started;
     const worst = lag.stop();
     const grown = (process.memoryUsage().rss - baselineRss) / 1048576;
-    console.log(`${attack}: ${result?.response} in ${Math.round(elapsed)} ms, loop blocked ≤ ${Math.round(worst)} ms, RSS ${grown >= 0 ? '+' : ''}${Math.round(grown)} MiB`);
+    console.log(`${attack}: ${result?.response} in ${Math.round(elapsed)} ms, loop blocked ≤ ${Math.round(worst.cpuMs)} ms CPU (${Math.round(worst.wallMs)} ms wall), RSS ${grown >= 0 ? '+' : ''}${Math.round(grown)} MiB`);
 
     if (attack === 'tostring-error-object') {
       // Not an overrun: an error whose message cannot be computed within the budget.
@@ -103,7 +109,8 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
       expect(result?.response).toBe('451 4.3.0 Local error, try again later (E_POLICY_TIMEOUT)');
     }
     expect(elapsed).toBeLessThan(1000);
-    expect(worst).toBeLessThan(100 + noise);
+    expect(worst.cpuMs).toBeLessThan(100);
+    expect(worst.wallMs).toBeLessThan(1000);
     expect(grown).toBeLessThan(256);
   });
 

@@ -1,7 +1,7 @@
 import { lauxlib, lua, type LuaState } from 'fengari';
 import { MtaKitError, type ConnectionMeta } from '@mtakit/core';
 import { luaFunction } from '../vm/errors.js';
-import { pushValue, readString, readValue, typeName } from '../vm/values.js';
+import { pushUserdata, pushValue, readString, readValue, typeName } from '../vm/values.js';
 
 /**
  * KumoMTA's envelope address objects (`msg:sender()`, `msg:recipient()`, the address given to
@@ -70,9 +70,7 @@ export function registerEnvelopeTypes(L: LuaState): void {
 }
 
 export function pushEnvelope(L: LuaState, address: string): void {
-  const ud = lua.lua_newuserdata(L, 0);
-  ud['address'] = address;
-  lauxlib.luaL_setmetatable(L, ENVELOPE_TYPE);
+  pushUserdata(L, ENVELOPE_TYPE, 'address', address);
 }
 
 /** For pushValue: envelope and connection arguments. */

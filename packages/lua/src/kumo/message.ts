@@ -1,7 +1,7 @@
 import { lauxlib, lua, type LuaCFunction, type LuaState } from 'fengari';
 import { Message, MtaKitError, queueNameFor, type JsonValue } from '@mtakit/core';
 import { luaFunction } from '../vm/errors.js';
-import { pushValue, readBytes, readString, readValue, typeName } from '../vm/values.js';
+import { pushUserdata, pushValue, readBytes, readString, readValue, typeName } from '../vm/values.js';
 import { checkFixConformance } from './conformance.js';
 import { EnvelopeArg, pushEnvelopeSpecial, readAddress, readAddressList } from './envelope.js';
 import { readSigner } from './signer.js';
@@ -111,9 +111,7 @@ export function registerMessageType(L: LuaState): void {
 }
 
 export function pushMessage(L: LuaState, message: Message): void {
-  const ud = lua.lua_newuserdata(L, 0);
-  ud['message'] = message;
-  lauxlib.luaL_setmetatable(L, MESSAGE_TYPE);
+  pushUserdata(L, MESSAGE_TYPE, 'message', message);
 }
 
 /** The Message behind the userdata at `idx`, if it is one. */

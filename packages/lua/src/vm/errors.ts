@@ -1,7 +1,7 @@
 import { lauxlib, lua, type LuaCFunction, type LuaState } from 'fengari';
 import ldo from 'fengari/src/ldo.js';
 import { MtaKitError, SmtpReplyError, type MtaKitErrorCode } from '@mtakit/core';
-import { readString } from './values.js';
+import { pushUserdata, readString } from './values.js';
 
 /** Where in a policy file something happened. */
 export interface LuaLocation {
@@ -85,9 +85,7 @@ export function raise(L: LuaState, error: unknown, fnName?: string): never {
 
 function pushErrorObject(L: LuaState, error: Error): void {
   lua.lua_checkstack(L, 2); // raised from inside an instruction, the frame's stack may be full
-  const ud = lua.lua_newuserdata(L, 0);
-  ud['error'] = error;
-  lauxlib.luaL_setmetatable(L, ERROR_TYPE);
+  pushUserdata(L, ERROR_TYPE, 'error', error);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { lua, to_jsstring, to_luastring, type LuaState, type LuaString } from 'fengari';
+import { lauxlib, lua, to_jsstring, to_luastring, type LuaState, type LuaString } from 'fengari';
 import { MtaKitError } from '@mtakit/core';
 
 /**
@@ -192,4 +192,11 @@ function tableKey(L: LuaState, path: string): string | number {
   if (t === lua.LUA_TSTRING) return readString(L, -2);
   if (t === lua.LUA_TNUMBER) return lua.lua_isinteger(L, -2) ? lua.lua_tointeger(L, -2) : lua.lua_tonumber(L, -2);
   throw new MtaKitError('E_POLICY', `${path}: table keys must be strings or numbers, found a ${typeName(L, -2)} key`);
+}
+
+/** Pushes a userdata of the registered metatable `type` carrying `value` under `key` (read with luaL_checkudata). */
+export function pushUserdata(L: LuaState, type: string, key: string, value: unknown): void {
+  const ud = lua.lua_newuserdata(L, 0);
+  ud[key] = value;
+  lauxlib.luaL_setmetatable(L, type);
 }
