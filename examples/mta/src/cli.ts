@@ -6,31 +6,15 @@ import { logsCommand } from './cli/logs.js';
 import { policyCommand } from './cli/policy.js';
 import { queueCommand } from './cli/queue.js';
 import { suppressionCommand } from './cli/suppression.js';
-import { ENVIRONMENT, loadConfig } from './config.js';
+import { startCommands } from './cli/start.js';
 import { consoleLogger } from './logger.js';
-import { startMta } from './mta.js';
 
 /** The `mtakit` command line. Later subcommands (queue, bounce, policy) hang off the same program. */
 export function program(): Command {
   const cli = new Command('mtakit')
     .description('mtakit: an outbound MTA built from the mtakit toolkit')
     .showHelpAfterError();
-  cli
-    .command('start')
-    .description('start the MTA (SMTP and HTTP listeners, spool, queues) on embedded defaults')
-    .addHelpText('after', `\nSettings come from MTAKIT_CONFIG (a JSON file, default ./mtakit.config.json if present)\nand these environment variables, which override it:\n${Object.entries(ENVIRONMENT).map(([v, k]) => `  ${v.padEnd(24)} ${k}`).join('\n')}\n`)
-    .action(async () => {
-      const mta = await startMta(loadConfig());
-      const shutdown = (signal: string) => {
-        consoleLogger('info', `${signal} received`);
-        mta.stop().then(() => process.exit(0), (error: Error) => {
-          consoleLogger('error', `shutdown failed: ${error.message}`);
-          process.exit(1);
-        });
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
-    });
+  for (const command of startCommands()) cli.addCommand(command);
   cli.addCommand(policyCommand());
   cli.addCommand(queueCommand());
   cli.addCommand(bounceCommand());

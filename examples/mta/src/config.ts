@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
+import { ConfigError, type ConfigInput, type FieldReader } from '@mtakit/core';
 import { parseCidr, type Cidr } from '@mtakit/core/dns';
+import { loadSettings, SettingsReader } from './settings/load.js';
 
 /** Everything the example MTA needs to start, after defaults, the config file and the environment. */
 export interface MtaConfig {
@@ -42,47 +42,18 @@ export interface MtaConfig {
   policyEnv: string[];
 }
 
-/** Environment variables and the config keys they override. */
-export const ENVIRONMENT: Record<string, string> = {
-  MTAKIT_SMTP_LISTEN: 'smtp_listen',
-  MTAKIT_HTTP_LISTEN: 'http_listen',
-  MTAKIT_DATA_DIR: 'data_dir',
-  MTAKIT_LOG_DIR: 'log_dir',
-  MTAKIT_SMARTHOST: 'smarthost',
-  MTAKIT_RELAY_NETWORKS: 'relay_networks',
-  MTAKIT_TRUSTED_HOSTS: 'trusted_hosts',
-  MTAKIT_HOSTNAME: 'hostname',
-  MTAKIT_AUTH_USERS: 'users',
-  MTAKIT_ADMIN_USERS: 'admin_users',
-  MTAKIT_TLS_CERTIFICATE: 'tls_certificate',
-  MTAKIT_TLS_PRIVATE_KEY: 'tls_private_key',
-  MTAKIT_MAX_MESSAGE_SIZE: 'max_message_size',
-  MTAKIT_FSYNC: 'fsync',
-  MTAKIT_POLICY: 'policy',
-  MTAKIT_POLICY_DIRS: 'policy_dirs',
-  MTAKIT_POLICY_INCLUDE: 'policy_include',
-  MTAKIT_POLICY_BUDGET: 'policy_budget',
-  MTAKIT_POLICY_BREAKER_QUIET: 'policy_breaker_quiet',
-  MTAKIT_POLICY_PATH_MAP: 'policy_path_map',
-  MTAKIT_POLICY_ENV: 'policy_env',
-};
-
-const KEYS = new Set([...Object.values(ENVIRONMENT), 'max_recipients', 'max_connections', 'max_connections_per_ip', 'users']);
-
 /**
  * Loads the config: built-in defaults, then the JSON file (`MTAKIT_CONFIG`, or ./mtakit.config.json
- * if present), then environment variables. Errors name the key (or variable) and the bad value.
+ * if present), then environment variables (every setting is in `settings/table.ts`). Errors name
+ * the variable, the key and the bad value.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MtaConfig {
-  const file = env['MTAKIT_CONFIG'] ?? (existsSync(resolve(cwd, 'mtakit.config.json')) ? 'mtakit.config.json' : undefined);
-  const fromFile = file ? readJson(resolve(cwd, file)) : {};
-  const merged: Record<string, unknown> = { ...fromFile };
-  for (const [variable, key] of Object.entries(ENVIRONMENT)) {
-    const value = env[variable];
-    if (value !== undefined && value !== '') merged[key] = coerce(key, value);
-  }
-  const r = new FieldReader(merged as ConfigInput, file ? `config(${file})` : 'config');
-  r.rejectUnknown(KEYS);
+  return configFrom(loadSettings(env, cwd).values, cwd);
+}
+
+/** The MTA's config from checked settings (see `loadSettings`). */
+export function configFrom(values: ConfigInput, cwd = process.cwd()): MtaConfig {
+  const r = new SettingsReader(values, 'config');
   const dataDir = resolve(cwd, r.string('data_dir') ?? './data');
   return {
     smtp: hostPort(r, 'smtp_listen', '127.0.0.1:2525'),
@@ -104,19 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     fsync: r.bool('fsync', true),
     ...policySettings(r, cwd),
   };
-}
-
-const LIST_KEYS = new Set(['relay_networks', 'trusted_hosts', 'policy_dirs', 'policy_include', 'policy_path_map', 'policy_env']);
-
-function coerce(key: string, value: string): unknown {
-  if (LIST_KEYS.has(key)) return value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'fsync') return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-  if (key === 'max_message_size') return /^\d+$/.test(value) ? Number(value) : value;
-  if (key === 'users' || key === 'admin_users') return value.split(',').filter(Boolean).map((entry) => {
-    const [username, password, tenant] = entry.split(':');
-    return { username, password, ...(tenant ? { tenant } : {}) };
-  });
-  return value;
 }
 
 function hostPort(r: FieldReader, key: string, fallback: string): { host: string; port: number } {
@@ -164,12 +122,4 @@ function users(r: FieldReader, key: string): Map<string, { password: string; ten
     map.set(e.username, { password: e.password, ...(typeof e.tenant === 'string' ? { tenant: e.tenant } : {}) });
   });
   return map;
-}
-
-function readJson(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError('MTAKIT_CONFIG', path, `cannot read the config file: ${(error as Error).message}`);
-  }
 }

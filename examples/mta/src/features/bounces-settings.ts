@@ -3,36 +3,15 @@ import { resolve } from 'node:path';
 import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
 import { resolveBounceSettings, type BounceSettings } from '@mtakit/bounce';
 import type { ReportTrust, SuppressionReason } from '@mtakit/bounce/suppression';
+import { SETTINGS } from '../settings/table.js';
 
 /** How the example MTA handles bounces, complaints and suppression (see docs/suppression.md). */
 export type BouncesSettings = BounceSettings;
 
-/** Environment variables and the keys of the MTAKIT_BOUNCES_CONFIG file they override. */
-export const BOUNCES_ENVIRONMENT: Record<string, string> = {
-  MTAKIT_BOUNCE_DOMAINS: 'bounce_domains',
-  MTAKIT_FEEDBACK_DOMAINS: 'feedback_domains',
-  MTAKIT_BOUNCE_RULES: 'bounce_rules',
-  MTAKIT_BOUNCE_HOOKS: 'bounce_hooks',
-  MTAKIT_TRACE_HEADER: 'trace_header',
-  MTAKIT_TRACE_SECRET: 'trace_secret',
-  MTAKIT_TRACE_META: 'trace_meta',
-  MTAKIT_VERP_DOMAIN: 'verp_domain',
-  MTAKIT_VERP_PREFIX: 'verp_prefix',
-  MTAKIT_SUPPRESSION: 'suppression',
-  MTAKIT_SUPPRESSION_STORE: 'suppression_store',
-  MTAKIT_SUPPRESSION_SOFT_COUNT: 'soft_bounce_count',
-  MTAKIT_SUPPRESSION_SOFT_WINDOW: 'soft_bounce_window',
-  MTAKIT_SUPPRESSION_BOUNCE_TTL: 'bounce_ttl',
-  MTAKIT_SUPPRESSION_SOFT_TTL: 'soft_bounce_ttl',
-  MTAKIT_SUPPRESSION_COMPLAINT_TTL: 'complaint_ttl',
-  MTAKIT_SUPPRESSION_UNSUBSCRIBE_TTL: 'unsubscribe_ttl',
-  MTAKIT_SUPPRESSION_BOUNCE_SCOPE: 'bounce_scope',
-  MTAKIT_SUPPRESSION_FEEDBACK_SCOPE: 'feedback_scope',
-  MTAKIT_SUPPRESSION_TRUST: 'report_trust',
-  MTAKIT_UNSUBSCRIBE_LISTEN: 'unsubscribe_listen',
-  MTAKIT_UNSUBSCRIBE_URL: 'unsubscribe_url',
-  MTAKIT_UNSUBSCRIBE_SECRET: 'unsubscribe_secret',
-};
+/** Environment variables and the keys of the MTAKIT_BOUNCES_CONFIG file they override (from the settings table). */
+export const BOUNCES_ENVIRONMENT: Record<string, string> = Object.fromEntries(
+  SETTINGS.filter((s) => (s.group === 'bounces' || s.group === 'suppression') && s.key !== 'bounces_config').map((s) => [s.env, s.key]),
+);
 
 const LISTS = new Set(['bounce_domains', 'feedback_domains', 'bounce_rules', 'trace_meta']);
 const TTL_KEYS: Record<string, SuppressionReason> = { bounce_ttl: 'bounce', soft_bounce_ttl: 'soft-bounce', complaint_ttl: 'complaint', unsubscribe_ttl: 'unsubscribe' };

@@ -1,0 +1,78 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { ConfigError, type Logger } from '@mtakit/core';
+import { configFrom, type MtaConfig } from '../config.js';
+import { consoleLogger } from '../logger.js';
+import { loadSettings } from '../settings/load.js';
+import { configurationMarkdown, settingsHelp } from '../settings/render.js';
+import { BY_KEY, SETTINGS, settingName, type Setting } from '../settings/table.js';
+
+/** `mtakit start`: the MTA, on the settings of `settings/table.ts`; `mtakit settings`: that table. */
+export function startCommands(): Command[] {
+  const start = new Command('start')
+    .description('start the MTA (SMTP and HTTP listeners, spool, queues) on embedded defaults')
+    .addHelpText('after', settingsHelp())
+    .action(async () => {
+      const settings = loadSettings();
+      const config = configFrom(settings.values);
+      await warnIfUnresolvable(config.smarthost, consoleLogger);
+      // Loaded here, not at the top: `mtakit --help` and the admin commands need none of the MTA.
+      const { startMta } = await import('../mta.js');
+      const mta = await startMta(config, { env: settings.env }).catch((error: unknown) => {
+        throw listenerError(error, settings.values) ?? error;
+      });
+      const shutdown = (signal: string) => {
+        consoleLogger('info', `${signal} received`);
+        mta.stop().then(() => process.exit(0), (error: Error) => {
+          consoleLogger('error', `shutdown failed: ${error.message}`);
+          process.exit(1);
+        });
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+  const list = new Command('settings')
+    .description('list every setting (variable, JSON key, type, default, meaning)')
+    .option('--json', 'as JSON')
+    .option('--markdown', 'as docs/configuration.md')
+    .action((options: { json?: boolean; markdown?: boolean }) => {
+      if (options.json) process.stdout.write(`${JSON.stringify(SETTINGS, null, 2)}\n`);
+      else if (options.markdown) process.stdout.write(configurationMarkdown());
+      else process.stdout.write(settingsHelp());
+    });
+  return [start, list];
+}
+
+/**
+ * A listener that cannot open (address in use, not on this host, port not allowed) as an error
+ * naming the setting and the address instead of a raw stack.
+ */
+export function listenerError(error: unknown, values: Readonly<Record<string, unknown>>): ConfigError | undefined {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use (another process listens there)',
+    EADDRNOTAVAIL: 'the address is not one of this host\'s',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+  };
+  if (e?.syscall !== 'listen' || !e.code || !why[e.code]) return undefined;
+  const listeners: Array<[string, string]> = [['smtp_listen', 'SMTP'], ['http_listen', 'HTTP'], ['unsubscribe_listen', 'one-click unsubscribe']];
+  const defaults: Record<string, string> = { smtp_listen: '127.0.0.1:2525', http_listen: '127.0.0.1:8025' };
+  for (const [key, name] of listeners) {
+    const text = String(values[key] ?? defaults[key] ?? '');
+    if (text !== '' && text.endsWith(`:${e.port}`)) {
+      return new ConfigError(settingName(BY_KEY.get(key) as Setting), text, `the ${name} listener cannot listen on ${e.address}:${e.port}: ${why[e.code]} (${e.code})`);
+    }
+  }
+  return new ConfigError('listener', `${e.address}:${e.port}`, `cannot listen: ${why[e.code]} (${e.code})`);
+}
+
+/** A smart host whose name does not resolve is allowed (DNS may come later) but said at start. */
+async function warnIfUnresolvable(smarthost: MtaConfig['smarthost'], logger: Logger): Promise<void> {
+  if (!smarthost) return;
+  const host = smarthost.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0) return;
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 3000, 'timeout').unref());
+  const outcome = await Promise.race([lookup(host).then(() => 'ok' as const, (error: Error) => error.message), timeout]);
+  if (outcome !== 'ok') logger('warn', `${settingName(BY_KEY.get('smarthost') as Setting)}=${smarthost}: ${host} does not resolve (${outcome}); messages will wait and retry until it does`);
+}
