@@ -16,6 +16,7 @@ export function startCommands(): Command[] {
     .action(async () => {
       const settings = loadSettings();
       const config = configFrom(settings.values);
+      for (const warning of settings.warnings) consoleLogger('warn', warning);
       await warnIfUnresolvable(config.smarthost, consoleLogger);
       // Loaded here, not at the top: `mtakit --help` and the admin commands need none of the MTA.
       const { startMta } = await import('../mta.js');

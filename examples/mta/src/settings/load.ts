@@ -16,6 +16,8 @@ export interface LoadedSettings {
    * wins): what the feature plugins read, so a key in the file counts as much as its variable.
    */
   readonly env: NodeJS.ProcessEnv;
+  /** MTAKIT_* variables that are no setting and no near miss of one (e.g. a secret an events file names). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -31,11 +33,18 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     if (!BY_KEY.has(key)) throw new ConfigError(`config(${file}).${key}`, fromFile[key], `is not a known setting${suggestKey(key)}`);
   }
   const fromEnv: Record<string, unknown> = {};
+  const warnings: string[] = [];
   for (const [variable, text] of Object.entries(env)) {
     if (!variable.startsWith('MTAKIT_') || variable === CONFIG_FILE_VARIABLE || text === undefined || text === '') continue;
     const setting = BY_ENV.get(variable);
-    if (!setting) throw new ConfigError(variable, text, `is not a known setting${suggestVariable(variable)}`);
-    fromEnv[setting.key] = fromText(setting, text);
+    if (setting) {
+      fromEnv[setting.key] = fromText(setting, text);
+      continue;
+    }
+    // A near miss is a typo: refused. Other names may be read elsewhere (secrets_env of MTAKIT_EVENTS).
+    const guess = closest(variable, SETTINGS.map((s) => s.env));
+    if (guess) throw new ConfigError(variable, '(hidden)', `is not a known setting; did you mean ${settingName(BY_ENV.get(guess) as Setting)}?`);
+    warnings.push(`${variable} is not a setting of mtakit start (\`mtakit start --help\` lists them); it is ignored unless a file names it (e.g. MTAKIT_EVENTS' secrets_env)`);
   }
   const values: Record<string, unknown> = { ...fromFile, ...fromEnv };
   for (const [key, value] of Object.entries(values)) check(BY_KEY.get(key) as Setting, value);
@@ -44,7 +53,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     const setting = BY_KEY.get(key) as Setting;
     if (fromEnv[key] === undefined && value !== null) effective[setting.env] = toText(setting, value);
   }
-  return { values, file, env: effective };
+  return { values, file, env: effective, warnings };
 }
 
 /** A FieldReader whose errors name the variable and the key: `MTAKIT_SMARTHOST (smarthost)`. */
@@ -141,11 +150,6 @@ function suggestKey(key: string): string {
   if (asVariable) return `; the key of ${asVariable.env} is "${asVariable.key}"`;
   const guess = closest(key, SETTINGS.map((s) => s.key));
   return guess ? `; did you mean "${guess}" (${(BY_KEY.get(guess) as Setting).env})?` : '; `mtakit start --help` lists every setting';
-}
-
-function suggestVariable(variable: string): string {
-  const guess = closest(variable, SETTINGS.map((s) => s.env));
-  return guess ? `; did you mean ${settingName(BY_ENV.get(guess) as Setting)}?` : '; `mtakit start --help` lists every setting';
 }
 
 function readJson(path: string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { CONFIG_FILE_VARIABLE, SETTINGS, type Setting, type SettingGroup } from 
 const GROUP_TITLES: Record<SettingGroup, string> = {
   listeners: 'Listeners and access', delivery: 'Data and delivery', limits: 'Limits', policy: 'Policy',
   shaping: 'Traffic shaping', bounces: 'Bounces and reports', suppression: 'Suppression and unsubscribe',
-  scorer: 'Pre-send scorer', cli: 'Admin commands',
+  scorer: 'Pre-send scorer', events: 'Event streams', cli: 'Admin commands',
 };
 
 /** How a type is written, for people. */

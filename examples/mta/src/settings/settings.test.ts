@@ -71,7 +71,9 @@ describe('loadSettings', () => {
   it('refuses unknown keys and variables with the closest known name', () => {
     expect(() => loadSettings({}, dirWithConfig({ smtp_listn: '127.0.0.1:25' }))).toThrow(/smtp_listn.*is not a known setting; did you mean "smtp_listen" \(MTAKIT_SMTP_LISTEN\)/);
     expect(() => loadSettings({}, dirWithConfig({ MTAKIT_SMARTHOST: 'a.example:25' }))).toThrow(/the key of MTAKIT_SMARTHOST is "smarthost"/);
-    expect(() => loadSettings({ MTAKIT_SMARTHOTS: 'x' }, tmpdir())).toThrow(/MTAKIT_SMARTHOTS="x": is not a known setting; did you mean MTAKIT_SMARTHOST \(smarthost\)/);
+    expect(() => loadSettings({ MTAKIT_SMARTHOTS: 'x' }, tmpdir())).toThrow(/MTAKIT_SMARTHOTS="\(hidden\)": is not a known setting; did you mean MTAKIT_SMARTHOST \(smarthost\)/);
+    // A name far from every setting may be a secret a file names: said, not refused.
+    expect(loadSettings({ MTAKIT_ACME_HOOK_SECRET: 's3cret' }, tmpdir()).warnings).toEqual([expect.stringMatching(/^MTAKIT_ACME_HOOK_SECRET is not a setting of mtakit start/)]);
     expect(() => loadSettings({ MTAKIT_SUPPRESSION: 'rejct' }, tmpdir())).toThrow(/MTAKIT_SUPPRESSION \(suppression\)="rejct": must be one of reject, log, off; did you mean "reject"/);
   });
 

@@ -9,7 +9,7 @@
 export type SettingType =
   | 'string' | 'path' | 'url' | 'listen' | 'smarthost' | 'int' | 'bool' | 'switch' | 'duration' | 'list' | 'users' | 'choice';
 
-export type SettingGroup = 'listeners' | 'delivery' | 'limits' | 'policy' | 'shaping' | 'bounces' | 'suppression' | 'scorer' | 'cli';
+export type SettingGroup = 'listeners' | 'delivery' | 'limits' | 'policy' | 'shaping' | 'bounces' | 'suppression' | 'scorer' | 'events' | 'cli';
 
 export interface Setting {
   /** The key in the JSON config file. */
@@ -105,6 +105,9 @@ export const SETTINGS: readonly Setting[] = [
   ...group('scorer', [
     ['scorer', 'switch', 'on', 'the pre-send risk scorer (off: no scoring, no verdict records, nothing held)'],
     ['scorer_config', 'path', 'none', 'the scorer\'s JSON file (thresholds, weights, tenants, budgets, modules; docs/scorer.md)'],
+  ]),
+  ...group('events', [
+    ['events', 'path', 'none', 'a JSON file of event endpoints (webhooks, JSONL, NATS, RabbitMQ, Redis Streams; docs/events.md)'],
   ]),
   ...group('cli', [
     ['admin_credentials', 'string', 'none', 'user:password the mtakit admin commands send to the HTTP API (or --credentials)', { secret: true, cliOnly: true }],
