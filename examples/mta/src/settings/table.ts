@@ -51,6 +51,7 @@ export const SETTINGS: readonly Setting[] = [
   ...group('delivery', [
     ['data_dir', 'path', './data', 'spool, logs, generated TLS certificate, node id, state files'],
     ['log_dir', 'path', '<data_dir>/logs', 'JSONL log records'],
+    ['log_retention', 'duration', 'forever', 'how long compressed log segments are kept (older ones are deleted)'],
     ['smarthost', 'smarthost', 'none (deliver to MX)', 'relay everything to this host[:port] (IP, [IPv6] or a fully-qualified name)'],
     ['fsync', 'bool', 'true', 'fsync the spool before acknowledging (false only for tests and benchmarks)'],
   ]),
