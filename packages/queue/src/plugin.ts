@@ -28,13 +28,14 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
   return {
     name: 'queue',
     async setup(ctx) {
-      const own = typeof options.spool !== 'object';
-      const spool = typeof options.spool === 'object' ? options.spool : await DiskSpool.open({
+      const own = typeof options.spool === 'object' ? undefined : await DiskSpool.open({
         dir: options.spool ?? join(ctx.dataDir, 'spool'),
         fsync: options.fsync ?? true,
         log: ctx.logger,
         onBatch: (_n, _bytes, ms) => ctx.metrics.spoolSyncLatency.observe(ms / 1000),
       });
+      if (own) ctx.metrics.countSpoolWith(() => own.size);
+      const spool = own ?? (options.spool as Spool);
       let manager: QueueManager | undefined;
       return {
         queue: (w) => (manager = new QueueManager({
@@ -49,7 +50,7 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
         metrics: () => {
           if (manager) registerQueueMetrics(ctx.metrics, manager);
         },
-        stop: () => (own ? spool.close() : undefined),
+        stop: () => own?.close(),
       };
     },
   };

@@ -93,6 +93,42 @@ describe('createMta', () => {
     expect(res.status).toBe(200);
     expect(events).toContain('reload a');
   });
+
+  it('times hook calls, counts the spool and the delivery attempts in /metrics', async () => {
+    const mta = await start([], { policy: { smtp_server_message_received: () => undefined } });
+    expect(await sendOne(mta.smtp!.port, 'a@sender.test', 'ann@example.net', message('ann@example.net'))).toMatch(/^250 /);
+    await sink.waitFor(() => sink.messages.length === 1);
+    const metrics = async () => (await fetch(`http://127.0.0.1:${mta.http!.port}/metrics`)).text();
+    let text = await metrics();
+    // The message leaves the spool once its Delivery record is written, just after the attempt.
+    for (let i = 0; i < 200 && !(/deliver_message_latency_rollup_count\{service="[^"]+"\} 1/.test(text) && /^message_count 0$/m.test(text)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      text = await metrics();
+    }
+    expect(text).toMatch(/deliver_message_latency_rollup_count\{service="[^"]+"\} 1/);
+    expect(text).toMatch(/lua_event_latency_count\{event="smtp_server_message_received"\} 1/);
+    expect(text).toMatch(/^message_count 0$/m); // delivered, so gone from the spool
+  });
+
+  it('filters plugins\' log consumers with should_enqueue_log_record, and asks http_server_validate_auth_basic for credentials', async () => {
+    const seen: Record<string, string[]> = { kept: [], filtered: [] };
+    const consumer = (name: string): MtaPlugin => ({ name, setup: () => ({ logConsumers: [(r) => void seen[name]!.push(r.type)] }) });
+    const mta = await start([consumer('kept'), consumer('filtered')], {
+      http: { port: 0, trustedHosts: [] },
+      policy: {
+        should_enqueue_log_record: (record, hook) => hook !== 'filtered' || record.type !== 'Reception',
+        http_server_validate_auth_basic: (user, password) => user === 'ops' && password === 'sesame',
+      },
+    });
+    expect(await sendOne(mta.smtp!.port, 'a@sender.test', 'bob@example.net', message('bob@example.net'))).toMatch(/^250 /);
+    await waitUntil(() => seen['kept']!.includes('Delivery') && seen['filtered']!.includes('Delivery'));
+    expect(seen['kept']).toContain('Reception');
+    expect(seen['filtered']).not.toContain('Reception');
+    const get = (auth?: string) => fetch(`http://127.0.0.1:${mta.http!.port}/api/admin/suspend/v1`, auth ? { headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {});
+    expect((await get()).status).toBe(401);
+    expect((await get('ops:wrong')).status).toBe(401);
+    expect((await get('ops:sesame')).status).toBe(200);
+  });
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {

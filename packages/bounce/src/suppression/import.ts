@@ -1,6 +1,6 @@
 import { defaultBounceClassifier, type BounceClassifier } from '../classifier.js';
 import { parseReplyText } from '../reply.js';
-import { parseEnhancedCode } from '@mtakit/core';
+import { MtaKitError, parseEnhancedCode } from '@mtakit/core';
 import { toEntry, type SuppressionEntry } from './entry.js';
 import { csvRow, parseCsv } from './csv.js';
 import { SuppressionPolicy } from './policy.js';
@@ -163,13 +163,13 @@ export function parseTime(text: string): number | undefined {
   }
   const iso = text.replace(/^(\d{4}-\d\d-\d\d) (\d)/, '$1T$2').replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
   const t = Date.parse(iso);
-  if (Number.isNaN(t)) throw new Error(`time ${JSON.stringify(text)} is not RFC 3339, "yyyy-mm-dd hh:mm:ss-zzzz" or Unix seconds`);
+  if (Number.isNaN(t)) throw new MtaKitError('E_MESSAGE', `time ${JSON.stringify(text)} is not RFC 3339, "yyyy-mm-dd hh:mm:ss-zzzz" or Unix seconds`);
   return t;
 }
 
 function requireTime(text: string, name: string): number {
   const t = parseTime(text);
-  if (t === undefined) throw new Error(`${name} is empty`);
+  if (t === undefined) throw new MtaKitError('E_MESSAGE', `${name} is empty`);
   return t;
 }
 

@@ -132,7 +132,7 @@ export class RedisSuppressionStore implements SuppressionStore {
         .pexpire(k, Math.ceil(windowMs))
         .exec();
       const counted = replies?.[2];
-      if (!counted || counted[0]) throw counted?.[0] ?? new Error('transaction aborted');
+      if (!counted || counted[0]) throw counted?.[0] ?? new MtaKitError('E_CONNECTION', 'the Redis transaction was aborted');
       return Number(counted[1]);
     });
   }

@@ -192,7 +192,7 @@ export class SmtpSession {
   async #connect(): Promise<void> {
     // nodemailer reports connect failures as 'error' events, not through the connect callback.
     await new Promise<void>((resolve, reject) => {
-      const fail = (err: unknown): void => reject(err instanceof Error ? err : new Error('connection closed before the SMTP handshake finished'));
+      const fail = (err: unknown): void => reject(err instanceof Error ? err : new MtaKitError('E_CONNECTION', 'connection closed before the SMTP handshake finished'));
       this.#connection.once('error', fail);
       this.#connection.once('end', fail);
       this.#connection.connect((err) => {

@@ -43,6 +43,7 @@ export class MtaMetrics {
   readonly spoolSyncLatency: Histogram;
   readonly deliverLatency: Histogram<'service'>;
   readonly policyLatency: Histogram<'event'>;
+  #spoolSize: (() => number) | undefined;
   /** Faults the queue survived (a log write or spool read that failed, admin state not saved), by kind. */
   readonly queueFaults: Counter<'kind'>;
 
@@ -70,7 +71,12 @@ export class MtaMetrics {
     this.queueFaults = counter('mtakit_queue_faults_total', 'Faults the queue survived (log_write, spool_read, admin_state), by kind', ['kind']);
     this.readyCount = gauge('ready_count', 'Messages in ready queues', ['service']);
     this.scheduledCount = new Gauge({ name: 'scheduled_count_total', help: 'Messages in scheduled queues', registers });
-    this.spoolCount = new Gauge({ name: 'message_count', help: 'Messages in the spool', registers });
+    this.spoolCount = new Gauge({
+      name: 'message_count', help: 'Messages in the spool', registers,
+      collect: () => {
+        if (this.#spoolSize) this.spoolCount.set(this.#spoolSize());
+      },
+    });
     this.spoolSyncLatency = new Histogram({
       name: 'message_save_latency', help: 'Seconds to write and fsync one spool batch', registers,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
@@ -105,5 +111,10 @@ export class MtaMetrics {
     }
     for (const service of this.#sourcedLabels) if (!now.has(service)) this.connections.remove({ service });
     this.#sourcedLabels = now;
+  }
+
+  /** Where `message_count` is read from at each scrape (the queue plugin gives its spool's size). */
+  countSpoolWith(read: () => number): void {
+    this.#spoolSize = read;
   }
 }

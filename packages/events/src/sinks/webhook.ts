@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ConfigError } from '@mtakit/core';
+import { ConfigError, MtaKitError } from '@mtakit/core';
 import type { MtaEvent } from '../event.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../signature.js';
 import { SinkError, type EventSink } from '../sink.js';
@@ -73,7 +73,7 @@ export class WebhookSink implements EventSink {
         });
         res.on('error', (e) => reject(new SinkError(`${this.target}: ${e.message}`, { cause: e })));
       });
-      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('timeout', () => req.destroy(new MtaKitError('E_CONNECTION', 'timed out')));
       req.on('error', (e) => reject(new SinkError(`${this.target}: ${e.message}`, { cause: e })));
       req.end(body);
     });

@@ -200,7 +200,7 @@ async function settle(co: LuaState, promise: Promise<Pusher>): Promise<number> {
     return push(co);
   } catch (error) {
     lua.lua_pushlightuserdata(co, FAILED);
-    lua.lua_pushlightuserdata(co, error instanceof Error ? error : new Error(String(error)));
+    lua.lua_pushlightuserdata(co, error instanceof Error ? error : new MtaKitError('E_POLICY', String(error)));
     return 2;
   }
 }

@@ -43,7 +43,7 @@ export class AdminStateFile {
     }
     try {
       const parsed = JSON.parse(text) as Partial<Record<string, unknown>>;
-      if (parsed.version !== VERSION) throw new Error(`unknown version ${JSON.stringify(parsed.version)}`);
+      if (parsed.version !== VERSION) throw new MtaKitError('E_SPOOL_CORRUPT', `unknown version ${JSON.stringify(parsed.version)}`);
       for (const kind of KINDS) empty[kind] = (parsed[kind] as unknown[] | undefined ?? []).filter(isDirective);
       return empty;
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { DeliveryProtocol, Message, PeerAddress, SmtpResponse } from '@mtakit/core';
+import { MtaKitError, type DeliveryProtocol, type Message, type PeerAddress, type SmtpResponse } from '@mtakit/core';
 import type { TlsInfo } from '@mtakit/core/egress';
 
 /** What one delivery attempt produced. */
@@ -30,13 +30,16 @@ export interface Transport {
   open(): Promise<DeliveryChannel>;
 }
 
-export class ChannelError extends Error {
+/** A connection-level failure: every message of the transaction gets `response` as its outcome. */
+export class ChannelError extends MtaKitError {
   constructor(
     message: string,
     readonly response: SmtpResponse,
     readonly transcript: string[] = [],
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    // The session's own code (E_TLS, E_SMTP_REPLY…) when there is one.
+    super(options.cause instanceof MtaKitError ? options.cause.code : 'E_CONNECTION', message, options);
     this.name = 'ChannelError';
   }
 }

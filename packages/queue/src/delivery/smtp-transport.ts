@@ -47,7 +47,7 @@ export class SmtpTransport implements Transport {
       });
       return new SmtpChannel(session);
     } catch (error) {
-      if (error instanceof SessionError) throw new ChannelError(error.message, error.response, error.transcript);
+      if (error instanceof SessionError) throw new ChannelError(error.message, error.response, error.transcript, { cause: error });
       throw error;
     }
   }
@@ -77,7 +77,7 @@ class SmtpChannel implements DeliveryChannel {
       const result = await this.session.deliver(first.sender, messages.map((m) => m.recipient), first.getData());
       return result.outcomes.map((o) => ({ response: o.response, transcript: result.transcript }));
     } catch (error) {
-      if (error instanceof SessionError) throw new ChannelError(error.message, error.response, error.transcript);
+      if (error instanceof SessionError) throw new ChannelError(error.message, error.response, error.transcript, { cause: error });
       throw error;
     }
   }

@@ -122,6 +122,7 @@ async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: Dispa
       rq.lastActivity = deps.clock.now();
       // Copies of one transaction go together; anything that differs (a hook edited it) goes alone.
       for (const group of transactions(messages)) {
+        const started = deps.clock.now();
         try {
           const results = await channel.deliver(group);
           delivered += group.length;
@@ -130,6 +131,8 @@ async function deliverLoop(rq: ReadyQueue, channel: DeliveryChannel, deps: Dispa
           if (!(error instanceof ChannelError)) throw error;
           for (const m of group) deps.track(deps.outcomes.handle(m, { response: error.response, transcript: error.transcript }, { queue: queueOf(items, m), readyQueue: rq, channel }));
           return;
+        } finally {
+          deps.outcomes.deps.metrics?.deliverLatency.observe({ service: rq.name }, (deps.clock.now() - started) / 1000);
         }
       }
     } finally {

@@ -1,0 +1,55 @@
+import type { Histogram } from 'prom-client';
+import type { Logger } from '../contracts/logger.js';
+import type { HttpListenerOptions } from '../http/listener.js';
+import type { LogConsumer } from '../log/bus.js';
+import type { Policy } from '../policy/events.js';
+
+type AnyHandler = (...args: unknown[]) => unknown;
+
+/** The policy with every hook call timed into `latency` (KumoMTA's `lua_event_latency`, by event). */
+export function timedPolicy(policy: Policy, latency: Histogram<'event'>): Policy {
+  const timed: Record<string, AnyHandler> = {};
+  for (const [event, handler] of Object.entries(policy) as Array<[string, AnyHandler | undefined]>) {
+    if (typeof handler !== 'function') continue;
+    timed[event] = async (...args) => {
+      const end = latency.startTimer({ event });
+      try {
+        return await handler(...args);
+      } finally {
+        end();
+      }
+    };
+  }
+  return timed as Policy;
+}
+
+/**
+ * A plugin's log consumer behind the policy's `should_enqueue_log_record(record, hook_name)`
+ * (KumoMTA's per-log-hook filter; the hook name is the plugin's name): `false` keeps the record
+ * from this consumer. The policy is read when a record arrives (it is assembled after the plugins
+ * subscribe). A hook that fails lets the record through: a broken filter must not lose records.
+ */
+export function filteredConsumer(consumer: LogConsumer, hookName: string, policy: () => Policy | undefined, logger: Logger): LogConsumer {
+  return async (record) => {
+    const ask = policy()?.should_enqueue_log_record;
+    if (ask) {
+      try {
+        if ((await ask(record, hookName)) === false) return;
+      } catch (error) {
+        logger('warn', `should_enqueue_log_record failed for ${hookName}; the record goes through: ${(error as Error).message}`);
+      }
+    }
+    await consumer(record);
+  };
+}
+
+/**
+ * HTTP Basic credentials: the application's validator first, then the policy's
+ * `http_server_validate_auth_basic`; none of them = only trusted hosts get in.
+ */
+export function basicAuthValidator(given: HttpListenerOptions['validateBasic'], policy: Policy): HttpListenerOptions['validateBasic'] {
+  const hook = policy.http_server_validate_auth_basic;
+  if (!hook) return given;
+  if (!given) return (user, password) => hook(user, password);
+  return async (user, password) => (await given(user, password)) || hook(user, password);
+}
