@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '@mtakit/core/metrics';
 import { ConfigError } from '@mtakit/core';
 import { httpReply, type HttpListener } from '@mtakit/core/http';
 import type { MtaPlugin } from '@mtakit/core/mta';

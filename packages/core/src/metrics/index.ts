@@ -3,8 +3,9 @@ import { toKumoJson } from './json.js';
 import { registerSystemMetrics, type SystemMetricsOptions } from './system.js';
 
 export { toKumoJson } from './json.js';
+export { foldSmallest } from './bounded.js';
 /** Re-exported so packages above core add gauges to the same registry without their own prom-client. */
-export { Gauge } from 'prom-client';
+export { Counter, Gauge, type Registry } from 'prom-client';
 export type { SystemMetricsOptions } from './system.js';
 
 /**

@@ -1,5 +1,5 @@
 import { parseQueueName } from '@mtakit/core';
-import { Gauge, readyQueueService, type MtaMetrics } from '@mtakit/core/metrics';
+import { foldSmallest, Gauge, readyQueueService, type MtaMetrics } from '@mtakit/core/metrics';
 import type { QueueManager } from '../queue-manager.js';
 
 /**
@@ -11,6 +11,8 @@ import type { QueueManager } from '../queue-manager.js';
 export function registerQueueMetrics(metrics: MtaMetrics, queue: QueueManager): void {
   const registers = [metrics.registry];
   const scheduled = () => queue.summary().scheduled;
+  // Series per label family at most (the rest fold into `other`): see foldSmallest.
+  const SERIES_LIMIT = 200;
   const tally = <L extends string>(gauge: Gauge<L>, labelsOf: (name: string) => Partial<Record<L, string>> | undefined) => {
     gauge.reset();
     const totals = new Map<string, { labels: Partial<Record<L, string>>; count: number }>();
@@ -22,7 +24,7 @@ export function registerQueueMetrics(metrics: MtaMetrics, queue: QueueManager): 
       t.count += q.count;
       totals.set(key, t);
     }
-    for (const t of totals.values()) gauge.set(t.labels, t.count);
+    for (const t of foldSmallest(totals.values(), SERIES_LIMIT)) gauge.set(t.labels, t.count);
   };
   new Gauge({ name: 'scheduled_count', help: 'number of messages in the scheduled queue', labelNames: ['queue'], registers, collect() { tally(this, (queue) => ({ queue })); } });
   new Gauge({ name: 'scheduled_by_domain', help: 'number of messages in the scheduled queue for a specific domain', labelNames: ['domain'], registers, collect() { tally(this, (n) => ({ domain: parseQueueName(n).domain })); } });
