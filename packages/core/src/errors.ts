@@ -25,6 +25,8 @@ export type MtaKitErrorCode =
   | 'E_CLOSED' // the component has been closed
   | 'E_EVENTS' // the outbound event queue could not store an event
   | 'E_SINK' // an event sink (webhook, broker) refused or failed a delivery
+  | 'E_TEMPLATE' // an injection template does not parse (HTTP 422) or fails to expand for a recipient
+  | 'E_UNSUPPORTED' // a KumoMTA feature mtakit refuses, naming what to use instead
   | 'E_INTERNAL'; // a bug: something that should not happen
 
 export interface MtaKitErrorOptions {

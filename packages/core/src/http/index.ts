@@ -1,5 +1,7 @@
 /** @mtakit/core/http — the JSON HTTP listener for admin, injection and metrics endpoints. */
-export { registerInjectRoute, type InjectOptions, type InjectRequest, type InjectRecipient, type InjectContent, type InjectResponse } from './inject.js';
+export { registerInjectRoute, type InjectOptions, type InjectResponse } from './inject.js';
+export { validateInjectRequest, type InjectRequest, type InjectRecipient, type InjectContent, type InjectBuilder, type InjectMailbox, type TemplateDialect, type TraceHeaders } from './inject-request.js';
+export { compileTemplates, TemplateSyntaxError, type CompiledTemplates } from './inject-template.js';
 export { HttpListener, HttpInputError, httpReply, type HttpListenerOptions, type HttpRequest, type HttpReply, type HttpHandler } from './listener.js';
 export { basicUsers } from './basic-users.js';
 export { registerNodeRoutes, UNSUPPORTED_ENDPOINTS, type NodeRoutesOptions } from './node-routes.js';

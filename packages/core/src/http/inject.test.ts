@@ -31,8 +31,8 @@ describe('POST /api/inject/v1', () => {
     });
     expect(r).toEqual({ status: 200, body: { success_count: 2, fail_count: 0, failed_recipients: [], errors: [] } });
     expect(accepted.map((a) => a.message.recipient)).toEqual(['a@dest.test', 'b@dest.test']);
-    expect(accepted[0]!.message.getData().toString()).toBe('From: news@example.com\r\nSubject: Hi Ann\r\n\r\nYour code is 1.\r\n');
-    expect(accepted[0]!.message.meta).toMatchObject({ reception_protocol: 'HTTP', tenant: 'acme', campaign: 'c1' });
+    expect(accepted[0]!.message.getData().toString()).toMatch(/^X-KumoRef: [A-Za-z0-9+/=]+\r\nFrom: news@example.com\r\nSubject: Hi Ann\r\n\r\nYour code is 1.\r\n$/);
+    expect(accepted[0]!.message.meta).toMatchObject({ reception_protocol: 'HTTP', extra: { tenant: 'acme', campaign: 'c1' } });
     expect(accepted[1]!.message.getFirstHeader('subject')).toBe('Hi');
   });
 
@@ -74,7 +74,7 @@ describe('POST /api/inject/v1', () => {
     expect(accepted).toHaveLength(1);
     expect((await post({ content: 'x', recipients: [{ email: 'a@b.test' }] })).body).toMatchObject({ field: 'envelope_sender' });
     expect((await post({ envelope_sender: '', content: 'x', recipients: [] })).body).toMatchObject({ field: 'recipients' });
-    expect((await post({ envelope_sender: '', content: 'x', recipients: [{ email: 'a@b.test' }], template_dialect: 'Jinja' })).status).toBe(400);
+    expect((await post({ envelope_sender: '', content: 'x', recipients: [{ email: 'a@b.test' }], template_dialect: 'Mustache' })).status).toBe(400);
     const allFailed = await post({ envelope_sender: '', content: 'x', recipients: [{ email: 'nope' }] });
     expect(allFailed.status).toBe(422);
   });

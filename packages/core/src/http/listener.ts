@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { AuthFailureLimiter } from '../auth/failure-limiter.js';
 import { systemClock } from '../clock.js';
 import { cidrContains, type Cidr } from '../dns/cidr.js';
@@ -211,10 +212,29 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
+  const raw = decodeBody(Buffer.concat(chunks), req.headers['content-encoding'], limit);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new HttpInputError('body', `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const DECODERS: Record<string, (data: Buffer, options: { maxOutputLength: number }) => Buffer> = {
+  gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync,
+};
+
+/** A compressed body (`Content-Encoding: gzip`, as kumod accepts), held to the same size limit once decoded. */
+function decodeBody(data: Buffer, encoding: string | undefined, limit: number): Buffer {
+  const name = (encoding ?? 'identity').trim().toLowerCase();
+  if (name === 'identity' || name === '') return data;
+  const decode = DECODERS[name];
+  if (!decode) throw new HttpInputError('content-encoding', `Content-Encoding ${name} is not supported (use gzip, deflate or br)`);
+  try {
+    return decode(data, { maxOutputLength: limit });
+  } catch (error) {
+    const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new HttpInputError('body', tooLarge ? `request body exceeds ${limit} bytes once decompressed` : `request body is not valid ${name}: ${(error as Error).message}`);
   }
 }
 

@@ -150,7 +150,7 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
         await reload();
         return { ok: true };
       });
-      registerInjectRoute(http, { accept, policy, metrics, ...(preSend ? { preSend } : {}) });
+      registerInjectRoute(http, { accept, policy, metrics, logger, ...(preSend ? { preSend } : {}) });
     }
     for (const p of parts) {
       if (http) p.provides.routes?.(http, queue);
