@@ -21,6 +21,8 @@ export { subjectStage, type SubjectStageOptions } from './stages/subject.js';
 export { contentStage, type ContentStageOptions } from './stages/content.js';
 export { linksStage, type LinksStageOptions } from './stages/links.js';
 export { fraudStage, type FraudStageOptions } from './stages/fraud.js';
+export { offersStage, type OffersStageOptions } from './stages/offers.js';
+export { SPAM_TOPICS, findTopics, unobfuscate, type SpamTopic } from './lists/topics.js';
 export { reputationStage, type ReputationStageOptions } from './stages/reputation.js';
 export { freshnessStage, type FreshnessStageOptions } from './stages/freshness.js';
 export { recipientStage, type RecipientStageOptions, type SuppressionLookup } from './stages/recipient.js';
@@ -36,6 +38,9 @@ export { URL_SHORTENERS, DISPOSABLE_DOMAINS, FREEMAIL_DOMAINS, DOMAIN_TYPOS, ABU
 export { SPAM_PHRASES } from './lists/phrases.js';
 export { BRANDS, type Brand } from './lists/brands.js';
 export { FRAUD_ASKS, FRAUD_PRESSURE, AMOUNT, type FraudSignal } from './lists/fraud.js';
+export { CREDENTIAL_ASKS } from './lists/credentials.js';
+export { maySendAs, type SendingDomains } from './sending-domains.js';
+export { MAX_SAMPLED_LINKS, MAX_SAMPLED_IMAGES } from './stages/links.js';
 
 export { preSendLogRecord, overrideLogRecord, tenantOfRecord, type VerdictRecordOptions } from './log-record.js';
 export {

@@ -118,20 +118,20 @@ describe('Scorer: budgets and failures', () => {
     expect(r.verdict).toBe('flag');
   });
 
-  it('skips a synchronous stage that ran over its budget (measured on the stopwatch)', async () => {
+  it('never skips a synchronous stage for time, so the verdict does not depend on machine speed', async () => {
     let t = 0;
     const slow: Stage = { name: 'slow', scope: 'message', weight: 1, run: () => { t += 30; return { score: 90, reasons: ['x'] }; } };
-    const r = await evaluate({ stages: [slow, fixed('b', 0)], stopwatch: { now: () => t }, stageBudgetMs: 20 });
-    expect(r.skipped).toEqual({ slow: 'over budget: took 30.00 ms of 20.00 ms' });
-    expect(r.verdict).toBe('flag');
+    const r = await evaluate({ stages: [slow, fixed('b', 0)], stopwatch: { now: () => t }, stageBudgetMs: 20, pipelineBudgetMs: 25 });
+    expect(r.skipped).toBeUndefined();
+    expect(r.verdict).toBe('reject');
   });
 
-  it('skips the remaining stages once the pipeline budget is spent', async () => {
+  it('gives an asynchronous stage only what is left of the pipeline budget', async () => {
     let t = 0;
-    const step = (name: string): Stage => ({ name, scope: 'message', weight: 1, run: () => { t += 20; return { score: 0, reasons: [] }; } });
-    const r = await evaluate({ stages: [step('a'), step('b'), step('c')], stopwatch: { now: () => t }, pipelineBudgetMs: 40, stageBudgetMs: 25 });
-    expect(Object.keys(r.breakdown)).toEqual(['a', 'b']);
-    expect(r.skipped).toEqual({ c: 'not run: the pipeline budget of 40 ms was spent' });
+    const step: Stage = { name: 'a', scope: 'message', weight: 1, run: () => { t += 60; return { score: 0, reasons: [] }; } };
+    const r = await evaluate({ stages: [step, hang], stopwatch: { now: () => t }, pipelineBudgetMs: 50, stageBudgetMs: 25 });
+    expect(Object.keys(r.breakdown)).toEqual(['a']);
+    expect(r.skipped).toEqual({ lookup: 'over budget: no answer within 0.00 ms' });
   });
 
   it('lets learning stages observe accepted messages only', async () => {
@@ -276,20 +276,42 @@ describe('Scorer with the built-in stages', () => {
     });
     const bad = await s.evaluate(phish, context('acme', null));
     expect(bad.verdict).toBe('reject');
-    expect(Object.keys(bad.breakdown)).toEqual(['recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send', 'subject', 'content', 'links', 'fraud']);
+    expect(Object.keys(bad.breakdown)).toEqual(['recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send', 'subject', 'content', 'links', 'fraud', 'offers']);
   });
 
-  it('holds a risky campaign at the default threshold and passes it for a tenant at 90', async () => {
+  it('holds a risky campaign at the default threshold and lets it through for a tenant at 90', async () => {
     const risky = () => mail({
       subject: 'Last chance: 70% off everything', headers: UNSUBSCRIBE,
-      text: 'Huge sale, limited time. Shop now: https://bit.ly/acme-sale',
+      text: 'Huge sale, limited time: Cialis from $1.20 per pill. Order now: https://bit.ly/acme-sale',
       html: '<a href="https://bit.ly/acme-sale"><img src="https://acme.example/sale.jpg"></a>',
     });
     const byDefault = await scorer().evaluate(risky(), context());
     expect(byDefault.verdict).toBe('hold');
     const lenient = await scorer({ acme: { threshold: 90 } }).evaluate(risky(), context());
     expect(lenient.score).toBe(byDefault.score);
-    expect(lenient.score).toBeLessThan(75);
-    expect(lenient.verdict).toBe('pass');
+    expect(lenient.score).toBeLessThan(90);
+    expect(['pass', 'flag']).toContain(lenient.verdict);
+  });
+});
+
+describe('Scorer: deterministic verdicts', () => {
+  const build = (stopwatch?: { now(): number }) => new Scorer({
+    stages: builtinStages({ reputation: { tracker: new ReputationTracker() }, freshness: { store: new MemoryFreshnessStore() } }),
+    ...(stopwatch ? { stopwatch } : {}),
+  });
+  const phish = () => mail({
+    from: 'Facebook ,_<security@random-host.example>', sender: 'x@random-host.example', subject: 'Unusual sign-in activity',
+    html: `<p>Verify your account within 24 hours.</p>${'<a href="https://news.example/a">read</a>'.repeat(3000)}`,
+  });
+
+  it('gives the same message the same verdict every time, on a slow machine too', async () => {
+    const first = await build().evaluate(phish(), context('acme', null));
+    let t = 0;
+    const slow = build({ now: () => (t += 40) }); // every reading of the clock 40 ms later
+    for (let i = 0; i < 3; i++) {
+      const again = await slow.evaluate(phish(), context('acme', null));
+      expect(again.skipped).toBeUndefined();
+      expect({ verdict: again.verdict, score: again.score, breakdown: again.breakdown }).toEqual({ verdict: first.verdict, score: first.score, breakdown: first.breakdown });
+    }
   });
 });

@@ -9,18 +9,49 @@ export interface Mailbox {
   domain: string;
 }
 
-/** The mailboxes of an address-list header value. Lenient: it is for scoring, not for routing. */
+/**
+ * The mailboxes of an address-list header value, read the way a mail client shows them rather
+ * than the way RFC 5322 would reject them: a comma in an unquoted display name does not split the
+ * mailbox (`Facebook ,_<x@random.example>` is one mailbox whose name shows "Facebook"), an
+ * address without angle brackets takes the rest as its name (`Support x@example.com`,
+ * `x@example.com (Support)`), a missing closing bracket is tolerated, and encoded words are decoded.
+ * Lenient: it is for scoring, not for routing. A value with no address at all gives one mailbox
+ * with an empty domain.
+ */
 export function parseMailboxes(value: string): Mailbox[] {
   const out: Mailbox[] = [];
+  let pending = '';
   for (const item of splitList(value)) {
-    const angle = /<([^<>]*)>\s*$/.exec(item);
-    const address = (angle ? (angle[1] ?? '') : item.replace(/\([^)]*\)/g, '')).trim();
-    if (address === '') continue;
-    const display = angle ? decodeEncodedWords(item.slice(0, angle.index).trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1')) : '';
-    const at = address.lastIndexOf('@');
-    out.push({ display, address, domain: at === -1 ? '' : address.slice(at + 1).toLowerCase().replace(/\.$/, '') });
+    const text = pending === '' ? item : `${pending}, ${item}`;
+    const mailbox = parseMailbox(text);
+    if (mailbox === undefined) pending = text; // a piece of display name: it belongs to the next address
+    else {
+      out.push(mailbox);
+      pending = '';
+    }
   }
+  if (out.length === 0 && pending !== '') out.push({ display: '', address: pending, domain: '' });
   return out;
+}
+
+const BARE_ADDRESS = /[^\s<>"(),;:]+@[^\s<>"(),;:]+/;
+
+function parseMailbox(item: string): Mailbox | undefined {
+  const angle = /<([^<>]*)>?\s*$/.exec(item);
+  let address: string;
+  let display: string;
+  if (angle && (angle[1] ?? '').trim() !== '') {
+    address = (angle[1] ?? '').trim();
+    display = item.slice(0, angle.index);
+  } else {
+    const bare = BARE_ADDRESS.exec(item);
+    if (!bare) return undefined;
+    address = bare[0];
+    display = `${item.slice(0, bare.index)} ${item.slice(bare.index + bare[0].length)}`.replace(/[()]/g, ' ');
+  }
+  const at = address.lastIndexOf('@');
+  const name = decodeEncodedWords(display.trim().replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1')).replace(/\s+/g, ' ').trim();
+  return { display: name, address, domain: at === -1 ? '' : address.slice(at + 1).toLowerCase().replace(/[.>]+$/, '') };
 }
 
 /** Splits on commas that are outside quotes and angle brackets. */

@@ -15,9 +15,9 @@ export class BrandMatcher {
     this.#names = alternatives.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
   }
 
-  /** The brand a display name claims, if any. */
-  named(display: string): Brand | undefined {
-    const m = this.#names?.exec(display.slice(0, 256));
+  /** The brand a display name (or the first `limit` characters of a text) claims, if any. */
+  named(display: string, limit = 256): Brand | undefined {
+    const m = this.#names?.exec(display.slice(0, limit));
     return m ? this.#byName.get(normalize(m[0])) : undefined;
   }
 

@@ -13,6 +13,10 @@ export interface HtmlScan {
   images: string[];
   /** Characters of text inside elements styled invisible (display:none, zero font size, …). */
   hiddenChars: number;
+  /** `<form>` elements: a form in a message collects what the reader types into it. */
+  forms: number;
+  /** `<input>` fields for a password (or a PIN or card number, by name). */
+  secretInputs: number;
 }
 
 const INVISIBLE_OPEN = /<!--|<(head|script|style)\b[^<>]*>/gi;
@@ -21,13 +25,18 @@ const ANCHOR_OPEN = /<a\b([^<>]*)>/gi;
 const ANCHOR_CLOSE = /<\/a\s*>/gi;
 const IMG = /<img\b([^<>]*)>/gi;
 const STYLED = /<([a-z][a-z0-9]*)\b[^<>]*?\bstyle\s*=\s*("[^"<>]*"|'[^'<>]*')[^<>]*>/gi;
+const FORM = /<form\b/gi;
+const SECRET_INPUT = /<input\b[^<>]*?\b(?:type\s*=\s*["']?password|name\s*=\s*["']?[\w-]*(?:pass|pwd|pin|cvv|cvc|card))/gi;
 const HIDING = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d+)?(?:px|pt)?\s*(?:;|$|!)|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)/i;
 
 export function scanHtml(html: string): HtmlScan {
   const body = stripInvisible(html);
   const images: string[] = [];
   for (const m of body.matchAll(IMG)) images.push(attribute(m[1] ?? '', 'src') ?? '');
-  return { text: textOf(body), anchors: anchors(body), images, hiddenChars: hiddenChars(body) };
+  return {
+    text: textOf(body), anchors: anchors(body), images, hiddenChars: hiddenChars(body),
+    forms: body.match(FORM)?.length ?? 0, secretInputs: body.match(SECRET_INPUT)?.length ?? 0,
+  };
 }
 
 /** Removes comments and head/script/style elements; an opener without a closer is left as is. */

@@ -77,9 +77,12 @@ export const FRAUD_ASKS: readonly FraudSignal[] = [
 ];
 
 export const FRAUD_PRESSURE: readonly FraudSignal[] = [
-  { reason: 'urgency', points: 10, all: [/\b(?:urgent(?:ly)?|immediately|asap|as soon as possible|right away|today|tonight|this (?:evening|afternoon|morning)|within \d+ (?:hours?|minutes?)|before (?:the )?(?:\d{1,2}(?::\d\d)? ?(?:am|pm)|cut-?off|end of (?:the )?day)|with immediate effect)\b/i] },
+  { reason: 'urgency', points: 10, all: [/\b(?:urgent(?:ly)?|immediately|asap|as soon as possible|right away|today|tonight|this (?:evening|afternoon|morning)|within (?:the next )?\d+ (?:hours?|minutes?|(?:business |working )?days?)|(?:24|48|72) hours|before (?:the )?(?:\d{1,2}(?::\d\d)? ?(?:am|pm)|cut-?off|end of (?:the )?day)|with immediate effect)\b/i] },
   { reason: 'a request for secrecy', points: 25, all: [/\bkeep (?:this|it|that) (?:confidential|between us|secret|private|quiet|to yourself)\b|\bbetween (?:you and me|us)\b|\b(?:do not|don't) (?:discuss|tell|share|mention)\b[^.!?]{0,30}\b(?:anyone|anybody|others|colleagues|team|office)\b|\b(?:requires|needs|with|in) (?:absolute |utmost |strict )?discretion\b|\bstrictly confidential\b/i] },
   { reason: 'a sender who cannot be reached', points: 15, all: [/\b(?:in|at|into) (?:a |an )?(?:meeting|conference)s?\b[^.!?]{0,40}\b(?:can't|cannot|can not|unable|not able)\b|\bcan(?:'t|not) (?:talk|take (?:any )?calls|answer (?:the )?phone)\b|\bare you (?:available|free|at your desk|around)\b(?! (?:for|on|next|this|to|tomorrow))/i] },
-  { reason: 'a threat', points: 10, all: [/\bto avoid (?:a |any )?(?:late fees?|suspension|collection|legal action|penalt\w*|deactivation|termination|interruption|closure)\b/i] },
+  {
+    reason: 'a threat', points: 10,
+    all: [/\bto avoid (?:a |any )?(?:late fees?|suspension|collection|legal action|penalt\w*|deactivation|termination|interruption|closure)\b|\bfailure to (?:comply|verify|update|confirm|respond|do so)\b|\b(?:will|may|shall) be (?:permanently )?(?:closed|deleted|suspended|terminated|deactivated|disabled|lost)\b|\bpermanent(?:ly)? (?:closure|suspension|deletion|loss)\b/i],
+  },
   { reason: 'a sum of a million or more', points: 20, all: [/(?:[$€£]|\b(?:usd|eur|gbp|us\$)\s?)\s?\d{1,3}(?:[,.' ]\d{3}){2,}|\b\d+(?:[.,]\d+)? ?(?:million|billion)\b/i] },
 ];

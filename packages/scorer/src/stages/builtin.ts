@@ -2,11 +2,13 @@ import { Message } from '@mtakit/core';
 import { parseContent } from '../content/parse.js';
 import { FRAUD_ASKS, FRAUD_PRESSURE } from '../lists/fraud.js';
 import { findPhrases } from '../lists/phrases.js';
+import type { SendingDomains } from '../sending-domains.js';
 import type { Stage } from '../types.js';
 import { contentStage, type ContentStageOptions } from './content.js';
 import { fraudStage, type FraudStageOptions } from './fraud.js';
 import { freshnessStage, type FreshnessStageOptions } from './freshness.js';
 import { linksStage, type LinksStageOptions } from './links.js';
+import { offersStage, type OffersStageOptions } from './offers.js';
 import { providerMixStage, type ProviderMixStageOptions } from './providers.js';
 import { recipientStage, type RecipientStageOptions } from './recipient.js';
 import { reputationStage, type ReputationStageOptions } from './reputation.js';
@@ -15,12 +17,15 @@ import { timeOfSendStage, type TimeOfSendStageOptions } from './time-of-send.js'
 
 /** Options of the nine built-in stages; the two that read history need their source. */
 export interface BuiltinStagesOptions {
+  /** The tenants' verified sending domains, for the content and links stages (see `SendingDomains`). */
+  sendingDomains?: SendingDomains;
   reputation: ReputationStageOptions;
   freshness: FreshnessStageOptions;
   subject?: SubjectStageOptions;
   content?: ContentStageOptions;
   links?: LinksStageOptions;
   fraud?: FraudStageOptions;
+  offers?: OffersStageOptions;
   recipient?: RecipientStageOptions;
   providers?: ProviderMixStageOptions;
   timeOfSend?: TimeOfSendStageOptions;
@@ -35,6 +40,7 @@ export interface BuiltinStagesOptions {
  */
 export function builtinStages(options: BuiltinStagesOptions): Stage[] {
   warmUp();
+  const domains = options.sendingDomains === undefined ? {} : { sendingDomains: options.sendingDomains };
   return [
     recipientStage(options.recipient),
     freshnessStage(options.freshness),
@@ -42,9 +48,10 @@ export function builtinStages(options: BuiltinStagesOptions): Stage[] {
     providerMixStage(options.providers),
     timeOfSendStage(options.timeOfSend),
     subjectStage(options.subject),
-    contentStage(options.content),
-    linksStage(options.links),
+    contentStage({ ...domains, ...options.content }),
+    linksStage({ ...domains, ...options.links }),
     fraudStage(options.fraud),
+    offersStage(options.offers),
   ];
 }
 

@@ -20,8 +20,8 @@ describe('links stage', () => {
   it('flags many links, counting each URL once', async () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => anchor(`https://acme.example/p/${i}`)).join('');
     expect((await runStage(stage, html(many(75) + many(75)))).score).toBe(0);
-    expect(pointsFor(await runStage(stage, html(many(80))), /80 links/)).toBe(10);
-    expect(pointsFor(await runStage(stage, html(many(160))), /160 links/)).toBe(20);
+    expect(pointsFor(await runStage(stage, html(many(80))), /80 links/)).toBe(3);
+    expect(pointsFor(await runStage(stage, html(many(160))), /160 links/)).toBe(5);
   });
 
   it('flags URL shorteners and links to IP addresses', async () => {
@@ -37,7 +37,11 @@ describe('links stage', () => {
 
   it('flags anchor text that names another domain, and is lenient with the sender’s own domain', async () => {
     const phish = await runStage(stage, html(anchor('https://secure-login.example/pp', 'https://www.paypal.com/signin')));
-    expect(pointsFor(phish, /names another domain.*paypal.com/)).toBe(50);
+    expect(pointsFor(phish, /shows a brand's domain.*paypal.com/)).toBe(50);
+    const page = await runStage(stage, html(anchor('https://secure-login.example/pp', 'https://www.harborcoffee.example/account')));
+    expect(pointsFor(page, /address of a page on another host/)).toBe(45);
+    const site = await runStage(stage, html(anchor('https://www.cnn.example/money', 'CNNmoney.example')));
+    expect(pointsFor(site, /names another site/)).toBe(15);
     const tracked = await runStage(stage, html(anchor('https://click.esp.example/t/abc', 'www.acme.example/sale')));
     expect(pointsFor(tracked, /third-party host/)).toBe(10);
     const trusted = linksStage({ trustedDomains: ['esp.example'] });
@@ -51,7 +55,7 @@ describe('links stage', () => {
     expect(pointsFor(outcome, /user@ part/)).toBe(50);
     expect(pointsFor(outcome, /punycode/)).toBe(30);
     expect(pointsFor(outcome, /abused TLDs: deals.top/)).toBe(15);
-    expect(pointsFor(outcome, /script or data URLs/)).toBe(30);
+    expect(pointsFor(outcome, /script or data URLs/)).toBe(10);
   });
 
   it('flags domains imitating a brand, not the brand\'s own domains or its CDNs', async () => {
@@ -78,5 +82,29 @@ describe('links stage', () => {
       const broken = linksStage({ blocklist: new CachedDomainLookup(async () => Promise.reject(new Error('dns timeout'))) });
       await expect(runStage(broken, html(anchor('https://acme.example/')))).rejects.toThrow('dns timeout');
     });
+  });
+});
+
+describe('links stage: sampling and sending domains', () => {
+  it('judges a bounded sample of links in document order and counts all of them', async () => {
+    const filler = Array.from({ length: 2500 }, (_, i) => anchor(`https://acme.example/p/${i}`)).join('');
+    const late = await runStage(stage, html(filler + anchor('http://203.0.113.7/login')));
+    expect(pointsFor(late, /2501 links/)).toBe(5);
+    expect(pointsFor(late, /IP addresses/)).toBe(0); // beyond the sample
+    const early = await runStage(stage, html(anchor('http://203.0.113.7/login') + filler));
+    expect(pointsFor(early, /IP addresses/)).toBe(40);
+  });
+
+  it('counts brand-domain link text as click tracking only for a tenant verified for the brand', async () => {
+    const m = mail({ from: '"PayPal" <service@paypal.com>', html: anchor('https://click.esp.example/t/1', 'www.paypal.com'), headers: UNSUBSCRIBE });
+    expect(pointsFor(await runStage(stage, m), /shows a brand's domain/)).toBe(50);
+    const verified = linksStage({ sendingDomains: { acme: ['paypal.com'] } });
+    expect(pointsFor(await runStage(verified, m), /third-party host/)).toBe(10);
+  });
+
+  it('flags login-looking landing pages and brand names in other hosts', async () => {
+    const o = await runStage(stage, html(anchor('https://www.paypal.com.account-check.example/webscr?cmd=_login')));
+    expect(pointsFor(o, /login-looking pages/)).toBe(25);
+    expect(pointsFor(o, /brand's name in another host's address.*PayPal/)).toBe(40);
   });
 });

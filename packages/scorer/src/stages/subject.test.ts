@@ -49,8 +49,8 @@ describe('subject stage', () => {
   });
 
   it('flags RE:/FWD: on a message that replies to nothing', async () => {
-    expect(pointsFor(await score('RE: your invoice'), /replies to nothing/)).toBe(25);
-    expect(pointsFor(await score('Fwd: your invoice'), /FWD/)).toBe(25);
+    expect(pointsFor(await score('RE: your invoice'), /replies to nothing/)).toBe(15);
+    expect(pointsFor(await score('Fwd: your invoice'), /FWD/)).toBe(15);
     expect((await score('RE: your invoice', [['References', '<a@b>']])).score).toBe(0);
   });
 
@@ -60,6 +60,6 @@ describe('subject stage', () => {
   });
 
   it('flags overlong subjects', async () => {
-    expect(pointsFor(await score('word '.repeat(25)), /characters long/)).toBe(10);
+    expect(pointsFor(await score('word '.repeat(25)), /characters long/)).toBe(3);
   });
 });

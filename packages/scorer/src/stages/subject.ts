@@ -3,7 +3,7 @@ import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
 export interface SubjectStageOptions {
-  /** Default weight. Default 0.75. */
+  /** Default weight. Default 1 (fitted, bench/scorer-fit.ts). */
   weight?: number;
   /** Subjects longer than this (characters) count as too long. Default 100. */
   maxLength?: number;
@@ -23,7 +23,7 @@ export function subjectStage(options: SubjectStageOptions = {}): Stage {
   return {
     name: 'subject',
     scope: 'campaign',
-    weight: options.weight ?? 0.75,
+    weight: options.weight ?? 1,
     run: (input) => scoreSubject(input, maxLength),
   };
 }
@@ -35,7 +35,7 @@ function scoreSubject(input: StageInput, maxLength: number): StageOutcome {
     return s.add(20, 'the message has no subject', 'Give the message a subject that says what it is about.').outcome();
   }
   const length = [...subject].length;
-  if (length > maxLength) s.add(10, `the subject is ${length} characters long (over ${maxLength})`, 'Shorten the subject.');
+  if (length > maxLength) s.add(3, `the subject is ${length} characters long (over ${maxLength})`, 'Shorten the subject.');
 
   const phrases = findPhrases(subject);
   if (phrases.length > 0) {
@@ -58,7 +58,7 @@ function scoreSubject(input: StageInput, maxLength: number): StageOutcome {
 
   const prefix = REPLY_PREFIX.exec(subject);
   if (prefix && input.message.getFirstHeader('In-Reply-To') === undefined && input.message.getFirstHeader('References') === undefined) {
-    s.add(25, `the subject starts with "${prefix[1]?.toUpperCase()}:" but the message replies to nothing`, 'Drop the RE:/FWD: prefix: it is not a reply.');
+    s.add(15, `the subject starts with "${prefix[1]?.toUpperCase()}:" but the message replies to nothing`, 'Drop the RE:/FWD: prefix: it is not a reply.');
   }
 
   const emoji = (subject.match(EMOJI) ?? []).length;
