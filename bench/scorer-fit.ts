@@ -30,13 +30,6 @@ function scores(weights: ReadonlyMap<string, number>, mode: 'bulk' | 'transactio
   return rows.filter((r) => r.class === cls).map((r) => combineScores(names.map((n) => ({ score: r[mode][n] ?? 0, weight: weights.get(n) ?? 0 }))));
 }
 
-/** The lowest line such that at most `budget` of `values` lie at or above it. */
-function lineFor(values: readonly number[], budget: number): number {
-  const sorted = [...values].sort((a, b) => b - a);
-  const allowed = Math.floor(values.length * budget);
-  return (sorted[allowed] ?? 0) + 1;
-}
-
 function evaluate(weights: ReadonlyMap<string, number>): { objective: number; recalls: string; newsletters: number; personal: number } {
   const share = (mode: 'bulk' | 'transactional', cls: string, line: number) => {
     const s = scores(weights, mode, cls);

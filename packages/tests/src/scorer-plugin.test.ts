@@ -21,11 +21,11 @@ function dirWith(files: Record<string, string | object> = {}): string {
   return dir;
 }
 
-/** A message the default tenant holds (score 66, docs/scorer.md) for a recipient never mailed before. */
+/** A message the default tenant holds for a recipient never mailed before: an IP-literal link and a shortener, no unsubscribe header, HTML only. */
 function risky(recipient: string, tenant = 'acme', campaign = 'spring'): Message {
   const data = [
-    'From: Deals <deals@shop.example>', 'Subject: Spring sale!!!', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '',
-    '<p>Our spring collection is here. <a href="http://203.0.113.7/spring">See the collection</a></p>', '',
+    'From: Deals <deals@shop.example>', 'Subject: Spring sale', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', '',
+    '<p>Our spring collection is here. <a href="http://203.0.113.7/spring">See the collection</a> <a href="https://bit.ly/acme-spring">Share</a></p>', '',
   ].join('\r\n');
   return new Message({ sender: 'bounces@shop.example', recipient, meta: { tenant, campaign }, data: Buffer.from(data) });
 }
@@ -121,7 +121,7 @@ describe('the scorer plugin', () => {
     expect(result.verdict).toBe('hold');
     expect(ctx.records).toHaveLength(1);
     expect(ctx.records[0]).toMatchObject({ type: 'PreSendVerdict', id: message.id, nodeid: 'node-1', extra: { verdict: 'hold', score: result.score } });
-    expect(message.getMeta('pre_send_hold')).toMatchObject({ score: result.score, threshold: 65, breakdown: { links: { score: 40 } } });
+    expect(message.getMeta('pre_send_hold')).toMatchObject({ score: result.score, threshold: 65, breakdown: { links: { score: 65 } } });
     const metrics = await ctx.metrics.registry.metrics();
     expect(metrics).toMatch(/scorer_verdicts_total\{verdict="hold"\} 1/);
     expect(metrics).toMatch(/scorer_latency_seconds_count 1/);
