@@ -184,6 +184,26 @@ describe('SmtpIngress', () => {
     for (const x of [a, b, third]) x.close();
   });
 
+  it('asks smtp_server_ehlo before answering HELO/EHLO, and sends its refusal instead of 250', async () => {
+    const seen: unknown[] = [];
+    const h = await ingress({
+      policy: {
+        smtp_server_ehlo: (domain, conn) => {
+          seen.push({ domain, ehlo: conn['ehlo_domain'] });
+          if (domain.endsWith('.bad.example')) reject(550, 'Your EHLO name is refused', '5.7.1');
+        },
+      },
+    });
+    const c = await client(h.port);
+    const bad = await c.command('EHLO host.bad.example');
+    expect([bad.code, bad.text]).toEqual([550, '5.7.1 Your EHLO name is refused']);
+    expect((await c.command('MAIL FROM:<a@example.com>')).code).toBe(503);
+    expect((await c.command('HELO good.test')).code).toBe(250);
+    expect((await c.command('EHLO')).code).toBe(501);
+    expect(seen).toEqual([{ domain: 'host.bad.example', ehlo: 'host.bad.example' }, { domain: 'good.test', ehlo: 'good.test' }]);
+    c.close();
+  });
+
   it('lets policy hooks reject with their own codes', async () => {
     const h = await ingress({
       policy: {

@@ -155,6 +155,7 @@ export class SmtpIngress {
       onData: (stream, session, cb) => this.#onData(stream, session, cb),
       greetPause: (remoteAddress) => greetPauseFor(remoteAddress, greet),
       onRejection: (reply) => this.#onRejection(reply),
+      ...(options.policy?.smtp_server_ehlo ? { onHelo: (domain: string, session: unknown) => this.#onHelo(domain, session as SMTPServerSession) } : {}),
       admitConnection: (open) => {
         const refusal = this.#guard.admitConnection(open);
         return refusal && this.#refusal(refusal).message;
@@ -236,6 +237,16 @@ export class SmtpIngress {
     } catch (error) {
       state.failedAuths++;
       cb(asReply(error, 454, '4.7.0'));
+    }
+  }
+
+  async #onHelo(domain: string, session: SMTPServerSession): Promise<void> {
+    const conn = this.#state(session).conn;
+    conn['ehlo_domain'] = domain;
+    try {
+      await this.#options.policy?.smtp_server_ehlo?.(domain, conn);
+    } catch (error) {
+      throw asReply(error, 550, '5.7.1');
     }
   }
 

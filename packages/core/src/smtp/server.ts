@@ -23,6 +23,11 @@ export interface MtaSmtpServerOptions extends SMTPServerOptions {
    * ("4.3.2 Too many connections…") refuses it with 421, undefined admits it.
    */
   admitConnection?: (open: number) => string | undefined;
+  /**
+   * HELO/EHLO with a well-formed argument, before the reply: a rejection (an Error with
+   * `responseCode`, its text led by the enhanced code) is sent instead of 250.
+   */
+  onHelo?: (domain: string, session: unknown) => Promise<void> | void;
   /** Every 4xx/5xx reply sent (after its enhanced code is settled). */
   onRejection?: (reply: RejectionReply) => void;
 }
@@ -97,6 +102,25 @@ class MtaSmtpConnection extends SMTPConnection {
     if (this._closing || this._closed) return;
     if (ms <= 0) return this.connectionReady();
     setTimeout(() => this.connectionReady(), ms).unref();
+  }
+
+  override handler_EHLO(command: Buffer, callback: () => void): void {
+    this.#helo(command, callback, () => super.handler_EHLO(command, callback));
+  }
+
+  override handler_HELO(command: Buffer, callback: () => void): void {
+    this.#helo(command, callback, () => super.handler_HELO(command, callback));
+  }
+
+  /** Asks `onHelo` first; malformed commands go straight to smtp-server, which answers 501. */
+  #helo(command: Buffer, callback: () => void, next: () => void): void {
+    const hook = this._server.options.onHelo;
+    const parts = command.toString().trim().split(/\s+/);
+    if (!hook || parts.length !== 2) return next();
+    Promise.resolve(hook(parts[1] as string, this.session)).then(next, (error: Error & { responseCode?: number }) => {
+      this.send(error.responseCode ?? 550, error.message);
+      callback();
+    });
   }
 
   override _createParser(): StrictLineStream {
