@@ -21,7 +21,7 @@ import { greetPauseFor } from './greet-pause.js';
 import { asReply, replyError } from './replies.js';
 import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
-import { connectionBudget, openFilesLimit, ResourceGuard, type ResourceRefusal } from './resource-guard.js';
+import { descriptorBudget, openFilesLimit, ResourceGuard, type DescriptorBudget, type ResourceRefusal } from './resource-guard.js';
 
 export type { AcceptedMessage } from '../contracts/accepted.js';
 
@@ -116,13 +116,15 @@ export class SmtpIngress {
   readonly #guard: ResourceGuard;
   readonly #authLimiter: AuthFailureLimiter | undefined;
   readonly #reception: ReceptionPipeline;
+  readonly #descriptors: DescriptorBudget | undefined;
   #name = '';
 
   constructor(options: SmtpIngressOptions) {
     this.#options = options;
     this.#relayNetworks = options.relayNetworks ?? [];
     this.#reception = new ReceptionPipeline({ accept: options.accept, preSend: options.preSend, metrics: options.metrics });
-    const maxConnections = Math.min(options.maxConnections ?? 32_768, connectionBudget(openFilesLimit()));
+    this.#descriptors = descriptorBudget(openFilesLimit());
+    const maxConnections = Math.min(options.maxConnections ?? 32_768, this.#descriptors?.connections ?? Infinity);
     this.#guard = new ResourceGuard({
       clock: systemClock, maxConnections, maxBytesInFlight: options.maxBytesInFlight ?? 256 * 1024 * 1024,
       onChange: (resource, exhausted) => process.stderr.write(`${new Date().toISOString()} mtakit: SMTP listener ${this.#name}: ${exhausted ? `${resource} exhausted, refusing with 4xx` : `${resource} available again`}\n`),
@@ -174,6 +176,7 @@ export class SmtpIngress {
         resolve();
       });
     });
+    if (this.#descriptors) this.#server.server.maxConnections = this.#descriptors.accepted;
     const address = this.#server.server.address() as AddressInfo;
     this.#name = this.#options.name ?? `${address.address}:${address.port}`;
     return address;

@@ -122,11 +122,25 @@ export function openFilesLimit(limitsFile = '/proc/self/limits'): number | undef
   }
 }
 
+/** What a listener may hold given RLIMIT_NOFILE (see `descriptorBudget`). */
+export interface DescriptorBudget {
+  /** Sessions admitted; past it clients get 421 4.3.2. */
+  connections: number;
+  /**
+   * Sockets accepted at all (net.Server#maxConnections): those between `connections` and this are
+   * answered 421 and closed at once; past it the kernel's connection is closed without a word,
+   * so a burst cannot eat the descriptors the spool and logs need.
+   */
+  accepted: number;
+}
+
 /**
- * Connections a listener may hold without starving the rest of the process of descriptors: the
- * limit less a quarter (at least 64) kept for the spool, logs, egress connections and DNS.
+ * A quarter of RLIMIT_NOFILE (at least 64) is kept for the spool, logs, egress connections and
+ * DNS; half of that reserve may hold sockets that are being refused.
  */
-export function connectionBudget(openFiles: number | undefined): number {
-  if (openFiles === undefined) return Number.MAX_SAFE_INTEGER;
-  return Math.max(16, openFiles - Math.max(64, Math.ceil(openFiles / 4)));
+export function descriptorBudget(openFiles: number | undefined): DescriptorBudget | undefined {
+  if (openFiles === undefined) return undefined;
+  const reserve = Math.max(64, Math.ceil(openFiles / 4));
+  const connections = Math.max(16, openFiles - reserve);
+  return { connections, accepted: Math.max(connections, openFiles - Math.ceil(reserve / 2)) };
 }

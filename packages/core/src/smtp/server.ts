@@ -85,6 +85,9 @@ class MtaSmtpConnection extends SMTPConnection {
       const server = this._server;
       const refusal = server.options.admitConnection?.(server.connections.size);
       if (refusal !== undefined) {
+        // Closed as soon as the reply is out, not after the client's FIN: a refused socket must
+        // give its descriptor back at once.
+        this._socket.once('finish', () => this._socket.destroy());
         this.send(421, refusal);
         return;
       }

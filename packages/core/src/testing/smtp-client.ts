@@ -18,6 +18,8 @@ export class RawSmtpClient {
   #buffer = '';
   #replies: SmtpReply[] = [];
   #waiters: Array<(r: SmtpReply) => void> = [];
+  /** How to fail each waiting `read` when the server closes the connection without replying. */
+  readonly #failers = new Map<(r: SmtpReply) => void, (error: Error) => void>();
   #closed = false;
 
   private constructor(socket: Socket) {
@@ -44,15 +46,20 @@ export class RawSmtpClient {
     if (ready) return Promise.resolve(ready);
     if (this.#closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        this.#failers.delete(waiter);
+        reject(error);
+      };
       const waiter = (r: SmtpReply): void => {
         clearTimeout(timer);
+        this.#failers.delete(waiter);
         resolve(r);
       };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`no SMTP reply within ${timeoutMs} ms`));
-      }, timeoutMs);
+      const timer = setTimeout(() => fail(new Error(`no SMTP reply within ${timeoutMs} ms`)), timeoutMs);
       this.#waiters.push(waiter);
+      this.#failers.set(waiter, fail);
     });
   }
 
@@ -95,6 +102,8 @@ export class RawSmtpClient {
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('close', () => {
       this.#closed = true;
+      // Replies already received were handed out in #onData; whoever still waits gets none.
+      for (const fail of [...this.#failers.values()]) fail(new Error('connection closed'));
     });
     socket.on('error', () => {
       this.#closed = true;
