@@ -19,6 +19,16 @@ export class AdminClient {
     this.#auth = credentials ? `Basic ${Buffer.from(credentials).toString('base64')}` : undefined;
   }
 
+  /** What to do about an HTTP error, where the status says it. */
+  #hint(status: number): string {
+    if (status === 401 || status === 403) {
+      return this.#auth
+        ? ' — the MTA refused these credentials: check --credentials / MTAKIT_ADMIN_CREDENTIALS against a user:password of its MTAKIT_ADMIN_USERS'
+        : ` — this client is outside the MTA's MTAKIT_TRUSTED_HOSTS: pass --credentials user:password (or set MTAKIT_ADMIN_CREDENTIALS) with a user of its MTAKIT_ADMIN_USERS`;
+    }
+    return '';
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
@@ -31,10 +41,15 @@ export class AdminClient {
       throw new MtaKitError('E_CONNECTION', `cannot reach the MTA at ${this.#base}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
     }
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : {};
+    let parsed: unknown = {};
+    try {
+      if (text) parsed = JSON.parse(text);
+    } catch {
+      throw new MtaKitError('E_CONNECTION', `${method} ${path}: HTTP ${response.status} without JSON from ${this.#base}: is it an mtakit HTTP listener (--url, MTAKIT_HTTP_LISTEN)?`);
+    }
     if (!response.ok) {
       const message = (parsed as { error?: string }).error ?? text;
-      throw new MtaKitError(response.status === 404 ? 'E_NOT_FOUND' : response.status === 401 ? 'E_CONFIG' : 'E_INTERNAL', `${method} ${path}: HTTP ${response.status}: ${message}`);
+      throw new MtaKitError(response.status === 404 ? 'E_NOT_FOUND' : response.status === 401 || response.status === 403 ? 'E_CONFIG' : 'E_INTERNAL', `${method} ${path}: HTTP ${response.status}: ${message}${this.#hint(response.status)}`);
     }
     return parsed as T;
   }
@@ -55,11 +70,12 @@ function format(value: unknown): string {
   return String(value);
 }
 
-/** Adds `--url` and `--credentials` to every subcommand of an admin command group. */
+/** Adds `--url`, `--credentials` and `--json` (print the API's JSON, where a table is the default) to every subcommand of an admin command group. */
 export function withAdminOptions(group: Command): Command {
   for (const c of group.commands) {
     c.addOption(new Option('--url <url>', "the MTA's HTTP listener (default http://$MTAKIT_HTTP_LISTEN or http://127.0.0.1:8025)"));
     c.addOption(new Option('--credentials <user:password>', 'HTTP Basic credentials (or MTAKIT_ADMIN_CREDENTIALS)'));
+    if (!c.options.some((o) => o.long === '--json')) c.addOption(new Option('--json', 'print JSON'));
   }
   return group;
 }

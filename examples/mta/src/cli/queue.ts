@@ -13,13 +13,15 @@ interface SelectorFlags {
 export function queueCommand(): Command {
   const queue = new Command('queue').description('inspect and operate the queues of a running MTA (admin HTTP API)');
   const print = (value: unknown) => console.log(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+  // Tables for people; the API's own JSON with --json (every queue command has it, see withAdminOptions).
+  const show = <T>(cmd: Command, data: T, render: (data: T) => string) => print(cmd.optsWithGlobals<{ json?: boolean }>().json ? data : render(data));
 
   queue
     .command('summary')
     .description('scheduled and ready queues with their counts')
     .action(async (_o, cmd: Command) => {
       const s = await adminClientFor(cmd).request<{ scheduled: Array<Record<string, unknown>>; ready: Array<Record<string, unknown>> }>('GET', '/api/admin/queue-summary/v1');
-      print(`SCHEDULED QUEUES\n${table(s.scheduled, ['name', 'count', 'nextDue'])}\n\nREADY QUEUES\n${table(s.ready, ['name', 'count', 'connections', 'pausedUntil'])}`);
+      show(cmd, s, () => `SCHEDULED QUEUES\n${table(s.scheduled, ['name', 'count', 'nextDue'])}\n\nREADY QUEUES\n${table(s.ready, ['name', 'count', 'connections', 'pausedUntil'])}`);
     });
 
   withSelector(queue.command('suspend').description('stop delivery from matching scheduled queues'))
@@ -29,7 +31,7 @@ export function queueCommand(): Command {
       print(await adminClientFor(cmd).request('POST', '/api/admin/suspend/v1', { ...selector(o), reason: o.reason, duration: o.duration }));
     });
   queue.command('suspensions').description('list scheduled-queue suspensions').action(async (_o, cmd: Command) => {
-    print(table(await adminClientFor(cmd).request('GET', '/api/admin/suspend/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+    show(cmd, await adminClientFor(cmd).request<Array<Record<string, unknown>>>('GET', '/api/admin/suspend/v1'), (rows) => table(rows, ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
   });
   queue.command('resume <id>').description('lift a scheduled-queue suspension').action(async (id: string, _o, cmd: Command) => {
     print(await adminClientFor(cmd).request('DELETE', '/api/admin/suspend/v1', { id }));
@@ -55,7 +57,7 @@ export function queueCommand(): Command {
       print(await adminClientFor(cmd).request('POST', '/api/admin/bounce/v1', { ...selector(o), reason: o.reason, duration: o.duration, suppress_logging: o.suppressLogging === true }));
     });
   queue.command('bounces').description('list admin bounce entries').action(async (_o, cmd: Command) => {
-    print(table(await adminClientFor(cmd).request('GET', '/api/admin/bounce/v1'), ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
+    show(cmd, await adminClientFor(cmd).request<Array<Record<string, unknown>>>('GET', '/api/admin/bounce/v1'), (rows) => table(rows, ['id', 'reason', 'expires', 'domain', 'tenant', 'campaign']));
   });
   queue.command('unbounce <id>').description('cancel an admin bounce entry').action(async (id: string, _o, cmd: Command) => {
     print(await adminClientFor(cmd).request('DELETE', '/api/admin/bounce/v1', { id }));
@@ -93,7 +95,7 @@ export function queueCommand(): Command {
     });
   queue.command('states').description('ready queues: limits, connections, suspensions').action(async (_o, cmd: Command) => {
     const r = await adminClientFor(cmd).request<{ ready_queues: Array<Record<string, unknown>> }>('GET', '/api/admin/ready-queues/v1');
-    print(table(r.ready_queues, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
+    show(cmd, r, () => table(r.ready_queues, ['name', 'ready_count', 'connection_count', 'connection_limit', 'paused_until', 'suspended']));
   });
 
   queue
