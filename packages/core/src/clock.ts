@@ -18,11 +18,10 @@ export interface Timers {
   after(ms: number, fn: () => void): () => void;
 }
 
-/** Real timers; they never keep the process alive on their own. */
+/** Real timers (setTimeout): pending work, like a message due later, keeps the process alive. */
 export const systemTimers: Timers = {
   after(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
+    const t = setTimeout(fn, Math.min(Math.max(0, ms), 2 ** 31 - 1));
     return () => clearTimeout(t);
   },
 };

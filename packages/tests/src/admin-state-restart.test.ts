@@ -22,7 +22,7 @@ describe('admin state across kill -9 (example MTA)', () => {
 
   const api = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${mta!.httpPort}${path}`, init);
 
-  it('keeps a suspension through SIGKILL and a restart until it expires; refuses absurd durations by field', async () => {
+  it('keeps a suspension through SIGKILL and a restart (mail stays held until it is lifted); refuses absurd durations by field', async () => {
     await sink.start();
     const env = { MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: sink.address };
     mta = await startMtaProcess(env);
@@ -36,11 +36,9 @@ describe('admin state across kill -9 (example MTA)', () => {
     expect(listed.status).toBe(200);
     expect(await listed.json()).toEqual([]);
 
-    const created = await api('/api/admin/suspend/v1', { method: 'POST', body: JSON.stringify({ tenant: 'acme', reason: 'paused by ops', duration: '15s' }) });
+    const created = await api('/api/admin/suspend/v1', { method: 'POST', body: JSON.stringify({ tenant: 'acme', reason: 'paused by ops', duration: '1h' }) });
     expect(created.status).toBe(200);
     const { id } = (await created.json()) as { id: string };
-    const [entry] = (await (await api('/api/admin/suspend/v1')).json()) as Array<{ id: string; expires: string }>;
-    const until = Date.parse(entry!.expires);
 
     mta.child.kill('SIGKILL');
     await mta.exited;
@@ -50,10 +48,10 @@ describe('admin state across kill -9 (example MTA)', () => {
     expect(await sendOne(mta.smtpPort, 'a@example.com', 'held@dest.test', 'X-Tenant: acme\nSubject: hi\n\nbody\n')).toMatch(/^250/);
     expect(await sendOne(mta.smtpPort, 'a@example.com', 'free@dest.test', 'X-Tenant: other\nSubject: hi\n\nbody\n')).toMatch(/^250/);
     await sink.waitFor(() => sink.for('free@dest.test').length === 1);
-    // Sent before the suspension ends (a restart on a loaded machine takes seconds, not 15).
-    expect(Date.now()).toBeLessThan(until);
     expect(sink.for('held@dest.test')).toHaveLength(0);
+    // Lifted by the operator (its expiry across a restart is covered by admin-state.test.ts).
+    const lifted = await api('/api/admin/suspend/v1', { method: 'DELETE', body: JSON.stringify({ id }) });
+    expect(lifted.status).toBe(200);
     await sink.waitFor(() => sink.for('held@dest.test').length === 1, 30_000);
-    expect(sink.for('held@dest.test')[0]!.receivedAt).toBeGreaterThanOrEqual(until);
   }, 90_000);
 });

@@ -1,3 +1,4 @@
+import type { Timers } from '@mtakit/core';
 import { MinHeap } from './min-heap.js';
 
 interface Wakeup<T> {
@@ -12,13 +13,15 @@ interface Wakeup<T> {
 export class Wakeups<T> {
   readonly #heap = new MinHeap<Wakeup<T>>((w) => w.at);
   readonly #now: () => number;
+  readonly #timers: Timers;
   readonly #fire: (item: T, at: number) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #cancel: (() => void) | undefined;
   #timerAt = Infinity;
   #stopped = false;
 
-  constructor(now: () => number, fire: (item: T, at: number) => void) {
+  constructor(now: () => number, timers: Timers, fire: (item: T, at: number) => void) {
     this.#now = now;
+    this.#timers = timers;
     this.#fire = fire;
   }
 
@@ -30,11 +33,12 @@ export class Wakeups<T> {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#cancel?.();
   }
 
   #arm(): void {
-    clearTimeout(this.#timer);
+    this.#cancel?.();
+    this.#cancel = undefined;
     const next = this.#heap.peek();
     if (!next || this.#stopped) {
       this.#timerAt = Infinity;
@@ -43,7 +47,7 @@ export class Wakeups<T> {
     this.#timerAt = next.at;
     // setTimeout takes at most ~24.8 days; longer waits re-arm on the way.
     const delay = Math.min(Math.max(0, next.at - this.#now()), 2 ** 31 - 1);
-    this.#timer = setTimeout(() => this.#run(), delay);
+    this.#cancel = this.#timers.after(delay, () => this.#run());
   }
 
   #run(): void {
