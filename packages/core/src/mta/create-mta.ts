@@ -19,7 +19,7 @@ import { SmtpIngress, type SmtpIngressOptions } from '../smtp/ingress.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { outsideStores, registerHealthMetrics, registerHealthRoute } from './health.js';
 import { loadNodeId } from './node-id.js';
-import { basicAuthValidator, filteredConsumer, timedPolicy } from './wiring.js';
+import { basicAuthValidator, filteredConsumer, sharedAuthLimiter, timedPolicy } from './wiring.js';
 import { pluginOrder } from './order.js';
 import type { MtaPlugin, PluginContext, PluginProvides, QueueEngine } from './plugin.js';
 
@@ -139,11 +139,12 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
       queue.bumpConfigEpoch();
     };
     const accept = (messages: Parameters<QueueEngine['enqueue']>[0]) => queue.enqueue(messages);
+    const auth = sharedAuthLimiter(options.smtp, options.http, metrics, logger);
     let http: HttpListener | undefined;
     if (options.http !== false) {
       const { trustedHosts, validateBasic, ...rest } = options.http ?? {};
       const validator = basicAuthValidator(validateBasic, policy);
-      http = new HttpListener({ ...rest, trustedHosts: trustedHosts ?? LOOPBACK, ...(validator ? { validateBasic: validator } : {}) });
+      http = new HttpListener({ ...rest, ...auth.http, trustedHosts: trustedHosts ?? LOOPBACK, ...(validator ? { validateBasic: validator } : {}) });
       registerNodeRoutes(http, { nodeId: ctx.nodeId, version: options.version ?? 'unknown', metrics, logFilter });
       registerHealthRoute(http, ctx.stores);
       http.route('POST', '/api/admin/bump-config-epoch', async () => {
@@ -162,7 +163,7 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     if (options.smtp !== false) {
       const tls = await loadOrCreateCertificate({ certFile: options.tls?.certFile, keyFile: options.tls?.keyFile, dataDir: options.dataDir, hostname: options.hostname });
       ingress = new SmtpIngress({
-        ...options.smtp, hostname: options.hostname, tls, policy, log, metrics, nodeId: ctx.nodeId, accept,
+        ...options.smtp, authLimiter: auth.smtp, hostname: options.hostname, tls, policy, log, metrics, nodeId: ctx.nodeId, accept,
         ...(preSend ? { preSend } : {}), ...(reportReader ? { reportReader } : {}),
       });
     }
