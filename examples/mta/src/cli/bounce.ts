@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { MtaKitError, responseLine } from '@mtakit/core';
-import { buildClassifier, classifyResponseText, parseBounceMessage, type BounceClassifier } from '@mtakit/bounce';
+import type { BounceClassifier } from '@mtakit/bounce';
 import { consoleLogger } from '../logger.js';
 
 interface ParseFlags {
@@ -29,7 +29,7 @@ export function bounceCommand(): Command {
       const out: unknown[] = [];
       for (const file of files) {
         const bytes = await readInput(file);
-        const summaries = await parseBounceMessage(bytes, {
+        const summaries = await (await bounceLibrary()).parseBounceMessage(bytes, {
           classifier,
           ...(traceSecret ? { traceSecret } : {}),
           ...(o.envelopeRecipient ? { envelopeRecipient: o.envelopeRecipient } : {}),
@@ -49,15 +49,20 @@ export function bounceCommand(): Command {
     .addHelpText('after', '\nExits 1 when the text does not start with a 3-digit reply code.\n')
     .action(async (words: string[], o: { rules?: string[] }) => {
       const text = words.length === 0 || (words.length === 1 && words[0] === '-') ? (await readInput('-')).toString('utf8') : words.join(' ');
-      const { response, classification } = classifyResponseText(text, await classifierFor(o.rules));
+      const { response, classification } = (await bounceLibrary()).classifyResponseText(text, await classifierFor(o.rules));
       process.stdout.write(`${JSON.stringify({ response: responseLine(response), ...classification }, null, 2)}\n`);
     });
   return bounce;
 }
 
+/** @mtakit/bounce, loaded when a bounce command runs (it is heavy; `mtakit --help` needs none of it). */
+function bounceLibrary(): Promise<typeof import('@mtakit/bounce')> {
+  return import('@mtakit/bounce');
+}
+
 async function classifierFor(rules: string[] | undefined): Promise<BounceClassifier> {
   const files = rules ?? (process.env['MTAKIT_BOUNCE_RULES'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-  return buildClassifier(files.map((f) => resolve(f)), {}, consoleLogger);
+  return (await bounceLibrary()).buildClassifier(files.map((f) => resolve(f)), {}, consoleLogger);
 }
 
 /** A file's bytes, or standard input for "-"; a clear error when it cannot be read. */

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { responseLine, type LogRecord } from '@mtakit/core';
-import { followLogs, logQueryFrom, queryLogs, recordMatches } from '@mtakit/events';
 import { loadConfig } from '../config.js';
 
 interface LogFlags {
@@ -38,6 +37,8 @@ export function logsCommand(): Command {
     .action(async (o: LogFlags) => {
       const dir = o.dir ?? loadConfig().logDir;
       const params = new URLSearchParams(Object.entries(o).filter(([k, v]) => typeof v === 'string' && k !== 'dir' && k !== 'limit') as Array<[string, string]>);
+      // Loaded here: `mtakit --help` needs none of @mtakit/events.
+      const { followLogs, logQueryFrom, queryLogs, recordMatches } = await import('@mtakit/events');
       const query = logQueryFrom({ query: params });
       const limit = o.limit === undefined ? Number.POSITIVE_INFINITY : Number(o.limit);
       const print = (r: LogRecord) => process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${human(r)}\n`);

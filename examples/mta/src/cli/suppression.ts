@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { MtaKitError, parseDuration } from '@mtakit/core';
-import { csvRow, exportSuppressionCsv, parseCsv, parseTime, type SuppressionEntry } from '@mtakit/bounce/suppression';
+import type { SuppressionEntry } from '@mtakit/bounce/suppression';
 import { adminClientFor, table, withAdminOptions, type AdminClient } from './admin-client.js';
 import { readInput } from './bounce.js';
 
@@ -52,7 +52,7 @@ export function suppressionCommand(): Command {
     .option('--expires <when>', 'a duration from now ("90 days"), a time (RFC 3339), or "never" (default: the MTA\'s policy for the reason)')
     .option('--note <text>', 'why')
     .action(async (recipients: string[], o: { tenant?: string; reason: string; category?: string; expires?: string; note?: string }, cmd: Command) => {
-      const expires = o.expires === undefined ? undefined : expiresAt(o.expires);
+      const expires = o.expires === undefined ? undefined : await expiresAt(o.expires);
       const entries = recipients.map((recipient) => ({
         recipient, reason: o.reason, ...(o.tenant ? { tenant: o.tenant } : {}), ...(o.category ? { category: o.category } : {}),
         ...(o.note ? { note: o.note } : {}), ...(expires !== undefined ? { expires } : {}), source_type: 'cli',
@@ -76,6 +76,7 @@ export function suppressionCommand(): Command {
     .option('--reason <reason>', 'reason of plain address lists', 'manual')
     .addHelpText('after', '\nRows that cannot be used are counted and the first ones printed on stderr; "-" reads standard input.\n')
     .action(async (file: string, o: { format: string; tenant?: string; reason: string }, cmd: Command) => {
+      const { csvRow, parseCsv } = await suppressionLibrary();
       const rows = parseCsv((await readInput(file)).toString('utf8'));
       if (rows.length === 0) throw new MtaKitError('E_MESSAGE', `${file}: no rows`);
       const api = adminClientFor(cmd);
@@ -104,7 +105,7 @@ export function suppressionCommand(): Command {
     .addOption(new Option('--format <format>', 'mtakit columns or a PowerMTA accounting file').choices(['mtakit', 'pmta']).default('mtakit'))
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (o: ScopeFlags & { format: 'mtakit' | 'pmta'; output?: string }, cmd: Command) => {
-      const csv = exportSuppressionCsv(await fetchEntries(adminClientFor(cmd), o, Number.POSITIVE_INFINITY), o.format);
+      const csv = (await suppressionLibrary()).exportSuppressionCsv(await fetchEntries(adminClientFor(cmd), o, Number.POSITIVE_INFINITY), o.format);
       if (o.output) await writeFile(o.output, csv);
       else process.stdout.write(csv);
     });
@@ -139,9 +140,14 @@ function query(params: Record<string, string | undefined>): string {
   return new URLSearchParams(Object.entries(params).filter((kv): kv is [string, string] => kv[1] !== undefined)).toString();
 }
 
-function expiresAt(text: string): number | null {
+/** @mtakit/bounce's suppression list, loaded when a command needs it (`mtakit --help` needs none of it). */
+function suppressionLibrary(): Promise<typeof import('@mtakit/bounce/suppression')> {
+  return import('@mtakit/bounce/suppression');
+}
+
+async function expiresAt(text: string): Promise<number | null> {
   if (text === 'never') return null;
-  if (/^\d{4}-\d\d-\d\d/.test(text)) return parseTime(text) as number;
+  if (/^\d{4}-\d\d-\d\d/.test(text)) return (await suppressionLibrary()).parseTime(text) as number;
   return Date.now() + parseDuration(text);
 }
 

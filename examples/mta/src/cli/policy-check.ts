@@ -1,0 +1,40 @@
+import { MxResolver } from '@mtakit/core/dns';
+import { checkPolicy, formatPolicyCheck } from '@mtakit/lua';
+import { ShapingRulesFileLoader } from '@mtakit/shaping';
+import type { MtaConfig } from '../config.js';
+import { declarationNotes } from '../features/policy-declarations.js';
+import { importPolicyModule, luaLoadOptions, policyEvents, policyKind, readsMessageMetadata } from '../features/policy-file.js';
+
+export interface PolicyCheckReport {
+  ok: boolean;
+  /** What `mtakit policy check` prints. */
+  text: string;
+}
+
+/**
+ * Loads a policy the way `mtakit start` would (same includes, directories and providers), without
+ * starting anything, and reports what it defines and what the example MTA would make of it, or
+ * every problem with its file:line.
+ */
+export async function checkPolicyFile(file: string, config: MtaConfig): Promise<PolicyCheckReport> {
+  if (policyKind(file) === 'module') {
+    try {
+      const events = policyEvents(await importPolicyModule(file));
+      return { ok: true, text: `${file}: ok (module)\n  events: ${events.join(', ') || '(none)'}` };
+    } catch (error) {
+      return { ok: false, text: `${file}: does not load\n  ${(error as Error).message}` };
+    }
+  }
+  const options = luaLoadOptions(file, config, new ShapingRulesFileLoader({ resolver: new MxResolver() }));
+  const result = await checkPolicy(file, options);
+  const lines = [formatPolicyCheck(result)];
+  if (result.ok) {
+    if (config.policyInclude.length > 0) lines.push(`  includes: ${config.policyInclude.join(', ')}`);
+    if (result.events.includes('get_queue_config') && readsMessageMetadata(result.files)) {
+      lines.push('  get_queue_config reads the message (kumo.get_msg_metadata): queue configs are computed per message');
+    }
+    for (const note of declarationNotes(result, config)) lines.push(`  ${note.level === 'warn' ? 'warning' : 'note'}: ${note.message.replace(/^policy: /, '')}`);
+  }
+  return { ok: result.ok, text: lines.join('\n') };
+}
+
