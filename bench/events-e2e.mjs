@@ -1,0 +1,72 @@
+// What pushing events out costs: N messages injected over SMTP into the example MTA and relayed to
+// Postfix's smtp-sink, with no event endpoints (the baseline) and with a webhook (a local HTTP
+// receiver in this process) plus one broker (Redis Streams, when redis-server is installed),
+// alternating rounds so both see the same machine load. Every record type goes to both.
+//
+//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensurePostfixTools, freePort, runThroughMta, which } from './lib/processes.mjs';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' }, size: { type: 'string', default: '4096' }, connections: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' },
+  },
+});
+const messages = Number(values.messages);
+if (!ensurePostfixTools()) {
+  console.error('smtp-sink (Debian package postfix) is required and could not be installed');
+  process.exit(2);
+}
+
+let received = 0;
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => {
+    received += JSON.parse(body).length;
+    res.writeHead(200).end();
+  });
+});
+const hookPort = await freePort();
+await new Promise((r) => receiver.listen(hookPort, '127.0.0.1', r));
+
+const redisBinary = which('redis-server');
+let redis;
+const redisPort = await freePort();
+if (redisBinary) {
+  redis = spawn(redisBinary, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+} else console.error('redis-server not installed: measuring the webhook alone');
+
+const configDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-events-'));
+const endpoints = [{ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${hookPort}/`, format: 'array', concurrency: 2, secrets_env: ['BENCH_SECRET'] }];
+if (redis) endpoints.push({ name: 'stream', type: 'redis', url: `redis://127.0.0.1:${redisPort}`, max_len: 100_000 });
+writeFileSync(join(configDir, 'events.json'), JSON.stringify({ endpoints }));
+
+const sample = (text, name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
+async function run(mode) {
+  const env = mode === 'on' ? { MTAKIT_EVENTS: join(configDir, 'events.json'), BENCH_SECRET: 'bench' } : {};
+  const r = await runThroughMta({ messages, size: Number(values.size), connections: Number(values.connections), fsync: values.fsync, env, timeoutMs: 300_000 });
+  return { rate: r.rate, cpu: r.cpuSeconds, hookQueued: sample(r.metrics, 'events_queue_depth{endpoint="hook"}') };
+}
+
+const runs = { off: [], on: [] };
+try {
+  for (let i = 0; i < Number(values.rounds); i++) for (const mode of ['off', 'on']) runs[mode].push(await run(mode));
+} finally {
+  receiver.close();
+  redis?.kill('SIGKILL');
+  rmSync(configDir, { recursive: true, force: true });
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const [off, on] = ['off', 'on'].map((m) => ({ rate: mean(runs[m].map((r) => r.rate)), cpuMs: (mean(runs[m].map((r) => r.cpu)) / messages) * 1000, rates: runs[m].map((r) => fmt(r.rate)).join(', ') }));
+console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on alternating); sinks: webhook${redis ? ' + Redis Streams' : ''}`);
+console.log(`  events off (baseline): ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg`);
+console.log(`  events on:             ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg`);
+console.log(`  on / off:              ${fmt(on.rate / off.rate, 3)} × throughput (${fmt((1 - on.rate / off.rate) * 100, 1)} % overhead); webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);
