@@ -142,3 +142,26 @@ describe('EventHub with a webhook endpoint', () => {
     expect(() => new WebhookSink({ url: 'http://user:pw@host/' })).toThrow(/credentials/);
   });
 });
+
+describe('EventHub per-record decisions and bare-record payloads', () => {
+  it('asks accept() for each event and posts the bare record when payload is "record"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mtakit-events-accept-'));
+    const receiver = new TestReceiver();
+    await receiver.listen();
+    const hub = new EventHub({ dir, warn: () => undefined, endpoints: [{
+      name: 'kumo-hook', sink: new WebhookSink({ url: receiver.url, payload: 'record' }), batchWaitMs: 1,
+      accept: async (e) => e.type !== 'Reception',
+    }] });
+    await hub.start();
+    await hub.publish(testRecord(1, 'Reception'));
+    await hub.publish(testRecord(1, 'Delivery'));
+    await until(() => receiver.received.length === 1);
+    await hub.stop();
+    await receiver.close();
+    await rm(dir, { recursive: true, force: true });
+    const body = JSON.parse(receiver.received[0]?.body ?? '{}') as { type: string; id: string };
+    expect(body.type).toBe('Delivery');
+    expect(body.id).toBe(testRecord(1).id);
+    expect(receiver.received[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

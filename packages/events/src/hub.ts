@@ -13,6 +13,11 @@ export interface EndpointConfig {
   name: string;
   sink: EventSink;
   filter?: EventFilter;
+  /**
+   * A per-record decision after the filter (a policy's `should_enqueue_log_record`, say). It runs
+   * before the event is queued, so it must be quick; false drops the event for this endpoint.
+   */
+  accept?: (event: MtaEvent) => boolean | Promise<boolean>;
   /** Events per batch (default 100) and how long a short batch waits for more (ms, default 50). */
   batchSize?: number;
   batchWaitMs?: number;
@@ -97,11 +102,11 @@ export class EventHub {
 
   async publish(record: LogRecord): Promise<void> {
     const event = toEvent(record);
-    const writes: Promise<number>[] = [];
-    for (const ep of this.#endpoints.values()) {
-      if (matchesFilter(event, ep.config.filter ?? {})) writes.push(this.#journalFor(ep, event).append(event));
-    }
-    await Promise.all(writes);
+    await Promise.all([...this.#endpoints.values()].map(async (ep) => {
+      if (!matchesFilter(event, ep.config.filter ?? {})) return;
+      if (ep.config.accept && !(await ep.config.accept(event))) return;
+      await this.#journalFor(ep, event).append(event);
+    }));
   }
 
   stats(): EndpointStatus[] {

@@ -14,6 +14,11 @@ export interface WebhookOptions {
   secrets?: readonly string[];
   /** `object`: one event per request; `array`: the batch as a JSON array in one request. */
   format?: 'object' | 'array';
+  /**
+   * `event` (default): `{ event_id, type, tenant, record }`; `record`: the bare log record, as
+   * KumoMTA's log hooks post it (the event id then travels only in the Idempotency-Key header).
+   */
+  payload?: 'event' | 'record';
   /** Per request (ms). */
   timeoutMs?: number;
   headers?: Readonly<Record<string, string>>;
@@ -45,10 +50,11 @@ export class WebhookSink implements EventSink {
   }
 
   async send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void> {
+    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? e.record : e);
     if (this.#options.format === 'array') {
-      await this.#post(JSON.stringify(events), events[0]?.event_id ?? '', signal);
+      await this.#post(JSON.stringify(events.map(body)), events[0]?.event_id ?? '', signal);
     } else {
-      for (const event of events) await this.#post(JSON.stringify(event), event.event_id, signal);
+      for (const event of events) await this.#post(JSON.stringify(body(event)), event.event_id, signal);
     }
   }
 
