@@ -102,10 +102,11 @@ export class EventHub {
 
   async publish(record: LogRecord): Promise<void> {
     const event = toEvent(record);
+    const json = JSON.stringify(event);
     await Promise.all([...this.#endpoints.values()].map(async (ep) => {
       if (!matchesFilter(event, ep.config.filter ?? {})) return;
       if (ep.config.accept && !(await ep.config.accept(event))) return;
-      await this.#journalFor(ep, event).append(event);
+      await this.#journalFor(ep, event).append(event, json);
     }));
   }
 

@@ -11,6 +11,8 @@ export interface JournalEntry {
 }
 
 const SEGMENT = /^(\d{16})\.jsonl$/;
+/** Entries kept in memory for a caught-up reader (beyond that, it reads them back from disk). */
+const TAIL_MAX = 10_000;
 const segmentName = (firstSeq: number) => `${String(firstSeq).padStart(16, '0')}.jsonl`;
 
 /**
@@ -29,8 +31,16 @@ export class Journal {
   #nextSeq = 1;
   #acked = 0;
   #read = { segment: 0, offset: 0, lastSeq: 0 };
+  /**
+   * Entries appended by this process, kept so a reader that is caught up takes them from memory
+   * instead of reading back what it just wrote. Each knows where it ends on disk, so the disk
+   * position stays right for when the reader must go back to the files (after a restart, or when
+   * it fell more than TAIL_MAX behind and the tail stopped growing).
+   */
+  #tail: Array<{ entry: JournalEntry; /** first seq of its segment */ segment: number; end: number }> = [];
   #waiters: Array<() => void> = [];
-  readonly #batcher = new Batcher<Omit<JournalEntry, 'seq'>, number>((items) => this.#write(items));
+  readonly #readBuffer = Buffer.allocUnsafe(1024 * 1024);
+  readonly #batcher = new Batcher<{ at: number; event: MtaEvent; json: string }, number>((items) => this.#write(items));
 
   constructor(dir: string, options: { segmentBytes?: number; now?: () => number } = {}) {
     this.#dir = dir;
@@ -63,9 +73,12 @@ export class Journal {
     this.#read = { segment: 0, offset: 0, lastSeq: this.#acked };
   }
 
-  /** Appends one event; resolves with its sequence number once it is on disk. */
-  append(event: MtaEvent): Promise<number> {
-    return this.#batcher.submit({ at: this.#now(), event });
+  /**
+   * Appends one event; resolves with its sequence number once it is on disk. `json` is the event
+   * already serialised (the hub serialises once for every endpoint that takes it).
+   */
+  append(event: MtaEvent, json: string = JSON.stringify(event)): Promise<number> {
+    return this.#batcher.submit({ at: this.#now(), event, json });
   }
 
   /** Events not yet acknowledged. */
@@ -79,7 +92,7 @@ export class Journal {
    */
   async next(max: number, signal: AbortSignal): Promise<JournalEntry[]> {
     for (;;) {
-      const entries = await this.#readAhead(max);
+      const entries = this.#fromTail(max) ?? (await this.#readAhead(max));
       if (entries.length > 0 || signal.aborted) return entries;
       await new Promise<void>((resolve) => {
         const done = () => { signal.removeEventListener('abort', done); resolve(); };
@@ -110,10 +123,11 @@ export class Journal {
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
-  async #write(items: Array<Omit<JournalEntry, 'seq'>>): Promise<number[]> {
+  async #write(items: Array<{ at: number; event: MtaEvent; json: string }>): Promise<number[]> {
     if (!this.#fd || this.#fdBytes >= this.#segmentBytes) await this.#rotate();
     const seqs = items.map(() => this.#nextSeq++);
-    const text = items.map((item, i) => JSON.stringify({ seq: seqs[i], at: item.at, event: item.event })).join('\n') + '\n';
+    const lines = items.map((item, i) => `{"seq":${seqs[i]},"at":${item.at},"event":${item.json}}\n`);
+    const text = lines.join('');
     const fd = this.#fd as FileHandle;
     try {
       await fd.write(text);
@@ -122,7 +136,13 @@ export class Journal {
       this.#nextSeq -= items.length;
       throw new MtaKitError('E_EVENTS', `event journal ${this.#dir}: ${(error as Error).message}`, { cause: error });
     }
-    this.#fdBytes += Buffer.byteLength(text);
+    const segment = this.#segments.at(-1) as number;
+    let end = this.#fdBytes;
+    items.forEach((item, i) => {
+      end += Buffer.byteLength(lines[i] as string);
+      if (this.#tail.length < TAIL_MAX) this.#tail.push({ entry: { seq: seqs[i] as number, at: item.at, event: item.event }, segment, end });
+    });
+    this.#fdBytes = end;
     for (const wake of this.#waiters.splice(0)) wake();
     return seqs;
   }
@@ -135,13 +155,24 @@ export class Journal {
     this.#fdBytes = (await this.#fd.stat()).size;
   }
 
+  /** The next entries from memory when the tail continues exactly where the reader is; else undefined. */
+  #fromTail(max: number): JournalEntry[] | undefined {
+    while (this.#tail.length > 0 && (this.#tail[0] as { entry: JournalEntry }).entry.seq <= this.#read.lastSeq) this.#tail.shift();
+    if (this.#tail[0]?.entry.seq !== this.#read.lastSeq + 1) return undefined;
+    const taken = this.#tail.splice(0, max);
+    const last = taken.at(-1) as { entry: JournalEntry; segment: number; end: number };
+    // Segments are named by their first sequence number, which ack()'s deletions do not shift.
+    this.#read = { segment: this.#segments.indexOf(last.segment), offset: last.end, lastSeq: last.entry.seq };
+    return taken.map((t) => t.entry);
+  }
+
   async #readAhead(max: number): Promise<JournalEntry[]> {
     const out: JournalEntry[] = [];
     while (out.length < max && this.#read.segment < this.#segments.length) {
       const name = segmentName(this.#segments[this.#read.segment] as number);
       const fd = await open(join(this.#dir, name), 'r');
       try {
-        const buf = Buffer.alloc(1024 * 1024);
+        const buf = this.#readBuffer;
         const { bytesRead } = await fd.read(buf, 0, buf.length, this.#read.offset);
         const chunk = buf.subarray(0, bytesRead).toString('utf8');
         let start = 0;
