@@ -21,10 +21,13 @@ describe('HoldRecords (fake clock)', () => {
     expect(holds.size).toBe(2);
     holds.moved(message.id);
     holds.held(message.id, 'q', 'suspended:1', suspended);
+    holds.record(message.id, 'q', suspended);
+    expect(holds.size).toBe(2);
     await Promise.all(work);
     expect(records.map((r) => [r.type, r.response.code, r.response.content])).toEqual([
       ['TransientFailure', 451, expect.stringContaining('suspended')],
       ['TransientFailure', 451, expect.stringContaining('throttled')],
+      ['TransientFailure', 451, expect.stringContaining('suspended')],
       ['TransientFailure', 451, expect.stringContaining('suspended')],
     ]);
   });

@@ -14,9 +14,10 @@ export interface HoldRecordDeps {
 
 /**
  * TransientFailure records for messages a suspension or a throttle keeps back (KumoMTA logs
- * these as 451 4.4.x): one per message per state — a suspension, a ready-queue suspension, one
- * throttle — however often the queue looks at the message meanwhile. `moved` forgets a message
- * once it leaves that state (taken by a ready queue, bounced, expired).
+ * these as 451 4.4.x): one per message per state, however often the queue looks at the message
+ * meanwhile. A suspension moves what it holds to its end, so `record` needs no memory; a throttle
+ * hands the message back again and again, so `held` remembers the state per message until `moved`
+ * (taken by a ready queue, bounced, expired).
  */
 export class HoldRecords {
   readonly #deps: HoldRecordDeps;
@@ -32,9 +33,15 @@ export class HoldRecords {
     return this.#state.size;
   }
 
+  /** Logs the record unless this message was already logged in this state. */
   held(id: string, queue: string, state: string, response: SmtpResponse): void {
     if (this.#state.get(id) === state) return;
     this.#state.set(id, state);
+    this.record(id, queue, response);
+  }
+
+  /** Logs the record; the caller guarantees it happens once per state (a suspension's hold). */
+  record(id: string, queue: string, response: SmtpResponse): void {
     const { log, clock, nodeId, report } = this.#deps;
     this.#deps.track(this.#deps.load(id).then((message) => {
       if (!message) return undefined;

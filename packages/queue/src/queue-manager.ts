@@ -238,7 +238,7 @@ export class QueueManager implements QueueControl {
     if (due.kind === 'held' && suspended) {
       // Nothing leaves a suspended queue: each message that came due waits, with one record.
       const response = internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${suspended.reason}`);
-      for (const e of due.entries) this.#holds.held(e.id, q.name, `suspended:${suspended.id}`, response);
+      for (const e of due.entries) this.#holds.record(e.id, q.name, response);
       return;
     }
     for (const e of due.entries) this.#track(this.#promote(q, e));
@@ -279,7 +279,9 @@ export class QueueManager implements QueueControl {
       const s = rq.suspension;
       if (s) this.#admin.park(s.id, entry.id, q.name);
       const response = s ? internalResponse(451, '4.4.4', `ready queue ${s.name} is suspended: ${s.reason}`) : internalResponse(451, '4.4.5', `throttled by ${rq.throttled ?? 'every egress source'}`);
-      this.#holds.held(entry.id, q.name, s ? `ready-suspended:${s.id}` : `throttled:${rq.throttled ?? ''}`, response);
+      // A ready-queue suspension moves the message to its end (one record); a throttle is remembered.
+      if (s) this.#holds.record(entry.id, q.name, response);
+      else this.#holds.held(entry.id, q.name, `throttled:${rq.throttled ?? ''}`, response);
       return this.#insert(q.name, entry.id, now + rq.wait, entry.batch);
     }
     if (rq.fullFor(q.name)) return this.#scheduler.block(q, entry, rq.name);
