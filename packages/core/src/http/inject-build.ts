@@ -112,5 +112,7 @@ export function addSupplementalHeader(message: Message, trace: TraceHeaders | un
     const value = message.meta[name];
     if (value !== undefined) payload[name] = value;
   }
-  message.prependHeader(trace?.header_name ?? 'X-KumoRef', Buffer.from(JSON.stringify(payload)).toString('base64'));
+  // Folded every 76 characters (base64 decoders skip the whitespace): a long payload must still fit SMTP's 998-byte lines.
+  const encoded = Buffer.from(JSON.stringify(payload)).toString('base64');
+  message.prependHeader(trace?.header_name ?? 'X-KumoRef', (encoded.match(/.{1,76}/g) ?? ['']).join('\r\n\t'));
 }

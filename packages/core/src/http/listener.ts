@@ -144,9 +144,9 @@ export class HttpListener {
   }
 
   async #authenticate(req: IncomingMessage, remoteAddress: string): Promise<AuthInfo | 'trusted' | undefined> {
-    if (cidrContains(this.#options.trustedHosts, remoteAddress)) return 'trusted';
     const header = req.headers.authorization;
-    if (!header?.startsWith('Basic ') || !this.#options.validateBasic) return undefined;
+    // Credentials, when given, are checked even from a trusted host: wrong ones get 401 (as kumod does).
+    if (!header?.startsWith('Basic ') || !this.#options.validateBasic) return cidrContains(this.#options.trustedHosts, remoteAddress) ? 'trusted' : undefined;
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const user = decoded.slice(0, colon);
@@ -199,6 +199,13 @@ export class HttpInputError extends MtaKitError {
   }
 }
 
+/** A request body over the listener's limit (413, as kumod answers). */
+export class HttpTooLargeError extends HttpInputError {
+  constructor(message: string) {
+    super('body', message);
+  }
+}
+
 function isReply(value: unknown): value is HttpReply {
   return typeof value === 'object' && value !== null && REPLY in value;
 }
@@ -208,7 +215,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpInputError('body', `request body exceeds ${limit} bytes`);
+    if (size > limit) throw new HttpTooLargeError(`request body exceeds ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
@@ -234,7 +241,8 @@ function decodeBody(data: Buffer, encoding: string | undefined, limit: number): 
     return decode(data, { maxOutputLength: limit });
   } catch (error) {
     const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new HttpInputError('body', tooLarge ? `request body exceeds ${limit} bytes once decompressed` : `request body is not valid ${name}: ${(error as Error).message}`);
+    if (tooLarge) throw new HttpTooLargeError(`request body exceeds ${limit} bytes once decompressed`);
+    throw new HttpInputError('body', `request body is not valid ${name}: ${(error as Error).message}`);
   }
 }
 
@@ -244,6 +252,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof HttpTooLargeError) return send(res, 413, { error: error.message, code: error.code, field: error.field });
   if (error instanceof HttpInputError) return send(res, 400, { error: error.message, code: error.code, field: error.field });
   if (error instanceof ConfigError) return send(res, 400, { error: error.message, code: error.code, field: error.key });
   if (error instanceof MtaKitError) {

@@ -77,8 +77,10 @@ export function fieldValue(field: HeaderField): string {
 /** Renders `Name: value` with the message's line ending; the value is encoded as UTF-8. */
 export function renderField(name: string, value: string, eol: string): HeaderField {
   if (!/^[!-9;-~]+$/.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-  if (/[\r\n]/.test(value)) throw new TypeError(`header ${name} value must not contain line breaks`);
-  return { name, raw: `${name}: ${Buffer.from(value, 'utf8').toString('latin1')}${eol}` };
+  // A folded value (RFC 5322 §2.2.3: a line break followed by space or tab) is kept, in the block's line ending.
+  const unfolded = value.replace(/\r?\n(?=[ \t])/g, '');
+  if (/[\r\n]/.test(unfolded)) throw new TypeError(`header ${name} value must not contain line breaks other than folding`);
+  return { name, raw: `${name}: ${Buffer.from(value.replace(/\r?\n(?=[ \t])/g, eol), 'utf8').toString('latin1')}${eol}` };
 }
 
 /** The message bytes for a header block (its fields as they are now) followed by the body. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecord, Policy } from '@mtakit/core';
 import { parseCidr } from '@mtakit/core/dns';
-import { createMta, type Mta, type MtaPlugin } from '@mtakit/core/mta';
-import { SmtpSink, type SmtpSinkOptions } from '@mtakit/core/testing';
+import { createMta, type Mta, type MtaHttpOptions, type MtaPlugin } from '@mtakit/core/mta';
+import { RawSmtpClient, SmtpSink, type SmtpSinkOptions } from '@mtakit/core/testing';
 import { luaPolicyPlugin } from '@mtakit/lua';
 import { queuePlugin } from '@mtakit/queue';
 import { sendOne } from '../helpers/send.js';
@@ -24,6 +24,8 @@ export interface HarnessOptions {
   /** Relay everything to the sink (KumoMTA's tests route to the sink by `mx_list`). Default true. */
   smarthost?: boolean;
   plugins?: MtaPlugin[];
+  /** HTTP listener settings (Basic users, body limit). */
+  http?: MtaHttpOptions;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface KumoHarness {
   api<T = unknown>(method: string, path: string, body?: unknown, init?: { headers?: Record<string, string>; raw?: Buffer }): Promise<ApiReply<T>>;
   /** Sends one message per recipient over SMTP; the final reply line of each. */
   send(recipients: readonly string[], options?: { from?: string; headers?: string; body?: string }): Promise<string[]>;
+  /** A raw SMTP session (banner read, EHLO sent), closed after `use`. */
+  session<T>(use: (client: RawSmtpClient) => Promise<T>): Promise<T>;
   /** Waits until `count` records of `type` exist (default: any count ≥ 1). */
   waitForRecords(type: LogRecord['type'], count?: number, timeoutMs?: number): Promise<LogRecord[]>;
   stop(): Promise<void>;
@@ -55,7 +59,7 @@ export async function startKumoHarness(options: HarnessOptions = {}): Promise<Ku
   try {
     mta = await createMta({
       hostname: 'source.test', dataDir: dir, logger: (level, message) => void logs.push(`${level.toUpperCase()} ${message}`),
-      smtp: { port: 0, relayNetworks: [parseCidr('127.0.0.0/8', 'relay')] }, http: { port: 0 },
+      smtp: { port: 0, relayNetworks: [parseCidr('127.0.0.0/8', 'relay')] }, http: { port: 0, ...options.http },
       ...(options.policy ? { policy: options.policy } : {}),
       plugins: [
         queuePlugin({ fsync: false, ...(options.smarthost === false ? {} : { smarthost: sink.address }) }),
@@ -91,6 +95,16 @@ export async function startKumoHarness(options: HarnessOptions = {}): Promise<Ku
         out.push(await sendOne(mta.smtp?.port as number, from, to, `From: <${from}>\r\nTo: <${to}>\r\nSubject: test\r\n${o.headers ?? ''}\r\n${o.body ?? 'hello from the kumo harness\r\n'}`));
       }
       return out;
+    },
+    session: async (use) => {
+      const client = await RawSmtpClient.connect(mta.smtp?.port as number);
+      try {
+        await client.read();
+        await client.command('EHLO client.test');
+        return await use(client);
+      } finally {
+        client.close();
+      }
     },
     waitForRecords: async (type, count = 1, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
