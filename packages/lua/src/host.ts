@@ -102,6 +102,10 @@ export class LuaPolicyHost {
       clock: options.clock ?? systemClock,
       onEvent: (e) => options.onEvent?.(e),
       log: (e) => this.#log(e),
+      bumpEpoch: () => {
+        this.#epoch++;
+        options.onEvent?.({ type: 'epoch', epoch: this.#epoch });
+      },
     });
   }
 

@@ -14,6 +14,9 @@ export type { LuaProviders, LuaLogEntry, LuaLogLevel } from './kumo/context.js';
 export type {
   PolicyDeclarations, EsmtpListenerDefinition, HttpListenerDefinition, SpoolDefinition, LocalLogsDefinition, KeySource,
 } from './kumo/declarative.js';
+export type { LogHookDefinition } from './extras/log-hooks.js';
+export { KUMO_FUNCTIONS, MESSAGE_METHODS, KUMOD_EVENTS, type CompatEntry, type CompatStatus } from './kumo/compat.js';
+export { isSupportedEvent } from './kumo/unsupported.js';
 export { luaPolicyPlugin, describeEvents, type LuaPolicyPluginOptions } from './plugin/plugin.js';
 export { readsMessageMetadata } from './plugin/message-metadata.js';
 export { LuaPolicyMetrics } from './plugin/metrics.js';

@@ -25,6 +25,8 @@ export type LuaHostEvent =
   | { type: 'breaker_closed'; event: PolicyEventName }
   | { type: 'fallback'; event: PolicyEventName }
   | { type: 'reload'; epoch: number }
+  /** kumo.bump_config_epoch: configs must be asked again. */
+  | { type: 'epoch'; epoch: number }
   | { type: 'reload_failed'; error: LuaPolicyError };
 
 /** Counters per event. */
@@ -43,6 +45,8 @@ export interface DispatchOptions {
   clock: Clock;
   onEvent: (event: LuaHostEvent) => void;
   log: (entry: LuaLogEntry) => void;
+  /** The policy called kumo.bump_config_epoch. */
+  bumpEpoch: () => void;
 }
 
 type Handler = (...args: unknown[]) => Promise<unknown>;
@@ -174,7 +178,9 @@ export class PolicyDispatcher {
     }
     stats.calls++;
     try {
-      const result = await this.#runHandlers(state, event, refs, args);
+      const result = await this.#runHandlers(state, event, refs, args).finally(() => {
+        if (state.takeEpochBump()) this.options.bumpEpoch();
+      });
       if (breaker.recordSuccess() === 'closed') this.#report(event, 'breaker_closed', `${event}: Lua handlers are back in use`);
       return result;
     } catch (error) {

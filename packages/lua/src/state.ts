@@ -1,19 +1,23 @@
 import { lauxlib, lua, type LuaState } from 'fengari';
-import { POLICY_EVENTS, type Clock, type PolicyEventName } from '@mtakit/core';
+import { MtaKitError, POLICY_EVENTS, type Clock, type PolicyEventName } from '@mtakit/core';
 import { CallBudget, type BudgetLimits, type HeapProbe } from './budget.js';
 import { registerConfigTypes } from './kumo/config-objects.js';
-import type { HookFrame, KumoContext, LuaLogEntry, LuaProviders } from './kumo/context.js';
+import type { HookFrame, KumoContext, LuaLogEntry, LuaLogLevel, LuaProviders } from './kumo/context.js';
 import { emptyDeclarations, type PolicyDeclarations } from './kumo/declarative.js';
 import type { PolicyFiles } from './kumo/files.js';
 import { registerEnvelopeTypes } from './kumo/envelope.js';
 import { registerMessageType } from './kumo/message.js';
 import { installKumo } from './kumo/module.js';
 import { installRequire } from './kumo/require.js';
+import { registerThrottleType } from './kumo/functions.js';
 import { registerSignerType } from './kumo/signer.js';
 import { LOAD_EVENTS, type LoadEvent } from './kumo/unsupported.js';
 import { openSandbox } from './sandbox.js';
 import { callerWhere, LuaPolicyError, parseLocation, registerErrorType, type LuaLocation } from './vm/errors.js';
 import { LuaRunner, type Pusher } from './vm/runner.js';
+import { pushValue } from './vm/values.js';
+
+const LEVELS: readonly LuaLogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** One chunk to run at load: the policy file, or an included file. */
 export interface PolicyChunk {
@@ -85,6 +89,7 @@ export class LuaPolicyState implements KumoContext {
     registerMessageType(L);
     registerEnvelopeTypes(L);
     registerSignerType(L);
+    registerThrottleType(L);
     this.runner = new LuaRunner<HookFrame>(L);
     installKumo(L, this);
     installRequire(L, this);
@@ -105,7 +110,7 @@ export class LuaPolicyState implements KumoContext {
     return POLICY_EVENTS.filter((e) => this.#handlers.has(e));
   }
 
-  handlers(event: PolicyEventName): readonly number[] {
+  handlers(event: PolicyEventName | string): readonly number[] {
     return this.#handlers.get(event) ?? [];
   }
 
@@ -125,12 +130,45 @@ export class LuaPolicyState implements KumoContext {
     this.log({ level: 'warn', message });
   }
 
+  #minLevel = 0;
+
   log(entry: LuaLogEntry): void {
-    this.#options.log(entry);
+    if (LEVELS.indexOf(entry.level) >= this.#minLevel) this.#options.log(entry);
+  }
+
+  setLogLevel(level: LuaLogLevel): void {
+    this.#minLevel = LEVELS.indexOf(level);
+  }
+
+  spawnTask(event: string, args: unknown): void {
+    const refs = this.handlers(event);
+    if (refs.length === 0) throw new MtaKitError('E_POLICY', `kumo.spawn_task: no handler for '${event}' (register one with kumo.on)`);
+    setImmediate(() => {
+      void (async () => {
+        for (const ref of refs) {
+          await this.call(event, ref, (L) => (pushValue(L, args), 1), () => undefined).catch((error: Error) => {
+            this.log({ level: 'error', message: `task ${event}: ${error.message}` });
+          });
+        }
+      })();
+    });
   }
 
   markMessageDependent(event: string): void {
     this.messageDependentEvents.add(event);
+  }
+
+  #epochBump = false;
+
+  requestEpochBump(): void {
+    this.#epochBump = true;
+  }
+
+  /** Whether kumo.bump_config_epoch was called since the last time this was asked. */
+  takeEpochBump(): boolean {
+    const bump = this.#epochBump;
+    this.#epochBump = false;
+    return bump;
   }
 
   /** Calls one handler under the hook budget. */

@@ -8,7 +8,7 @@ kumo.on('get_egress_source', function()
   local out = {}
   for i, v in ipairs(table.pack(${expr})) do out[i] = tostring(v) end
   return kumo.make_egress_source { name = table.concat(out, ',') }
-end)`, options);
+end)`, { budgetMs: 10_000, ...options }); // semantics, not speed: a loaded machine must not time them out
   return (await host.policy.get_egress_source('any'))?.name;
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, reject, type Message, type QueueConfigInput } from '@mtakit/core';
 import { validateConfig } from '../kumo/config-objects.js';
+import { importSchedulingHeader } from '../kumo/message-extras.js';
 
 /**
  * The data behind `policy-extras.queue` (KumoMTA's queues.toml): top-level options (which headers
@@ -168,12 +169,14 @@ function routingDomain(data: QueueHelperData, message: Message): string | undefi
 }
 
 /**
- * Sets tenant and campaign meta from the configured headers (removing them if asked) or the
+ * Applies the scheduling header (a JSON `first_attempt`/`expires` object, removed), sets tenant
+ * and campaign meta from the configured headers (removing them if asked) or the
  * default tenant. Refuses (5xx) a tenant that is not defined or that the client's AUTH identity
  * (`authz_id` meta) may not use.
  */
 export function applyQueueHelper(data: QueueHelperData, message: Message): void {
   const { options } = data;
+  if (options.scheduling_header) importSchedulingHeader(message, options.scheduling_header, true);
   if (options.campaign_header) {
     const campaign = message.getFirstHeader(options.campaign_header);
     if (campaign !== undefined) {

@@ -27,9 +27,6 @@ export function pushQueueModule(L: LuaState, ctx: KumoContext): void {
 function setup(L: LuaState, ctx: KumoContext, files: string[], skipHook: boolean): number {
   if (files.length === 0) throw new ConfigError('file_names', files, 'must name at least one queues file');
   const data = mergeQueueFiles(loadDataFiles(ctx, files, 'policy-extras.queue'));
-  if (data.options.scheduling_header) {
-    ctx.warn('policy-extras.queue: scheduling_header is ignored (mtakit has no per-message send windows yet)');
-  }
   if (!skipHook) registerHandler(L, ctx, 'get_queue_config', 'policy-extras.queue get_queue_config', (L1) => pushParams(L1, data, 1));
   pushFunctionTable(L, 'queue_helper:', {
     apply: (L1) => {

@@ -1,5 +1,5 @@
 import type { LuaState } from 'fengari';
-import type { Clock, Message, ShapingRulesLoader } from '@mtakit/core';
+import type { Clock, Message, PolicyEventName, ShapingRulesLoader } from '@mtakit/core';
 import type { CallFrame, LuaRunner } from '../vm/runner.js';
 import type { PolicyDeclarations } from './declarative.js';
 import type { PolicyFiles } from './files.js';
@@ -44,4 +44,12 @@ export interface KumoContext {
   log(entry: LuaLogEntry): void;
   /** Notes that an event's result depends on the message, not only its arguments (no caching). */
   markMessageDependent(event: string): void;
+  /** Registry references of the handlers of `event`, in registration order. */
+  handlers(event: PolicyEventName | string): readonly number[];
+  /** kumo.bump_config_epoch: the host bumps its config epoch when the current call returns. */
+  requestEpochBump(): void;
+  /** kumo.spawn_task: runs the handlers of a policy's own event soon, each call under its own budget. */
+  spawnTask(event: string, args: unknown): void;
+  /** kumo.set_diagnostic_log_filter: entries below this level are dropped. */
+  setLogLevel(level: LuaLogLevel): void;
 }

@@ -2,7 +2,9 @@ import { lauxlib, lua, type LuaCFunction, type LuaState } from 'fengari';
 import { Message, MtaKitError, queueNameFor, type JsonValue } from '@mtakit/core';
 import { luaFunction } from '../vm/errors.js';
 import { pushUserdata, pushValue, readBytes, readString, readValue, typeName } from '../vm/values.js';
+import { MESSAGE_METHODS } from './compat.js';
 import { checkFixConformance } from './conformance.js';
+import { authenticationResults, importSchedulingHeader, setScheduling } from './message-extras.js';
 import { EnvelopeArg, pushEnvelopeSpecial, readAddress, readAddressList } from './envelope.js';
 import { readSigner } from './signer.js';
 
@@ -92,14 +94,24 @@ const METHODS: Record<string, Method> = {
   size: (L, m) => (lua.lua_pushinteger(L, m.size), 1),
   shrink: (_L, m) => (m.shrink(), 0),
   dkim_sign: (L, m) => (m.setData(readSigner(L, 2).sign(m.getData())), 0),
+  save: () => 0, // the host writes the message to the spool (with fsync) once the hook returns
+  shrink_data: (_L, m) => (m.shrink(), 0),
+  set_scheduling: (L, m) => (setScheduling(m, readValue(L, 2, {}, 'scheduling') as JsonValue | undefined), 0),
+  import_scheduling_header: (L, m) => (importSchedulingHeader(m, str(L, 2, 'header name'), lua.lua_toboolean(L, 3)), 0),
+  add_authentication_results: (L, m) => (m.prependHeader('Authentication-Results', authenticationResults(str(L, 2, 'server_id'), readValue(L, 3, { listKeys: new Set(['']) }, 'results') as JsonValue)), 0),
   check_fix_conformance: (L, m) => pushString(L, checkFixConformance(m, str(L, 2, 'check'), lua.lua_isnoneornil(L, 3) ? '' : str(L, 3, 'fix'))),
 };
+
+/** KumoMTA's methods mtakit refuses: calling one raises an error naming the alternative. */
+const REFUSED: Record<string, Method> = Object.fromEntries(MESSAGE_METHODS.filter((m) => m.status === 'refused').map((m) => [m.name, () => {
+  throw new MtaKitError('E_POLICY', `is not supported by mtakit: ${m.note}`);
+}]));
 
 /** Registers the Message metatable in a fresh state. */
 export function registerMessageType(L: LuaState): void {
   lauxlib.luaL_newmetatable(L, MESSAGE_TYPE);
   lua.lua_createtable(L, 0, Object.keys(METHODS).length);
-  for (const [name, method] of Object.entries(METHODS)) {
+  for (const [name, method] of Object.entries({ ...REFUSED, ...METHODS })) {
     const fn: LuaCFunction = (L1) => method(L1, checkMessage(L1));
     lua.lua_pushcfunction(L, luaFunction(`msg:${name}`, fn));
     lua.lua_setfield(L, -2, name);

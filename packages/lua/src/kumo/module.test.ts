@@ -75,7 +75,7 @@ describe('declarations collected at init', () => {
         kumo.start_http_listener { listen = '127.0.0.1:8000', trusted_hosts = { '127.0.0.1' } }
         kumo.define_spool { name = 'data', path = '/var/spool/mtakit/data', kind = 'RocksDB' }
         kumo.configure_local_logs { log_dir = '/var/log/mtakit', max_segment_duration = '5 minutes', meta = { 'tenant' } }
-        kumo.set_diagnostic_log_filter 'kumod=info'
+        kumo.set_smtpsrv_threads(4)
       end)`);
     const d = host.definitions;
     expect(d.esmtpListeners).toMatchObject([{ listen: '0:2525', relay_hosts: ['10.0.0.0/8'], max_message_size: 20 * 1024 * 1024, client_timeout: 60_000 }]);
@@ -84,7 +84,7 @@ describe('declarations collected at init', () => {
     expect(d.localLogs).toMatchObject([{ log_dir: '/var/log/mtakit', max_segment_duration: 300_000, meta: ['tenant'], headers: [] }]);
     expect(d.warnings).toEqual([
       'kumo.start_esmtp_listener: data_buffer_size is accepted for compatibility and has no effect in mtakit',
-      'policy.lua:7: kumo.set_diagnostic_log_filter has no effect in mtakit: logging is configured by the host application',
+      'policy.lua:7: kumo.set_smtpsrv_threads has no effect in mtakit: Node runs policies on its event loop',
     ]);
   });
 

@@ -9,8 +9,10 @@ import { esmtpListener, httpListener, localLogs, spool, type PolicyDeclarations 
 import { parseJsonText, parseTomlText } from './files.js';
 import { envelopeAt } from './envelope.js';
 import { pushSpecial, toMessage } from './message.js';
+import { extraFunctions } from './functions.js';
+import { installMemoize } from './memoize.js';
 import { makeSignerFunction, SignerFactory } from './signer.js';
-import { inertFunctionReason, isSupportedEvent, unsupportedEventMessage, unsupportedFunctionMessage } from './unsupported.js';
+import { inertFunctionReason, isSupportedEvent, isTaskEvent, unsupportedEventMessage, unsupportedFunctionMessage } from './unsupported.js';
 
 /**
  * The `kumo` global: event registration, config constructors, declarative init settings, data
@@ -34,6 +36,7 @@ export function installKumo(L: LuaState, ctx: KumoContext): void {
   declare(set, ctx, 'define_spool', 'spools', spool);
   declare(set, ctx, 'configure_local_logs', 'localLogs', localLogs);
 
+  for (const [name, fn] of Object.entries(extraFunctions(ctx))) set(name, fn);
   const serde = serdeFunctions(ctx);
   for (const [name, fn] of Object.entries(serde)) set(name, fn);
   lua.lua_createtable(L, 0, Object.keys(serde).length);
@@ -51,12 +54,7 @@ export function installKumo(L: LuaState, ctx: KumoContext): void {
   }
   set('reject', rejectFunction);
   set('get_msg_metadata', (L1) => getMsgMetadata(L1, ctx));
-  // Caching results is an optimization only: the function itself is the correct memoized value.
-  set('memoize', (L1) => {
-    lauxlib.luaL_checkany(L1, 1);
-    lua.lua_settop(L1, 1);
-    return 1;
-  });
+  installMemoize(L);
 
   const signers = new SignerFactory(ctx.files, ctx.clock);
   lua.lua_createtable(L, 0, 2);
@@ -75,7 +73,7 @@ function on(L: LuaState, ctx: KumoContext): number {
   const name = readString(L, 1);
   if (!isCallable(L, 2)) throw new MtaKitError('E_POLICY', `the handler for '${name}' must be a function`);
   if (!ctx.loading) throw new MtaKitError('E_POLICY', 'handlers can only be registered while the policy loads');
-  if (!isSupportedEvent(name)) {
+  if (!isSupportedEvent(name) && !isTaskEvent(name)) {
     ctx.issue(`${callerWhere(L)}${unsupportedEventMessage(name)}`);
     return 0;
   }

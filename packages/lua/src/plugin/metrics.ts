@@ -52,6 +52,9 @@ export class LuaPolicyMetrics {
         this.reloads.inc({ result: 'ok' });
         this.epoch.set(e.epoch);
         return;
+      case 'epoch':
+        this.epoch.set(e.epoch);
+        return;
       case 'reload_failed':
         this.reloads.inc({ result: 'failed' });
         return;

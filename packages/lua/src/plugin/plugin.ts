@@ -35,6 +35,7 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
         logger: luaLogger(ctx.logger),
         onEvent: (e) => {
           metrics.record(e);
+          if (e.type === 'epoch') queue?.bumpConfigEpoch();
           if (e.type !== 'reload' || !host) return;
           // A reload triggered by a file change does not go through the MTA's reload: drop the
           // queue's cached configs here (a second bump after an MTA reload is harmless).
