@@ -25,6 +25,10 @@ export interface MtaConfig {
   maxRecipients: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  maxBytesInFlight: number;
+  greetPauseMs: number;
+  greetTrustedNetworks: Cidr[];
+  listenBacklog: number;
   fsync: boolean;
   /** A TypeScript/JavaScript policy module or an init.lua (absolute). */
   policy: string | undefined;
@@ -72,6 +76,10 @@ export function configFrom(values: ConfigInput, cwd = process.cwd()): MtaConfig 
     maxRecipients: r.int('max_recipients', 1024, 1),
     maxConnections: r.int('max_connections', 32_768, 1),
     maxConnectionsPerIp: r.int('max_connections_per_ip', 100, 1),
+    maxBytesInFlight: r.int('max_bytes_in_flight', 256 * 1024 * 1024, 1024 * 1024),
+    greetPauseMs: r.duration('greet_pause', '100ms'),
+    greetTrustedNetworks: cidrs(r, 'greet_trusted_networks', []),
+    listenBacklog: r.int('listen_backlog', 4096, 1),
     fsync: r.bool('fsync', true),
     ...policySettings(r, cwd),
   };

@@ -55,7 +55,8 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     smtp: {
       host: config.smtp.host, port: config.smtp.port, credentials: config.credentials, relayNetworks: config.relayNetworks,
       maxMessageSize: config.maxMessageSize, maxRecipients: config.maxRecipients,
-      maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp, maxBytesInFlight: config.maxBytesInFlight,
+      greetPauseMs: config.greetPauseMs, trustedNetworks: config.greetTrustedNetworks, listenBacklog: config.listenBacklog,
     },
     http: { host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts, validateBasic: basicUsers(config.adminUsers) },
     plugins: [

@@ -44,6 +44,9 @@ export const SETTINGS: readonly Setting[] = [
     ['tls_certificate', 'path', 'generated in the data dir', 'PEM certificate for STARTTLS'],
     ['tls_private_key', 'path', 'generated in the data dir', 'PEM private key for STARTTLS'],
     ['relay_networks', 'list', '127.0.0.0/8,::1', 'CIDRs of clients allowed to relay without AUTH'],
+    ['greet_pause', 'duration', '100ms', 'how long the SMTP greeting is held for clients outside relay_networks and greet_trusted_networks; a client talking before it gets 421 (early talker); 0 = none'],
+    ['greet_trusted_networks', 'list', 'none', 'more CIDRs greeted at once, without a pause (no relay right from this)'],
+    ['listen_backlog', 'int', '4096', 'SMTP listener accept queue for connection bursts (capped by net.core.somaxconn)'],
     ['trusted_hosts', 'list', '127.0.0.0/8,::1', 'CIDRs of HTTP clients that need no credentials for the admin API'],
     ['users', 'users', 'none', 'SMTP AUTH credentials, user:password[:tenant],… (JSON: [{username, password, tenant}]); AUTH only over TLS', { env: 'MTAKIT_AUTH_USERS', secret: true }],
     ['admin_users', 'users', 'none', 'HTTP Basic credentials for the admin API from outside trusted_hosts, user:password,…', { secret: true }],
@@ -60,6 +63,7 @@ export const SETTINGS: readonly Setting[] = [
     ['max_recipients', 'int', '1024', 'recipients per SMTP transaction'],
     ['max_connections', 'int', '32768', 'concurrent SMTP client connections'],
     ['max_connections_per_ip', 'int', '100', 'concurrent SMTP connections from one client address'],
+    ['max_bytes_in_flight', 'int', '268435456', 'message bytes all open SMTP transactions may hold in memory together; from 75 % of it new transactions get 421 4.3.2'],
   ]),
   ...group('policy', [
     ['policy', 'path', 'none', 'a KumoMTA-style init.lua, or a .ts/.js module whose default export is a Policy'],
