@@ -1,6 +1,6 @@
-import { MtaKitError, type SmtpResponse } from '@mtakit/core';
+import { MtaKitError, responseLine, type SmtpResponse } from '@mtakit/core';
 import { defaultBounceClassifier, type BounceClassification, type BounceClassifier, type FallbackMatch, type RuleMatch } from './classifier.js';
-import { classifyRecipient, feedbackCategory, feedbackRecipient } from './records.js';
+import { addressLevel, classifyRecipient, FEEDBACK_CATEGORY, feedbackRecipient } from './records.js';
 import { parseReplyText } from './reply.js';
 import { parseReport, type ParseReportOptions } from './report.js';
 import type { BounceReport } from './types.js';
@@ -17,9 +17,19 @@ export interface BounceSummary {
   status: string | null;
   diagnostic_code: string | null;
   remote_mta: string | null;
+  /** The remote reply as the classifier read it (`"550 5.1.1 …"`), empty when there is none. */
+  reply: string;
   category: string;
+  /**
+   * Address-level: the address itself will never work (unknown user, no such domain, disabled
+   * mailbox). What suppression acts on. A permanent policy, spam or quota failure is not hard.
+   */
   hard: boolean;
+  /** The failure is permanent for this message (RFC 3464 `failed`, or a 5xx reply). */
+  permanent: boolean;
   rule: RuleMatch | FallbackMatch | null;
+  /** Which part of the parser found this recipient (`rfc3464`, a per-format extractor, `generic`…). */
+  extractor: string;
   /** Original message id, tenant and campaign, when the report could be correlated. */
   queue_id: string | null;
   tenant: string | null;
@@ -49,9 +59,12 @@ export function summarize(report: BounceReport, classifier: BounceClassifier = d
           status: r.status,
           diagnostic_code: r.diagnostic_code,
           remote_mta: r.remote_mta,
+          reply: r.response.code === 250 && !r.response.content ? '' : responseLine(r.response),
           category: classification.category,
-          hard: classification.hard,
+          hard: addressLevel(classification),
+          permanent: classification.hard,
           rule: classification.rule,
+          extractor: r.extractor ?? report.format,
           ...common,
         };
       });
@@ -63,9 +76,12 @@ export function summarize(report: BounceReport, classifier: BounceClassifier = d
         status: null,
         diagnostic_code: null,
         remote_mta: report.feedback_report.reporting_mta?.name ?? null,
-        category: feedbackCategory(report.feedback_report.feedback_type),
+        reply: '',
+        category: FEEDBACK_CATEGORY,
         hard: false,
+        permanent: false,
         rule: null,
+        extractor: 'arf',
         ...common,
       }];
     case 'autoreply':
@@ -76,9 +92,12 @@ export function summarize(report: BounceReport, classifier: BounceClassifier = d
         status: null,
         diagnostic_code: null,
         remote_mta: null,
+        reply: '',
         category: 'AutoReply',
         hard: false,
+        permanent: false,
         rule: null,
+        extractor: 'autoreply',
         ...common,
       }];
   }

@@ -21,7 +21,7 @@ export type {
   Correlation, Reporter, ReportFormat,
 } from './types.js';
 export {
-  reportToLogRecords, classifyRecipient, feedbackCategory, type ReportRecordOptions, type RecipientClassification,
+  reportToLogRecords, classifyRecipient, feedbackCategory, addressLevel, FEEDBACK_CATEGORY, type ReportRecordOptions, type RecipientClassification,
 } from './records.js';
 export {
   parseBounceMessage, classifyResponseText, summarize,

@@ -25,6 +25,21 @@ export function classifyRecipient(recipient: DsnRecipient, classifier: BounceCla
   return { ...result, hard };
 }
 
+/** Categories that say the address itself is bad (given a permanent failure). */
+const ADDRESS_CATEGORIES: ReadonlySet<string> = new Set(['InvalidRecipient', 'BadDomain', 'InactiveMailbox', 'DNSFailure']);
+
+/**
+ * Address-level hardness: the failure is permanent and about the address (unknown user, no such
+ * domain or null MX, disabled mailbox), so the address will never work. A permanent policy, spam,
+ * content, quota or expiry failure is message-level: another message, sender or day may pass.
+ */
+export function addressLevel(c: { category: string; hard: boolean }): boolean {
+  return c.hard && ADDRESS_CATEGORIES.has(c.category);
+}
+
+/** The category a feedback report gets in `mtakit bounce parse` output (its type is `action`). */
+export const FEEDBACK_CATEGORY = 'FeedbackReport';
+
 /**
  * The category a feedback type maps to: complaints are spam signals, opt-outs unsubscribes.
  * RFC 5965 and RFC 6591 types; anything else is Uncategorized.
@@ -89,8 +104,11 @@ export function reportToLogRecords(report: BounceReport, options: ReportRecordOp
               arrival_date: report.arrival_date,
               format: report.format,
               reporter: report.reporter,
-              hard: classification.hard,
+              // Suppression reads `hard`: address-level only (see addressLevel).
+              hard: addressLevel(classification),
+              permanent: classification.hard,
               rule: classification.rule ? { ...classification.rule } : null,
+              extractor: r.extractor ?? report.format,
             },
             ...correlationExtra(report.correlation),
           },

@@ -3,6 +3,7 @@ import { parseFeedbackReport } from './arf.js';
 import { parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
+import { genericBounce, looksLikeBounce as failureText } from './generic.js';
 import { parsePlainTextBounce } from './plaintext.js';
 import type { BounceReport, Correlation, Reporter } from './types.js';
 
@@ -36,7 +37,7 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
   }
   let mime: MimeMessage;
   try {
-    mime = await parseMime(bytes);
+    mime = parseMime(bytes);
   } catch (err) {
     throw new BounceParseError('unreadable', `cannot parse message: ${(err as Error).message}`, { cause: err });
   }
@@ -60,7 +61,10 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
 
   const status = mime.parts.find((p) => DELIVERY_STATUS.has(p.contentType));
   if (status) {
-    const { message, recipients } = parseDeliveryStatus(status.content.toString('utf8'));
+    const parsed = parseDeliveryStatus(status.content.toString('utf8'));
+    const message = parsed.message;
+    // X.400 and other non-Internet addresses are not recipients we can act on: read the text instead.
+    const recipients = parsed.recipients.filter((r) => r.recipient.includes('@'));
     if (recipients.length > 0) {
       return {
         kind: 'dsn',
@@ -76,7 +80,13 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     }
   }
 
-  const plain = parsePlainTextBounce(beforeQuotedOriginal(mime.text));
+  const body = beforeQuotedOriginal(mime.text || texts.slice(1).join('\n'));
+  const failedHeaders = headerValues(mime, 'x-failed-recipients');
+  const plain = parsePlainTextBounce(body) ?? (autoReply(mime, body, failedHeaders) ? null : genericBounce({
+    text: body, subject: mime.subject, from: mime.from, failedHeaders,
+    exclude: [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x),
+    originalTo: original?.to ?? null,
+  }));
   if (plain) {
     return {
       kind: 'dsn',
@@ -91,7 +101,7 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     };
   }
 
-  if (isAutoReply(mime) && !looksLikeBounce(mime)) {
+  if (autoReply(mime, body, failedHeaders)) {
     return { kind: 'autoreply', from: mime.from, subject: mime.subject, original, correlation };
   }
   throw new BounceParseError(
@@ -132,6 +142,11 @@ function reportingHost(mime: MimeMessage): string | null {
 function looksLikeBounce(mime: MimeMessage): boolean {
   return /undeliver|delivery status|delivery fail|failure notice|returned mail|could not be delivered|mailer-daemon|postmaster@/i
     .test(`${mime.subject}\n${mime.from ?? ''}`);
+}
+
+/** An automatic reply, unless its text reads as a delivery failure (some bounces say "auto-replied"). */
+function autoReply(mime: MimeMessage, body: string, failedHeaders: readonly string[]): boolean {
+  return isAutoReply(mime) && !looksLikeBounce(mime) && !failureText({ text: body, subject: mime.subject, from: mime.from, failedHeaders });
 }
 
 function isAutoReply(mime: MimeMessage): boolean {

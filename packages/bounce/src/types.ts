@@ -5,7 +5,7 @@ import type { DecodedTrace } from './trace.js';
 export type Reporter = 'postfix' | 'exim' | 'sendmail' | 'qmail' | 'exchange' | 'gmail' | 'yahoo' | 'ses' | 'unknown';
 
 /** How the recipients were found: the RFC 3464 part, or the text of a non-standard bounce. */
-export type ReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'sendmail' | 'postfix-text' | 'exchange-text';
+export type ReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'sendmail' | 'postfix-text' | 'exchange-text' | 'generic' | (string & {});
 
 /** One recipient of a delivery status notification. */
 export interface DsnRecipient {
@@ -23,6 +23,8 @@ export interface DsnRecipient {
   last_attempt_date: string | null;
   /** The remote reply rebuilt from the diagnostic and status (what the classifier reads). */
   response: SmtpResponse;
+  /** The extractor that found this recipient, when not the report's format (e.g. `generic`). */
+  extractor?: string;
 }
 
 /** Headers of the returned original message, when the report includes them. */

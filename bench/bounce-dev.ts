@@ -1,0 +1,48 @@
+// Parser accuracy on real mail: ../shared/data/bounces-dev (see its SOURCES.md), per source,
+// against the expectations each source's own tests state, next to KumoMTA's shipped rules alone.
+//
+//   node --conditions=@mtakit/source --import tsx bench/bounce-dev.ts [--misses]
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BounceClassifier, loadRuleFile } from '@mtakit/bounce';
+import { parseCorpus, score, total, type Score, type SourceScores } from './lib/bounce-dev-eval.js';
+
+const dir = fileURLToPath(new URL('../../shared/data/bounces-dev/', import.meta.url));
+const kumoDir = fileURLToPath(new URL('../../shared/data/kumomta/', import.meta.url));
+if (!existsSync(dir)) {
+  console.log(`bounce development corpus not found at ${dir}: nothing to measure`);
+  process.exit(0);
+}
+const kumo = existsSync(kumoDir)
+  ? new BounceClassifier({ rules: [await loadRuleFile(`${kumoDir}community/bounces.toml`), await loadRuleFile(`${kumoDir}bounce_classifier/iana.toml`)], builtin: false, fallback: false })
+  : null;
+const start = performance.now();
+const results = await parseCorpus(dir, new BounceClassifier());
+const ms = performance.now() - start;
+const by = score(results, kumo);
+
+const cell = (s: Score): string => (s.n === 0 ? '–'.padStart(13) : `${((100 * s.ok) / s.n).toFixed(0)}% ${s.ok}/${s.n}`.padStart(13));
+const columns: [string, keyof Omit<SourceScores, 'files'>][] = [
+  ['parsed', 'parsed'], ['non-bounce', 'negatives'], ['kind', 'kind'], ['recipients', 'recipients'], ['category', 'categories'],
+  ['kumo rules', 'kumoCategories'], ['status', 'status'], ['permanent', 'permanent'], ['feedback', 'feedbackType'],
+];
+console.log(`${'source'.padEnd(26)} ${'files'.padStart(5)} ${columns.map(([c]) => c.padStart(13)).join(' ')}`);
+for (const [source, s] of [...by, ['TOTAL', total(by)] as const]) {
+  console.log(`${source.padEnd(26)} ${String(s.files).padStart(5)} ${columns.map(([, k]) => cell(s[k])).join(' ')}`);
+}
+console.log(`\n${results.length} files in ${ms.toFixed(0)} ms (${Math.round(results.length / (ms / 1000))} emails/s, one process, parse + classify)`);
+
+if (process.argv.includes('--misses')) {
+  for (const r of results) {
+    const e = r.expectation;
+    const found = r.summaries.map((x) => `${x.recipient}|${x.category}|${x.extractor}`).join(' ; ');
+    const missing = e?.kind !== 'none' && (r.summaries.length === 0 || r.summaries.some((x) => x.recipient === ''));
+    const wrongRcpt = e?.recipients && !e.recipients.every((a) => r.summaries.some((x) => x.recipient.toLowerCase() === a));
+    const first = e?.recipients ? r.summaries.find((x) => e.recipients?.includes(x.recipient.toLowerCase())) : r.summaries[0];
+    const wrongCat = e?.categories && !(first && e.categories.includes(first.category));
+    const wrongNeg = e?.kind === 'none' && r.summaries.length > 0;
+    if (missing || wrongRcpt || wrongCat || wrongNeg) {
+      console.log(`${r.file}: ${missing ? 'NO RECORD ' : ''}${wrongRcpt ? `RCPT want ${e?.recipients?.join(',')} ` : ''}${wrongCat ? `CAT want ${e?.reason} ` : ''}${wrongNeg ? 'NOT A BOUNCE ' : ''}got [${found}] ${r.error ?? ''}`);
+    }
+  }
+}

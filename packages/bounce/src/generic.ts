@@ -1,0 +1,145 @@
+import { formatEnhancedCode } from '@mtakit/core';
+import { buildRecipient, statusValue } from './dsn.js';
+import type { PlainTextResult } from './plaintext.js';
+import { parseReplyText } from './reply.js';
+import type { DsnRecipient } from './types.js';
+
+/**
+ * The fallback behind the RFC 3464 reader and the per-format extractors: any bounce, in any
+ * wording, yields its failed recipients. It reads the human-readable text (the quoted original
+ * already cut off) for addresses, SMTP replies (`550 5.1.1 …`), enhanced codes and the sentence
+ * that explains the failure, and falls back on the X-Failed-Recipients header or the returned
+ * message's To when the text names nobody. Only what already looks like a bounce (by subject,
+ * sender, headers or a failure sentence) is read, so ordinary mail is never taken for one.
+ */
+export interface GenericInput {
+  /** Text of the report, before any quoted original. */
+  text: string;
+  subject: string;
+  /** Sender of the report (lower-cased). */
+  from: string | null;
+  /** X-Failed-Recipients and similar header values. */
+  failedHeaders: readonly string[];
+  /** Addresses that are not recipients: the original sender, the report's own addresses. */
+  exclude: readonly string[];
+  /** The returned message's To, when the report carries it. */
+  originalTo: string | null;
+}
+
+const ADDRESS = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
+
+/** Subjects and senders of delivery reports, in the languages bounces come in. */
+const BOUNCE_SUBJECT = /undeliver|undelivered|not (?:been )?delivered|delivery (?:status|fail|notification|problem|report|error)|failure notice|failed delivery|delivery has failed|returned mail|returned to sender|mail delivery|nondeliverable|non-deliverable|non remis|non recapitabile|unzustellbar|nicht zugestellt|no entregado|no se pudo entregar|onbestelbaar|niedoręczon|недоставлен|не доставлено|配信|送信できません|エラー|退信|mail system error|mail error|message error|delivery failure|could not send|warning: could not|rejected|bounce|user unknown|nondelivery|ndr\b|mail status/i;
+const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?delivery|maildelivery|bounce|bounces|mdaemon|smtp|ndr|no-?reply|microsoftexchange\w*|mailadmin|mail-?system|notifications?)@|mailer-daemon|postmaster/i;
+/** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
+const FAILURE_SENTENCE = /could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先/i;
+const REPLY = /(?:^|[^\d.\w-])([45]\d\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
+const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
+const DELAYED = /not (?:yet )?been delivered|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
+/** Lines that carry addresses which are not recipients. */
+const NOT_RECIPIENT_LINE = /^\s*(?:>|(?:message-id|references|in-reply-to|received|from|return-path|sender|reply-to|errors-to|x-[\w-]+|list-[\w-]+|dkim-signature|authentication-results|arc-[\w-]+|envelope-from|mail from|by|for|id)\s*[:=])|https?:\/\/|mailto:|^\s*(?:for (?:further )?(?:assistance|help|more))|(?:contact|write to|send mail to|e-?mail) (?:the |your )?(?:postmaster|administrator|support|helpdesk)/i;
+
+export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'>): boolean {
+  if (input.failedHeaders.length > 0) return true;
+  if (BOUNCE_SUBJECT.test(input.subject) || (input.from !== null && BOUNCE_FROM.test(input.from))) return FAILURE_SENTENCE.test(input.text) || REPLY.test(input.text) || BOUNCE_SUBJECT.test(input.subject);
+  return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text) && (REPLY.test(input.text) || ADDRESS.test(input.text));
+}
+
+export function genericBounce(input: GenericInput): PlainTextResult | null {
+  if (!looksLikeBounce(input)) return null;
+  const text = input.text.replace(/\r\n?/g, '\n');
+  const lines = text.split('\n');
+  const addresses = candidateAddresses(lines, input);
+  const delayed = DELAYED.test(text) && !/permanent|fatal|could not be delivered|undeliverable/i.test(text);
+  const global = diagnosticIn(lines, 0, lines.length);
+  const recipients: DsnRecipient[] = [];
+  const seen = new Set<string>();
+  for (const { address, line } of addresses) {
+    const key = address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const local = line >= 0 ? diagnosticIn(lines, line, paragraphEnd(lines, line)) : null;
+    recipients.push(recipientOf(address, local?.reply ?? local?.status ?? local?.sentence ? local : global, delayed));
+  }
+  return recipients.length > 0 ? { format: 'generic', recipients } : null;
+}
+
+interface Diagnostic {
+  reply: string | null;
+  status: string | null;
+  sentence: string | null;
+}
+
+function recipientOf(address: string, d: Diagnostic | null, delayed: boolean): DsnRecipient {
+  const reply = d?.reply ? parseReplyText(d.reply) : null;
+  const status = reply?.enhanced_code ? formatEnhancedCode(reply.enhanced_code) : statusValue(d?.status ?? null);
+  const temporary = reply ? reply.code < 500 : status ? status.startsWith('4') : delayed;
+  const sentence = d?.sentence ?? '';
+  return buildRecipient({
+    recipient: address,
+    original_recipient: null,
+    action: temporary ? 'delayed' : 'failed',
+    status,
+    diagnostic_code: reply && d?.reply ? `smtp; ${d.reply}` : `X-Generic; ${[status ?? '', sentence].join(' ').trim()}`,
+    remote_mta: null,
+    remote_mta_addr: null,
+    last_attempt_date: null,
+  });
+}
+
+/** Recipients in order of confidence: failed-recipient headers, addresses the text reports, the original To. */
+function candidateAddresses(lines: readonly string[], input: GenericInput): { address: string; line: number }[] {
+  const header = input.failedHeaders.flatMap((h) => h.match(ADDRESS) ?? []).map((address) => ({ address, line: -1 }));
+  if (header.length > 0) {
+    return header.map((h) => ({ address: h.address, line: lines.findIndex((l) => l.toLowerCase().includes(h.address.toLowerCase())) }));
+  }
+  const excluded = new Set([...input.exclude, input.from ?? ''].flatMap((e) => e.match(ADDRESS) ?? []).map((e) => e.toLowerCase()));
+  const strong: { address: string; line: number }[] = [];
+  const weak: { address: string; line: number }[] = [];
+  lines.forEach((line, i) => {
+    if (NOT_RECIPIENT_LINE.test(line)) return;
+    for (const m of line.matchAll(ADDRESS)) {
+      const address = m[0].replace(/^[.'=]+|[.']+$/g, '');
+      const lower = address.toLowerCase();
+      if (excluded.has(lower) || /^(?:mailer-daemon|postmaster|mail-daemon|no-?reply|abuse)@/i.test(lower) || /\.(?:png|gif|jpe?g)$/i.test(lower)) continue;
+      const context = `${lines[i - 1] ?? ''} ${line} ${lines[i + 1] ?? ''} ${lines[i + 2] ?? ''}`;
+      const alone = /^\s*(?:[-*•]\s*)?(?:rcpt to:|to:|recipient:|address:|original-recipient:|final-recipient:|rfc822;)?\s*<?[^\s<>]+>?:?\s*(?:\([^)]*\))?\s*$/i.test(line);
+      (alone || REPLY.test(context) || FAILURE_SENTENCE.test(context) ? strong : weak).push({ address, line: i });
+    }
+  });
+  if (strong.length > 0) return strong;
+  if (weak.length > 0 && weak.length <= 3) return weak;
+  const to = input.originalTo?.match(ADDRESS) ?? [];
+  return to.slice(0, 1).map((address) => ({ address, line: -1 }));
+}
+
+function paragraphEnd(lines: readonly string[], from: number): number {
+  let end = from + 1;
+  while (end < lines.length && end - from < 12 && (lines[end] ?? '').trim() !== '') end++;
+  // A reply often follows the address after one blank line ("<rcpt>:\n\n550 …").
+  if (end < lines.length && end - from < 3) end = Math.min(lines.length, end + 3);
+  return end;
+}
+
+function diagnosticIn(lines: readonly string[], from: number, to: number): Diagnostic | null {
+  let reply: string | null = null;
+  let status: string | null = null;
+  const sentences: string[] = [];
+  for (let i = from; i < to; i++) {
+    const line = lines[i] ?? '';
+    if (NOT_RECIPIENT_LINE.test(line) && !/^\s*>/.test(line)) continue;
+    if (!reply) {
+      const r = REPLY.exec(line);
+      if (r && !/^\s*\d{1,3}\.\d/.test(r[3] ?? '')) {
+        const continuation: string[] = [];
+        for (let j = i + 1; j < Math.min(to, i + 6) && /^\s+\S|^[45]\d\d[ -]/.test(lines[j] ?? ''); j++) continuation.push((lines[j] ?? '').trim());
+        reply = `${r[1]} ${r[2] ? `${r[2]} ` : ''}${[r[3] ?? '', ...continuation].join(' ')}`.replace(/\s+/g, ' ').trim();
+      }
+    }
+    if (!status) status = ENHANCED.exec(line)?.[1] ?? null;
+    // Several sentences: the classifier's most specific rule among them decides.
+    if (sentences.length < 4 && FAILURE_SENTENCE.test(line)) sentences.push(line.trim());
+  }
+  const sentence = sentences.length > 0 ? sentences.join(' ') : null;
+  return reply || status || sentence ? { reply, status, sentence } : null;
+}
