@@ -14,7 +14,7 @@ interface Expectation {
   feedback_type?: string;
   user_agent?: string;
   source_ip?: string;
-  recipients: { recipient: string; action: string; status: string | null; remote_mta: string | null; category: string; hard: boolean }[];
+  recipients: { recipient: string; action: string; status: string | null; remote_mta: string | null; category: string; permanent: boolean }[];
   correlation: { source: string; id: string | null; recipient: string | null; tenant: string | null; campaign: string | null } | null;
 }
 
@@ -45,7 +45,7 @@ describe('sample bounce and feedback messages (samples/messages)', () => {
     }
     const summaries = summarize(report);
     expect(summaries.map((s) => ({
-      recipient: s.recipient, action: s.action, status: s.status, remote_mta: s.remote_mta, category: s.category, hard: s.hard,
+      recipient: s.recipient, action: s.action, status: s.status, remote_mta: s.remote_mta, category: s.category, permanent: s.permanent,
     }))).toEqual(expected.recipients);
     if (expected.correlation === null) {
       expect(report.correlation).toBeNull();
