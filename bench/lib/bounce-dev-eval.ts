@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBounceMessage, type BounceClassifier, type BounceSummary } from '@mtakit/bounce';
-import { expectationOf, type Expectation } from './bounce-dev-labels.js';
+import { expectationOf, NOT_BOUNCES_BY_READING, type Expectation } from './bounce-dev-labels.js';
 
 export interface FileResult {
   file: string;
@@ -62,7 +62,8 @@ export async function parseCorpus(dir: string, classifier: BounceClassifier): Pr
     } catch (err) {
       error = (err as Error).message;
     }
-    out.push({ file, source, expectation: labels.get(file) ?? null, summaries, error });
+    const reading = NOT_BOUNCES_BY_READING[file] ? expectationOf({ file, source, expected: {} }) : null;
+    out.push({ file, source, expectation: labels.get(file) ?? reading, summaries, error });
   }
   return out;
 }
@@ -97,6 +98,7 @@ export function score(results: FileResult[], kumo: BounceClassifier | null): Map
       tally(s.negatives, r.summaries.length === 0);
       continue;
     }
+    if (e && e.kind === null && e.recipients === null && e.noRecipient) continue;
     tally(s.parsed, r.summaries.length > 0 && r.summaries.every((x) => x.recipient !== ''));
     if (!e) continue;
     if (e.kind) tally(s.kind, kindOf(r.summaries) === e.kind);

@@ -31,13 +31,13 @@ describe('mtakit bounce', () => {
     expect(out).toHaveLength(dsn.recipients.length + 1);
     dsn.recipients.forEach((want, i) => {
       expect(out[i]).toMatchObject({
-        file: join(samples, 'postfix-two-recipients.eml'), type: 'OOB', recipient: want['recipient'], status: want['status'], category: want['category'], hard: want['hard'],
+        file: join(samples, 'postfix-two-recipients.eml'), type: 'OOB', recipient: want['recipient'], status: want['status'], category: want['category'], permanent: want['permanent'],
         queue_id: dsn.correlation['id'], tenant: dsn.correlation['tenant'], campaign: dsn.correlation['campaign'],
       });
       expect(out[i]?.['rule']).toEqual(expect.objectContaining({ kind: expect.any(String) }));
       expect(out[i]?.['remote_mta']).toBe(want['remote_mta']);
     });
-    expect(out.at(-1)).toMatchObject({ type: 'Feedback', recipient: 'leaving@aol.com', action: 'opt-out', category: 'Unsubscribe', tenant: 'initech' });
+    expect(out.at(-1)).toMatchObject({ type: 'Feedback', recipient: 'leaving@aol.com', action: 'opt-out', category: 'FeedbackReport', tenant: 'initech' });
   });
 
   it('classify prints category, hard/soft and the rule, with rule files tried first', async () => {

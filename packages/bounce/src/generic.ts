@@ -22,26 +22,35 @@ export interface GenericInput {
   failedHeaders: readonly string[];
   /** Addresses that are not recipients: the original sender, the report's own addresses. */
   exclude: readonly string[];
+  /** The message says it is a delivery report (multipart/report, a delivery-status part). */
+  report: boolean;
   /** The returned message's To, when the report carries it. */
   originalTo: string | null;
+  /**
+   * Addresses of the returned message's headers (From, To, Cc…). Taken only when nothing else
+   * is named: a list's bounce names the list in its text, and the subscriber who failed elsewhere.
+   */
+  originalAddresses: readonly string[];
 }
 
 const ADDRESS = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
 
 /** Subjects and senders of delivery reports, in the languages bounces come in. */
-const BOUNCE_SUBJECT = /undeliver|undelivered|not (?:been )?delivered|delivery (?:status|fail|notification|problem|report|error)|failure notice|failed delivery|delivery has failed|returned mail|returned to sender|mail delivery|nondeliverable|non-deliverable|non remis|non recapitabile|unzustellbar|nicht zugestellt|no entregado|no se pudo entregar|onbestelbaar|niedoręczon|недоставлен|не доставлено|配信|送信できません|エラー|退信|mail system error|mail error|message error|delivery failure|could not send|warning: could not|rejected|bounce|user unknown|nondelivery|ndr\b|mail status/i;
+const BOUNCE_SUBJECT = /undeliver|non-?delivery|mail failed|returning (?:mail )?to sender|undelivered|not (?:been )?delivered|delivery (?:status|fail|notification|problem|report|error)|failure notice|failed delivery|delivery has failed|returned mail|returned to sender|mail delivery|nondeliverable|non-deliverable|non remis|non recapitabile|unzustellbar|nicht zugestellt|no entregado|no se pudo entregar|onbestelbaar|niedoręczon|недоставлен|не доставлено|配信|送信できません|エラー|退信|mail system error|mail error|message error|delivery failure|could not send|warning: could not|rejected|bounce|user unknown|nondelivery|ndr\b|mail status|退信|退回|失败|無法|无法|未能/i;
 const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?delivery|maildelivery|bounce|bounces|mdaemon|smtp|ndr|no-?reply|microsoftexchange\w*|mailadmin|mail-?system|notifications?)@|mailer-daemon|postmaster/i;
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
-const FAILURE_SENTENCE = /could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先/i;
+const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先/i;
 const REPLY = /(?:^|[^\d.\w-])([45]\d\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
+/** Mailing-list and robot addresses: a bounce names them as the original's destination, not as the failed recipient. */
+const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return)(?:[+-][^@]*)?@|^(?:owner|bounce|return)-[^@]*@/i;
 /** Lines that carry addresses which are not recipients. */
 const NOT_RECIPIENT_LINE = /^\s*(?:>|(?:message-id|references|in-reply-to|received|from|return-path|sender|reply-to|errors-to|x-[\w-]+|list-[\w-]+|dkim-signature|authentication-results|arc-[\w-]+|envelope-from|mail from|by|for|id)\s*[:=])|https?:\/\/|mailto:|^\s*(?:for (?:further )?(?:assistance|help|more))|(?:contact|write to|send mail to|e-?mail) (?:the |your )?(?:postmaster|administrator|support|helpdesk)/i;
 
-export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'>): boolean {
-  if (input.failedHeaders.length > 0) return true;
-  if (BOUNCE_SUBJECT.test(input.subject) || (input.from !== null && BOUNCE_FROM.test(input.from))) return FAILURE_SENTENCE.test(input.text) || REPLY.test(input.text) || BOUNCE_SUBJECT.test(input.subject);
+export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'> & { report?: boolean }): boolean {
+  if (input.failedHeaders.length > 0 || input.report) return true;
+  if (BOUNCE_SUBJECT.test(input.subject) || (input.from !== null && BOUNCE_FROM.test(input.from))) return true;
   return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text) && (REPLY.test(input.text) || ADDRESS.test(input.text));
 }
 
@@ -99,18 +108,43 @@ function candidateAddresses(lines: readonly string[], input: GenericInput): { ad
   lines.forEach((line, i) => {
     if (NOT_RECIPIENT_LINE.test(line)) return;
     for (const m of line.matchAll(ADDRESS)) {
-      const address = m[0].replace(/^[.'=]+|[.']+$/g, '');
+      const address = m[0].replace(/^(?:smtp|rfc822)[=:]/i, '').replace(/^[.'=]+|[.']+$/g, '');
       const lower = address.toLowerCase();
       if (excluded.has(lower) || /^(?:mailer-daemon|postmaster|mail-daemon|no-?reply|abuse)@/i.test(lower) || /\.(?:png|gif|jpe?g)$/i.test(lower)) continue;
-      const context = `${lines[i - 1] ?? ''} ${line} ${lines[i + 1] ?? ''} ${lines[i + 2] ?? ''}`;
-      const alone = /^\s*(?:[-*•]\s*)?(?:rcpt to:|to:|recipient:|address:|original-recipient:|final-recipient:|rfc822;)?\s*<?[^\s<>]+>?:?\s*(?:\([^)]*\))?\s*$/i.test(line);
+      const context = `${lines[i - 2] ?? ''} ${lines[i - 1] ?? ''} ${line} ${lines[i + 1] ?? ''} ${lines[i + 2] ?? ''}`;
+      const alone = /^\s*(?:[-*•]\s*)?(?:rcpt to:|to:|(?:intended |failed )?recipient(?:\(s\))?:|address:|original-recipient:|final-recipient:|rfc822;)?\s*<?[^\s<>]+>?:?\s*(?:\([^)]*\))?\s*$/i.test(line);
       (alone || REPLY.test(context) || FAILURE_SENTENCE.test(context) ? strong : weak).push({ address, line: i });
     }
   });
+  const secondary = new Set(input.originalAddresses.flatMap((e) => e.match(ADDRESS) ?? []).map((e) => e.toLowerCase()));
+  const primary = (list: typeof strong) => list.filter((c) => !secondary.has(c.address.toLowerCase()) && !LIST_MACHINERY.test(c.address));
+  const strongFirst = primary(strong);
+  if (strongFirst.length > 0) return strongFirst;
+  const weakFirst = primary(weak);
+  if (weakFirst.length > 0 && weakFirst.length <= 3) return weakFirst;
   if (strong.length > 0) return strong;
   if (weak.length > 0 && weak.length <= 3) return weak;
+  const bare = bareLocalParts(lines, input.from);
+  if (bare.length > 0) return bare;
   const to = input.originalTo?.match(ADDRESS) ?? [];
   return to.slice(0, 1).map((address) => ({ address, line: -1 }));
+}
+
+/**
+ * Some providers (AOL, a few gateways) list failed recipients by local part only, under a
+ * "following recipients" line: the domain is the reporting host's.
+ */
+function bareLocalParts(lines: readonly string[], from: string | null): { address: string; line: number }[] {
+  const domain = from?.split('@')[1]?.replace(/^(?:mail|mx|smtp|mta)\d*\./i, '');
+  const start = lines.findIndex((l) => /following (?:recipients?|addresses|users?)/i.test(l));
+  if (!domain || start < 0) return [];
+  const out: { address: string; line: number }[] = [];
+  for (let i = start + 1; i < Math.min(lines.length, start + 12); i++) {
+    const m = /^\s+([A-Za-z0-9._+-]{1,64})\s*$/.exec(lines[i] ?? '');
+    if (m) out.push({ address: `${m[1]}@${domain}`, line: i });
+    else if (out.length > 0 && (lines[i] ?? '').trim() !== '') break;
+  }
+  return out;
 }
 
 function paragraphEnd(lines: readonly string[], from: number): number {

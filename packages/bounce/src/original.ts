@@ -8,32 +8,32 @@ export const ORIGINAL_PART_TYPES = new Set([
   'message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers', 'message/global', 'message/global-headers',
 ]);
 
-/** Lines after which plain-text bounces quote the original message. */
-const COPY_MARKERS = [
-  /^-+ ?Below this line is a copy of the message\.?.*$/im,
-  /^-+ ?Enclosed is a copy of the message\.?.*$/im,
-  /^-+ This is a copy of the message.*-+$/im,
-  /^\s*-+ ?(?:Original|Returned|Received) message follows ?-+$/im,
-  /^\s*-+ ?Original message ?-+$/im,
-];
+/**
+ * Lines after which plain-text bounces quote the original message: one pattern (alternatives of
+ * the wordings MTAs use), so a report's text is scanned once.
+ */
+const COPY_MARKER = new RegExp([
+  /-+ ?Below this line is a copy of the message\.?.*/,
+  /-+ ?Enclosed is a copy of the message\.?.*/,
+  /-+ This is a copy of the message.*-+/,
+  /[ \t]*-+ ?(?:Original|Returned|Received) message follows ?-+/,
+  /[ \t]*-+ ?Original message ?-+/,
+  /[ \t]*-+ ?(?:START OF )?RETURNED (?:MESSAGE|MAIL)(?: FOLLOWS)? ?-*/,
+  /[ \t]*-+ ?(?:The )?(?:original|returned|undelivered) message(?: headers?)?(?: follows?)?:? ?-*/,
+  /Original message (?:as received )?(?:is as follows|follows):?.*/,
+  /[ \t]*-+ ?Message (?:header|text) follows ?-+/,
+].map((r) => `^(?:${r.source})$`).join('|'), 'im');
 
 /** The text a plain-text bounce quotes after its "copy of the message" line, if any. */
 export function quotedOriginal(text: string): string | null {
-  for (const marker of COPY_MARKERS) {
-    const m = marker.exec(text);
-    if (m) return text.slice(m.index + m[0].length).replace(/^\s*\n/, '');
-  }
-  return null;
+  const m = COPY_MARKER.exec(text);
+  return m ? text.slice(m.index + m[0].length).replace(/^\s*\n/, '') : null;
 }
 
 /** The part of a plain-text bounce before the quoted original. */
 export function beforeQuotedOriginal(text: string): string {
-  let end = text.length;
-  for (const marker of COPY_MARKERS) {
-    const m = marker.exec(text);
-    if (m && m.index < end) end = m.index;
-  }
-  return text.slice(0, end);
+  const m = COPY_MARKER.exec(text);
+  return m ? text.slice(0, m.index) : text;
 }
 
 export function parseOriginal(text: string): OriginalMessage | null {
@@ -101,9 +101,16 @@ export function correlate(
 
 /** `Name: value` lines (with folding) for the given names anywhere in a text. */
 function findHeaderLines(text: string, names: readonly string[]): [string, string][] {
-  const pattern = new RegExp(`^(${names.map((n) => n.replace(/-/g, '\\-')).join('|')}):[ \\t]*(.*(?:\\r?\\n[ \\t]+.*)*)`, 'gim');
+  const key = names.join('|');
+  let pattern = HEADER_LINE_PATTERNS.get(key);
+  if (!pattern) {
+    pattern = new RegExp(`^(${names.map((n) => n.replace(/-/g, '\\-')).join('|')}):[ \\t]*(.*(?:\\r?\\n[ \\t]+.*)*)`, 'gim');
+    HEADER_LINE_PATTERNS.set(key, pattern);
+  }
   return [...text.matchAll(pattern)].map((m) => [m[1] as string, (m[2] as string).replace(/\s+/g, '')]);
 }
+
+const HEADER_LINE_PATTERNS = new Map<string, RegExp>();
 
 function addressesIn(value: string): string[] {
   return [...value.matchAll(/[^\s<>,;:"]+@[^\s<>,;:"]+/g)].map((m) => m[0]);

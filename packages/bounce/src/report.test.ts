@@ -101,9 +101,10 @@ describe('parseReport', () => {
 describe('CLI helpers', () => {
   it('parseBounceMessage summarises each recipient', async () => {
     const out = await parseBounceMessage(sample('exim-plain-two-failures'));
-    expect(out.map((s) => [s.recipient, s.category, s.hard, s.rule?.kind])).toEqual([
-      ['jane@example.net', 'QuotaIssues', true, 'rule'],
-      ['old-account@example-host.de', 'InvalidRecipient', true, 'rule'],
+    // A full mailbox is a permanent failure of this message, not of the address; an unknown one is both.
+    expect(out.map((s) => [s.recipient, s.category, s.permanent, s.hard, s.rule?.kind, s.extractor])).toEqual([
+      ['jane@example.net', 'QuotaIssues', true, false, 'rule', 'exim'],
+      ['old-account@example-host.de', 'InvalidRecipient', true, true, 'rule', 'exim'],
     ]);
     expect(out[0]).toMatchObject({ type: 'OOB', diagnostic_code: expect.stringContaining('Mailbox is full'), queue_id: '01946371aa010000123456789abcdef0', tenant: 'acme' });
   });

@@ -5,7 +5,7 @@ import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
 import { genericBounce, looksLikeBounce as failureText } from './generic.js';
 import { parsePlainTextBounce } from './plaintext.js';
-import type { BounceReport, Correlation, Reporter } from './types.js';
+import type { BounceReport, Correlation, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
 
 export type BounceParseErrorReason = 'empty' | 'unreadable' | 'not-a-report';
 
@@ -46,7 +46,8 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
   const original = originalText ? parseOriginal(originalText) : null;
   const texts = [mime.text, ...mime.parts.filter((p) => !p.contentType.startsWith('image/')).map((p) => p.content.toString('utf8'))];
   const feedbackPart = mime.parts.find((p) => p.contentType === 'message/feedback-report');
-  const feedback = feedbackPart ? parseFeedbackReport(feedbackPart.content.toString('utf8'), originalText) : null;
+  const feedback = feedbackPart ? parseFeedbackReport(feedbackPart.content.toString('utf8'), originalText)
+    : original ? jmrpReport(mime, original, originalText) : null;
   const verpCandidates = [
     options.envelopeRecipient,
     feedback?.original_mail_from,
@@ -83,9 +84,10 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
   const body = beforeQuotedOriginal(mime.text || texts.slice(1).join('\n'));
   const failedHeaders = headerValues(mime, 'x-failed-recipients');
   const plain = parsePlainTextBounce(body) ?? (autoReply(mime, body, failedHeaders) ? null : genericBounce({
-    text: body, subject: mime.subject, from: mime.from, failedHeaders,
+    text: body, subject: mime.subject, from: mime.from, failedHeaders, report: status !== undefined || isReportMessage(mime),
     exclude: [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x),
     originalTo: original?.to ?? null,
+    originalAddresses: (original?.headers ?? []).filter(([n]) => /^(?:from|to|cc|sender|reply-to|return-path|errors-to)$/i.test(n)).map(([, v]) => v),
   }));
   if (plain) {
     return {
@@ -108,6 +110,21 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     'not-a-report',
     'not a bounce or feedback report: no message/delivery-status or message/feedback-report part, and no known bounce text',
   );
+}
+
+/**
+ * Microsoft's JMRP complaints (Hotmail/Outlook.com, before they sent ARF): the complained-about
+ * message attached as message/rfc822 under "complaint about message from <ip>", the complaining
+ * address in the original's X-HmXmrOriginalRecipient. Read as an `abuse` feedback report.
+ */
+function jmrpReport(mime: MimeMessage, original: OriginalMessage, originalText: string | null): FeedbackReportData | null {
+  const ip = /^complaint about message from (\S+)/i.exec(mime.subject);
+  const rcpt = original.headers.find(([n]) => n.toLowerCase() === 'x-hmxmroriginalrecipient')?.[1];
+  if (!ip && !(rcpt && mime.from?.endsWith('@hotmail.com'))) return null;
+  const fields = ['Feedback-Type: abuse', 'User-Agent: JMRP', `Reporting-MTA: dns; ${mime.from?.split('@')[1] ?? 'hotmail.com'}`];
+  if (ip) fields.push(`Source-IP: ${ip[1]}`);
+  if (rcpt) fields.push(`Original-Rcpt-To: ${rcpt}`);
+  return parseFeedbackReport(fields.join('\n'), originalText);
 }
 
 function traceJson(c: Correlation): Record<string, JsonValue> {
@@ -144,6 +161,10 @@ function looksLikeBounce(mime: MimeMessage): boolean {
     .test(`${mime.subject}\n${mime.from ?? ''}`);
 }
 
+function isReportMessage(mime: MimeMessage): boolean {
+  return headerValues(mime, 'content-type').some((v) => /multipart\/report/i.test(v));
+}
+
 /** An automatic reply, unless its text reads as a delivery failure (some bounces say "auto-replied"). */
 function autoReply(mime: MimeMessage, body: string, failedHeaders: readonly string[]): boolean {
   return isAutoReply(mime) && !looksLikeBounce(mime) && !failureText({ text: body, subject: mime.subject, from: mime.from, failedHeaders });
@@ -153,6 +174,6 @@ function isAutoReply(mime: MimeMessage): boolean {
   const auto = headerValues(mime, 'auto-submitted').some((v) => /^auto-replied/i.test(v));
   const vendor = ['x-autoreply', 'x-autorespond', 'x-autoresponse'].some((h) => headerValues(mime, h).length > 0);
   const precedence = headerValues(mime, 'precedence').some((v) => /auto_reply/i.test(v));
-  const subject = /^(?:Auto(?:matic)?[ -]?(?:reply|response)|Out of (?:the )?Office|Abwesenheitsnotiz|R[ée]ponse automatique)\b/i.test(mime.subject);
+  const subject = /^(?:AUTO:|Auto(?:matic)?[ -]?(?:reply|response|antwort)|Abwesenheitsnotiz|R[ée]ponse automatique|Respuesta autom[aá]tica|Risposta automatica|Automatisch antwoord)|\b(?:is )?out of (?:the )?office\b|\bon (?:vacation|holiday|annual leave)\b|\baway from (?:the |my )?office\b/i.test(mime.subject);
   return auto || vendor || precedence || subject;
 }

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { MtaKitError, responseLine } from '@mtakit/core';
 import type { BounceClassifier } from '@mtakit/bounce';
@@ -9,6 +9,7 @@ interface ParseFlags {
   rules?: string[];
   traceSecret?: string;
   envelopeRecipient?: string;
+  jsonl?: boolean;
 }
 
 /** `mtakit bounce …`: read bounces and feedback reports, classify replies, offline. */
@@ -17,28 +18,39 @@ export function bounceCommand(): Command {
 
   bounce
     .command('parse')
-    .description('print, as JSON, one object per reported recipient of each message: type, recipient, status, diagnostic code, remote MTA, category, hard/soft, the rule that matched, and the original queue id, tenant and campaign')
-    .argument('<files...>', 'messages (.eml); "-" reads standard input')
+    .description('print one object per reported recipient of each message: type, recipient, status, diagnostic code, remote MTA, the reply, category, hard (the address itself is bad) and permanent, the rule and the extractor that decided, and the original queue id, tenant and campaign')
+    .argument('<paths...>', 'messages (.eml) or directories of them (read recursively); "-" reads standard input')
     .option('--rules <files...>', 'KumoMTA-format rule files tried before the built-in rules (default: MTAKIT_BOUNCE_RULES)')
     .option('--trace-secret <secret>', 'verifies signed X-MtaKit-Ref headers (default: MTAKIT_TRACE_SECRET)')
     .option('--envelope-recipient <address>', 'the address the report was sent to, for VERP correlation')
-    .addHelpText('after', '\nExits 1 with a message when a file cannot be read or is not a bounce, feedback report or auto-reply.\n')
-    .action(async (files: string[], o: ParseFlags) => {
+    .option('--jsonl', 'one JSON object per line, written as each file is read; a file that is not a report prints {"file","error"} and the run goes on')
+    .addHelpText('after', '\nExits 1 when a file cannot be read or is not a bounce, feedback report or auto-reply (with --jsonl: after reading all of them).\n')
+    .action(async (paths: string[], o: ParseFlags) => {
       const classifier = await classifierFor(o.rules);
       const traceSecret = o.traceSecret ?? process.env['MTAKIT_TRACE_SECRET'];
+      const options = {
+        classifier,
+        ...(traceSecret ? { traceSecret } : {}),
+        ...(o.envelopeRecipient ? { envelopeRecipient: o.envelopeRecipient } : {}),
+      };
+      const files = await expandPaths(paths);
+      const { parseBounceMessage } = await bounceLibrary();
       const out: unknown[] = [];
+      let failed = 0;
       for (const file of files) {
-        const bytes = await readInput(file);
-        const summaries = await (await bounceLibrary()).parseBounceMessage(bytes, {
-          classifier,
-          ...(traceSecret ? { traceSecret } : {}),
-          ...(o.envelopeRecipient ? { envelopeRecipient: o.envelopeRecipient } : {}),
-        }).catch((error: Error) => {
-          throw new MtaKitError('E_MESSAGE', `${file}: ${error.message}`, { cause: error });
-        });
-        out.push(...summaries.map((s) => (files.length > 1 ? { file, ...s } : s)));
+        const named = (s: object) => (files.length > 1 || o.jsonl ? { file, ...s } : s);
+        try {
+          const summaries = await parseBounceMessage(await readInput(file), options);
+          if (o.jsonl) process.stdout.write(summaries.map((s) => `${JSON.stringify(named(s))}\n`).join(''));
+          else out.push(...summaries.map(named));
+        } catch (error) {
+          if (!o.jsonl) throw new MtaKitError('E_MESSAGE', `${file}: ${(error as Error).message}`, { cause: error });
+          failed++;
+          process.stdout.write(`${JSON.stringify({ file, error: { code: (error as MtaKitError).code ?? 'E_MESSAGE', message: (error as Error).message } })}\n`);
+        }
       }
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (!o.jsonl) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      else if (failed > 0) process.exitCode = 1;
     });
 
   bounce
@@ -63,6 +75,21 @@ function bounceLibrary(): Promise<typeof import('@mtakit/bounce')> {
 async function classifierFor(rules: string[] | undefined): Promise<BounceClassifier> {
   const files = rules ?? (process.env['MTAKIT_BOUNCE_RULES'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
   return (await bounceLibrary()).buildClassifier(files.map((f) => resolve(f)), {}, consoleLogger);
+}
+
+/** The files named, with directories read recursively (sorted, so runs are reproducible). */
+async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    const info = path === '-' ? null : await stat(path).catch(() => null);
+    if (!info?.isDirectory()) {
+      out.push(path);
+      continue;
+    }
+    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    out.push(...(await expandPaths(entries.filter((e) => !e.name.startsWith('.')).map((e) => join(path, e.name)))));
+  }
+  return out;
 }
 
 /** A file's bytes, or standard input for "-"; a clear error when it cannot be read. */
