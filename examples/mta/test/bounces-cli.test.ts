@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,23 @@ describe('mtakit bounce', () => {
       expect(out[i]?.['remote_mta']).toBe(want['remote_mta']);
     });
     expect(out.at(-1)).toMatchObject({ type: 'Feedback', recipient: 'leaving@aol.com', action: 'opt-out', category: 'FeedbackReport', tenant: 'initech' });
+  });
+
+  it('parse --jsonl reads a directory in one process: one line per record, a line per file that is no report, exit 1 at the end', async () => {
+    const dir = join(scratch, 'mailbox');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    copyFileSync(join(samples, 'postfix-two-recipients.eml'), join(dir, 'a.eml'));
+    copyFileSync(join(samples, 'arf-opt-out.eml'), join(dir, 'sub', 'b.eml'));
+    writeFileSync(join(dir, 'c.eml'), 'From: a@example.com\r\nSubject: hello\r\n\r\nJust a note.\r\n');
+    const r = await mtakit(['bounce', 'parse', '--jsonl', dir]);
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [String(l['file']).slice(dir.length + 1), l['recipient'] ?? (l['error'] as { code: string }).code, l['extractor'] ?? null])).toEqual([
+      ['a.eml', 'someone@example.org', 'rfc3464'],
+      ['a.eml', 'info@example-shop.invalid', 'rfc3464'],
+      ['c.eml', 'E_MESSAGE', null],
+      ['sub/b.eml', 'leaving@aol.com', 'arf'],
+    ]);
   });
 
   it('classify prints category, hard/soft and the rule, with rule files tried first', async () => {

@@ -44,7 +44,10 @@ export function bounceCommand(): Command {
           if (o.jsonl) process.stdout.write(summaries.map((s) => `${JSON.stringify(named(s))}\n`).join(''));
           else out.push(...summaries.map(named));
         } catch (error) {
-          if (!o.jsonl) throw new MtaKitError('E_MESSAGE', `${file}: ${(error as Error).message}`, { cause: error });
+          if (!o.jsonl) {
+            if (error instanceof MtaKitError && error.code === 'E_NOT_FOUND') throw error;
+            throw new MtaKitError('E_MESSAGE', `${file}: ${(error as Error).message}`, { cause: error });
+          }
           failed++;
           process.stdout.write(`${JSON.stringify({ file, error: { code: (error as MtaKitError).code ?? 'E_MESSAGE', message: (error as Error).message } })}\n`);
         }
