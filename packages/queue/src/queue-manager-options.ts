@@ -1,4 +1,4 @@
-import type { Clock, LogBus, Message, Policy, Shaper, SmtpResponse, Spool, Timers } from '@mtakit/core';
+import type { Logger, Clock, LogBus, Message, Policy, Shaper, SmtpResponse, Spool, Timers } from '@mtakit/core';
 import type { MxResolver } from '@mtakit/core/dns';
 import type { MtaMetrics } from '@mtakit/core/metrics';
 
@@ -21,7 +21,7 @@ export interface QueueManagerOptions {
   /** Bounce classification for TransientFailure and Bounce records (e.g. core's classifier). */
   classify?: (response: SmtpResponse) => string;
   /** Progress and problems. */
-  logger?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  logger?: Logger;
   /** Random source for jitter and host shuffling (tests). */
   random?: () => number;
   /** Due messages promoted per queue per turn of the event loop. Default 256. */

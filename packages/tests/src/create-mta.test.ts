@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { reject, silentLogger, type LogRecord, type Shaper } from '@mtakit/core';
 import { parseCidr } from '@mtakit/core/dns';
 import { createMta, type Mta, type MtaPlugin, type PluginProvides } from '@mtakit/core/mta';
-import { SmtpSink } from '@mtakit/core/testing';
+import { RawSmtpClient, SmtpSink } from '@mtakit/core/testing';
 import { queuePlugin } from '@mtakit/queue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sendOne } from './helpers/send.js';
@@ -128,6 +128,28 @@ describe('createMta', () => {
     expect((await get()).status).toBe(401);
     expect((await get('ops:wrong')).status).toBe(401);
     expect((await get('ops:sesame')).status).toBe(200);
+  });
+
+  it('asks smtp_server_ehlo at HELO and EHLO: a refusal is the reply, and the session may try again', async () => {
+    const names: string[] = [];
+    const mta = await start([], {
+      policy: {
+        smtp_server_ehlo: (domain) => {
+          names.push(domain);
+          if (domain.endsWith('.bad.example')) reject(550, `${domain} is not welcome`, '5.7.1');
+        },
+      },
+    });
+    const c = await RawSmtpClient.connect(mta.smtp!.port);
+    try {
+      await c.read();
+      expect((await c.command('EHLO host.bad.example')).lines.join('\n')).toMatch(/^550 5\.7\.1 host\.bad\.example is not welcome/);
+      expect((await c.command('HELO other.bad.example')).code).toBe(550);
+      expect((await c.command('EHLO client.good.example')).code).toBe(250);
+    } finally {
+      c.close();
+    }
+    expect(names).toEqual(['host.bad.example', 'other.bad.example', 'client.good.example']);
   });
 });
 

@@ -1,10 +1,16 @@
-import { SmtpReplyError, toMtaKitError } from '../errors.js';
+import { MtaKitError, SmtpReplyError, toMtaKitError } from '../errors.js';
 
-/** An error smtp-server turns into a reply; the text starts with the enhanced code (see server.ts). */
+/** A refusal as smtp-server sends it: `responseCode`, and a message starting with the enhanced code (see server.ts). */
+export class ListenerReplyError extends MtaKitError {
+  constructor(readonly responseCode: number, enhanced: string, text: string) {
+    super('E_SMTP_REPLY', `${enhanced} ${text}`);
+    this.name = 'ListenerReplyError';
+  }
+}
+
+/** An error smtp-server turns into a reply. */
 export function replyError(code: number, enhanced: string, text: string): Error {
-  const err = new Error(`${enhanced} ${text}`) as Error & { responseCode: number };
-  err.responseCode = code;
-  return err;
+  return new ListenerReplyError(code, enhanced, text);
 }
 
 /** Hook errors become replies: SmtpReplyError as given, anything else as a temporary failure. */

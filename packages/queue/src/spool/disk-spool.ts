@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Message, MtaKitError, spoolRecordOf, type Spool, type SpoolRecord } from '@mtakit/core';
+import { Message, MtaKitError, spoolRecordOf, type Logger, type Spool, type SpoolRecord } from '@mtakit/core';
 import { dataIsIntact, encodeRecord, HEADER, RecordType, type EncodedRecord } from './record-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { holdsLock } from './spool-lock.js';
@@ -23,7 +23,7 @@ export interface DiskSpoolOptions {
    */
   relocateBelow?: number;
   /** Progress and problems (recovery, torn tails, corrupt records). Default: silent. */
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  log?: Logger;
   /** Observes each durable write batch (for fsync latency metrics). */
   onBatch?: (records: number, bytes: number, syncMs: number) => void;
 }
