@@ -119,7 +119,17 @@ describe('SmtpIngress', () => {
     expect(await rejectionsOf(h, '550')).toBe(1);
     const rec = h.records.find((x) => x.type === 'Rejection');
     expect(rec).toMatchObject({ recipient: 'x@dest.test', sender: 'a@example.com', response: { code: 550, enhanced_code: { class: 5, subject: 7, detail: 1 } } });
+    // Session ids: 16 base-32 digits, distinct per connection.
+    const d = await client(h.port);
+    await d.command('EHLO client.test');
+    await d.command('MAIL FROM:<b@example.com>');
+    await d.command('RCPT TO:<y@dest.test>');
+    const ids = h.records.filter((x) => x.type === 'Rejection').map((x) => (x as { session_id: string }).session_id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-v]{16}$/);
+    expect(ids[0]).not.toBe(ids[1]);
     c.close();
+    d.close();
   });
 
   it('relays for clients authenticated over TLS and tags their tenant', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -45,6 +46,16 @@ export class MtaSmtpServer extends SMTPServer {
     super(options);
   }
 
+  /**
+   * Without a PROXY header to read, smtp-server only makes a session id here (from
+   * `crypto.randomBytes` and a BigInt, per connection); a per-process prefix and a counter serve.
+   */
+  override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    if (this._expectsProxyHeader(socket)) return super._handleProxy(socket, callback);
+    const ignore = Boolean(this.options.ignoredHosts?.includes(socket.remoteAddress ?? ''));
+    setImmediate(callback, null, { id: `${SESSION_PREFIX}${(nextSession++).toString(32).padStart(8, '0')}`, ignore });
+  }
+
   /** Same steps as SMTPServer#connect, with MtaSmtpConnection. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new MtaSmtpConnection(this, socket, socketOptions ?? undefined);
@@ -54,6 +65,10 @@ export class MtaSmtpServer extends SMTPServer {
     connection.init();
   }
 }
+
+/** Session ids: 8 random base-32 digits for this process, then a counter (16 digits, like smtp-server's). */
+const SESSION_PREFIX = randomBytes(5).readUIntBE(0, 5).toString(32).padStart(8, '0');
+let nextSession = 0;
 
 /** Replies that change the connection's state must leave at once (TLS upgrade, close). */
 const UNCORKED_CODES = new Set([220, 221, 421]);
