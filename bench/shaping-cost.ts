@@ -6,7 +6,8 @@
  *   node --conditions=@mtakit/source --import tsx bench/shaping-cost.ts
  */
 import { parseLimitSpec, parseRateSpec, type LeaseResult, type Shaper, type ThrottleDecision } from '@mtakit/core';
-import { MemoryShapingStore, RedisShapingStore, StoreShaper } from '@mtakit/shaping';
+import { MemoryShapingStore, StoreShaper } from '@mtakit/shaping';
+import { RedisShapingStore } from '@mtakit/shaping/redis';
 import { findRedisServer, startRedis } from '@mtakit/core/testing';
 
 const ALLOWED: ThrottleDecision = { allowed: true, retryAfterMs: 0, remaining: 1, resetAfterMs: 0 };

@@ -6,7 +6,9 @@
 // - core in layers: core's bottom layer (contracts, message, config, policy, errors, clock, pure
 //   helpers such as the auth failure limiter and outside-store health, log
 //   records and bus) imports only node: builtins and itself — no runtime dependency, no edge
-//   (SMTP, HTTP, DNS, metrics, DKIM, testing, mta…).
+//   (SMTP, HTTP, DNS, metrics, DKIM, testing, mta…);
+// - optional integrations: a package's optional peer dependencies (ioredis, broker clients) are
+//   not imported statically by anything its main entry loads — only by subpaths or `import()`.
 // Usage: node scripts/check-boundaries.mjs [repo-root]   (exit 1 and a list of violations on failure)
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
@@ -93,6 +95,30 @@ for (const file of sourceFiles(coreSrc)) {
       violations.push(`${where} (core's bottom layer may import no runtime dependency)`);
     }
   }
+}
+
+// Optional peers stay out of the main entry's static imports (type-only imports are erased).
+const STATIC_IMPORT = /^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/gm;
+for (const pkg of libraries) {
+  const pkgDir = join(root, 'packages', pkg);
+  const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const optional = Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m?.optional).map(([name]) => name);
+  const entry = join(pkgDir, 'src', 'index.ts');
+  if (optional.length === 0 || !existsSync(entry)) continue;
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !existsSync(file)) return;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+      const spec = match[2];
+      if (match[1]) continue;
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      else if (optional.some((o) => spec === o || spec.startsWith(`${o}/`))) {
+        violations.push(`${relative(root, file)}: imports '${spec}' (an optional peer of packages/${pkg}, loaded by its main entry; load it in a subpath or with import() when configured)`);
+      }
+    }
+  };
+  visit(entry);
 }
 
 if (violations.length > 0) {

@@ -10,7 +10,6 @@ export { LeaseTable, DEFAULT_LEASE_TTL_MS, type LeaseAttempt, type LeaseState } 
 export { StoreShaper, createShaper, throttleKey, type StoreShaperOptions } from './shaper.js';
 export type { ShapingStore, ExpiringRecord } from './stores/store.js';
 export { MemoryShapingStore, type MemoryShapingStoreOptions } from './stores/memory.js';
-export { RedisShapingStore, type RedisShapingStoreOptions } from './stores/redis.js';
 export { FailoverShapingStore, SHAPING_DEGRADED_MODE, type FailoverShapingStoreOptions } from './stores/failover.js';
 export { limitStates, type LimitState } from './inspect.js';
 

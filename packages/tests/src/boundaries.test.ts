@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,13 @@ describe('import-boundary check', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("packages/tests/src/e2e.test.ts: imports '../../../examples/mta/src/mta.js' (nothing may import the examples)");
     expect(r.stderr).toContain("bench/run.ts: imports '../examples/mta/src/config.js' (nothing may import the examples)");
+  });
+
+  it("fails when a package's main entry loads an optional peer dependency statically", () => {
+    const root = copyOfRepo('optional-peer');
+    writeFileSync(join(root, 'packages/shaping/src/index.ts'), `${readFileSync(join(root, 'packages/shaping/src/index.ts'), 'utf8')}export { RedisShapingStore } from './stores/redis.js';\n`);
+    const r = check(root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("packages/shaping/src/stores/redis.ts: imports 'ioredis' (an optional peer of packages/shaping, loaded by its main entry");
   });
 });

@@ -3,7 +3,6 @@ import { MtaKitError, redactedUrl, type LogRecord } from '@mtakit/core';
 import type { MtaPlugin, PluginContext } from '@mtakit/core/mta';
 import { createShaping } from '../shaping.js';
 import { FailoverShapingStore, SHAPING_DEGRADED_MODE } from '../stores/failover.js';
-import { RedisShapingStore } from '../stores/redis.js';
 import type { ShapingStore } from '../stores/store.js';
 import { registerShapingRoutes } from './admin-routes.js';
 import { registerShapingMetrics } from './metrics.js';
@@ -86,6 +85,8 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
  */
 async function sharedStore(url: string, setting: string, ctx: PluginContext): Promise<ShapingStore> {
   const status = ctx.stores.status('shaping', SHAPING_DEGRADED_MODE);
+  // Loaded only when configured: ioredis is an optional peer dependency of @mtakit/shaping.
+  const { RedisShapingStore } = await import('../stores/redis.js');
   const redis = new RedisShapingStore({ redis: url, status });
   await redis.connect().catch((error: Error) => {
     throw new MtaKitError('E_CONNECTION', `${error.message} (${setting}: shared shaping state is required; start refused)`, { cause: error });
