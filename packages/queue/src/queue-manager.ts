@@ -278,10 +278,10 @@ export class QueueManager implements QueueControl {
     if (!(rq instanceof ReadyQueue)) {
       const s = rq.suspension;
       if (s) this.#admin.park(s.id, entry.id, q.name);
-      const response = s ? internalResponse(451, '4.4.4', `ready queue ${s.name} is suspended: ${s.reason}`) : internalResponse(451, '4.4.5', `throttled by ${rq.throttled ?? 'every egress source'}`);
+      const response = s ? internalResponse(451, '4.4.4', `ready queue ${s.name} is suspended: ${s.reason}`) : rq.failed ? internalResponse(451, '4.3.0', rq.failed) : internalResponse(451, '4.4.5', `throttled by ${rq.throttled ?? 'every egress source'}`);
       // A ready-queue suspension moves the message to its end (one record); a throttle is remembered.
       if (s) this.#holds.record(entry.id, q.name, response);
-      else this.#holds.held(entry.id, q.name, `throttled:${rq.throttled ?? ''}`, response);
+      else this.#holds.held(entry.id, q.name, rq.failed ? `pool:${rq.failed}` : `throttled:${rq.throttled ?? ''}`, response);
       return this.#insert(q.name, entry.id, now + rq.wait, entry.batch);
     }
     if (rq.fullFor(q.name)) return this.#scheduler.block(q, entry, rq.name);

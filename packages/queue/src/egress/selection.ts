@@ -1,4 +1,4 @@
-import { throttleAll, type Clock, type KeyedRate, type QueueConfig, type Shaper } from '@mtakit/core';
+import { throttleAll, type Clock, type EgressPool, type KeyedRate, type QueueConfig, type Shaper } from '@mtakit/core';
 import type { Directive } from '../admin/directives.js';
 import { pathLimitsOf } from '../ready/dispatcher.js';
 import type { ReadyQueue } from '../ready/ready-queue.js';
@@ -20,7 +20,12 @@ export interface Unselected {
   suspension?: { id: string; name: string; reason: string };
   /** The throttle that refused it (name and rate). */
   throttled?: string;
+  /** Why no egress pool could be had (the policy's get_egress_pool raised or answered nothing). */
+  failed?: string;
 }
+
+/** How long a message waits when its egress pool could not be had. */
+const POOL_RETRY_MS = 60_000;
 
 export interface EgressSelectionOptions {
   clock: Clock;
@@ -76,7 +81,12 @@ export class EgressSelection {
    */
   async select(q: ScheduledQueue, config: QueueConfig, route: Route): Promise<ReadyQueue | Unselected> {
     const { configs, ready, clock } = this.#o;
-    const pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await configs.pool(config.egress_pool);
+    let pool: EgressPool;
+    try {
+      pool = config.egress_source ? { name: config.egress_source, entries: [{ name: config.egress_source, weight: 1 }], ttl: 60_000 } : await configs.pool(config.egress_pool);
+    } catch (error) {
+      return { wait: POOL_RETRY_MS, failed: `egress pool ${config.egress_pool}: ${(error as Error).message}` };
+    }
     if (!q.rotation || !q.rotation.matches(pool.entries)) q.rotation = new WeightedRoundRobin(pool.entries);
     const first = q.rotation.next();
     const order = first === undefined ? [] : [first, ...q.rotation.candidates().filter((c) => c !== first)];

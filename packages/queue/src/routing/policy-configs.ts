@@ -39,18 +39,19 @@ export class PolicyConfigs {
 
   pool(name: string): Promise<EgressPool> {
     return this.#pools.get(name, async () => {
+      // KumoMTA never asks the policy for the built-in pool: handlers raise for names they do not know.
+      if (name === UNSPECIFIED) return UNSPECIFIED_POOL;
       const input = await this.#policy.get_egress_pool?.(name);
       if (input) return resolveEgressPool(input, `get_egress_pool(${name})`);
-      if (name === UNSPECIFIED) return UNSPECIFIED_POOL;
       throw new MtaKitError('E_CONFIG', `egress pool ${JSON.stringify(name)} is not defined (get_egress_pool returned nothing)`);
     }, (p) => p.ttl);
   }
 
   source(name: string): Promise<EgressSource> {
     return this.#sources.get(name, async () => {
+      if (name === UNSPECIFIED) return UNSPECIFIED_SOURCE;
       const input = await this.#policy.get_egress_source?.(name);
       if (input) return resolveEgressSource(input, `get_egress_source(${name})`);
-      if (name === UNSPECIFIED) return UNSPECIFIED_SOURCE;
       throw new MtaKitError('E_CONFIG', `egress source ${JSON.stringify(name)} is not defined (get_egress_source returned nothing)`);
     }, (s) => s.ttl);
   }
