@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { IpLookupStrategy } from '../config/egress-path.js';
 import { MtaKitError } from '../errors.js';
+import { HostsFile } from './hosts-file.js';
 import { NodeResolver, type Resolver } from './resolver.js';
 import { siteNameFor } from './site-name.js';
 
@@ -30,6 +31,8 @@ export interface MxResolverOptions {
   ttlMs?: number;
   /** How long a failed lookup is remembered, in ms. Default 60 s. */
   negativeTtlMs?: number;
+  /** Consulted before DNS for host addresses, as getaddrinfo would. Default /etc/hosts. */
+  hostsFile?: HostsFile;
 }
 
 type Cached<T> = { ok: true; value: T } | { ok: false; error: MtaKitError };
@@ -41,9 +44,11 @@ export class MxResolver {
   readonly #addresses: LRUCache<string, Cached<AddressAnswer>>;
   readonly #ttlMs: number;
   readonly #negativeTtlMs: number;
+  readonly #hosts: HostsFile;
 
   constructor(options: MxResolverOptions = {}) {
     this.#resolver = options.resolver ?? new NodeResolver();
+    this.#hosts = options.hostsFile ?? new HostsFile();
     this.#ttlMs = options.ttlMs ?? 300_000;
     this.#negativeTtlMs = options.negativeTtlMs ?? 60_000;
     const max = options.maxEntries ?? 10_000;
@@ -100,6 +105,8 @@ export class MxResolver {
   async #lookupAddresses(host: string, strategy: IpLookupStrategy): Promise<AddressAnswer> {
     const families: Array<4 | 6> =
       strategy === 'Ipv4Only' ? [4] : strategy === 'Ipv6Only' ? [6] : strategy === 'Ipv6ThenIpv4' ? [6, 4] : [4, 6];
+    const listed = this.#hosts.lookup(host, families);
+    if (listed.length > 0) return { addresses: listed, ttlMs: this.#ttlMs };
     const answers = await Promise.allSettled(families.map((f) => this.#resolver.resolveIp(host, f)));
     const addresses: string[] = [];
     let ttlMs = this.#ttlMs;
