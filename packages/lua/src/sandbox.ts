@@ -6,10 +6,11 @@ import { readString } from './vm/values.js';
 
 /**
  * The sandbox a policy runs in. Opened: base, coroutine, table, string, math, utf8, and `os` cut
- * down to time/clock/date/difftime. Not opened: io, debug, package, fengari's JS interop; `io.*`,
- * `debug.*`, other `os.*` names, `string.dump`, `dofile` and `loadfile` raise an error saying so.
- * Replaced: `load` (text chunks only), `pcall`/`xpcall` (see below), `print` (goes to the host's
- * log), the string functions that could stall the event loop (see string-lib.ts). `require` is installed by the kumo module with its allowlist.
+ * down to time/clock/date/difftime and getenv (of the allowed variables). Not opened: io, debug,
+ * package, fengari's JS interop; `io.*`, `debug.*`, other `os.*` names, `string.dump`, `dofile` and
+ * `loadfile` raise an error saying so. Replaced: `load` (text chunks only), `pcall`/`xpcall` (see
+ * below), `print` (goes to the host's log), the string functions that could stall the event loop
+ * (see string-lib.ts). `require` is installed by the kumo module with its allowlist.
  */
 export interface SandboxOptions {
   /** Largest string `string.rep` may build, in bytes. */
