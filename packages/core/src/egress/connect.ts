@@ -18,6 +18,47 @@ export interface ConnectOptions extends Omit<SmtpSessionOptions, 'host' | 'addre
   /** Addresses to leave out of the plan. */
   skip: readonly Cidr[];
   random?: () => number;
+  /** `opportunistic_tls_reconnect_on_failed_handshake`: after a failed TLS handshake (Opportunistic modes), connect again without TLS. */
+  tlsReconnect?: boolean | undefined;
+  /** `remember_broken_tls`, ms: an address whose TLS handshake failed is contacted without TLS for this long. */
+  rememberBrokenTlsMs?: number | undefined;
+  /** Where broken-TLS addresses are remembered (default: one memory per process) and the clock it uses. */
+  brokenTls?: BrokenTlsMemory;
+}
+
+/** Addresses whose TLS handshake failed, each until a time. */
+export class BrokenTlsMemory {
+  readonly #until = new Map<string, number>();
+  constructor(private readonly now: () => number = Date.now) {}
+  remember(address: string, forMs: number): void {
+    this.#until.set(address, this.now() + forMs);
+  }
+  isBroken(address: string): boolean {
+    const until = this.#until.get(address);
+    if (until !== undefined && until <= this.now()) this.#until.delete(address);
+    return until !== undefined && until > this.now();
+  }
+}
+
+const processMemory = new BrokenTlsMemory();
+
+/**
+ * One address: TLS as configured, or without it when the address is remembered as broken; after a
+ * failed handshake in an Opportunistic mode, remembered (remember_broken_tls) and retried without
+ * TLS at once (opportunistic_tls_reconnect_on_failed_handshake).
+ */
+async function openSession(options: ConnectOptions, host: string, address: string, port: number): Promise<SmtpSession> {
+  const memory = options.brokenTls ?? processMemory;
+  const opportunistic = options.tls === 'Opportunistic' || options.tls === 'OpportunisticInsecure';
+  const known = opportunistic && memory.isBroken(address);
+  try {
+    return await SmtpSession.open({ ...options, tls: known ? 'Disabled' : options.tls, host, address, port });
+  } catch (error) {
+    if (!(error instanceof SessionError) || !opportunistic || known || error.code !== 'E_TLS') throw error;
+    if (options.rememberBrokenTlsMs) memory.remember(address, options.rememberBrokenTlsMs);
+    if (!options.tlsReconnect) throw error;
+    return SmtpSession.open({ ...options, tls: 'Disabled', host, address, port });
+  }
 }
 
 /**
@@ -46,12 +87,7 @@ export async function connectToAny(hosts: readonly PlannedHost[], options: Conne
       }
       if (cidrContains(options.skip, address)) continue;
       try {
-        return await SmtpSession.open({
-          ...options,
-          host: host.name,
-          address,
-          port: options.forcePort ?? host.port ?? options.port,
-        });
+        return await openSession(options, host.name, address, options.forcePort ?? host.port ?? options.port);
       } catch (error) {
         if (!(error instanceof SessionError)) throw error;
         last = error;

@@ -5,7 +5,7 @@ import { parseCidr } from '../dns/cidr.js';
 import { MxResolver } from '../dns/mx-resolver.js';
 import { SmtpSink } from '../testing/sink.js';
 import { TestResolver } from '../testing/test-resolver.js';
-import { connectToAny, type ConnectOptions } from './connect.js';
+import { BrokenTlsMemory, connectToAny, type ConnectOptions } from './connect.js';
 import { SessionError, SmtpSession, type SmtpSessionOptions } from './smtp-session.js';
 
 const timeouts = resolveEgressPathConfig({ connect_timeout: '5s', banner_timeout: '5s' }).timeouts;
@@ -75,6 +75,32 @@ describe('SmtpSession', () => {
 
   it('Required TLS fails against a server without STARTTLS', async () => {
     await expect(SmtpSession.open(options(plain, { tls: 'RequiredInsecure' }))).rejects.toBeInstanceOf(SessionError);
+  });
+});
+
+describe('connectToAny after a failed TLS handshake (issue 15 item 3)', () => {
+  const connect = (extra: Partial<ConnectOptions>) => connectToAny([{ name: 'localhost', preference: 0, addr: '127.0.0.1', port: tls.port }], {
+    ehloName: 'mta.test', tls: 'Opportunistic', timeouts, port: 25, resolver: new MxResolver(), ipLookup: 'Ipv4Only', prohibited: [], skip: [], ...extra,
+  });
+
+  it('fails without opportunistic_tls_reconnect_on_failed_handshake, reconnects in plain text with it', async () => {
+    await expect(connect({ brokenTls: new BrokenTlsMemory() })).rejects.toMatchObject({ code: 'E_TLS' });
+    const session = await connect({ tlsReconnect: true, brokenTls: new BrokenTlsMemory() });
+    expect(session.tls).toBeNull();
+    await session.deliver('a@example.com', ['plain-after-tls@x.test'], body('no tls\r\n'));
+    session.close();
+    expect(tls.for('plain-after-tls@x.test')[0]!.secure).toBe(false);
+  });
+
+  it('remember_broken_tls: the address is contacted without TLS until the time runs out', async () => {
+    let now = 1_000;
+    const memory = new BrokenTlsMemory(() => now);
+    await expect(connect({ brokenTls: memory, rememberBrokenTlsMs: 60_000 })).rejects.toMatchObject({ code: 'E_TLS' });
+    const remembered = await connect({ brokenTls: memory, rememberBrokenTlsMs: 60_000 });
+    expect(remembered.tls).toBeNull();
+    remembered.close();
+    now += 60_001;
+    await expect(connect({ brokenTls: memory, rememberBrokenTlsMs: 60_000 })).rejects.toMatchObject({ code: 'E_TLS' });
   });
 });
 

@@ -33,6 +33,8 @@ export class SmtpTransport implements Transport {
         ehloName: path.ehlo_domain ?? source.ehlo_domain ?? this.#options.defaultEhlo,
         localAddress: source.source_address,
         tls: path.enable_tls,
+        tlsReconnect: path.opportunistic_tls_reconnect_on_failed_handshake,
+        rememberBrokenTlsMs: path.remember_broken_tls,
         timeouts: path.timeouts,
         rset: path.enable_rset,
         auth: path.smtp_auth_plain_username && path.smtp_auth_plain_password
