@@ -78,6 +78,47 @@ describe('SmtpSession', () => {
   });
 });
 
+describe('enable_pipelining (issue 15 item 3)', () => {
+  /** A server offering PIPELINING that notes whether RCPT arrived before its (delayed) reply to MAIL. */
+  async function server(): Promise<{ port: number; rcptBeforeMailReply: boolean[]; close(): void }> {
+    const rcptBeforeMailReply: boolean[] = [];
+    const srv = createServer((socket) => {
+      let mailReplied = true;
+      let buffer = '';
+      socket.write('220 test\r\n');
+      socket.on('data', (chunk) => {
+        buffer += chunk.toString();
+        let i;
+        while ((i = buffer.indexOf('\r\n')) >= 0) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          if (/^EHLO/i.test(line)) socket.write('250-test\r\n250 PIPELINING\r\n');
+          else if (/^MAIL/i.test(line)) {
+            mailReplied = false;
+            setTimeout(() => ((mailReplied = true), socket.write('250 ok\r\n')), 50);
+          } else if (/^RCPT/i.test(line)) {
+            rcptBeforeMailReply.push(!mailReplied);
+            setTimeout(() => socket.write('250 ok\r\n'), 60);
+          } else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n');
+          else if (/^(DATA|RSET)/i.test(line)) socket.end('421 enough\r\n');
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { port: (srv.address() as AddressInfo).port, rcptBeforeMailReply, close: () => srv.close() };
+  }
+
+  it.each([[true, true], [false, false]])('enable_pipelining = %s: RCPT sent before the reply to MAIL: %s', async (pipelining, expected) => {
+    const s = await server();
+    const session = await SmtpSession.open({ host: 'localhost', address: '127.0.0.1', port: s.port, ehloName: 'mta.test', tls: 'Disabled', timeouts, pipelining });
+    await session.deliver('a@example.com', ['r@x.test'], body('x\r\n')).catch(() => undefined);
+    session.close();
+    s.close();
+    expect(s.rcptBeforeMailReply).toEqual([expected]);
+  });
+});
+
 describe('connectToAny after a failed TLS handshake (issue 15 item 3)', () => {
   const connect = (extra: Partial<ConnectOptions>) => connectToAny([{ name: 'localhost', preference: 0, addr: '127.0.0.1', port: tls.port }], {
     ehloName: 'mta.test', tls: 'Opportunistic', timeouts, port: 25, resolver: new MxResolver(), ipLookup: 'Ipv4Only', prohibited: [], skip: [], ...extra,

@@ -32,6 +32,8 @@ export interface SmtpSessionOptions {
    * §4.1.4), so none is sent after a success.
    */
   rset?: boolean;
+  /** `enable_pipelining`: false sends each envelope command on its own even when PIPELINING is offered. Default true. */
+  pipelining?: boolean | undefined;
 }
 
 export interface RecipientOutcome {
@@ -206,6 +208,11 @@ export class SmtpSession {
       this.#connection.close();
       throw sessionError(error, this.options.host, this.transcript.preamble());
     });
+    if (this.options.pipelining === false) {
+      // nodemailer pipelines whenever the server offers PIPELINING and has no switch: forget the offer.
+      const c = this.#connection as unknown as { _supportedExtensions: string[] };
+      c._supportedExtensions = c._supportedExtensions.filter((e) => e !== 'PIPELINING');
+    }
     const auth = this.options.auth;
     if (auth && (this.#connection.secure || auth.allowWithoutTls)) {
       await new Promise<void>((resolve, reject) => {

@@ -37,6 +37,7 @@ export class SmtpTransport implements Transport {
         rememberBrokenTlsMs: path.remember_broken_tls,
         timeouts: path.timeouts,
         rset: path.enable_rset,
+        pipelining: path.enable_pipelining,
         auth: path.smtp_auth_plain_username && path.smtp_auth_plain_password
           ? { user: path.smtp_auth_plain_username, pass: path.smtp_auth_plain_password, allowWithoutTls: path.allow_smtp_auth_plain_without_tls }
           : undefined,
