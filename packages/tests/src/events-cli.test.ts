@@ -1,31 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SmtpSink } from '@mtakit/core/testing';
-import { TestReceiver } from '@mtakit/events/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eventsFixture } from './helpers/events.js';
 import { mtakit } from './helpers/cli.js';
 import { injectMessages } from './helpers/inject.js';
-import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { startMtaProcess } from './helpers/mta-process.js';
 
 describe('mtakit events: endpoints, dead letters and replay against the running MTA', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mtakit-events-cli-'));
-  const sink = new SmtpSink();
-  const receiver = new TestReceiver();
-  let mta: MtaProcess | undefined;
-  afterAll(async () => {
-    await mta?.kill('SIGKILL');
-    await sink.stop();
-    await receiver.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = eventsFixture('mtakit-events-cli-');
+  const { dir, sink, receiver } = f;
 
   it('lists what a refusing receiver dead-lettered, replays it, and counts it in the metrics', async () => {
-    await sink.start();
-    await receiver.listen();
+    await f.start();
     receiver.mode = 'reject';
     writeFileSync(join(dir, 'events.json'), JSON.stringify({ endpoints: [{ name: 'hooks', type: 'webhook', url: receiver.url, events: ['Delivery'] }] }));
-    mta = await startMtaProcess({ MTAKIT_DATA_DIR: join(dir, 'data'), MTAKIT_SMARTHOST: sink.address, MTAKIT_EVENTS: join(dir, 'events.json') });
+    const mta = (f.mta = await startMtaProcess({ MTAKIT_DATA_DIR: join(dir, 'data'), MTAKIT_SMARTHOST: sink.address, MTAKIT_EVENTS: join(dir, 'events.json') }));
     const url = `http://127.0.0.1:${mta.httpPort}`;
     const { acked } = await injectMessages(mta.smtpPort, ['a@dest.test', 'b@dest.test'], {});
     expect(acked).toHaveLength(2);

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SmtpSink } from '@mtakit/core/testing';
-import { TestReceiver } from '@mtakit/events/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { TestReceiver } from '@mtakit/events/testing';
+import { describe, expect, it } from 'vitest';
+import { eventsFixture } from './helpers/events.js';
 import { injectMessages } from './helpers/inject.js';
-import { repoRoot, startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { repoRoot, startMtaProcess } from './helpers/mta-process.js';
 
 interface Event { event_id: string; type: string; record: { id: string; recipient: string } }
 
@@ -27,27 +26,18 @@ async function docsVerifier(dir: string): Promise<(body: string, header: string,
 }
 
 describe('webhook events from the example MTA (receiver down, SIGKILL, restart)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mtakit-events-e2e-'));
-  const sink = new SmtpSink();
-  const receiver = new TestReceiver();
-  let mta: MtaProcess | undefined;
-  afterAll(async () => {
-    await mta?.kill('SIGKILL');
-    await sink.stop();
-    await receiver.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = eventsFixture('mtakit-events-e2e-');
+  const { dir, sink, receiver } = f;
 
   it('gets every event exactly once after dedupe, in order per message, signed as the docs check it', async () => {
-    await sink.start();
-    await receiver.listen();
+    await f.start();
     receiver.mode = 'fail';
     writeFileSync(join(dir, 'events.json'), JSON.stringify({ endpoints: [{
       name: 'hooks', type: 'webhook', url: receiver.url, secrets_env: ['HOOK_SECRET'], format: 'array',
       events: ['Reception', 'Delivery'], concurrency: 2, retry_initial: '50ms', retry_max: '500ms', breaker_cooldown: '200ms',
     }] }));
     const env = { MTAKIT_DATA_DIR: join(dir, 'data'), MTAKIT_SMARTHOST: sink.address, MTAKIT_EVENTS: join(dir, 'events.json'), HOOK_SECRET: 'tops3cret', MTAKIT_SCORER: 'off' };
-    mta = await startMtaProcess(env);
+    let mta = (f.mta = await startMtaProcess(env));
     const recipients = Array.from({ length: 300 }, (_, i) => `user${i}@dest.test`);
     const { acked } = await injectMessages(mta.smtpPort, recipients, { connections: 10 });
     expect(acked).toHaveLength(300);
@@ -58,7 +48,7 @@ describe('webhook events from the example MTA (receiver down, SIGKILL, restart)'
     await mta.exited;
 
     receiver.mode = 'ok';
-    mta = await startMtaProcess(env);
+    mta = f.mta = await startMtaProcess(env);
     // One Reception per message and one Delivery per delivery the sink saw (a message delivered
     // again after the kill, at-least-once, is a second Delivery record with its own event id).
     const expected = () => 300 + [...sink.byRecipient.values()].reduce((n, c) => n + c, 0);
