@@ -21,6 +21,7 @@ import type { QueueManagerOptions, QueueSummary } from './queue-manager-options.
 import { Outcomes, timeMeta } from './outcomes.js';
 import { runDispatcher } from './ready/dispatcher.js';
 import { failsafeShaper } from './ready/failsafe-shaper.js';
+import { localShaper } from './ready/local-shaper.js';
 import { ReadyQueue } from './ready/ready-queue.js';
 import { ReadyQueues } from './ready/ready-queues.js';
 import { messageRecord } from './records.js';
@@ -46,7 +47,7 @@ export class QueueManager implements QueueControl {
   readonly #timers: Timers;
   readonly #policy: Policy;
   readonly #resolver: MxResolver;
-  /** The shaper, with failed checks counting as refusals (see failsafeShaper). */
+  /** The shaper, with failed checks counting as refusals (see failsafeShaper), or a local one. */
   readonly #shaper: Shaper | undefined;
   readonly #report: FaultReport;
   readonly #faultRetryMs: number;
@@ -71,7 +72,7 @@ export class QueueManager implements QueueControl {
     const policy = (this.#policy = options.policy ?? {});
     const resolver = (this.#resolver = options.resolver ?? new MxResolver());
     const nodeId = options.nodeId ?? '';
-    this.#shaper = options.shaper && failsafeShaper(options.shaper, clock, (message) => options.logger?.('warn', message));
+    this.#shaper = options.shaper ? failsafeShaper(options.shaper, clock, (message) => options.logger?.('warn', message)) : localShaper(clock);
     const report = (this.#report = faultReport(options.logger, options.metrics));
     this.#faultRetryMs = options.faultRetryMs ?? 30_000;
     const configs = (this.#configs = new PolicyConfigs(policy, clock));
