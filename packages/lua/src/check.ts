@@ -1,4 +1,7 @@
-import type { PolicyEventName } from '@mtakit/core';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { INERT_KEYS, type PolicyEventName } from '@mtakit/core';
+import { KUMO_FUNCTIONS } from './kumo/compat.js';
 import { emptyDeclarations, type PolicyDeclarations } from './kumo/declarative.js';
 import { loadLuaPolicy, type LoadLuaPolicyOptions } from './host.js';
 import { LuaLoadError, type LuaProblem } from './state.js';
@@ -13,6 +16,26 @@ export interface PolicyCheckResult extends PolicyDeclarations {
   files: string[];
   /** Why the policy does not load, each with file:line when known. Empty when ok. */
   problems: LuaProblem[];
+  /**
+   * Settings the policy's files name that mtakit accepts with no effect (egress path options such
+   * as enable_mta_sts, enable_dane, tls_certificate, use_lmtp; inert kumo.* functions), with the
+   * file naming each. Found by a text search: configs built at run time are checked when built.
+   */
+  noEffect: string[];
+}
+
+const INERT_FUNCTIONS = KUMO_FUNCTIONS.filter((f) => f.status === 'inert');
+
+/** Which no-effect settings each file mentions, as `name (file): why`. */
+function noEffectSettings(files: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const mentions = (name: string) => new RegExp(`\\b${name}\\b`).test(text);
+    for (const key of INERT_KEYS) if (mentions(key)) found.push(`${key} (${basename(file)}): an egress path option mtakit accepts with no effect`);
+    for (const f of INERT_FUNCTIONS) if (mentions(`kumo\\.${f.name}`)) found.push(`kumo.${f.name} (${basename(file)}): ${f.note}`);
+  }
+  return found;
 }
 
 /**
@@ -29,10 +52,10 @@ export async function checkPolicy(file: string, options: Omit<LoadLuaPolicyOptio
         if (entry.level === 'warn' || entry.level === 'error') warnings.push(entry.message);
       }),
     });
-    return { ok: true, file, problems: [], ...host.definitions };
+    return { ok: true, file, problems: [], ...host.definitions, noEffect: noEffectSettings(host.definitions.files) };
   } catch (error) {
     const problems = error instanceof LuaLoadError ? [...error.problems] : [{ message: (error as Error).message }];
-    return { ok: false, file, events: [], warnings, files: [], problems, ...emptyDeclarations() };
+    return { ok: false, file, events: [], warnings, files: [], problems, noEffect: [], ...emptyDeclarations() };
   }
 }
 
@@ -45,5 +68,6 @@ export function formatPolicyCheck(result: PolicyCheckResult): string {
   for (const s of result.spools) lines.push(`  spool ${s.name}: ${s.path} (${s.kind})`);
   for (const l of result.localLogs) lines.push(`  local logs: ${l.log_dir}`);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
+  for (const n of result.noEffect) lines.push(`  no effect: ${n}`);
   return lines.join('\n');
 }
