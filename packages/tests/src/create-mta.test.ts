@@ -110,24 +110,16 @@ describe('createMta', () => {
     expect(text).toMatch(/^message_count 0$/m); // delivered, so gone from the spool
   });
 
-  it('filters plugins\' log consumers with should_enqueue_log_record, and asks http_server_validate_auth_basic for credentials', async () => {
-    const seen: Record<string, string[]> = { kept: [], filtered: [] };
-    const consumer = (name: string): MtaPlugin => ({ name, setup: () => ({ logConsumers: [(r) => void seen[name]!.push(r.type)] }) });
-    const mta = await start([consumer('kept'), consumer('filtered')], {
-      http: { port: 0, trustedHosts: [] },
-      policy: {
-        should_enqueue_log_record: (record, hook) => hook !== 'filtered' || record.type !== 'Reception',
-        http_server_validate_auth_basic: (user, password) => user === 'ops' && password === 'sesame',
-      },
+  it('asks http_server_validate_auth_basic for credentials after the application\'s validator', async () => {
+    const mta = await start([], {
+      http: { port: 0, trustedHosts: [], validateBasic: (user, password) => user === 'app' && password === 'own' },
+      policy: { http_server_validate_auth_basic: (user, password) => user === 'ops' && password === 'sesame' },
     });
-    expect(await sendOne(mta.smtp!.port, 'a@sender.test', 'bob@example.net', message('bob@example.net'))).toMatch(/^250 /);
-    await waitUntil(() => seen['kept']!.includes('Delivery') && seen['filtered']!.includes('Delivery'));
-    expect(seen['kept']).toContain('Reception');
-    expect(seen['filtered']).not.toContain('Reception');
     const get = (auth?: string) => fetch(`http://127.0.0.1:${mta.http!.port}/api/admin/suspend/v1`, auth ? { headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {});
     expect((await get()).status).toBe(401);
     expect((await get('ops:wrong')).status).toBe(401);
     expect((await get('ops:sesame')).status).toBe(200);
+    expect((await get('app:own')).status).toBe(200);
   });
 
   it('asks smtp_server_ehlo at HELO and EHLO: a refusal is the reply, and the session may try again', async () => {

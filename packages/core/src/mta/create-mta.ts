@@ -19,7 +19,7 @@ import { SmtpIngress, type SmtpIngressOptions } from '../smtp/ingress.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { outsideStores, registerHealthMetrics, registerHealthRoute } from './health.js';
 import { loadNodeId } from './node-id.js';
-import { basicAuthValidator, filteredConsumer, sharedAuthLimiter, timedPolicy } from './wiring.js';
+import { basicAuthValidator, sharedAuthLimiter, timedPolicy } from './wiring.js';
 import { pluginOrder } from './order.js';
 import type { MtaPlugin, PluginContext, PluginProvides, QueueEngine } from './plugin.js';
 
@@ -107,19 +107,18 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     };
     registerHealthMetrics(metrics.registry, ctx.stores);
     const parts: Array<{ name: string; provides: PluginProvides }> = [];
-    let policy: Policy | undefined;
     for (const plugin of pluginOrder(options.plugins)) {
       const provides = (await plugin.setup(ctx)) ?? {};
       parts.push({ name: plugin.name, provides });
       opened.push(() => provides.stop?.());
-      for (const consumer of provides.logConsumers ?? []) opened.push(log.subscribe(filteredConsumer(consumer, plugin.name, () => policy, logger)));
+      for (const consumer of provides.logConsumers ?? []) opened.push(log.subscribe(consumer));
     }
     const given = <K extends 'preSend' | 'shaper' | 'classify' | 'reportReader' | 'queue'>(key: K): PluginProvides[K] | undefined => {
       const givers = parts.filter((p) => p.provides[key] !== undefined);
       if (givers.length > 1) throw new ConfigError('plugins', givers.map((p) => p.name).join(', '), `more than one plugin provides the ${key}; only one may`);
       return givers[0]?.provides[key];
     };
-    policy = timedPolicy(composePolicies(options.policy ?? {}, ...parts.flatMap((p) => (p.provides.policy ? [p.provides.policy] : []))), metrics.policyLatency);
+    const policy = timedPolicy(composePolicies(options.policy ?? {}, ...parts.flatMap((p) => (p.provides.policy ? [p.provides.policy] : []))), metrics.policyLatency);
     const preSend = given('preSend');
     const reportReader = given('reportReader');
     const makeQueue = given('queue');

@@ -3,7 +3,6 @@ import { AuthFailureLimiter } from '../auth/failure-limiter.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../contracts/logger.js';
 import type { HttpListenerOptions } from '../http/listener.js';
-import type { LogConsumer } from '../log/bus.js';
 import type { MtaMetrics } from '../metrics/index.js';
 import type { Policy } from '../policy/events.js';
 
@@ -24,26 +23,6 @@ export function timedPolicy(policy: Policy, latency: Histogram<'event'>): Policy
     };
   }
   return timed as Policy;
-}
-
-/**
- * A plugin's log consumer behind the policy's `should_enqueue_log_record(record, hook_name)`
- * (KumoMTA's per-log-hook filter; the hook name is the plugin's name): `false` keeps the record
- * from this consumer. The policy is read when a record arrives (it is assembled after the plugins
- * subscribe). A hook that fails lets the record through: a broken filter must not lose records.
- */
-export function filteredConsumer(consumer: LogConsumer, hookName: string, policy: () => Policy | undefined, logger: Logger): LogConsumer {
-  return async (record) => {
-    const ask = policy()?.should_enqueue_log_record;
-    if (ask) {
-      try {
-        if ((await ask(record, hookName)) === false) return;
-      } catch (error) {
-        logger('warn', `should_enqueue_log_record failed for ${hookName}; the record goes through: ${(error as Error).message}`);
-      }
-    }
-    await consumer(record);
-  };
 }
 
 /**
