@@ -111,6 +111,6 @@ end)
     expect((await sendAll(mta.mta.smtp.port, [{ to: 'someone@dest.test' }]))[0]?.code).toBe(250);
     const deadline = Date.now() + 10_000;
     while (posted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(posted.map((r) => [r['type'], r['recipient'], r['meta']])).toEqual([['Reception', 'someone@dest.test', { tenant: 'acme' }]]);
+    expect(posted.map((r) => [r['type'], r['recipient'], r['meta']]), mta.logs.join('\n')).toEqual([['Reception', 'someone@dest.test', { tenant: 'acme' }]]);
   });
 });

@@ -6,7 +6,7 @@ import { tempDir } from './test-support.js';
 describe('checkPolicy: the no-effect list (issue 15 item 3)', () => {
   it('names the settings the policy files mention that mtakit accepts with no effect', async () => {
     const dir = tempDir({
-      'init.lua': `kumo.on('init', function() kumo.set_smtpsrv_threads(8) end)
+      'init.lua': `kumo.on('get_egress_pool', function() kumo.set_smtpsrv_threads(8) end)
 kumo.on('get_egress_path_config', function() return kumo.make_egress_path { enable_mta_sts = true, enable_dane = true, use_lmtp = false } end)`,
     });
     const result = await checkPolicy(join(dir, 'init.lua'), { logger: () => undefined });

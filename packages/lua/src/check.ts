@@ -52,7 +52,10 @@ export async function checkPolicy(file: string, options: Omit<LoadLuaPolicyOptio
         if (entry.level === 'warn' || entry.level === 'error') warnings.push(entry.message);
       }),
     });
-    return { ok: true, file, problems: [], ...host.definitions, noEffect: noEffectSettings(host.definitions.files) };
+    const { warnings: said } = host.definitions;
+    // An inert kumo.* call the load ran has warned already.
+    const noEffect = noEffectSettings(host.definitions.files).filter((n) => !said.some((w) => w.includes(`${n.split(' ')[0]} has no effect`)));
+    return { ok: true, file, problems: [], ...host.definitions, noEffect };
   } catch (error) {
     const problems = error instanceof LuaLoadError ? [...error.problems] : [{ message: (error as Error).message }];
     return { ok: false, file, events: [], warnings, files: [], problems, noEffect: [], ...emptyDeclarations() };

@@ -58,8 +58,10 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
         logger: ctx.logger,
         shouldEnqueue: handlesFilter ? (record, name) => loaded.policy.should_enqueue_log_record(record, name) : undefined,
       }));
+      // Subscribed here, not as logConsumers: createMta would filter those by the plugin's name,
+      // and should_enqueue_log_record must see each log hook's own name (as in KumoMTA).
+      const unsubscribe = hooks.map((h) => ctx.log.subscribe(h.consumer));
       return {
-        logConsumers: hooks.map((h) => h.consumer),
         // While an event's breaker is open, the Lua layer answers nothing and the layers after it decide.
         policy: loaded.policy,
         perMessageQueueConfig: perMessage,
@@ -74,6 +76,7 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
         stop: () => {
           unwatch?.();
           for (const h of hooks) h.stop();
+          for (const u of unsubscribe) u();
         },
       };
     },
