@@ -48,3 +48,23 @@ export function laneOf(event: MtaEvent, lanes: number): number {
   for (let i = 0; i < event.record.id.length; i++) h = (h * 31 + event.record.id.charCodeAt(i)) >>> 0;
   return h % lanes;
 }
+
+/**
+ * Each event's JSON, remembered where it was made (the hub serialises an event once, the journal
+ * reads it back as text) so that sinks send that text instead of serialising the record again.
+ */
+const texts = new WeakMap<MtaEvent, string>();
+
+export function eventJson(event: MtaEvent): string {
+  let text = texts.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    texts.set(event, text);
+  }
+  return text;
+}
+
+export function rememberJson(event: MtaEvent, text: string): MtaEvent {
+  texts.set(event, text);
+  return event;
+}

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError, type LogRecord } from '@mtakit/core';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
-import { laneOf, matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
+import { eventJson, laneOf, matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
 import { Journal } from './journal.js';
 import { Lane } from './lane.js';
 import { CircuitBreaker, type BackoffOptions, type BreakerOptions } from './retry.js';
@@ -102,7 +102,7 @@ export class EventHub {
 
   async publish(record: LogRecord): Promise<void> {
     const event = toEvent(record);
-    const json = JSON.stringify(event);
+    const json = eventJson(event);
     await Promise.all([...this.#endpoints.values()].map(async (ep) => {
       if (!matchesFilter(event, ep.config.filter ?? {})) return;
       if (ep.config.accept && !(await ep.config.accept(event))) return;

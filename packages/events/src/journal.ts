@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Batcher, MtaKitError } from '@mtakit/core';
-import type { MtaEvent } from './event.js';
+import { eventJson, rememberJson, type MtaEvent } from './event.js';
 
 export interface JournalEntry {
   seq: number;
@@ -77,7 +77,7 @@ export class Journal {
    * Appends one event; resolves with its sequence number once it is on disk. `json` is the event
    * already serialised (the hub serialises once for every endpoint that takes it).
    */
-  append(event: MtaEvent, json: string = JSON.stringify(event)): Promise<number> {
+  append(event: MtaEvent, json: string = eventJson(event)): Promise<number> {
     return this.#batcher.submit({ at: this.#now(), event, json });
   }
 
@@ -177,7 +177,10 @@ export class Journal {
         const chunk = buf.subarray(0, bytesRead).toString('utf8');
         let start = 0;
         for (let nl = chunk.indexOf('\n'); nl >= 0 && out.length < max; nl = chunk.indexOf('\n', start)) {
-          const entry = JSON.parse(chunk.slice(start, nl)) as JournalEntry;
+          const line = chunk.slice(start, nl);
+          const entry = JSON.parse(line) as JournalEntry;
+          // The line is `{"seq":…,"at":…,"event":<event JSON>}`: keep that text for the sinks.
+          rememberJson(entry.event, line.slice(line.indexOf('"event":') + 8, -1));
           this.#read.offset += Buffer.byteLength(chunk.slice(start, nl + 1));
           start = nl + 1;
           if (entry.seq > this.#read.lastSeq) {

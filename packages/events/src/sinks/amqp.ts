@@ -1,5 +1,5 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import type { MtaEvent } from '../event.js';
+import { eventJson, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 import { subjectFor } from './nats.js';
@@ -37,7 +37,7 @@ export class AmqpSink implements EventSink {
     try {
       for (const e of events) {
         const key = subjectFor('', e).slice(1);
-        channel.publish(this.#exchange, key, Buffer.from(JSON.stringify(e)), {
+        channel.publish(this.#exchange, key, Buffer.from(eventJson(e)), {
           persistent: true, messageId: e.event_id, contentType: 'application/json', type: e.type,
         });
       }

@@ -1,5 +1,5 @@
 import type { JetStreamClient, NatsConnection } from 'nats';
-import type { MtaEvent } from '../event.js';
+import { eventJson, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
@@ -37,7 +37,7 @@ export class NatsSink implements EventSink {
   async send(events: readonly MtaEvent[]): Promise<void> {
     const { js } = await this.#connect();
     try {
-      await Promise.all(events.map((e) => js.publish(subjectFor(this.#prefix, e), JSON.stringify(e), {
+      await Promise.all(events.map((e) => js.publish(subjectFor(this.#prefix, e), eventJson(e), {
         msgID: e.event_id, timeout: this.#options.timeoutMs ?? 5_000,
       })));
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
-import type { MtaEvent } from '../event.js';
+import { eventJson, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
@@ -34,7 +34,7 @@ export class RedisStreamSink implements EventSink {
     const stream = this.#options.stream ?? 'mtakit:events';
     const trim = this.#options.maxLen ? ['MAXLEN', '~', String(this.#options.maxLen)] : [];
     const pipeline = client.pipeline();
-    for (const e of events) pipeline.xadd(stream, ...trim, '*', 'event_id', e.event_id, 'type', e.type, 'tenant', e.tenant ?? '', 'data', JSON.stringify(e));
+    for (const e of events) pipeline.xadd(stream, ...trim, '*', 'event_id', e.event_id, 'type', e.type, 'tenant', e.tenant ?? '', 'data', eventJson(e));
     const results = await pipeline.exec().catch((e: Error) => {
       throw new SinkError(`${this.target}: ${e.message}`, { cause: e });
     });

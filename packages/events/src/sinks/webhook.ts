@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ConfigError, MtaKitError } from '@mtakit/core';
-import type { MtaEvent } from '../event.js';
+import { eventJson, type MtaEvent } from '../event.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../signature.js';
 import { SinkError, type EventSink } from '../sink.js';
 
@@ -50,11 +50,11 @@ export class WebhookSink implements EventSink {
   }
 
   async send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void> {
-    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? e.record : e);
+    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? JSON.stringify(e.record) : eventJson(e));
     if (this.#options.format === 'array') {
-      await this.#post(JSON.stringify(events.map(body)), events[0]?.event_id ?? '', signal);
+      await this.#post(`[${events.map(body).join(',')}]`, events[0]?.event_id ?? '', signal);
     } else {
-      for (const event of events) await this.#post(JSON.stringify(body(event)), event.event_id, signal);
+      for (const event of events) await this.#post(body(event), event.event_id, signal);
     }
   }
 
