@@ -37,23 +37,24 @@ end)
 }
 
 /**
- * The longest the event loop was blocked, measured two ways by a 5 ms ticker: in wall time (libuv's
- * histogram and the gaps between ticks), and in CPU time (the process's CPU use between two ticks).
- * On a machine shared by many processes the wall figure also counts the time the process waited
- * for a core; the CPU figure is the work that blocked the loop.
+ * The longest the event loop was blocked, measured by a 5 ms ticker: between two ticks, the wall
+ * time and the process's CPU time. On a machine shared by many processes the wall time also counts
+ * waiting for a core, and the CPU time also counts V8's parallel GC threads; the smaller of the
+ * two is the blocking (`blockedMs`). `wallMs` is the raw worst gap.
  */
-function loopLag(): { stop(): { wallMs: number; cpuMs: number } } {
+function loopLag(): { stop(): { wallMs: number; blockedMs: number } } {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   let last = performance.now();
   let lastCpu = process.cpuUsage();
   let wall = 0;
-  let cpu = 0;
+  let blocked = 0;
   const ticker = setInterval(() => {
     const now = performance.now();
     const used = process.cpuUsage(lastCpu);
-    wall = Math.max(wall, now - last - 5);
-    cpu = Math.max(cpu, (used.user + used.system) / 1000);
+    const gap = now - last - 5;
+    wall = Math.max(wall, gap);
+    blocked = Math.max(blocked, Math.min(gap, (used.user + used.system) / 1000));
     last = now;
     lastCpu = process.cpuUsage();
   }, 5);
@@ -61,7 +62,7 @@ function loopLag(): { stop(): { wallMs: number; cpuMs: number } } {
     stop: () => {
       clearInterval(ticker);
       histogram.disable();
-      return { wallMs: Math.max(wall, histogram.max / 1e6), cpuMs: cpu };
+      return { wallMs: Math.max(wall, histogram.max / 1e6), blockedMs: blocked };
     },
   };
 }
@@ -70,7 +71,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
   let dir: string;
   let mta: PolicyMta;
   let baselineRss: number;
-  /** The longest the loop is blocked (CPU time) while a harmless message goes through the same steps. */
+  /** The longest the loop is blocked while a harmless message goes through the same steps. */
   let noise = 0;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mtakit-lua-attacks-'));
@@ -81,9 +82,9 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
       expect((await mta.bumpConfigEpoch()).status).toBe(200);
       const lag = loopLag();
       expect((await sendAll(mta.mta.smtp.port, [{ to: `harmless${i}@dest.test` }]))[0]?.code).toBe(250);
-      noise = Math.max(noise, lag.stop().cpuMs);
+      noise = Math.max(noise, lag.stop().blockedMs);
     }
-    console.log(`loop blocked ≤ ${Math.round(noise)} ms (CPU) by a harmless message`);
+    console.log(`loop blocked ≤ ${Math.round(noise)} ms by a harmless message`);
     baselineRss = process.memoryUsage().rss;
   });
   afterAll(async () => {
@@ -100,7 +101,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
     const elapsed = performance.now() - started;
     const worst = lag.stop();
     const grown = (process.memoryUsage().rss - baselineRss) / 1048576;
-    console.log(`${attack}: ${result?.response} in ${Math.round(elapsed)} ms, loop blocked ≤ ${Math.round(worst.cpuMs)} ms CPU (${Math.round(worst.wallMs)} ms wall), RSS ${grown >= 0 ? '+' : ''}${Math.round(grown)} MiB`);
+    console.log(`${attack}: ${result?.response} in ${Math.round(elapsed)} ms, loop blocked ≤ ${Math.round(worst.blockedMs)} ms (worst wall gap ${Math.round(worst.wallMs)} ms), RSS ${grown >= 0 ? '+' : ''}${Math.round(grown)} MiB`);
 
     if (attack === 'tostring-error-object') {
       // Not an overrun: an error whose message cannot be computed within the budget.
@@ -109,7 +110,7 @@ describe('Lua resource attacks against the example MTA (issue 11 item 3)', () =>
       expect(result?.response).toBe('451 4.3.0 Local error, try again later (E_POLICY_TIMEOUT)');
     }
     expect(elapsed).toBeLessThan(1000);
-    expect(worst.cpuMs).toBeLessThan(100);
+    expect(worst.blockedMs).toBeLessThan(100);
     expect(worst.wallMs).toBeLessThan(1000);
     expect(grown).toBeLessThan(256);
   });
