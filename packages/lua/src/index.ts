@@ -17,6 +17,7 @@ export type {
 export type { LogHookDefinition } from './extras/log-hooks.js';
 export { KUMO_FUNCTIONS, MESSAGE_METHODS, KUMOD_EVENTS, type CompatEntry, type CompatStatus } from './kumo/compat.js';
 export { isSupportedEvent } from './kumo/unsupported.js';
-export { luaPolicyPlugin, describeEvents, type LuaPolicyPluginOptions } from './plugin/plugin.js';
+export { luaPolicyPlugin, describeEvents, type LuaPolicyPluginOptions, type LogHookSinkFactory } from './plugin/plugin.js';
+export { logHookRecord } from './plugin/log-hooks.js';
 export { readsMessageMetadata } from './plugin/message-metadata.js';
 export { LuaPolicyMetrics } from './plugin/metrics.js';

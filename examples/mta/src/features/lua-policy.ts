@@ -1,6 +1,8 @@
 import { policyPlugin, type MtaPlugin } from '@mtakit/core/mta';
 import type { MxResolver } from '@mtakit/core/dns';
-import { describeEvents, luaPolicyPlugin } from '@mtakit/lua';
+import { join } from 'node:path';
+import { EventHub, WebhookSink } from '@mtakit/events';
+import { describeEvents, logHookRecord, luaPolicyPlugin, type LogHookSinkFactory } from '@mtakit/lua';
 import { ShapingRulesFileLoader } from '@mtakit/shaping';
 import type { Logger } from '@mtakit/core';
 import type { MtaConfig } from '../config.js';
@@ -22,6 +24,7 @@ export async function policyFromConfig(config: MtaConfig, resolver: MxResolver, 
       onLoad: (host) => {
         for (const note of declarationNotes(host.definitions, config)) logger(note.level, note.message);
       },
+      logHookSink: durableLogHooks(join(config.dataDir, 'log-hooks'), logger),
     })];
   }
   const policy = await importPolicyModule(file);
@@ -30,4 +33,27 @@ export async function policyFromConfig(config: MtaConfig, resolver: MxResolver, 
   return [policyPlugin('policy-module', policy, {
     reload: () => logger('warn', `policy: ${file} is a module and is not reloaded: restart mtakit to apply changes to it`),
   })];
+}
+
+/**
+ * KumoMTA log hooks on @mtakit/events: each hook declared with log_hooks:new_json gets its own
+ * durable queue under `dir` (retries with the hook's backoff until its max_age, then its
+ * dead-letter store), so records survive a receiver that is down and a crash of the MTA.
+ */
+export function durableLogHooks(dir: string, logger: Logger): LogHookSinkFactory {
+  return async (hook, shouldEnqueue) => {
+    const hub = new EventHub({
+      dir,
+      warn: (m) => logger('warn', `log hook ${hook.name}: ${m}`),
+      endpoints: [{
+        name: hook.name,
+        sink: new WebhookSink({ url: hook.url, payload: 'record', shapeRecord: (r) => logHookRecord(r, hook) }),
+        ...(shouldEnqueue ? { accept: async (e) => (await shouldEnqueue(e.record, hook.name)) !== false } : {}),
+        backoff: { initialMs: hook.retryIntervalMs, maxMs: hook.maxRetryIntervalMs },
+        maxAgeMs: hook.maxAgeMs,
+      }],
+    });
+    await hub.start();
+    return { consumer: hub.consumer, stop: () => hub.stop() };
+  };
 }

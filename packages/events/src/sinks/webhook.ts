@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ConfigError, MtaKitError } from '@mtakit/core';
+import { ConfigError, MtaKitError, type LogRecord } from '@mtakit/core';
 import { eventJson, type MtaEvent } from '../event.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../signature.js';
 import { SinkError, type EventSink } from '../sink.js';
@@ -19,6 +19,8 @@ export interface WebhookOptions {
    * KumoMTA's log hooks post it (the event id then travels only in the Idempotency-Key header).
    */
   payload?: 'event' | 'record';
+  /** With `payload: 'record'`: the record as posted (e.g. meta cut to what a log hook lists). */
+  shapeRecord?: (record: LogRecord) => unknown;
   /** Per request (ms). */
   timeoutMs?: number;
   headers?: Readonly<Record<string, string>>;
@@ -50,7 +52,8 @@ export class WebhookSink implements EventSink {
   }
 
   async send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void> {
-    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? JSON.stringify(e.record) : eventJson(e));
+    const shape = this.#options.shapeRecord ?? ((r: LogRecord) => r);
+    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? JSON.stringify(shape(e.record)) : eventJson(e));
     if (this.#options.format === 'array') {
       await this.#post(`[${events.map(body).join(',')}]`, events[0]?.event_id ?? '', signal);
     } else {

@@ -60,7 +60,7 @@ export function logHookConsumer(hook: LogHookDefinition, options: LogHookSinkOpt
       pending.shift();
       if (++dropped % 1000 === 1) options.logger('error', `log hook ${hook.name}: ${dropped} records dropped, ${MAX_PENDING} already waiting`);
     }
-    pending.push({ body: JSON.stringify(shape(record, hook)), since: now() });
+    pending.push({ body: JSON.stringify(logHookRecord(record, hook)), since: now() });
     if (!running) void drain();
   };
   return {
@@ -72,7 +72,8 @@ export function logHookConsumer(hook: LogHookDefinition, options: LogHookSinkOpt
   };
 }
 
-function shape(record: LogRecord, hook: LogHookDefinition): LogRecord {
+/** A record as a log hook posts it: meta cut to `log_parameters.meta` when that lists keys. */
+export function logHookRecord(record: LogRecord, hook: LogHookDefinition): LogRecord {
   if (hook.meta.length === 0) return record;
   return { ...record, meta: Object.fromEntries(Object.entries(record.meta).filter(([k]) => hook.meta.includes(k))) };
 }

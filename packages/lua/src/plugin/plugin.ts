@@ -1,4 +1,5 @@
-import { ConfigError, type Logger, type PolicyEventName } from '@mtakit/core';
+import { ConfigError, type Awaitable, type LogConsumer, type LogRecord, type Logger, type PolicyEventName } from '@mtakit/core';
+import type { LogHookDefinition } from '../extras/log-hooks.js';
 import type { MtaPlugin, RunningQueue } from '@mtakit/core/mta';
 import { loadLuaPolicy, type LoadLuaPolicyOptions, type LuaPolicyHost } from '../host.js';
 import type { LuaLogEntry } from '../kumo/context.js';
@@ -11,7 +12,19 @@ export interface LuaPolicyPluginOptions extends Omit<LoadLuaPolicyOptions, 'file
   file: string;
   /** Sees the loaded host once (its declarations, events, files), before the MTA starts. */
   onLoad?(host: LuaPolicyHost): void;
+  /**
+   * Where the policy's log hooks (policy-extras.log_hooks:new_json) send records. Default: an HTTP
+   * POST per record with the hook's retries, waiting in memory (lost on a crash). An application
+   * with a durable queue passes its own (the example MTA: @mtakit/events, on disk).
+   */
+  logHookSink?: LogHookSinkFactory;
 }
+
+/** Builds the sender of one declared log hook; `shouldEnqueue` is the policy's filter, when it has one. */
+export type LogHookSinkFactory = (
+  hook: LogHookDefinition,
+  shouldEnqueue: ((record: LogRecord, hook: string) => Promise<boolean | undefined>) | undefined,
+) => Awaitable<{ consumer: LogConsumer; stop(): Awaitable<void> }>;
 
 /**
  * A KumoMTA-style `init.lua` as a plugin of `createMta`: its policy is a layer (sandboxed,
@@ -21,7 +34,7 @@ export interface LuaPolicyPluginOptions extends Omit<LoadLuaPolicyOptions, 'file
  * metrics. When the policy reads message metadata, queue configs are asked per message.
  */
 export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
-  const { file, onLoad, ...load } = options;
+  const { file, onLoad, logHookSink, ...load } = options;
   return {
     name: 'lua-policy',
     async setup(ctx) {
@@ -54,10 +67,9 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
       ctx.logger('info', `policy: ${file}${include.length ? ` + ${include.join(', ')}` : ''} handles ${describeEvents(loaded.definitions.events)}${perMessage ? '; get_queue_config reads the message, so queue configs are computed per message' : ''}`);
       let unwatch: (() => void) | undefined;
       const handlesFilter = loaded.definitions.events.includes('should_enqueue_log_record');
-      const hooks = loaded.definitions.logHooks.map((hook) => logHookConsumer(hook, {
-        logger: ctx.logger,
-        shouldEnqueue: handlesFilter ? (record, name) => loaded.policy.should_enqueue_log_record(record, name) : undefined,
-      }));
+      const shouldEnqueue = handlesFilter ? (record: LogRecord, name: string) => loaded.policy.should_enqueue_log_record(record, name) : undefined;
+      const sinkFor: LogHookSinkFactory = logHookSink ?? ((hook, filter) => logHookConsumer(hook, { logger: ctx.logger, shouldEnqueue: filter }));
+      const hooks = await Promise.all(loaded.definitions.logHooks.map((hook) => sinkFor(hook, shouldEnqueue)));
       // Subscribed here, not as logConsumers: createMta would filter those by the plugin's name,
       // and should_enqueue_log_record must see each log hook's own name (as in KumoMTA).
       const unsubscribe = hooks.map((h) => ctx.log.subscribe(h.consumer));
@@ -73,10 +85,10 @@ export function luaPolicyPlugin(options: LuaPolicyPluginOptions): MtaPlugin {
           const result = await loaded.reload();
           if (!result.ok) throw new ConfigError('policy', file, `does not load, the running policy stays: ${result.error.message}`, { cause: result.error });
         },
-        stop: () => {
+        stop: async () => {
           unwatch?.();
-          for (const h of hooks) h.stop();
           for (const u of unsubscribe) u();
+          await Promise.all(hooks.map((h) => h.stop()));
         },
       };
     },
