@@ -95,6 +95,9 @@ export function validateInjectRequest(input: unknown, maxRecipients: number): In
   }
   if (body.deferred_generation !== undefined && typeof body.deferred_generation !== 'boolean') throw new HttpInputError('deferred_generation', 'deferred_generation must be true or false');
   if (body.send_at !== undefined && Number.isNaN(Date.parse(body.send_at))) throw new HttpInputError('send_at', 'send_at must be an RFC 3339 time');
+  if (body.trace_headers?.received_header === true) {
+    throw new HttpInputError('trace_headers.received_header', 'trace_headers.received_header is refused: add a Received header in http_message_generated (msg:prepend_header)');
+  }
   if ((body as { deferred_spool?: unknown }).deferred_spool === true) {
     throw new HttpInputError('deferred_spool', 'deferred_spool is refused: mtakit stores every message before it answers (leave it out or false)');
   }
