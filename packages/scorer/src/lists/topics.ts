@@ -13,17 +13,25 @@ export interface SpamTopic {
   all: readonly RegExp[];
 }
 
-/** A price or a call to buy: what turns a mention of a drug or a stock into an offer. */
-const SELLING = /[$€£]\s?\d|\b(?:buy|order|orders|prices?|discount|shipping|ship|save|cheap|only \d)\b/i;
+/** A price or a call to buy: what turns a mention of a drug or a remedy into an offer. */
+const SELLING = String.raw`(?:[$€£]\s?\d|\b(?:buy|order|prices?|discount|shipping|ship|save|cheap|only \d)\b)`;
+
+/**
+ * `what` within 80 characters of a price or a call to buy, either side: a long discussion that
+ * names a drug in one paragraph and a price in another is not an offer.
+ */
+function offer(what: string): RegExp {
+  return new RegExp(String.raw`(?:${what})[^\n]{0,80}?${SELLING}|${SELLING}[^\n]{0,80}?(?:${what})`, 'i');
+}
 
 export const SPAM_TOPICS: readonly SpamTopic[] = [
   {
     reason: 'sells prescription drugs', points: 70,
-    all: [/\b(?:viagra|vlagra|cialis|cialls|levitra|xanax|xanaz|valium|propecia|meridia|phentermine|tramadol|ambien|vicodin|oxycontin|rivotril|ultram|adipex|hydrocodone|kamagra|tadalafil|sildenafil|finasteride)\b|\b(?:online (?:pharmacy|drugstore|meds)|no (?:doctor|prescription)|without (?:a |any )?prescription|(?:cheap|discount) (?:meds|pills|drugs|medications?)|per (?:pill|dose)|\/pill|pills? (?:for|at|from) \$?\d)/i, SELLING],
+    all: [offer(String.raw`\b(?:viagra|vlagra|cialis|cialls|levitra|xanax|xanaz|valium|propecia|meridia|phentermine|tramadol|ambien|vicodin|oxycontin|rivotril|ultram|adipex|hydrocodone|kamagra|tadalafil|sildenafil|finasteride)\b|\b(?:online (?:pharmacy|drugstore|meds)|no (?:doctor|prescription)|without (?:a |any )?prescription|(?:cheap|discount) (?:meds|pills|drugs|medications?)|\/pill|pills? (?:for|at|from) \$?\d)`)],
   },
   {
     reason: 'sells sexual enhancement', points: 60,
-    all: [/\b(?:penis|enlarge(?:ment)?|erectile|erection|sexual (?:performance|power|stamina|boost)|sexval|\bed\b pills|male enhancement|last longer in bed|harder erections|impotence)\b/i],
+    all: [offer(String.raw`\b(?:penis|enlarge(?:ment)?|erectile|erection|sexual (?:performance|power|stamina|boost)|sexval|\bed\b pills|male enhancement|last longer in bed|harder erections|impotence)\b`)],
   },
   {
     reason: 'sells replica watches or luxury goods', points: 60,
@@ -39,7 +47,7 @@ export const SPAM_TOPICS: readonly SpamTopic[] = [
   },
   {
     reason: 'sells a mortgage or loan approval', points: 45,
-    all: [/\b(?:refinanc\w*|mortgage rates?|home loan|pre-?approved|approval (?:for|of) (?:a|your) (?:loan|mortgage)|bad credit (?:ok|accepted|loans?)|debt (?:consolidation|relief))\b/i],
+    all: [offer(String.raw`\b(?:refinanc\w*|mortgage rates?|home loan|pre-?approved|approval (?:for|of) (?:a|your) (?:loan|mortgage)|bad credit (?:ok|accepted|loans?)|debt (?:consolidation|relief))\b`)],
   },
   {
     reason: 'sells diplomas or degrees', points: 55,
@@ -51,7 +59,7 @@ export const SPAM_TOPICS: readonly SpamTopic[] = [
   },
   {
     reason: 'sells weight-loss or anti-aging remedies', points: 45,
-    all: [/\b(?:hgh|human growth hormone|hoodia|acai|diet pills?|fat burner|burn fat|anti-?aging (?:formula|pills?)|lose \d+ (?:lbs|pounds|kg))\b/i],
+    all: [offer(String.raw`\b(?:hgh|human growth hormone|hoodia|acai|diet pills?|fat burner|burn fat|anti-?aging (?:formula|pills?)|lose \d+ (?:lbs|pounds|kg))\b`)],
   },
 ];
 

@@ -3,7 +3,7 @@ import { Signals } from '../signals.js';
 import type { Stage, StageInput, StageOutcome } from '../types.js';
 
 export interface OffersStageOptions {
-  /** Default weight. Default 0.65 (fitted, bench/scorer-fit.ts). */
+  /** Default weight. Default 0.95 (fitted, bench/scorer-fit.ts). */
   weight?: number;
   /** What bulk spam sells. Default: `SPAM_TOPICS`. */
   topics?: readonly SpamTopic[];
@@ -22,7 +22,7 @@ export function offersStage(options: OffersStageOptions = {}): Stage {
   return {
     name: 'offers',
     scope: 'campaign',
-    weight: options.weight ?? 0.65,
+    weight: options.weight ?? 0.95,
     run: (input) => scoreOffers(input, topics),
   };
 }
