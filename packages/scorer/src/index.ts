@@ -1,5 +1,5 @@
 /**
- * @mtakit/scorer — the pre-send risk pipeline (lifecycle stage 2): nine built-in dimensions and
+ * @mtakit/scorer — the pre-send risk pipeline (lifecycle stage 2): ten built-in dimensions and
  * custom stages, a 0–100 score with a per-dimension breakdown and recommended actions, per-tenant
  * thresholds and weights, campaign-level caching, time budgets, and a failure policy that never
  * loses mail. Implements core's `PreSendHook`. See docs/scorer.md.

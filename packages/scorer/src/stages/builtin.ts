@@ -15,7 +15,7 @@ import { reputationStage, type ReputationStageOptions } from './reputation.js';
 import { subjectStage, type SubjectStageOptions } from './subject.js';
 import { timeOfSendStage, type TimeOfSendStageOptions } from './time-of-send.js';
 
-/** Options of the nine built-in stages; the two that read history need their source. */
+/** Options of the ten built-in stages; the two that read history need their source. */
 export interface BuiltinStagesOptions {
   /** The tenants' verified sending domains, for the content and links stages (see `SendingDomains`). */
   sendingDomains?: SendingDomains;
@@ -32,7 +32,7 @@ export interface BuiltinStagesOptions {
 }
 
 /**
- * The nine dimensions: the cheap per-message ones first — so the recipient checks that can force
+ * The ten dimensions: the cheap per-message ones first — so the recipient checks that can force
  * a reject always run, even when a huge message's first (uncached) content evaluation spends the
  * pipeline budget — then the content ones, cached per campaign content version. Spends a few
  * milliseconds compiling the parsers' regular expressions first, so that the first message after
