@@ -1,3 +1,4 @@
+import { isSupportedEvent, KUMO_FUNCTIONS, KUMOD_EVENTS, MESSAGE_METHODS, type CompatEntry } from '@mtakit/lua';
 import { KUMOD_ENDPOINTS } from './endpoints.js';
 import { KUMOD_METRICS } from './metrics.js';
 import { KUMO_SCENARIOS } from './scenarios.js';
@@ -19,6 +20,12 @@ export function renderCompat(servedMetrics: ReadonlySet<string>): string {
     '|---|---|---|',
     ...KUMOD_ENDPOINTS.map((e) => `| \`${e.method} ${e.path}\` | ${e.status} | ${e.note} |`),
     '',
+    ...luaTable('`kumo.*` functions', KUMO_FUNCTIONS, 'kumo.'),
+    ...luaTable('Message methods', MESSAGE_METHODS, 'msg:'),
+    `### Events: ${KUMOD_EVENTS.filter(isSupportedEvent).length} of ${KUMOD_EVENTS.length} of kumod's can be handled`,
+    '',
+    `handled: ${KUMOD_EVENTS.filter(isSupportedEvent).map((e) => `\`${e}\``).join(', ')}; refused at load: ${KUMOD_EVENTS.filter((e) => !isSupportedEvent(e)).map((e) => `\`${e}\``).join(', ')}`,
+    '',
     `### Metric names: ${served.length} of ${KUMOD_METRICS.length} of kumod's are served`,
     '',
     served.map((m) => `\`${m}\``).join(', '),
@@ -32,4 +39,17 @@ export function renderCompat(servedMetrics: ReadonlySet<string>): string {
     END,
   ];
   return lines.join('\n');
+}
+
+/** The Lua package's own table (packages/lua/src/kumo/compat.ts) as Markdown. */
+function luaTable(title: string, rows: readonly CompatEntry[], prefix: string): string[] {
+  const working = rows.filter((r) => r.status === 'supported' || r.status === 'partial').length;
+  return [
+    `### ${title}: ${working} of ${rows.length} work (supported or partial); the rest are inert (accepted, no effect, a load warning) or refused`,
+    '',
+    '| name | status | note |',
+    '|---|---|---|',
+    ...rows.map((r) => `| \`${prefix}${r.name}\` | ${r.status} | ${r.note} |`),
+    '',
+  ];
 }
