@@ -41,8 +41,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
       fromEnv[setting.key] = fromText(setting, text);
       continue;
     }
-    // A near miss is a typo: refused. Other names may be read elsewhere (secrets_env of MTAKIT_EVENTS).
-    const guess = closest(variable, SETTINGS.map((s) => s.env));
+    // A near miss (two edits at most) is a typo: refused. Other names may be read elsewhere
+    // (the secrets_env of MTAKIT_EVENTS, a Lua policy's os.getenv), so they are only reported.
+    const guess = closest(variable, SETTINGS.map((s) => s.env), 2);
     if (guess) throw new ConfigError(variable, '(hidden)', `is not a known setting; did you mean ${settingName(BY_ENV.get(guess) as Setting)}?`);
     warnings.push(`${variable} is not a setting of mtakit start (\`mtakit start --help\` lists them); it is ignored unless a file names it (e.g. MTAKIT_EVENTS' secrets_env)`);
   }

@@ -1,5 +1,8 @@
-/** The candidate closest to `text` (edit distance, case-insensitive), if it is close enough to be a typo. */
-export function closest(text: string, candidates: readonly string[]): string | undefined {
+/**
+ * The candidate closest to `text` (edit distance, case-insensitive), if it is close enough to be a
+ * typo: within `maxDistance` edits (default: a third of the name, at least 2), or containing it.
+ */
+export function closest(text: string, candidates: readonly string[], maxDistance?: number): string | undefined {
   const t = text.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -7,9 +10,10 @@ export function closest(text: string, candidates: readonly string[]): string | u
     const d = distance(t, c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
-  // A third of the name may be wrong (at least 2 edits), or one name contains the other.
+  if (best === undefined) return undefined;
+  if (maxDistance !== undefined) return bestDistance <= maxDistance ? best : undefined;
   const limit = Math.max(2, Math.floor(t.length / 3));
-  if (best !== undefined && (bestDistance <= limit || best.toLowerCase().includes(t) || t.includes(best.toLowerCase()))) return best;
+  if (bestDistance <= limit || best.toLowerCase().includes(t) || t.includes(best.toLowerCase())) return best;
   return undefined;
 }
 
