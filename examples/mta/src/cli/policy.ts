@@ -11,7 +11,8 @@ export function policyCommand(): Command {
     .argument('<file>', 'the policy: init.lua, policy.ts, policy.js …')
     .option('--include <files...>', 'Lua files run after the policy (default: MTAKIT_POLICY_INCLUDE)')
     .option('--dir <dirs...>', 'more directories the policy may read (default: MTAKIT_POLICY_DIRS)')
-    .action(async (file: string, opts: { include?: string[]; dir?: string[] }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { include?: string[]; dir?: string[]; json?: boolean }) => {
       const config = loadConfig();
       // Loaded here: the Lua host and shaping rules are heavy, and `mtakit --help` needs neither.
       const { checkPolicyFile } = await import('./policy-check.js');
@@ -20,7 +21,7 @@ export function policyCommand(): Command {
         ...(opts.include ? { policyInclude: opts.include.map((f) => resolve(f)) } : {}),
         ...(opts.dir ? { policyDirs: opts.dir.map((d) => resolve(d)) } : {}),
       });
-      process.stdout.write(`${report.text}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(report.data, null, 2)}\n` : `${report.text}\n`);
       if (!report.ok) process.exitCode = 1;
     });
   return policy;
