@@ -1,7 +1,7 @@
 // Bounce classification: accuracy per category and per sending system over the labelled samples,
 // and classifications per second, for mtakit's classifier and for KumoMTA's own rule files alone.
 //
-//   node --conditions=@mtakit/source --import tsx bench/bounce-accuracy.ts
+//   node --conditions=@mtakit/source --import tsx bench/bounce-accuracy.ts   (ends with bench/bounce-dev.ts)
 //
 // Labelled data (all in packages/bounce/src/samples/):
 //   replies.json          reply strings the built-in rules were written from (one or more per rule)
@@ -120,3 +120,7 @@ const baseline = results[1]?.[2] ?? 1;
 for (const [name, rules, perSecond] of results) {
   console.log(`  ${name.padEnd(36)} ${String(rules).padStart(4)} rules ${Math.round(perSecond).toLocaleString('en-US').padStart(12)}/s  x${(perSecond / baseline).toFixed(2)} vs baseline`);
 }
+
+// Real mail: the development corpus, per source, next to KumoMTA's rules alone (bounce-dev.ts).
+console.log('\n== real bounces: ../shared/data/bounces-dev ==');
+await import('./bounce-dev.js');
