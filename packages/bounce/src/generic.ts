@@ -40,6 +40,8 @@ const BOUNCE_SUBJECT = /undeliver|non-?delivery|mail failed|returning (?:mail )?
 const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?delivery|maildelivery|bounce|bounces|mdaemon|smtp|ndr|no-?reply|microsoftexchange\w*|mailadmin|mail-?system|notifications?)@|mailer-daemon|postmaster/i;
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
 const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先/i;
+/** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
+const REASON_WORDS = /\b(?:unknown|not recogni[sz]ed|not found|does not exist|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
 const REPLY = /(?:^|[^\d.\w-])([45]\d\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
@@ -172,7 +174,7 @@ function diagnosticIn(lines: readonly string[], from: number, to: number): Diagn
     }
     if (!status) status = ENHANCED.exec(line)?.[1] ?? null;
     // Several sentences: the classifier's most specific rule among them decides.
-    if (sentences.length < 4 && FAILURE_SENTENCE.test(line)) sentences.push(line.trim());
+    if (sentences.length < 4 && (FAILURE_SENTENCE.test(line) || REASON_WORDS.test(line))) sentences.push(line.trim());
   }
   const sentence = sentences.length > 0 ? sentences.join(' ') : null;
   return reply || status || sentence ? { reply, status, sentence } : null;
