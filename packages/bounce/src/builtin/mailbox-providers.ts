@@ -36,7 +36,7 @@ const microsoft = [
   rule('microsoft.legacy-rate-code', 'TransientFailure', /\bRP-00\d\b/),
   rule('microsoft.recipient-not-found', 'InvalidRecipient', /RESOLVER\.ADR\.(?:RecipientNotFound|RecipNotFound|ExRecipNotFound)|Recipient not found by SMTP address lookup/i),
   // Directory-based edge blocking: Exchange Online refuses addresses missing from the tenant.
-  rule('microsoft.dbeb', 'InvalidRecipient', /^5\d\d 5\.4\.1 .*Recipient address rejected: Access denied/i),
+  rule('microsoft.dbeb', 'InvalidRecipient', /^5\d\d (?:5\.\d\.\d+ )?'?5\.4\.1 .*Recipient address rejected: Access denied/i),
   rule('microsoft.network-block-list', 'SpamBlock', /part of their network is on our block list|weren't sent\. Please contact your Internet service provider/i),
   rule('microsoft.banned-sender', 'SpamBlock', /Access denied, banned sending IP|Access denied, banned sender|spam abuse detected|tenant has exceeded threshold|traffic not accepted from this IP/i),
   rule('microsoft.ip-reputation-deferral', 'SpamBlock', /rate limited due to IP reputation|Server busy\. Please try again later from \[|Access denied, please try again later/i),

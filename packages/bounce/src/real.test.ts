@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseBounceMessage } from './cli.js';
+
+// Real bounces from public projects (see samples/real/SOURCES.md for origin and licences).
+const dir = fileURLToPath(new URL('./samples/real/', import.meta.url));
+
+/** [file, recipient, category, hard (address-level), extractor, what it shows] */
+const CASES: [string, string, string, boolean, string, string][] = [
+  ['node-baunsu/bounce_gmail.txt', 'mango3432xlkdieldkl@gmail.com', 'InvalidRecipient', true, 'rfc3464', 'Gmail DSN, no such user'],
+  ['node-baunsu/bounce_hotmail.txt', 'mango3432xlkdieldkl@hotmail.com', 'InvalidRecipient', true, 'rfc3464', 'Hotmail / Outlook.com'],
+  ['node-baunsu/bounce_yahoo.txt', 'mango3438kaskdmdfklas@yahoo.com', 'InvalidRecipient', true, 'rfc3464', 'Yahoo, "doesn\'t have a yahoo.com account"'],
+  ['node-baunsu/bounce_postfix.txt', 'mango-=#43@panda.com', 'InvalidRecipient', true, 'rfc3464', 'Postfix, local recipient table'],
+  ['node-baunsu/bounce_exchange.txt', 'mango3432dkl@skylight.com', 'InvalidRecipient', true, 'rfc3464', 'Exchange'],
+  ['node-baunsu/bounce_att.txt', 'mango3438kaskdmdfklas@att.net', 'SpamBlock', false, 'rfc3464', 'AT&T block list: permanent, but about the sender'],
+  ['flanker/gmail-no-dns.eml', 'user@example.comm', 'BadDomain', true, 'generic', 'Gmail plain-text bounce, no DSN part'],
+  ['flanker/office365.eml', 'noname@example.com', 'InvalidRecipient', true, 'rfc3464', 'Office 365'],
+  ['flanker/broken-mime.eml', 'info@example.net', 'Uncategorized', false, 'generic', 'broken MIME still yields its recipient'],
+  ['flanker/aol.eml', 'redacted@aol.com', 'FeedbackReport', false, 'arf', 'AOL ARF complaint'],
+  ['mailbouncedetector/bounce_qmail_no_host_found.eml', 'god@heaven.af.mil', 'BadDomain', true, 'qmail', 'qmail, no host by that name'],
+  ['tmail-bouncer/verizon.eml', 'fred@somewhere.com', 'InvalidRecipient', true, 'rfc3464', 'Verizon (Barracuda "No such recipient")'],
+  ['stalwart-mail-auth/004.eml', 'address@myotherdomain.name', 'FeedbackReport', false, 'arf', 'DMARC failure report (ARF auth-failure)'],
+  ['go-gmime/NDR-block.eml', 'foobar@comcast.net', 'SpamBlock', false, 'rfc3464', 'Comcast block for spam'],
+  ['crisp-email-bounce-parser/550_5_4_1_no_such_recipient_variant_2.txt', 'amedia@rakad.com', 'InvalidRecipient', true, 'generic', 'Outlook 5.4.1 directory block, body only'],
+  ['crisp-email-bounce-parser/421_4_7_28_ip_blocked_spam.txt', 'data.sethu@gmail.com', 'SpamBlock', false, 'postfix-text', 'Gmail rate limit for unsolicited mail, body only'],
+];
+
+describe('real bounces (samples/real)', () => {
+  it.each(CASES)('%s', async (file, recipient, category, hard, extractor) => {
+    const out = await parseBounceMessage(readFileSync(`${dir}${file}`));
+    expect(out.map((s) => [s.recipient.toLowerCase(), s.category, s.hard, s.extractor])).toEqual([[recipient.toLowerCase(), category, hard, extractor]]);
+  });
+
+  it('reads the ARF feedback type of a DMARC report, not a spam category', async () => {
+    const [out] = await parseBounceMessage(readFileSync(`${dir}stalwart-mail-auth/004.eml`));
+    expect(out).toMatchObject({ type: 'Feedback', action: 'auth-failure', category: 'FeedbackReport', permanent: false });
+  });
+});
