@@ -51,6 +51,12 @@ describe('egress path config', () => {
     expect(() => resolveEgressPathConfig({ conection_limit: 3 } as never)).toThrow(/egress_path\.conection_limit/);
     expect(() => resolveEgressPathConfig({ enable_tls: 'Sometimes' as never })).toThrow(/enable_tls="Sometimes": must be one of/);
   });
+
+  it('honours reconnect_strategy ConnectNextHost and refuses the strategies it does not implement, naming the one to use', () => {
+    expect(resolveEgressPathConfig({ reconnect_strategy: 'ConnectNextHost' }).reconnect_strategy).toBe('ConnectNextHost');
+    expect(() => resolveEgressPathConfig({ reconnect_strategy: 'ReconnectSameHost' })).toThrow(/egress_path\.reconnect_strategy="ReconnectSameHost": mtakit implements only ConnectNextHost/);
+    expect(() => resolveEgressPathConfig({ reconnect_strategy: 'TerminateSession' })).toThrow(/use ConnectNextHost or leave it unset/);
+  });
 });
 
 describe('sources and pools', () => {

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { FieldReader, type ConfigInput, type Duration } from './fields.js';
 import type { LimitSpec, RateSpec } from './rate.js';
 
@@ -5,6 +6,11 @@ export const TLS_MODES = ['Opportunistic', 'OpportunisticInsecure', 'Required', 
 export type TlsMode = (typeof TLS_MODES)[number];
 export const RECONNECT_STRATEGIES = ['TerminateSession', 'ReconnectSameHost', 'ConnectNextHost'] as const;
 export type ReconnectStrategy = (typeof RECONNECT_STRATEGIES)[number];
+/**
+ * What mtakit does after a 421 or an I/O error mid-session: end the session; the next attempt
+ * resolves and picks a host afresh (KumoMTA's ConnectNextHost). The other two are refused at load.
+ */
+const HONOURED_RECONNECT = ['ConnectNextHost'] as const;
 export const IP_LOOKUP_STRATEGIES = ['Ipv4AndIpv6', 'Ipv4Only', 'Ipv6Only', 'Ipv6ThenIpv4', 'Ipv4ThenIpv6'] as const;
 export type IpLookupStrategy = (typeof IP_LOOKUP_STRATEGIES)[number];
 
@@ -163,10 +169,18 @@ export function resolveEgressPathConfig(input: EgressPathConfigInput = {}, prefi
     prohibited_hosts: r.stringList('prohibited_hosts', DEFAULT_PROHIBITED_HOSTS),
     skip_hosts: r.stringList('skip_hosts', []),
     ip_lookup_strategy: r.oneOf('ip_lookup_strategy', IP_LOOKUP_STRATEGIES, 'Ipv4AndIpv6'),
-    reconnect_strategy: r.oneOf('reconnect_strategy', RECONNECT_STRATEGIES, 'ConnectNextHost'),
+    reconnect_strategy: reconnectStrategy(r),
     timeouts,
     refresh_interval: r.duration('refresh_interval', '60s'),
     refresh_strategy: r.oneOf('refresh_strategy', ['Ttl', 'Epoch'] as const, 'Ttl'),
     provider_name: r.string('provider_name'),
   };
+}
+
+function reconnectStrategy(r: FieldReader): ReconnectStrategy {
+  const value = r.oneOf('reconnect_strategy', RECONNECT_STRATEGIES, 'ConnectNextHost');
+  if (!(HONOURED_RECONNECT as readonly string[]).includes(value)) {
+    throw new ConfigError(r.key('reconnect_strategy'), value, 'mtakit implements only ConnectNextHost (after a 421 or an I/O error it ends the session and the next attempt picks a host afresh): use ConnectNextHost or leave it unset');
+  }
+  return value;
 }
