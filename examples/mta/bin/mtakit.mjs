@@ -12,7 +12,7 @@ const built = new URL('../dist/cli.js', import.meta.url);
 /** The example's and the published packages' directories (only the example's outside the monorepo). */
 function projectDirs() {
   const root = fileURLToPath(new URL('../../..', import.meta.url));
-  const dirs = [fileURLToPath(new URL('..', import.meta.url))];
+  const dirs = [fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')];
   try {
     for (const p of readdirSync(`${root}/packages`, { withFileTypes: true })) {
       const dir = `${root}/packages/${p.name}`;
