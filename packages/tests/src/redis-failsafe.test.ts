@@ -81,8 +81,8 @@ describe.skipIf(!redisServer)('Redis for shaping and suppression, killed under l
 
     await redis.kill();
     const down = await until('health while Redis is down', () => health(running), (h) => h.status === 503 && h.body.down.includes('suppression') && h.body.down.includes('shaping'), 15_000);
-    // A kill mid-command resets the socket (ECONNRESET); after that, connects are refused.
-    expect(down.body.stores.find((s) => s.name === 'suppression')).toMatchObject({ up: false, error: expect.stringMatching(/ECONNREFUSED|ECONNRESET|closed/) });
+    // The error depends on where the kill caught the socket (ECONNRESET, EPIPE mid-command; ECONNREFUSED after).
+    expect(down.body.stores.find((s) => s.name === 'suppression')).toMatchObject({ up: false, error: expect.stringMatching(/\bE[A-Z]{3,}\b|closed/) });
     // Transactions go on being answered (451 at RCPT, never a hang) while Redis is away.
     const refusedBefore = refused;
     await until('refusals during the outage', async () => refused, (n) => n > refusedBefore, 15_000);
