@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmtpSink } from '@mtakit/core/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mtakit } from './helpers/cli.js';
 import { injectMessages } from './helpers/inject.js';
-import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { mtaFixture, startMtaProcess } from './helpers/mta-process.js';
 
 /** Collects SSE `event:` names from the live tail until `count` arrived. */
 function tail(url: string, count: number): { events: Promise<string[]>; ready: Promise<void> } {
@@ -35,18 +32,12 @@ function tail(url: string, count: number): { events: Promise<string[]>; ready: P
 }
 
 describe('log queries: HTTP (NDJSON), live tail (SSE) and mtakit logs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mtakit-logs-e2e-'));
-  const sink = new SmtpSink();
-  let mta: MtaProcess | undefined;
-  afterAll(async () => {
-    await mta?.kill('SIGKILL');
-    await sink.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = mtaFixture('mtakit-logs-e2e-');
+  const { dir, sink } = f;
 
   it('finds the records of delivered mail by type, recipient and domain, and streams new ones live', async () => {
     await sink.start();
-    mta = await startMtaProcess({ MTAKIT_DATA_DIR: join(dir, 'data'), MTAKIT_SMARTHOST: sink.address });
+    const mta = (f.mta = await startMtaProcess({ MTAKIT_DATA_DIR: join(dir, 'data'), MTAKIT_SMARTHOST: sink.address }));
     const base = `http://127.0.0.1:${mta.httpPort}`;
     const live = tail(`${base}/api/logs/v1/tail?type=Delivery`, 3);
     await live.ready;

@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SmtpSink } from '@mtakit/core/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { injectMessages } from './helpers/inject.js';
-import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
+import { mtaFixture, startMtaProcess } from './helpers/mta-process.js';
 
 /**
  * Issue 11's kill loop: the MTA is SIGKILLed five times while mail is being injected and
@@ -12,23 +8,16 @@ import { startMtaProcess, type MtaProcess } from './helpers/mta-process.js';
  * any round has reached the sink (duplicates allowed: at least once).
  */
 describe('reliability: five SIGKILLs under load', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-kill-loop-'));
-  const sink = new SmtpSink({ dataDelayMs: 20 });
-  let mta: MtaProcess | undefined;
-  afterAll(async () => {
-    await mta?.kill('SIGKILL');
-    await sink.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const f = mtaFixture('mtakit-kill-loop-', { dataDelayMs: 20 });
+  const { dir: dataDir, sink } = f;
 
   it('loses no acknowledged message', async () => {
     await sink.start();
     const env = { MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: sink.address, MTAKIT_SCORER: 'off' };
     const acked: string[] = [];
     for (let round = 0; round < 5; round++) {
-      mta = await startMtaProcess(env);
+      const victim = (f.mta = await startMtaProcess(env));
       const recipients = Array.from({ length: 400 }, (_, i) => `k${round}-${i}@dest.test`);
-      const victim = mta;
       // Kill mid-injection: once a quarter of this round's messages are acknowledged.
       const injected = injectMessages(victim.smtpPort, recipients, { connections: 10, onAck: (n) => { if (n === 100) victim.child.kill('SIGKILL'); } });
       const { acked: got } = await injected;
@@ -36,7 +25,7 @@ describe('reliability: five SIGKILLs under load', () => {
       await victim.exited;
       expect(got.length).toBeGreaterThanOrEqual(100);
     }
-    mta = await startMtaProcess(env);
+    f.mta = await startMtaProcess(env);
     const missing = () => acked.filter((r) => !sink.byRecipient.has(r));
     await sink.waitFor(() => missing().length === 0, 90_000).catch(() => undefined);
     const duplicates = acked.reduce((n, r) => n + Math.max(0, (sink.byRecipient.get(r) ?? 0) - 1), 0);

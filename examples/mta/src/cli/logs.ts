@@ -2,21 +2,12 @@ import { Command, Option } from 'commander';
 import { responseLine, type LogRecord } from '@mtakit/core';
 import { loadConfig } from '../config.js';
 
-interface LogFlags {
-  dir?: string;
-  from?: string;
-  to?: string;
-  type?: string;
-  tenant?: string;
-  campaign?: string;
-  queue?: string;
-  domain?: string;
-  id?: string;
-  recipient?: string;
-  limit?: string;
-  follow?: boolean;
-  json?: boolean;
-}
+/**
+ * The command's options: `dir`, `limit`, `follow`, `json`, and the filters, which are handed to
+ * `logQueryFrom` as they are (the same names as the HTTP query's parameters), so they are not
+ * listed twice.
+ */
+type LogFlags = Record<string, string | boolean | undefined> & { dir?: string; limit?: string; follow?: boolean; json?: boolean };
 
 /**
  * `mtakit logs`: asks the log directory (plain and compressed segments) directly, so it works

@@ -1,31 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SmtpSink } from '@mtakit/core/testing';
 import { TestReceiver } from '@mtakit/events/testing';
-import { afterAll } from 'vitest';
-import type { MtaProcess } from './mta-process.js';
+import { mtaFixture, type MtaFixture } from './mta-process.js';
 
-/**
- * What an events test against the example MTA needs: a temporary directory, a sink behind the
- * MTA, a webhook receiver, and the MTA process once started — all torn down after the file.
- */
-export function eventsFixture(prefix: string): { dir: string; sink: SmtpSink; receiver: TestReceiver; mta: MtaProcess | undefined; start(): Promise<void> } {
-  const fixture = {
-    dir: mkdtempSync(join(tmpdir(), prefix)),
-    sink: new SmtpSink(),
-    receiver: new TestReceiver(),
-    mta: undefined as MtaProcess | undefined,
+/** An MTA fixture plus a webhook receiver, for events tests; `start()` starts the sink and the receiver. */
+export function eventsFixture(prefix: string): MtaFixture & { receiver: TestReceiver; start(): Promise<void> } {
+  const receiver = new TestReceiver();
+  const base = mtaFixture(prefix, {}, () => receiver.close());
+  return Object.assign(base, {
+    receiver,
     async start() {
-      await fixture.sink.start();
-      await fixture.receiver.listen();
+      await base.sink.start();
+      await receiver.listen();
     },
-  };
-  afterAll(async () => {
-    await fixture.mta?.kill('SIGKILL');
-    await fixture.sink.stop();
-    await fixture.receiver.close();
-    rmSync(fixture.dir, { recursive: true, force: true });
   });
-  return fixture;
 }

@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SmtpSink } from '@mtakit/core/testing';
+import { afterAll } from 'vitest';
 
 export const repoRoot = join(import.meta.dirname, '../../../..');
 const bin = join(repoRoot, 'examples/mta/bin/mtakit.mjs');
@@ -48,4 +52,25 @@ export async function startMtaProcess(env: Record<string, string>, timeoutMs = 3
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * What a test of the example MTA as a process needs: a temporary directory, a sink behind the
+ * MTA, and the process once started (`fixture.mta`), all torn down after the file.
+ */
+export interface MtaFixture {
+  dir: string;
+  sink: SmtpSink;
+  mta: MtaProcess | undefined;
+}
+
+export function mtaFixture(prefix: string, sinkOptions: ConstructorParameters<typeof SmtpSink>[0] = {}, teardown?: () => Promise<void>): MtaFixture {
+  const fixture: MtaFixture = { dir: mkdtempSync(join(tmpdir(), prefix)), sink: new SmtpSink(sinkOptions), mta: undefined };
+  afterAll(async () => {
+    await fixture.mta?.kill('SIGKILL');
+    await fixture.sink.stop();
+    await teardown?.();
+    rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
 }
