@@ -276,7 +276,7 @@ describe('Scorer with the built-in stages', () => {
     });
     const bad = await s.evaluate(phish, context('acme', null));
     expect(bad.verdict).toBe('reject');
-    expect(Object.keys(bad.breakdown)).toEqual(['recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send', 'subject', 'content', 'links', 'fraud', 'offers']);
+    expect(Object.keys(bad.breakdown)).toEqual(['recipient_profile', 'list_freshness', 'reputation_drift', 'provider_mix', 'time_of_send', 'subject', 'content', 'links', 'fraud', 'offers', 'model']);
   });
 
   it('holds a risky campaign at the default threshold and lets it through for a tenant at 90', async () => {

@@ -8,6 +8,7 @@ import { contentStage, type ContentStageOptions } from './content.js';
 import { fraudStage, type FraudStageOptions } from './fraud.js';
 import { freshnessStage, type FreshnessStageOptions } from './freshness.js';
 import { linksStage, type LinksStageOptions } from './links.js';
+import { modelStage, type ModelStageOptions } from './model.js';
 import { offersStage, type OffersStageOptions } from './offers.js';
 import { providerMixStage, type ProviderMixStageOptions } from './providers.js';
 import { recipientStage, type RecipientStageOptions } from './recipient.js';
@@ -15,7 +16,7 @@ import { reputationStage, type ReputationStageOptions } from './reputation.js';
 import { subjectStage, type SubjectStageOptions } from './subject.js';
 import { timeOfSendStage, type TimeOfSendStageOptions } from './time-of-send.js';
 
-/** Options of the ten built-in stages; the two that read history need their source. */
+/** Options of the eleven built-in stages; the two that read history need their source. */
 export interface BuiltinStagesOptions {
   /** The tenants' verified sending domains, for the content and links stages (see `SendingDomains`). */
   sendingDomains?: SendingDomains;
@@ -26,13 +27,14 @@ export interface BuiltinStagesOptions {
   links?: LinksStageOptions;
   fraud?: FraudStageOptions;
   offers?: OffersStageOptions;
+  model?: ModelStageOptions;
   recipient?: RecipientStageOptions;
   providers?: ProviderMixStageOptions;
   timeOfSend?: TimeOfSendStageOptions;
 }
 
 /**
- * The ten dimensions: the cheap per-message ones first — so the recipient checks that can force
+ * The eleven dimensions: the cheap per-message ones first — so the recipient checks that can force
  * a reject always run, even when a huge message's first (uncached) content evaluation spends the
  * pipeline budget — then the content ones, cached per campaign content version. Spends a few
  * milliseconds compiling the parsers' regular expressions first, so that the first message after
@@ -52,6 +54,7 @@ export function builtinStages(options: BuiltinStagesOptions): Stage[] {
     linksStage({ ...domains, ...options.links }),
     fraudStage(options.fraud),
     offersStage(options.offers),
+    modelStage(options.model),
   ];
 }
 
