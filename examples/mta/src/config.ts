@@ -30,6 +30,8 @@ export interface MtaConfig {
   greetTrustedNetworks: Cidr[];
   listenBacklog: number;
   fsync: boolean;
+  /** Worker processes sharing the listeners, one spool shard each (1 = a single process). */
+  workers: number;
   /** A TypeScript/JavaScript policy module or an init.lua (absolute). */
   policy: string | undefined;
   /** More directories a Lua policy may read, besides its own and its includes'. */
@@ -81,6 +83,7 @@ export function configFrom(values: ConfigInput, cwd = process.cwd()): MtaConfig 
     greetTrustedNetworks: cidrs(r, 'greet_trusted_networks', []),
     listenBacklog: r.int('listen_backlog', 4096, 1),
     fsync: r.bool('fsync', true),
+    workers: r.int('workers', 1, 1),
     ...policySettings(r, cwd),
   };
 }

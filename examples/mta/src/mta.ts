@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { consoleLogger, tenantHeaders, type Logger, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { basicUsers } from '@mtakit/core/http';
-import { createMta, policyPlugin, type Mta } from '@mtakit/core/mta';
+import { createMta, policyPlugin, type ClusterWorker, type Mta } from '@mtakit/core/mta';
 import { queuePlugin } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
 import { bouncesFromEnvironment } from './features/bounces.js';
@@ -10,6 +11,7 @@ import { eventsFromEnvironment, logsFromEnvironment } from './features/events.js
 import { policyFromConfig } from './features/lua-policy.js';
 import { scorerFromEnvironment } from './features/scorer.js';
 import { shapingFromEnvironment } from './features/shaping.js';
+import { adoptedShards, existingShards, shardConfig, shardDataDir } from './shards.js';
 
 export { consoleLogger, type Logger } from '@mtakit/core';
 
@@ -22,6 +24,8 @@ export interface StartOptions {
   resolver?: MxResolver;
   /** The environment the feature switches are read from (MTAKIT_SHAPING, MTAKIT_SCORER…). Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Which of MTAKIT_WORKERS' processes this is (see shards.ts). Default: the only one. */
+  worker?: ClusterWorker;
 }
 
 /** The example's version (`machine-info`), from its package.json (one level above src/ and dist/). */
@@ -34,7 +38,11 @@ export type RunningMta = Mta & { smtp: NonNullable<Mta['smtp']>; http: NonNullab
  * in this order: the application's, MTAKIT_POLICY's, shaping's, bounces', then the X-Tenant /
  * X-Campaign headers as the default tenant and campaign.
  */
-export async function startMta(config: MtaConfig, options: StartOptions = {}): Promise<RunningMta> {
+export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}): Promise<RunningMta> {
+  const worker = options.worker ?? { index: 0, count: 1 };
+  const config = shardConfig(nodeConfig, worker.index);
+  // Shards of a run with more workers than this one: their messages move into this worker's spool.
+  const adopt = adoptedShards(worker, await existingShards(nodeConfig.dataDir)).map((j) => join(shardDataDir(nodeConfig.dataDir, j), 'spool'));
   const logger = options.logger ?? consoleLogger;
   const env = options.env ?? process.env;
   const resolver = options.resolver ?? new MxResolver();
@@ -60,7 +68,7 @@ export async function startMta(config: MtaConfig, options: StartOptions = {}): P
     },
     http: { host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts, validateBasic: basicUsers(config.adminUsers) },
     plugins: [
-      queuePlugin({ fsync: config.fsync, smarthost: config.smarthost }),
+      queuePlugin({ fsync: config.fsync, smarthost: config.smarthost, adopt }),
       ...(await policyFromConfig(config, resolver, logger)),
       ...shaping,
       bouncesFromEnvironment(config, env),

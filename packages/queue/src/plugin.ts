@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { Spool } from '@mtakit/core';
+import type { Logger, Spool } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { registerQueueAdminRoutes } from './admin/http.js';
 import { registerQueueMetrics } from './admin/queue-metrics.js';
 import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { withSmarthost } from './routing/smarthost.js';
+import { adoptSpool } from './spool/adopt.js';
 import { DiskSpool } from './spool/disk-spool.js';
 
 export interface QueuePluginOptions {
@@ -16,6 +17,11 @@ export interface QueuePluginOptions {
   smarthost?: string | undefined;
   /** Tuning passed to the queue manager (promotion batch, reaping). */
   tuning?: Pick<QueueManagerOptions, 'promoteBatch' | 'reapCheckMs' | 'readyQueueReapMs'>;
+  /**
+   * Disk spool directories whose messages move into this spool at start, before recovery (a shard
+   * left by a run with more workers; see `adoptSpool`). Each is deleted once empty.
+   */
+  adopt?: readonly string[];
 }
 
 /**
@@ -28,8 +34,10 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
   return {
     name: 'queue',
     async setup(ctx) {
-      const own = typeof options.spool === 'object' ? undefined : await DiskSpool.open({
-        dir: options.spool ?? join(ctx.dataDir, 'spool'),
+      const dir = typeof options.spool === 'object' ? undefined : (options.spool ?? join(ctx.dataDir, 'spool'));
+      if (dir !== undefined) await adoptSpools(options.adopt ?? [], dir, options.fsync ?? true, ctx.logger);
+      const own = dir === undefined ? undefined : await DiskSpool.open({
+        dir,
         fsync: options.fsync ?? true,
         log: ctx.logger,
         onBatch: (_n, _bytes, ms) => ctx.metrics.spoolSyncLatency.observe(ms / 1000),
@@ -54,4 +62,19 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
       };
     },
   };
+}
+
+/** Moves the adopted spools' messages into `dir` before it is opened for the queue. */
+async function adoptSpools(from: readonly string[], dir: string, fsync: boolean, logger: Logger): Promise<void> {
+  if (from.length === 0) return;
+  const into = await DiskSpool.open({ dir, fsync, log: logger });
+  try {
+    for (const other of from) {
+      const started = Date.now();
+      const moved = await adoptSpool(other, into, { fsync, log: logger });
+      logger('info', `spool: adopted ${moved} messages from ${other} in ${Date.now() - started} ms`);
+    }
+  } finally {
+    await into.close();
+  }
 }

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { ConfigError, type Logger } from '@mtakit/core';
+import type { ClusterWorker } from '@mtakit/core/mta';
 import { configFrom, type MtaConfig } from '../config.js';
 import { consoleLogger } from '../logger.js';
 import { loadSettings } from '../settings/load.js';
@@ -16,13 +17,23 @@ export function startCommands(): Command[] {
     .action(async () => {
       const settings = loadSettings();
       const config = configFrom(settings.values);
-      for (const warning of settings.warnings) consoleLogger('warn', warning);
-      await warnIfUnresolvable(config.smarthost, consoleLogger);
       // Loaded here, not at the top: `mtakit --help` and the admin commands need none of the MTA.
-      const { startMta } = await import('../mta.js');
-      const mta = await startMta(config, { env: settings.env }).catch((error: unknown) => {
+      const [{ startMta }, { clusterWorker, runCluster }] = await Promise.all([import('../mta.js'), import('@mtakit/core/mta')]);
+      const worker = clusterWorker();
+      const logger: Logger = worker ? (level, message) => consoleLogger(level, `worker ${worker.index}: ${message}`) : consoleLogger;
+      if (!worker) {
+        for (const warning of settings.warnings) consoleLogger('warn', warning);
+        await warnIfUnresolvable(config.smarthost, consoleLogger);
+      }
+      const start = (w?: ClusterWorker) => startMta(config, { env: settings.env, logger, ...(w ? { worker: w } : {}) }).catch((error: unknown) => {
         throw listenerError(error, settings.values) ?? error;
       });
+      if (config.workers > 1 || worker) {
+        const { prepareShards } = await import('../shards.js');
+        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), start, logger });
+        return;
+      }
+      const mta = await start();
       const shutdown = (signal: string) => {
         consoleLogger('info', `${signal} received`);
         mta.stop().then(() => process.exit(0), (error: Error) => {

@@ -57,6 +57,7 @@ export const SETTINGS: readonly Setting[] = [
     ['log_retention', 'duration', 'forever', 'how long compressed log segments are kept (older ones are deleted)'],
     ['smarthost', 'smarthost', 'none (deliver to MX)', 'relay everything to this host[:port] (IP, [IPv6] or a fully-qualified name)'],
     ['fsync', 'bool', 'true', 'fsync the spool before acknowledging (false only for tests and benchmarks)'],
+    ['workers', 'int', '1', 'worker processes sharing the SMTP and HTTP listeners, each with its own spool shard (<data_dir>/shard-<i>); a restart with fewer adopts the others\' shards (docs/performance.md)'],
   ]),
   ...group('limits', [
     ['max_message_size', 'int', '20971520', 'largest message accepted, bytes (SIZE)'],

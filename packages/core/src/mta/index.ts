@@ -8,3 +8,4 @@ export type { MtaPlugin, PluginContext, PluginProvides, QueueWiring, QueueProvid
 export { pluginOrder } from './order.js';
 export { policyPlugin } from './policy-plugin.js';
 export { loadNodeId } from './node-id.js';
+export { runCluster, clusterWorker, CLUSTER_WORKER_VARIABLE, type ClusterOptions, type ClusterWorker } from './cluster.js';

@@ -1,0 +1,66 @@
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClusterWorker } from '@mtakit/core/mta';
+import { loadNodeId } from '@mtakit/core/mta';
+import { loadOrCreateCertificate } from '@mtakit/core/smtp';
+import type { MtaConfig } from './config.js';
+
+/**
+ * How MTAKIT_WORKERS lays out the data dir. Shard 0 is the data dir itself (one worker = the
+ * single-process layout, unchanged); shard i ≥ 1 is `<data_dir>/shard-<i>`, with its own spool,
+ * queues and state files, and logs in `<log_dir>/shard-<i>`. Every shard shares the node id and
+ * the generated certificate of the data dir.
+ */
+export function shardDataDir(dataDir: string, index: number): string {
+  return index === 0 ? dataDir : join(dataDir, `shard-${index}`);
+}
+
+/** The shards i ≥ 1 that have a spool in the data dir, ascending. */
+export async function existingShards(dataDir: string): Promise<number[]> {
+  const names = await readdir(dataDir).catch(() => [] as string[]);
+  const shards: number[] = [];
+  for (const name of names) {
+    const m = /^shard-(\d+)$/.exec(name);
+    if (!m) continue;
+    const inside = await readdir(join(dataDir, name)).catch(() => [] as string[]);
+    if (inside.includes('spool')) shards.push(Number(m[1]));
+  }
+  return shards.sort((a, b) => a - b);
+}
+
+/**
+ * The shards worker `index` of `count` adopts besides its own: those left by a run with more
+ * workers (j ≥ count), spread as j mod count, so every shard has exactly one owner.
+ */
+export function adoptedShards(worker: ClusterWorker, existing: readonly number[]): number[] {
+  return existing.filter((j) => j >= worker.count && j % worker.count === worker.index);
+}
+
+/** The config a worker runs with: its shard's data and log dirs, the node's certificate. */
+export function shardConfig(config: MtaConfig, index: number): MtaConfig {
+  if (index === 0) return config;
+  return {
+    ...config,
+    dataDir: shardDataDir(config.dataDir, index),
+    logDir: join(config.logDir, `shard-${index}`),
+    // The certificate generated once in the node's data dir, unless files are configured.
+    tlsCertificate: config.tlsCertificate ?? (config.tlsPrivateKey ? undefined : join(config.dataDir, 'tls', 'self-signed-cert.pem')),
+    tlsPrivateKey: config.tlsPrivateKey ?? (config.tlsCertificate ? undefined : join(config.dataDir, 'tls', 'self-signed-key.pem')),
+  };
+}
+
+/**
+ * Before the workers start (in the primary): the node id and the certificate are created once,
+ * and each shard's data dir gets the node's id, so log records name one node whichever worker
+ * wrote them.
+ */
+export async function prepareShards(config: MtaConfig): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true });
+  await loadNodeId(config.dataDir);
+  await loadOrCreateCertificate({ certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey, dataDir: config.dataDir, hostname: config.hostname });
+  for (let i = 1; i < config.workers; i++) {
+    const dir = shardDataDir(config.dataDir, i);
+    await mkdir(dir, { recursive: true });
+    await copyFile(join(config.dataDir, 'nodeid'), join(dir, 'nodeid'));
+  }
+}

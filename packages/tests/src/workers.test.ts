@@ -1,0 +1,95 @@
+import { createServer, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { injectMessages } from './helpers/inject.js';
+import { mtaFixture, startMtaProcess } from './helpers/mta-process.js';
+import { outputMatch, processesGone, spoolBytes, workerPids, workersReady } from './helpers/workers.js';
+
+/**
+ * MTAKIT_WORKERS: worker processes sharing the listeners, one spool shard each, supervised by the
+ * primary. Real processes, real sockets, a real sink.
+ */
+describe('workers: SIGKILL of one worker under load', () => {
+  const f = mtaFixture('mtakit-workers-kill-', { dataDelayMs: 50 });
+
+  it('restarts it on its shard and loses no acknowledged message', async () => {
+    await f.sink.start();
+    const mta = (f.mta = await startMtaProcess({ MTAKIT_WORKERS: '2', MTAKIT_DATA_DIR: f.dir, MTAKIT_SMARTHOST: f.sink.address, MTAKIT_SCORER: 'off' }));
+    const before = await workersReady(mta, 2);
+    const recipients = Array.from({ length: 800 }, (_, i) => `w${i}@dest.test`);
+    let victim: number | undefined;
+    const { acked } = await injectMessages(mta.smtpPort, recipients, {
+      connections: 12,
+      onAck: (n) => {
+        if (n !== 200) return;
+        // The worker holding more of the spool at that moment: the kill certainly hits mail in flight.
+        victim = spoolBytes(f.dir, 1) > spoolBytes(f.dir, 0) ? 1 : 0;
+        process.kill(before.get(victim) as number, 'SIGKILL');
+      },
+    });
+    expect(victim).toBeDefined();
+    expect(acked.length).toBeGreaterThan(200);
+    // The primary starts a new worker on the same shard; it requeues the acknowledged mail that
+    // shard's spool held undelivered.
+    const pid = before.get(victim as number) as number;
+    await outputMatch(mta, new RegExp(`worker ${victim} \\(pid ${pid}\\) died \\(SIGKILL\\); restarting it on shard ${victim}`));
+    const requeued = Number((await outputMatch(mta, new RegExp(`worker ${victim}: recovery: (\\d+) messages requeued in`)))[1]);
+    expect(requeued).toBeGreaterThan(0);
+    expect(workerPids(mta.output()).get(victim as number)).not.toBe(pid);
+
+    const missing = () => acked.filter((r) => !f.sink.byRecipient.has(r));
+    await f.sink.waitFor(() => missing().length === 0, 90_000).catch(() => undefined);
+    const duplicates = acked.reduce((n, r) => n + Math.max(0, (f.sink.byRecipient.get(r) ?? 0) - 1), 0);
+    console.info(`workers kill: worker ${victim} SIGKILLed, ${requeued} requeued by its successor, ${acked.length} acknowledged, ${duplicates} duplicates, ${missing().length} lost`);
+    expect(missing()).toEqual([]);
+  }, 240_000);
+});
+
+describe('workers: a restart with a different MTAKIT_WORKERS', () => {
+  // A peer that accepts connections and never greets: mail stays queued, untried, while it is the smart host.
+  const held: Socket[] = [];
+  const blackhole = createServer((socket) => void held.push(socket));
+  const f = mtaFixture('mtakit-workers-reshard-', {}, async () => {
+    for (const s of held) s.destroy();
+    await new Promise((r) => blackhole.close(r));
+  });
+
+  it('recovers every shard: 2 → 1 adopts shard 1, 1 → 3 delivers everything', async () => {
+    await f.sink.start();
+    await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+    const nowhere = `127.0.0.1:${(blackhole.address() as { port: number }).port}`;
+    const env = (workers: number, smarthost: string) => ({ MTAKIT_WORKERS: String(workers), MTAKIT_DATA_DIR: f.dir, MTAKIT_SMARTHOST: smarthost, MTAKIT_SCORER: 'off' });
+    const acked: string[] = [];
+    const stopAll = async (pids: Map<number, number>) => {
+      await f.mta?.kill('SIGKILL');
+      await processesGone(pids.values());
+    };
+
+    // 2 workers; inject until both shards hold mail.
+    let mta = (f.mta = await startMtaProcess(env(2, nowhere)));
+    let pids = await workersReady(mta, 2);
+    for (let batch = 0; batch < 20 && (spoolBytes(f.dir, 0) === 0 || spoolBytes(f.dir, 1) === 0); batch++) {
+      const recipients = Array.from({ length: 40 }, (_, i) => `a${batch}-${i}@dest.test`);
+      acked.push(...(await injectMessages(mta.smtpPort, recipients, { connections: 8 })).acked);
+    }
+    expect(spoolBytes(f.dir, 1)).toBeGreaterThan(0);
+    expect(spoolBytes(f.dir, 0)).toBeGreaterThan(0);
+    await stopAll(pids);
+
+    // 1 worker: it takes shard 1's messages into its own spool before recovery.
+    mta = f.mta = await startMtaProcess(env(1, nowhere));
+    const adopted = await outputMatch(mta, /spool: adopted (\d+) messages from \S+shard-1\/spool/);
+    expect(Number(adopted[1])).toBeGreaterThan(0);
+    acked.push(...(await injectMessages(mta.smtpPort, Array.from({ length: 60 }, (_, i) => `b${i}@dest.test`), { connections: 4 })).acked);
+    await f.mta.kill('SIGKILL');
+
+    // 3 workers, the real peer: every message acknowledged in any round is delivered.
+    mta = f.mta = await startMtaProcess(env(3, f.sink.address));
+    pids = await workersReady(mta, 3);
+    const missing = () => acked.filter((r) => !f.sink.byRecipient.has(r));
+    await f.sink.waitFor(() => missing().length === 0, 90_000).catch(() => undefined);
+    const duplicates = acked.reduce((n, r) => n + Math.max(0, (f.sink.byRecipient.get(r) ?? 0) - 1), 0);
+    console.info(`workers reshard 2→1→3: ${acked.length} acknowledged (${adopted[1]} adopted from shard 1), ${duplicates} duplicates, ${missing().length} lost`);
+    expect(missing()).toEqual([]);
+    expect(duplicates).toBe(0);
+  }, 240_000);
+});
