@@ -57,7 +57,7 @@ describe('the example MTA with the pre-send scorer', () => {
 
   beforeAll(async () => {
     await sink.start();
-    Object.assign(process.env, { MTAKIT_SCORER: 'on', MTAKIT_SCORER_CONFIG: join(work, 'scorer.json') });
+    Object.assign(process.env, { MTAKIT_SCORER: 'on', MTAKIT_SCORER_CONFIG: join(work, 'scorer.json'), MTAKIT_SCORER_SENDING_DOMAINS: 'verified=shop.example,other=other.example' });
     const config = loadConfig({
       MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: sink.address, MTAKIT_FSYNC: 'false',
       MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
@@ -67,6 +67,7 @@ describe('the example MTA with the pre-send scorer', () => {
   afterAll(async () => {
     delete process.env['MTAKIT_SCORER'];
     delete process.env['MTAKIT_SCORER_CONFIG'];
+    delete process.env['MTAKIT_SCORER_SENDING_DOMAINS'];
     await mta?.stop();
     await sink.stop();
     rmSync(work, { recursive: true, force: true });
@@ -166,6 +167,17 @@ describe('the example MTA with the pre-send scorer', () => {
     const heldVerdict = await verdictOf(heldId);
     expect(verdict).toMatchObject({ verdict: 'pass', threshold: 90, score: heldVerdict.score });
     await sink.waitFor(() => sink.for('dan@example.net').length === 1);
+  });
+
+  it('judges a From against the tenant\'s verified sending domains (scorer_sending_domains)', async () => {
+    const verified = await verdictOf((await send('fay@example.net', clean('fay@example.net', 'verified'))).id);
+    expect(verified.verdict).toBe('pass');
+    // The same message from a tenant verified only for other.example: its From is not its own.
+    const unverified = await verdictOf((await send('gil@example.net', clean('gil@example.net', 'other'))).id);
+    expect(['flag', 'hold']).toContain(unverified.verdict);
+    expect(unverified.score).toBeGreaterThanOrEqual(50);
+    const record = records().find((r) => r.type === 'PreSendVerdict' && r.recipient === 'gil@example.net')!;
+    expect(JSON.stringify(record.extra)).toMatch(/shop\.example, a domain the tenant has not verified/);
   });
 
   it('lets mail through, flagged, when a scorer stage throws', async () => {

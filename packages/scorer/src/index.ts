@@ -43,7 +43,7 @@ export { SPAM_PHRASES } from './lists/phrases.js';
 export { BRANDS, type Brand } from './lists/brands.js';
 export { FRAUD_ASKS, FRAUD_PRESSURE, AMOUNT, type FraudSignal } from './lists/fraud.js';
 export { CREDENTIAL_ASKS } from './lists/credentials.js';
-export { maySendAs, type SendingDomains } from './sending-domains.js';
+export { maySendAs, sendingDomainsFromPairs, type SendingDomains } from './sending-domains.js';
 export { MAX_SAMPLED_LINKS, MAX_SAMPLED_IMAGES } from './stages/links.js';
 
 export { preSendLogRecord, overrideLogRecord, tenantOfRecord, type VerdictRecordOptions } from './log-record.js';

@@ -111,6 +111,7 @@ export const SETTINGS: readonly Setting[] = [
   ...group('scorer', [
     ['scorer', 'switch', 'on', 'the pre-send risk scorer (off: no scoring, no verdict records, nothing held)'],
     ['scorer_config', 'path', 'none', 'the scorer\'s JSON file (thresholds, weights, tenants, budgets, modules; docs/scorer.md)'],
+    ['scorer_sending_domains', 'list', 'none', 'tenant=domain pairs: the domains each tenant has verified for sending; a From elsewhere weighs heavily (added to the scorer file\'s sending_domains)'],
   ]),
   ...group('events', [
     ['events', 'path', 'none', 'a JSON file of event endpoints (webhooks, JSONL, NATS, RabbitMQ, Redis Streams; docs/events.md)'],

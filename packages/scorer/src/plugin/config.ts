@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, FieldReader, type ConfigInput } from '@mtakit/core';
+import { checkSendingDomains } from '../sending-domains.js';
 import type { TenantSettings } from '../settings.js';
 import type { SuppressionLookup } from '../stages/recipient.js';
 import type { Stage } from '../types.js';
@@ -21,9 +22,11 @@ export interface ScorerConfig {
   acknowledgementMs: number;
   /** `modules`: files (absolute; relative to the config file) exporting custom `stages` and/or a `suppression` lookup. */
   modules: string[];
+  /** `sending_domains`: each tenant's verified sending domains, `{ "acme": ["acme.example"] }` (see `SendingDomains`). */
+  sendingDomains: Record<string, string[]>;
 }
 
-const KEYS = new Set(['defaults', 'tenants', 'stage_budget', 'pipeline_budget', 'acknowledgement_duration', 'modules']);
+const KEYS = new Set(['defaults', 'tenants', 'stage_budget', 'pipeline_budget', 'acknowledgement_duration', 'modules', 'sending_domains']);
 
 /**
  * Reads the scorer config file (`file`, relative to `cwd`; none = every default). Errors name the
@@ -45,6 +48,7 @@ export function readScorerConfig(file: string | undefined, options: { cwd?: stri
     pipelineBudgetMs: r.optDuration('pipeline_budget'),
     acknowledgementMs: r.duration('acknowledgement_duration', '7 days'),
     modules: r.stringList('modules', []).map((m) => resolve(path ? dirname(path) : options.cwd ?? process.cwd(), m)),
+    sendingDomains: checkSendingDomains(r.raw('sending_domains') ?? {}, r.key('sending_domains')),
   };
 }
 

@@ -6,6 +6,7 @@ import { preSendLogRecord } from '../log-record.js';
 import { heldResultJson } from '../override.js';
 import { Scorer, type ScorerOptions } from '../pipeline.js';
 import { ReputationTracker } from '../reputation-tracker.js';
+import { mergeSendingDomains } from '../sending-domains.js';
 import { builtinStages } from '../stages/builtin.js';
 import { providerFromMx } from '../stages/providers.js';
 import type { Stage } from '../types.js';
@@ -15,10 +16,16 @@ import { ScorerMetrics } from './metrics.js';
 import { OverrideJournal } from './override-journal.js';
 
 export interface ScorerPluginOptions {
-  /** The config file (JSON: `defaults`, `tenants`, budgets, `acknowledgement_duration`, `modules`), re-read on reload. */
+  /** The config file (JSON: `defaults`, `tenants`, budgets, `acknowledgement_duration`, `modules`, `sending_domains`), re-read on reload. */
   configFile?: string | undefined;
   /** How the file was given, for errors (e.g. the environment variable). Default `scorer.config`. */
   configName?: string;
+  /**
+   * Verified sending domains per tenant, added to the config file's `sending_domains`: a From on a
+   * domain its tenant has not verified is a strong signal, and only a verified tenant's brand-domain
+   * link text counts as click tracking. A tenant in neither has no list and is not judged on one.
+   */
+  sendingDomains?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -37,12 +44,15 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
       const config = read();
       const modules = await loadScorerModules(config.modules);
       const reputation = new ReputationTracker();
+      // Read through a function, so a reload's sending_domains reach the stages built here.
+      let sending = mergeSendingDomains(options.sendingDomains ?? {}, config.sendingDomains);
       const freshness = new MemoryFreshnessStore();
       // Stages keep what they learned (volumes, provider mixes) when the settings are reloaded.
       const stages: Stage[] = [
         ...builtinStages({
           reputation: { tracker: reputation },
           freshness: { store: freshness },
+          sendingDomains: (tenant) => (Object.hasOwn(sending, tenant) ? sending[tenant] : undefined),
           providers: { resolve: providerFromMx(ctx.resolver, { wait: false }) },
           ...(modules.suppression ? { recipient: { suppression: modules.suppression } } : {}),
         }),
@@ -91,6 +101,7 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
           if (next.modules.join('\n') !== config.modules.join('\n') || next.acknowledgementMs !== config.acknowledgementMs) {
             ctx.logger('warn', 'scorer: modules and acknowledgement_duration take a restart to change; reloading the tenant settings and budgets');
           }
+          sending = mergeSendingDomains(options.sendingDomains ?? {}, next.sendingDomains);
           scorer = await build(next);
         },
       };
