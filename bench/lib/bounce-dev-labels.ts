@@ -28,11 +28,24 @@ export interface Expectation {
 const ADDRESS_LEVEL = ['InvalidRecipient', 'InactiveMailbox', 'BadDomain', 'DNSFailure'];
 const SPAM_FAMILY = ['SpamBlock', 'SpamContent', 'SpamRelated', 'PolicyRelated', 'ContentRelated', 'VirusRelated', 'AuthenticationFailed', 'RelayDenied'];
 
-/** Mail::DeliveryStatus::BounceParser's std_reason and the PHP handler's BounceReason. */
+/**
+ * Mail::DeliveryStatus::BounceParser's std_reason and the PHP handler's BounceReason. Each word
+ * maps to the KumoMTA categories of everything BounceParser files under it: its `_std_reason`
+ * (lib/Mail/DeliveryStatus/BounceParser.pm, commit 3133a16) decides by the diagnostic's wording,
+ * and its buckets are wider than KumoMTA's.
+ * - `user_unknown` also takes disabled and closed accounts: "account has been disabled or
+ *   suspended", "suspended|discontinued", "is a deactivated mailbox", "inactive user", status
+ *   5.2.1 — KumoMTA's InactiveMailbox. Both are address-level failures.
+ * - `domain_error` also takes relaying refusals ("Relaying denied", "Relay access denied", "as a
+ *   relay, but I have not been configured", "not in my list of allowed rcpthosts": the recipient
+ *   domain is not served by the host its MX names) and unreachable hosts ("timed out", "connection
+ *   refused", "route to host", "Malformed name server reply") — KumoMTA's RelayDenied,
+ *   NoAnswerFromHost and BadConnection, besides BadDomain, DNSFailure and RoutingErrors.
+ */
 const REASONS: Record<string, readonly string[]> = {
-  user_unknown: ['InvalidRecipient'],
+  user_unknown: ['InvalidRecipient', 'InactiveMailbox'],
   user_disabled: ['InactiveMailbox', 'InvalidRecipient'],
-  domain_error: ['BadDomain', 'DNSFailure', 'RoutingErrors'],
+  domain_error: ['BadDomain', 'DNSFailure', 'RoutingErrors', 'RelayDenied', 'NoAnswerFromHost', 'BadConnection'],
   over_quota: ['QuotaIssues'],
   spam: SPAM_FAMILY,
   'BounceReason::UserUnknown': ['InvalidRecipient'],
@@ -89,6 +102,7 @@ export const NOT_BOUNCES_BY_READING: Record<string, string> = {
   'messages/php-bounce-handler/arf6.txt': 'a newsletter (the original of a complaint, without the report)',
   'messages/php-bounce-handler/unsubscribe.txt': 'an unsubscribe request',
   'messages/node-baunsu/encoded_spam.txt': 'spam sent to the bounce address',
+  'messages/bounceparser/spam-with-badly-parsed-email.msg': 'spam sent to the bounce address (the source tests it with no expectation)',
 };
 
 function recipientsOf(source: string, e: Raw): string[] | null {

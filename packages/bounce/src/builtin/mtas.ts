@@ -45,8 +45,9 @@ const qmail = [
 export const MTA_REPLY_RULES = [...postfix, ...exim, ...sendmail, ...qmail];
 
 export const MTA_TRANSPORT_RULES = [
-  // Postfix: "Host or domain name not found. Name service error for name=… type=MX: Host not found, try again".
-  rule('postfix.dns-temporary', 'DNSFailure', /Name service error for name=\S+ type=\S+: Host not found, try again/i),
+  // Postfix: "Host or domain name not found. Name service error for name=… type=MX: Host not found, try again";
+  // a lookup that fails without NXDOMAIN ("Malformed name server reply") is a DNS failure too, not a protocol error.
+  rule('postfix.dns-temporary', 'DNSFailure', /Name service error for name=\S+ type=\S+: (?:Host not found, try again|Malformed name server reply)/i),
   rule('postfix.domain-not-found', 'BadDomain', /Host or domain name not found/i),
   rule('postfix.loops-back', 'RoutingErrors', /loops back to myself/i),
   rule('postfix.connect', 'NoAnswerFromHost', /connect to \S+: (?:Connection (?:timed out|refused)|No route to host|Network is unreachable)|conversation with \S+ timed out/i),
