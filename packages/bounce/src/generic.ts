@@ -41,10 +41,10 @@ const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?deli
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
 const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先/i;
 /** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
-const REASON_WORDS = /\b(?:unknown|exceeds|not recogni[sz]ed|not found|does not exist|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
+const REASON_WORDS = /\b(?:unknown|exceeds|not listed|not recogni[sz]ed|not found|does not exist|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
 const REPLY = /(?:^|[^\d.\w-])([45]\d\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
-const DELAYED = /not (?:yet )?been delivered|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
+const DELAYED = /not (?:yet )?been delivered|\bpostponed\b|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
 /** Mailing-list and robot addresses: a bounce names them as the original's destination, not as the failed recipient. */
 const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return)(?:[+-][^@]*)?@|^(?:owner|bounce|return)-[^@]*@/i;
 /** Lines that carry addresses which are not recipients. */
@@ -69,7 +69,7 @@ export function genericBounce(input: GenericInput): PlainTextResult | null {
     const key = address.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    const local = line >= 0 ? diagnosticIn(lines, line, paragraphEnd(lines, line)) : null;
+    const local = line >= 0 ? diagnosticIn(lines, line, paragraphEnd(lines, line, address)) : null;
     recipients.push(recipientOf(address, local?.reply ?? local?.status ?? local?.sentence ? local : global, delayed));
   }
   return recipients.length > 0 ? { format: 'generic', recipients } : null;
@@ -149,11 +149,16 @@ function bareLocalParts(lines: readonly string[], from: string | null): { addres
   return out;
 }
 
-function paragraphEnd(lines: readonly string[], from: number): number {
+function paragraphEnd(lines: readonly string[], from: number, address: string): number {
   let end = from + 1;
   while (end < lines.length && end - from < 12 && (lines[end] ?? '').trim() !== '') end++;
-  // A reply often follows the address after one blank line ("<rcpt>:\n\n550 …").
-  if (end < lines.length && end - from < 3) end = Math.min(lines.length, end + 3);
+  // The reason often follows the address after a blank line or two ("<rcpt>:\n\n550 …", Domino's
+  // "because:\n\n  User … not listed"), unless the next recipient comes first.
+  if (end - from < 3) {
+    const limit = Math.min(lines.length, end + 5);
+    const other = (line: string) => (line.match(ADDRESS) ?? []).some((a) => a.toLowerCase() !== address.toLowerCase());
+    while (end < limit && !other(lines[end] ?? '')) end++;
+  }
   return end;
 }
 

@@ -16,7 +16,7 @@ const CASES: [string, string, string, boolean, string, string][] = [
   ['node-baunsu/bounce_att.txt', 'mango3438kaskdmdfklas@att.net', 'SpamBlock', false, 'rfc3464', 'AT&T block list: permanent, but about the sender'],
   ['flanker/gmail-no-dns.eml', 'user@example.comm', 'BadDomain', true, 'generic', 'Gmail plain-text bounce, no DSN part'],
   ['flanker/office365.eml', 'noname@example.com', 'InvalidRecipient', true, 'rfc3464', 'Office 365'],
-  ['flanker/broken-mime.eml', 'info@example.net', 'Uncategorized', false, 'generic', 'broken MIME still yields its recipient'],
+  ['flanker/broken-mime.eml', 'info@example.net', 'MessageExpired', false, 'generic', 'broken MIME still yields its recipient; IMail "Delivery failed 10 attempts"'],
   ['flanker/aol.eml', 'redacted@aol.com', 'FeedbackReport', false, 'arf', 'AOL ARF complaint'],
   ['mailbouncedetector/bounce_qmail_no_host_found.eml', 'god@heaven.af.mil', 'BadDomain', true, 'qmail', 'qmail, no host by that name'],
   ['tmail-bouncer/verizon.eml', 'fred@somewhere.com', 'InvalidRecipient', true, 'rfc3464', 'Verizon (Barracuda "No such recipient")'],

@@ -1,11 +1,11 @@
 import { MtaKitError, type JsonValue } from '@mtakit/core';
 import { parseFeedbackReport } from './arf.js';
-import { parseDeliveryStatus } from './dsn.js';
+import { buildRecipient, parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
 import { genericBounce, looksLikeBounce as failureText } from './generic.js';
-import { parsePlainTextBounce } from './plaintext.js';
-import type { BounceReport, Correlation, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
+import { parsePlainTextBounce, type PlainTextResult } from './plaintext.js';
+import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
 
 export type BounceParseErrorReason = 'empty' | 'unreadable' | 'not-a-report';
 
@@ -32,6 +32,13 @@ const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-deli
  * plain-text bounce formats, or an automatic reply. Throws `BounceParseError` when it is none.
  */
 export async function parseReport(bytes: Buffer, options: ParseReportOptions = {}): Promise<BounceReport> {
+  return parseReportAt(bytes, options, 0);
+}
+
+/** A report forwarded whole, as the attachment of another message (gateways and filters do it). */
+const FORWARDED_REPORT = /^content-type:[ \t]*multipart\/report[^\n]*(?:\n[ \t][^\n]*)*report-type="?(?:delivery-status|feedback-report)/im;
+
+async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: number): Promise<BounceReport> {
   if (bytes.length === 0 || bytes.toString('latin1').trim() === '') {
     throw new BounceParseError('empty', 'bounce message is empty');
   }
@@ -60,12 +67,22 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     return { kind: 'arf', feedback_report: feedback, original, correlation };
   }
 
+  const body = beforeQuotedOriginal(mime.text || texts.slice(1).join('\n'));
+  const failedHeaders = headerValues(mime, 'x-failed-recipients');
+  const exclude = [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x);
+  const readText = (report: boolean) => genericBounce({
+    text: body, subject: mime.subject, from: mime.from, failedHeaders, report, exclude,
+    originalTo: original?.to ?? null,
+    originalAddresses: (original?.headers ?? []).filter(([n]) => /^(?:from|to|cc|sender|reply-to|return-path|errors-to)$/i.test(n)).map(([, v]) => v),
+  });
+
   const status = mime.parts.find((p) => DELIVERY_STATUS.has(p.contentType));
   if (status) {
     const parsed = parseDeliveryStatus(status.content.toString('utf8'));
     const message = parsed.message;
     // X.400 and other non-Internet addresses are not recipients we can act on: read the text instead.
-    const recipients = parsed.recipients.filter((r) => r.recipient.includes('@'));
+    const fields = parsed.recipients.filter((r) => r.recipient.includes('@'));
+    const recipients = fields.some((r) => !r.diagnostic_code) ? withTextDiagnostics(fields, readText(true)) : fields;
     if (recipients.length > 0) {
       return {
         kind: 'dsn',
@@ -81,14 +98,13 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     }
   }
 
-  const body = beforeQuotedOriginal(mime.text || texts.slice(1).join('\n'));
-  const failedHeaders = headerValues(mime, 'x-failed-recipients');
-  const plain = parsePlainTextBounce(body) ?? (autoReply(mime, body, failedHeaders) ? null : genericBounce({
-    text: body, subject: mime.subject, from: mime.from, failedHeaders, report: status !== undefined || isReportMessage(mime),
-    exclude: [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x),
-    originalTo: original?.to ?? null,
-    originalAddresses: (original?.headers ?? []).filter(([n]) => /^(?:from|to|cc|sender|reply-to|return-path|errors-to)$/i.test(n)).map(([, v]) => v),
-  }));
+  // A gateway that forwards the report it received as an attachment: the report is inside.
+  if (depth === 0 && originalPart && FORWARDED_REPORT.test(originalPart.content.subarray(0, 8192).toString('latin1').split(/\r?\n\r?\n/, 1)[0] ?? '')) {
+    const inner = await parseReportAt(originalPart.content, options, depth + 1).catch(() => null);
+    if (inner) return inner;
+  }
+
+  const plain = parsePlainTextBounce(body) ?? (autoReply(mime, body, failedHeaders) ? null : readText(status !== undefined || isReportMessage(mime)));
   if (plain) {
     return {
       kind: 'dsn',
@@ -110,6 +126,21 @@ export async function parseReport(bytes: Buffer, options: ParseReportOptions = {
     'not-a-report',
     'not a bounce or feedback report: no message/delivery-status or message/feedback-report part, and no known bounce text',
   );
+}
+
+/**
+ * RFC 3464 groups without a Diagnostic-Code (OpenSMTPD, some Exchange versions) leave the reason
+ * to the human-readable part ("email@example.net: Domain does not exist"): take it from there.
+ */
+function withTextDiagnostics(fields: DsnRecipient[], text: PlainTextResult | null): DsnRecipient[] {
+  if (!text) return fields;
+  return fields.map((r) => {
+    if (r.diagnostic_code) return r;
+    const found = text.recipients.find((t) => t.recipient.toLowerCase() === r.recipient.toLowerCase());
+    // The preamble ("Delivery to the following recipients failed.") says nothing the Status does not.
+    if (!found?.diagnostic_code || /^X-Generic;\s*(?:[\d.]+\s*)?(?:$|.*\bfollowing (?:recipients?|addresses)\b)/i.test(found.diagnostic_code)) return r;
+    return buildRecipient({ ...r, status: r.status ?? found.status, diagnostic_code: found.diagnostic_code });
+  });
 }
 
 /**

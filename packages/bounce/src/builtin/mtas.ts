@@ -42,7 +42,12 @@ const qmail = [
   rule('qmail.temporary', 'TransientFailure', /qq temporary problem/i),
 ];
 
-export const MTA_REPLY_RULES = [...postfix, ...exim, ...sendmail, ...qmail];
+// Lotus Domino: a local part matching several directory entries (RFC 3463 X.1.4, ambiguous address).
+const domino = [
+  rule('domino.ambiguous', 'InvalidRecipient', /not unique\.? +Several matches found in Domino Directory/i),
+];
+
+export const MTA_REPLY_RULES = [...postfix, ...exim, ...sendmail, ...qmail, ...domino];
 
 export const MTA_TRANSPORT_RULES = [
   // Postfix: "Host or domain name not found. Name service error for name=… type=MX: Host not found, try again";
@@ -65,4 +70,6 @@ export const MTA_EXPIRY_RULES = [
   rule('qmail.queue-too-long', 'MessageExpired', /in the queue too long/i),
   rule('exim.retry-timeout', 'MessageExpired', /retry timeout exceeded/i),
   rule('exchange.expired', 'MessageExpired', /QUEUE\.Expired|Message expired/i),
+  // Ipswitch IMail (X-Mailer: <SMTP32 …>) gives up with "Delivery failed 20 attempts".
+  rule('imail.attempts', 'MessageExpired', /Delivery failed \d+ attempts/i),
 ];
