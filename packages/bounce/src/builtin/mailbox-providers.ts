@@ -25,6 +25,9 @@ const google = [
   rule('google.tls', 'BadConfiguration', /TLS required for RCPT domain|senders to use TLS\/SSL for SMTP/i),
   rule('google.rfc5322', 'ProtocolErrors', /not RFC 5322 compliant|missing a valid (?:address in (?:the )?From: header|Message-ID: header)|Multiple addresses in From: header|Encoded-word syntax is not permitted|unicode character in a disallowed header/i),
   rule('google.blocked-attachment', 'ProhibitedAttachment', /content presents a potential security issue|illegal attachment on your message/i),
+  // Google Groups refusing a post: the group may be gone or closed to this sender, and the notice
+  // cannot tell which, so it is not an address-level failure (never suppress a group on it).
+  rule('google.groups', 'PolicyRelated', /group you tried to contact \([^)]*\) may not exist, or you may not have permission to post/i),
   rule('google.recipient-policy', 'PolicyRelated', /has a policy that prohibited the mail that you sent|IP not in whitelist for RCPT domain/i),
   rule('google.same-message-id', 'PolicyRelated', /quota for sending messages with the same Message-ID/i),
   rule('google.size', 'QuotaIssues', /exceeded Google's message size limits|exceeds Google's message size limit/i),
@@ -100,6 +103,11 @@ const yandex = [
   rule('yandex.recipient-rate', 'TransientFailure', /recipient has exceeded message rate limit/i),
 ];
 
+const zoho = [
+  // Zoho Mail: "554 5.2.3 MailPolicy violation Error delivering to mailboxes" (a policy, not the size 5.2.3 names).
+  rule('zoho.mail-policy', 'PolicyRelated', /MailPolicy violation/i),
+];
+
 const tencent = [
   rule('qq.content-denied', 'SpamContent', /Mail content denied|spam is embedded in the email/i),
   rule('qq.suspected-spam-ip', 'SpamBlock', /suspected spam ip|suspected bounce attacks/i),
@@ -139,6 +147,6 @@ const att = [
 
 /** In precedence order. */
 export const MAILBOX_PROVIDER_RULES = [
-  ...google, ...microsoft, ...yahoo, ...apple, ...proton, ...unitedInternet, ...mailru, ...yandex, ...tencent,
+  ...google, ...microsoft, ...yahoo, ...apple, ...proton, ...unitedInternet, ...mailru, ...yandex, ...zoho, ...tencent,
   ...orange, ...comcast, ...att,
 ];
