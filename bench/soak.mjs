@@ -1,10 +1,12 @@
 // Soak: the example MTA under a steady load for a long time (default 60 minutes at 300 msgs/s,
-// 4 KB, fsync on), relayed to Postfix's smtp-sink; every 30 s it samples the MTA's resident set and
-// open file descriptors, and at the end compares the last third of the run with the first third
-// (flat = no leak). Exits 1 when RSS or fds grew more than the allowed slack.
+// 4 KB, fsync on), relayed to Postfix's smtp-sink; every 30 s it samples the MTA's resident set,
+// open file descriptors and live heap after a full GC (bench/lib/heap-probe.mjs, loaded into the
+// MTA), and at the end compares the last third of the run with the first third (flat = no leak),
+// and the heap over the last half (a bounded cache filling up grows early and then stops; a leak
+// keeps growing). Exits 1 when RSS or fds grew more than the allowed slack.
 //
 //   node bench/soak.mjs [--minutes 60] [--rate 300] [--size 4096] [--sample 30] [--slack-mib 64] [--slack-fds 32]
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,19 +29,25 @@ if (!ensurePostfixTools()) {
 const sinkPort = await freePort();
 const sink = startSmtpSink(sinkPort, rate * seconds + 1_000_000);
 const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-soak-'));
-const mta = await startMta({ MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0' });
+const heapFile = join(dataDir, 'heap.jsonl');
+const mta = await startMta({
+  MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
+  MTAKIT_BENCH_HEAP_FILE: heapFile, MTAKIT_BENCH_HEAP_INTERVAL_MS: String(Number(values.sample) * 1000),
+}, undefined, ['--import', join(import.meta.dirname, 'lib/heap-probe.mjs')]);
 const pid = mta.child.pid;
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const fds = () => readdirSync(`/proc/${pid}/fd`).length;
+/** The probe's latest reading of the live heap after a full GC (MiB), NaN before the first. */
+const heapMiB = () => (existsSync(heapFile) ? JSON.parse(readFileSync(heapFile, 'utf8').trim().split('\n').at(-1)).heapUsedMiB : NaN);
 
 const samples = [];
 let sent = 0;
 let refused = 0;
 const started = performance.now();
 const sampler = setInterval(() => {
-  const s = { t: Math.round((performance.now() - started) / 1000), rssMiB: rssMiB(), fds: fds(), sent };
+  const s = { t: Math.round((performance.now() - started) / 1000), rssMiB: rssMiB(), heapMiB: heapMiB(), fds: fds(), sent };
   samples.push(s);
-  console.log(`${String(s.t).padStart(5)} s  RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB  fds ${String(s.fds).padStart(4)}  sent ${s.sent}`);
+  console.log(`${String(s.t).padStart(5)} s  RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB  heap after GC ${s.heapMiB.toFixed(1).padStart(6)} MiB  fds ${String(s.fds).padStart(4)}  sent ${s.sent}`);
 }, Number(values.sample) * 1000);
 
 // One second's worth of messages per tick, over a few reused connections: a steady rate.
@@ -68,6 +76,13 @@ const fdGrowth = mean(last.map((s) => s.fds)) - mean(first.map((s) => s.fds));
 const achieved = sent / ((performance.now() - started) / 1000);
 console.log(`\nsoak: ${values.minutes} min at ${rate} msgs/s asked (${achieved.toFixed(0)} achieved), ${sent} accepted, ${refused} refused`);
 console.log(`  RSS: first third ${mean(first.map((s) => s.rssMiB)).toFixed(1)} MiB, last third ${mean(last.map((s) => s.rssMiB)).toFixed(1)} MiB (${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)}), peak ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(1)} MiB`);
+const heaps = samples.filter((s) => Number.isFinite(s.heapMiB));
+const half = heaps.slice(Math.floor(heaps.length / 2));
+if (half.length >= 2) {
+  const grew = half.at(-1).heapMiB - half[0].heapMiB;
+  const perHour = (grew / Math.max(1, half.at(-1).t - half[0].t)) * 3600;
+  console.log(`  heap after GC: first ${heaps[0].heapMiB.toFixed(1)} MiB, at half time ${half[0].heapMiB.toFixed(1)} MiB, last ${half.at(-1).heapMiB.toFixed(1)} MiB (last half ${grew >= 0 ? '+' : ''}${grew.toFixed(1)} MiB, ${perHour.toFixed(1)} MiB/h)`);
+}
 console.log(`  fds: first third ${mean(first.map((s) => s.fds)).toFixed(1)}, last third ${mean(last.map((s) => s.fds)).toFixed(1)} (${fdGrowth >= 0 ? '+' : ''}${fdGrowth.toFixed(1)})`);
 const flat = rssGrowth <= Number(values['slack-mib']) && fdGrowth <= Number(values['slack-fds']);
 console.log(flat ? '  flat: yes' : '  flat: NO (growth beyond the slack)');

@@ -72,4 +72,16 @@ describe('list-freshness stage', () => {
     expect(store.get('acme', 'a@example.net')).toEqual({ firstSentAt: at * 1000, lastSentAt: at * 1000 });
     expect(store.get('acme', 'b@example.net')).toBeUndefined();
   });
+
+  it('MemoryFreshnessStore is bounded: past maxEntries the least recently used recipients go (what keeps a soak flat)', () => {
+    const store = new MemoryFreshnessStore({ maxEntries: 1_000 });
+    const at = Math.floor(NOW / 1000);
+    const deliver = (i: number) => store.consume({ type: 'Delivery', recipient: `r${i}@example.net`, meta: { tenant: 'acme' }, queue: '', timestamp: at } as unknown as LogRecord);
+    for (let i = 0; i < 1_000; i++) deliver(i);
+    for (let i = 1_000; i < 5_000; i++) deliver(i);
+    const kept = Array.from({ length: 5_000 }, (_, i) => store.get('acme', `r${i}@example.net`)).filter(Boolean).length;
+    expect(kept).toBe(1_000);
+    expect(store.get('acme', 'r0@example.net')).toBeUndefined();
+    expect(store.get('acme', 'r4999@example.net')).toBeDefined();
+  });
 });
