@@ -36,3 +36,18 @@ export async function injectMessages(port: number, recipients: string[], options
   }
   return result;
 }
+
+/**
+ * Recovery after a refusal (disk full, descriptors out): tries one message every 500 ms until the
+ * MTA acknowledges it or `timeoutMs` passes, then sends `count` more; returns what was acknowledged.
+ */
+export async function injectOnceAccepting(port: number, prefix: string, count: number, timeoutMs = 30_000): Promise<InjectResult> {
+  const deadline = Date.now() + timeoutMs;
+  let probe = await injectMessages(port, [`${prefix}0@dest.test`], { connections: 1 });
+  while (probe.acked.length === 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    probe = await injectMessages(port, [`${prefix}0@dest.test`], { connections: 1 });
+  }
+  const more = await injectMessages(port, Array.from({ length: count }, (_, i) => `${prefix}${i + 1}@dest.test`), { connections: 5 });
+  return { acked: [...probe.acked, ...more.acked], failed: more.failed, latencies: [...probe.latencies, ...more.latencies] };
+}
