@@ -1,4 +1,4 @@
-import { internalResponse, LogBus, Message, type LogRecord } from '@mtakit/core';
+import { internalResponse, LogBus, Message, spoolRecordOf, type LogRecord } from '@mtakit/core';
 import { FakeClock } from '@mtakit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { HoldRecords } from './hold-records.js';
@@ -11,7 +11,7 @@ describe('HoldRecords (fake clock)', () => {
     log.subscribe((r) => void records.push(r));
     const message = new Message({ sender: 's@example.com', recipient: 'r@dest.test', data: Buffer.from('Subject: x\r\n\r\nx\r\n') });
     const work: Array<Promise<unknown>> = [];
-    const holds = new HoldRecords({ log, clock, nodeId: 'n', report: () => undefined, load: async (id) => (id === message.id ? message : undefined), track: (w) => void work.push(w) });
+    const holds = new HoldRecords({ log, clock, nodeId: 'n', report: () => undefined, load: async (id) => (id === message.id ? { record: spoolRecordOf(message), size: message.size } : undefined), track: (w) => void work.push(w) });
     const suspended = internalResponse(451, '4.4.4', 'scheduled queue q is suspended: x');
     holds.held(message.id, 'q', 'suspended:1', suspended);
     clock.advance(60_000);
@@ -24,6 +24,8 @@ describe('HoldRecords (fake clock)', () => {
     holds.record(message.id, 'q', suspended);
     expect(holds.size).toBe(2);
     await Promise.all(work);
+    // Built from the record alone (no data read), with the size the spool knows.
+    expect(records.every((r) => r.size === message.size && r.recipient === 'r@dest.test')).toBe(true);
     expect(records.map((r) => [r.type, r.response.code, r.response.content])).toEqual([
       ['TransientFailure', 451, expect.stringContaining('suspended')],
       ['TransientFailure', 451, expect.stringContaining('throttled')],

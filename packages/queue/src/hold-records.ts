@@ -1,14 +1,15 @@
-import type { Clock, LogBus, Message, SmtpResponse } from '@mtakit/core';
+import { Message, type Clock, type LogBus, type SmtpResponse } from '@mtakit/core';
 import { publishOrReport, type FaultReport } from './faults.js';
 import { messageRecord } from './records.js';
+import type { StoredRecord } from './spool/spool-reads.js';
 
 export interface HoldRecordDeps {
   log: LogBus;
   clock: Clock;
   nodeId: string;
   report: FaultReport;
-  /** The message, or undefined when it is gone (then nothing is logged). */
-  load(id: string): Promise<Message | undefined>;
+  /** The message's record without its data, or undefined when it is gone (then nothing is logged). */
+  load(id: string): Promise<StoredRecord | undefined>;
   track(work: Promise<unknown>): void;
 }
 
@@ -43,9 +44,10 @@ export class HoldRecords {
   /** Logs the record; the caller guarantees it happens once per state (a suspension's hold). */
   record(id: string, queue: string, response: SmtpResponse): void {
     const { log, clock, nodeId, report } = this.#deps;
-    this.#deps.track(this.#deps.load(id).then((message) => {
-      if (!message) return undefined;
-      return publishOrReport(log, messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now() }), report);
+    this.#deps.track(this.#deps.load(id).then((stored) => {
+      if (!stored) return undefined;
+      const message = new Message(stored.record);
+      return publishOrReport(log, messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size: stored.size }), report);
     }));
   }
 

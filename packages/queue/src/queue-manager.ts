@@ -31,6 +31,7 @@ import { queueOfMessage, queueOfRecord } from './scheduled/queue-name.js';
 import type { ScheduledEntry, ScheduledQueue } from './scheduled/scheduled-queue.js';
 import { Scheduler } from './scheduled/scheduler.js';
 import { DiskSpool } from './spool/disk-spool.js';
+import { SpoolReads } from './spool/spool-reads.js';
 
 export type { QueueManagerOptions, QueueSummary } from './queue-manager-options.js';
 
@@ -59,6 +60,7 @@ export class QueueManager implements QueueControl {
   readonly #admin: QueueAdmin;
   readonly #held = new HeldMessages();
   readonly #holds: HoldRecords;
+  readonly #reads: SpoolReads;
   readonly #outcomes: Outcomes;
   readonly #inspect: InspectDeps;
   readonly #work = new Set<Promise<unknown>>();
@@ -81,9 +83,10 @@ export class QueueManager implements QueueControl {
     const stateDir = options.stateDir ?? (options.spool instanceof DiskSpool ? options.spool.dir : undefined);
     const state = (this.#state = new AdminState(clock, stateDir === undefined ? undefined : new AdminStateFile(stateDir), (m) => options.logger?.('error', m)));
     this.#selection = new EgressSelection({ clock, shaper: this.#shaper, configs, ready, readySuspensionOf: (name) => state.readySuspensionOf(name) });
-    const load = (id: string, keep?: () => void) => this.#load(id, keep);
+    const reads = (this.#reads = new SpoolReads({ spool: options.spool, timers, report, faultRetryMs: this.#faultRetryMs }));
+    const load = (id: string, keep?: () => void) => reads.message(id, keep);
     const track = (work: Promise<unknown>) => this.#track(work);
-    const holds = (this.#holds = new HoldRecords({ log: options.log, clock, nodeId, report, load, track }));
+    const holds = (this.#holds = new HoldRecords({ log: options.log, clock, nodeId, report, load: (id) => reads.record(id), track }));
     this.#admin = new QueueAdmin({
       clock, timers, spool: options.spool, log: options.log, policy, nodeId, report, state, scheduler, ready, held: this.#held, holds,
       faultRetryMs: this.#faultRetryMs, isStopping: () => this.#stopping, load, track, insert: (queue, id, due, batch) => this.#insert(queue, id, due, batch),
@@ -260,7 +263,7 @@ export class QueueManager implements QueueControl {
     if (!isMessageId(entry.id)) return;
     if (now > parseInt(entry.id.slice(0, 12), 16) + config.max_age) {
       this.#holds.moved(entry.id);
-      const message = await this.#load(entry.id, () => this.#insert(q.name, entry.id, now + this.#faultRetryMs, entry.batch));
+      const message = await this.#reads.message(entry.id, () => this.#insert(q.name, entry.id, now + this.#faultRetryMs, entry.batch));
       if (message) await this.#outcomes.expire(message, config, { queue: q.name });
       return;
     }
@@ -294,7 +297,7 @@ export class QueueManager implements QueueControl {
   }
 
   async #routeFailed(q: ScheduledQueue, entry: ScheduledEntry, error: unknown): Promise<void> {
-    const message = await this.#load(entry.id, () => this.#insert(q.name, entry.id, this.#clock.now() + this.#faultRetryMs, entry.batch));
+    const message = await this.#reads.message(entry.id, () => this.#insert(q.name, entry.id, this.#clock.now() + this.#faultRetryMs, entry.batch));
     if (!message) return;
     const code = error instanceof MtaKitError ? error.code : 'E_DNS';
     const response =
@@ -312,7 +315,7 @@ export class QueueManager implements QueueControl {
 
   /** get_queue_config for the message with this id, uncached (see `perMessageQueueConfig`). */
   async #messageQueueConfig(q: ScheduledQueue, id: string): Promise<QueueConfig> {
-    const message = await this.#load(id);
+    const message = await this.#reads.message(id);
     return message ? this.#configs.queueForMessage(q, message) : this.#configs.queue(q);
   }
 
@@ -339,7 +342,7 @@ export class QueueManager implements QueueControl {
         clock: this.#clock,
         shaper: this.#shaper,
         outcomes: this.#outcomes,
-        load: (item) => this.#load(item.id, () => this.#insert(item.queue, item.id, this.#clock.now() + this.#faultRetryMs, item.batch)),
+        load: (item) => this.#reads.message(item.id, () => this.#insert(item.queue, item.id, this.#clock.now() + this.#faultRetryMs, item.batch)),
         delay: (item, ms) => this.#insert(item.queue, item.id, this.#clock.now() + ms, item.batch),
         track: (w) => this.#track(w),
         isStopping: () => this.#stopping,
@@ -363,37 +366,12 @@ export class QueueManager implements QueueControl {
     }
   }
 
-  /**
-   * A message from the spool; undefined when it is gone (bounced or removed meanwhile). A read
-   * that fails (EMFILE, EIO, a bad checksum) is never taken for "gone": it is tried again, then
-   * reported, and `keep` puts the message back where it will be tried later.
-   */
-  async #load(id: string, keep?: () => void): Promise<Message | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#o.spool.load(id);
-      } catch (error) {
-        if ((error as MtaKitError).code === 'E_NOT_FOUND') return undefined;
-        if (attempt < SPOOL_READ_ATTEMPTS) {
-          await new Promise<void>((resolve) => this.#timers.after(50 * attempt, resolve));
-          continue;
-        }
-        this.#report('spool_read', `cannot read message ${id} from the spool (${attempt} attempts): ${(error as Error).message}; kept, tried again in ${this.#faultRetryMs} ms`);
-        keep?.();
-        return undefined;
-      }
-    }
-  }
-
   #track(work: Promise<unknown>): void {
     const p = work.catch((error: Error) => this.#o.logger?.('error', `queue task failed: ${error.stack ?? error.message}`));
     this.#work.add(p);
     void p.finally(() => this.#work.delete(p));
   }
 }
-
-/** Reads of one message tried before a spool read error is reported. */
-const SPOOL_READ_ATTEMPTS = 3;
 
 /** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */
 const DEFAULT_REAP_MS = 10 * 60_000;

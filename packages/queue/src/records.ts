@@ -15,6 +15,8 @@ export interface RecordContext {
   nodeId: string;
   now: number;
   providerName?: string | null;
+  /** The data's size, for a message loaded without its data. */
+  size?: number;
 }
 
 /** Builds a log record for a message event, with KumoMTA's field names. */
@@ -27,7 +29,7 @@ export function messageRecord(type: LogRecordType, message: Message, ctx: Record
     recipient: message.recipient,
     queue: ctx.queue,
     site: ctx.site ?? '',
-    size: message.size,
+    size: ctx.size ?? message.size,
     response: ctx.response,
     peer_address: ctx.peer ?? ctx.channel?.peer ?? null,
     timestamp: Math.floor(ctx.now / 1000),

@@ -28,7 +28,7 @@ function setup(policy: Policy = {}) {
   const held = new HeldMessages();
   const work: Array<Promise<unknown>> = [];
   const load = async (id: string) => spool.load(id).catch(() => undefined);
-  const holds = new HoldRecords({ log, clock, nodeId: 'n', report: () => undefined, load, track: (w) => void work.push(w) });
+  const holds = new HoldRecords({ log, clock, nodeId: 'n', report: () => undefined, load: (id) => spool.loadRecord(id).catch(() => undefined), track: (w) => void work.push(w) });
   const insert = (queue: string, id: string, at: number, batch?: string) => {
     const q = scheduler.queue(queue);
     const bounce = state.bounceOf(q);

@@ -49,8 +49,10 @@ describe('DiskSpool', () => {
     m.setMeta('queue', 'q');
     await spool.updateMeta(m);
     expect(await spool.load(m.id)).toMatchObject({ numAttempts: 3, due: 1_700_000_000_000, meta: { queue: 'q' } });
+    expect(await spool.loadRecord(m.id)).toMatchObject({ record: { id: m.id, numAttempts: 3, meta: { queue: 'q' } }, size: m.size });
     await spool.remove(m.id);
     await expect(spool.load(m.id)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(spool.loadRecord(m.id)).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     await spool.close();
   });
 

@@ -1,12 +1,13 @@
 import { readSync } from 'node:fs';
 import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Message, MtaKitError, spoolRecordOf, type Logger, type Spool, type SpoolRecord } from '@mtakit/core';
+import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } from '@mtakit/core';
 import { dataIsIntact, encodeRecord, HEADER, RecordType, type EncodedRecord } from './record-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { holdsLock } from './spool-lock.js';
 import { scanSegment, type ScanResult } from './segment-reader.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
+import type { RecordSpool, StoredRecord } from './spool-reads.js';
 
 export interface DiskSpoolOptions {
   /** Directory for the spool's segment files; created if missing. */
@@ -60,7 +61,7 @@ interface StoredMeta {
  * Open with `DiskSpool.open`, which rebuilds the index from the segments; then iterate
  * `enumerate()` once to get every stored message back.
  */
-export class DiskSpool implements Spool {
+export class DiskSpool implements RecordSpool {
   readonly #dir: string;
   readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow'>> & DiskSpoolOptions;
   readonly #writer: SegmentWriter;
@@ -140,6 +141,14 @@ export class DiskSpool implements Spool {
     return toMessage(id, JSON.parse(meta.toString('utf8')) as StoredMeta, data);
   }
 
+  /** The message's latest record and data size, reading only its meta. */
+  async loadRecord(id: string): Promise<StoredRecord> {
+    const entry = this.#index.get(id);
+    if (!entry) throw notFound(id);
+    const meta = await this.#read(entry.metaSeg, entry.metaOff, entry.metaLen);
+    return { record: toRecord(id, JSON.parse(meta.toString('utf8')) as StoredMeta), size: entry.dataLen };
+  }
+
   async remove(id: string): Promise<void> {
     const entry = this.#index.get(id);
     if (!entry) return;
@@ -162,8 +171,7 @@ export class DiskSpool implements Spool {
           if (header.type === RecordType.Remove) continue;
           const entry = this.#index.get(header.id);
           if (!entry || entry.metaSeg !== seg || entry.metaOff !== offset + HEADER) continue;
-          const stored = JSON.parse(meta.toString('utf8')) as StoredMeta;
-          yield { id: header.id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
+          yield toRecord(header.id, JSON.parse(meta.toString('utf8')) as StoredMeta);
         }
       }
     } finally {
@@ -378,8 +386,12 @@ function metaBytes(record: SpoolRecord): Buffer {
   return Buffer.from(JSON.stringify(stored), 'utf8');
 }
 
+function toRecord(id: string, stored: StoredMeta): SpoolRecord {
+  return { id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
+}
+
 function toMessage(id: string, stored: StoredMeta, data: Buffer): Message {
-  return new Message({ id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, data, numAttempts: stored.numAttempts, due: stored.due });
+  return new Message({ ...toRecord(id, stored), data });
 }
 
 function notFound(id: string): MtaKitError {

@@ -1,10 +1,11 @@
-import { Message, MtaKitError, spoolRecordOf, type Spool, type SpoolRecord } from '@mtakit/core';
+import { Message, MtaKitError, spoolRecordOf, type SpoolRecord } from '@mtakit/core';
+import type { RecordSpool, StoredRecord } from './spool-reads.js';
 
 /**
  * A `Spool` that keeps everything in memory: nothing survives a restart. For tests and for
  * applications that deliberately trade durability for speed (KumoMTA's "deferred spool").
  */
-export class MemorySpool implements Spool {
+export class MemorySpool implements RecordSpool {
   readonly #messages = new Map<string, { record: SpoolRecord; data: Buffer }>();
 
   get size(): number {
@@ -26,6 +27,12 @@ export class MemorySpool implements Spool {
     if (!stored) throw new MtaKitError('E_NOT_FOUND', `message ${id} is not in the spool`);
     const { record, data } = stored;
     return new Message({ ...structuredClone(record), data });
+  }
+
+  async loadRecord(id: string): Promise<StoredRecord> {
+    const stored = this.#messages.get(id);
+    if (!stored) throw new MtaKitError('E_NOT_FOUND', `message ${id} is not in the spool`);
+    return { record: structuredClone(stored.record), size: stored.data.length };
   }
 
   async remove(id: string): Promise<void> {
