@@ -3,7 +3,10 @@
 // receiver in this process) plus one broker (Redis Streams, when redis-server is installed),
 // alternating rounds so both see the same machine load. Every record type goes to both.
 //
-//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true]
+//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true] [--profile DIR]
+//
+// --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
+// per thread: the largest is the main thread's).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,7 +18,7 @@ import { ensurePostfixTools, freePort, runThroughMta, which } from './lib/proces
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000' }, size: { type: 'string', default: '4096' }, connections: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' },
+    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' }, profile: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -49,15 +52,16 @@ if (redis) endpoints.push({ name: 'stream', type: 'redis', url: `redis://127.0.0
 writeFileSync(join(configDir, 'events.json'), JSON.stringify({ endpoints }));
 
 const sample = (text, name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
-async function run(mode) {
+async function run(mode, round) {
   const env = mode === 'on' ? { MTAKIT_EVENTS: join(configDir, 'events.json'), BENCH_SECRET: 'bench' } : {};
-  const r = await runThroughMta({ messages, size: Number(values.size), connections: Number(values.connections), fsync: values.fsync, env, timeoutMs: 300_000 });
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, `${mode}-${round}`)}`] : [];
+  const r = await runThroughMta({ messages, size: Number(values.size), connections: Number(values.connections), fsync: values.fsync, env, timeoutMs: 300_000, nodeArgs });
   return { rate: r.rate, cpu: r.cpuSeconds, hookQueued: sample(r.metrics, 'events_queue_depth{endpoint="hook"}') };
 }
 
 const runs = { off: [], on: [] };
 try {
-  for (let i = 0; i < Number(values.rounds); i++) for (const mode of ['off', 'on']) runs[mode].push(await run(mode));
+  for (let i = 0; i < Number(values.rounds); i++) for (const mode of ['off', 'on']) runs[mode].push(await run(mode, i + 1));
 } finally {
   receiver.close();
   redis?.kill('SIGKILL');

@@ -86,14 +86,14 @@ export function processUsage(pid) {
  * Returns delivered msgs/s (from the first injection to the last delivery), the injection's
  * latencies and refusals, the MTA's CPU seconds and peak RSS during the run, and its /metrics text.
  */
-export async function runThroughMta({ messages, size, connections, fsync, env = {}, inject: injectOptions = {}, timeoutMs = 300_000 }) {
+export async function runThroughMta({ messages, size, connections, fsync, env = {}, inject: injectOptions = {}, timeoutMs = 300_000, nodeArgs = [] }) {
   const sinkPort = await freePort();
   const sink = startSmtpSink(sinkPort, messages);
   const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-'));
   const mta = await startMta({
     MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: String(fsync),
     MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...env,
-  });
+  }, repoRoot, nodeArgs);
   try {
     const before = processUsage(mta.child.pid);
     const t0 = performance.now();

@@ -44,7 +44,7 @@ export type { QueueViews, ReadyQueueView, EgressPathView, EgressPathRequest, Egr
 export { chainDeliveryGates, type Classifier, type DeliveryGate } from './contracts/delivery.js';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './contracts/logger.js';
 export {
-  LOG_RECORD_TYPES, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,
+  LOG_RECORD_TYPES, recordJson, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,
   type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,
 } from './log/records.js';
 export { LogBus, type LogConsumer } from './log/bus.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endpointsFromConfig } from './config.js';
+import { endpointsFromConfig, journalSyncFromConfig } from './config.js';
 
 describe('events config', () => {
   it('builds each sink type with its filter, batching and retry settings', () => {
@@ -25,5 +25,8 @@ describe('events config', () => {
     expect(one({ type: 'webhook', url: 'http://h/', batch_wait: 'soon' })).toThrow(/batch_wait/);
     expect(one({ type: 'redis' })).toThrow(/events.endpoints\[0\].url/);
     expect(() => endpointsFromConfig({ endpoint: [] })).toThrow(/events.endpoint/);
+    expect(journalSyncFromConfig({ endpoints: [], sync: 'fsync' })).toBe('fsync');
+    expect(journalSyncFromConfig({ endpoints: [] })).toBeUndefined();
+    expect(() => journalSyncFromConfig({ sync: 'always' })).toThrow(/events.sync.*write or fsync/);
   });
 });

@@ -1,5 +1,6 @@
 import { ConfigError, durationOption, LOG_RECORD_TYPES, type LogRecordType } from '@mtakit/core';
 import type { EndpointConfig } from './hub.js';
+import type { JournalSync } from './journal.js';
 import type { EventSink } from './sink.js';
 import { AmqpSink } from './sinks/amqp.js';
 import { NatsSink } from './sinks/nats.js';
@@ -29,10 +30,18 @@ type Json = Record<string, unknown>;
 
 export function endpointsFromConfig(section: unknown, env: NodeJS.ProcessEnv = process.env): EndpointConfig[] {
   const root = object(section, 'events');
-  unknownKeys(root, ['endpoints'], 'events');
+  unknownKeys(root, ['endpoints', 'sync'], 'events');
   const list = root.endpoints ?? [];
   if (!Array.isArray(list)) throw new ConfigError('events.endpoints', list, 'must be a list');
   return list.map((raw, i) => endpoint(object(raw, `events.endpoints[${i}]`), `events.endpoints[${i}]`, env));
+}
+
+/** The section's `sync` (`write` or `fsync`, see `JournalSync`); undefined when not set. */
+export function journalSyncFromConfig(section: unknown): JournalSync | undefined {
+  const sync = object(section, 'events').sync;
+  if (sync === undefined) return undefined;
+  if (sync !== 'write' && sync !== 'fsync') throw new ConfigError('events.sync', sync, 'write or fsync');
+  return sync;
 }
 
 function endpoint(e: Json, at: string, env: NodeJS.ProcessEnv): EndpointConfig {

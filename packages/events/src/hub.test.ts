@@ -162,6 +162,6 @@ describe('EventHub per-record decisions and bare-record payloads', () => {
     const body = JSON.parse(receiver.received[0]?.body ?? '{}') as { type: string; id: string };
     expect(body.type).toBe('Delivery');
     expect(body.id).toBe(testRecord(1).id);
-    expect(receiver.received[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(receiver.received[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}\.[0-9a-f]{16}$/);
   });
 });

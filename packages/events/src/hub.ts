@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { ConfigError, type LogRecord } from '@mtakit/core';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
-import { eventJson, laneOf, matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
-import { Journal } from './journal.js';
+import { laneOf, matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
+import { Journal, type JournalSync } from './journal.js';
+import type { ReaderSpec } from './journal-reader.js';
 import { Lane } from './lane.js';
 import { CircuitBreaker, type BackoffOptions, type BreakerOptions } from './retry.js';
 import type { EventSink } from './sink.js';
@@ -33,17 +34,19 @@ export interface EndpointConfig {
 }
 
 export interface EventHubOptions {
-  /** Root of the durable queues: `<dir>/<endpoint>/lane-<n>/` and `<dir>/<endpoint>/dead-letters.jsonl`. */
+  /** Root of the durable queue (`<dir>/journal/`, shared by every endpoint) and of `<dir>/<endpoint>/dead-letters.jsonl`. */
   dir: string;
   endpoints: readonly EndpointConfig[];
+  /** When a published event counts as stored (default `write`: SIGKILL-safe; `fsync`: power-cut safe too). See `JournalSync`. */
+  sync?: JournalSync;
   now?: () => number;
   warn?: (message: string) => void;
 }
 
 interface Endpoint {
   config: EndpointConfig;
-  journals: Journal[];
-  lanes: Lane[];
+  lanes: number;
+  running: Lane[];
   breaker: CircuitBreaker;
   stats: EndpointStats;
   deadLetters: DeadLetterStore;
@@ -53,14 +56,18 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
- * Fans log records out to event endpoints through durable per-endpoint queues. Use `consumer` as
- * a `LogBus` consumer: it resolves once the event is on disk for every endpoint that wants it, so a
- * caller that awaits the bus before dropping a message from the spool cannot lose its events.
+ * Fans log records out to event endpoints through one durable journal: an event is written once
+ * (one line naming every endpoint that takes it) and each endpoint's lanes follow the journal
+ * with their own cursor. Use `consumer` as a `LogBus` consumer: it resolves once the event is on
+ * disk, so a caller that awaits the bus before dropping a message from the spool cannot lose its events.
  */
 export class EventHub {
   readonly #endpoints = new Map<string, Endpoint>();
+  readonly #journal: Journal;
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
+  /** Whether some endpoint asks per record (`accept`): only then does publishing wait for answers. */
+  readonly #asks: boolean;
   #started = false;
 
   constructor(options: EventHubOptions) {
@@ -70,44 +77,53 @@ export class EventHub {
       if (!NAME.test(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'letters, digits, _ . - (up to 64)');
       if (this.#endpoints.has(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'used twice');
       const lanes = positive(config.concurrency ?? 1, `events.endpoints[${i}].concurrency`);
-      const dir = join(options.dir, config.name);
-      const journals = Array.from({ length: lanes }, (_, n) => new Journal(join(dir, `lane-${n}`), { now: this.#now }));
       this.#endpoints.set(config.name, {
-        config, journals, lanes: [],
+        config, lanes, running: [],
         breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 30_000, ...config.breaker }),
         stats: new EndpointStats(),
-        deadLetters: new DeadLetterStore(dir),
+        deadLetters: new DeadLetterStore(join(options.dir, config.name)),
       });
     }
+    this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
+    this.#asks = options.endpoints.some((e) => e.accept !== undefined);
   }
 
   /** The `LogBus` consumer. */
-  readonly consumer = (record: LogRecord): Promise<void> => this.publish(record);
+  readonly consumer = (record: LogRecord): Promise<void> | undefined => this.publish(record);
 
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    const readers: ReaderSpec[] = [...this.#endpoints.values()].flatMap((ep) => Array.from({ length: ep.lanes }, (_, n) => ({
+      name: `${ep.config.name}/${n}`,
+      endpoint: ep.config.name,
+      wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
+    })));
+    await this.#journal.open(readers);
     for (const ep of this.#endpoints.values()) {
-      await Promise.all(ep.journals.map((j) => j.open()));
       const options = {
         batchSize: ep.config.batchSize ?? 100,
         batchWaitMs: ep.config.batchWaitMs ?? 50,
         backoff: { initialMs: 1_000, maxMs: 60 * 60 * 1000, ...ep.config.backoff },
         maxAgeMs: ep.config.maxAgeMs ?? DAY,
       };
-      ep.lanes = ep.journals.map((j) => new Lane(j, ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
-      for (const lane of ep.lanes) lane.start();
+      ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
+      for (const lane of ep.running) lane.start();
     }
   }
 
-  async publish(record: LogRecord): Promise<void> {
+  /**
+   * Queues the record's event for every endpoint that takes it. Returns once it is written (see
+   * `sync`); a promise only when something must be waited for (an `accept` answer, an fsync).
+   */
+  publish(record: LogRecord): Promise<void> | undefined {
     const event = toEvent(record);
-    const json = eventJson(event);
-    await Promise.all([...this.#endpoints.values()].map(async (ep) => {
-      if (!matchesFilter(event, ep.config.filter ?? {})) return;
-      if (ep.config.accept && !(await ep.config.accept(event))) return;
-      await this.#journalFor(ep, event).append(event, json);
-    }));
+    const wanted = [...this.#endpoints.values()].filter((ep) => matchesFilter(event, ep.config.filter ?? {}));
+    if (!this.#asks) return wanted.length === 0 ? undefined : this.#journal.append([event], wanted.map((ep) => ep.config.name));
+    return Promise.all(wanted.map(async (ep) => (!ep.config.accept || (await ep.config.accept(event)) ? [ep.config.name] : []))).then((names) => {
+      const to = names.flat();
+      return to.length === 0 ? undefined : this.#journal.append([event], to);
+    });
   }
 
   stats(): EndpointStatus[] {
@@ -118,7 +134,7 @@ export class EventHub {
       sent: ep.stats.sent,
       failed: ep.stats.failed,
       dead_lettered: ep.stats.deadLettered,
-      queued: ep.journals.reduce((n, j) => n + j.pending, 0),
+      queued: this.#journal.backlog(ep.config.name),
       oldest_age_ms: ep.stats.oldestQueuedAt === null ? 0 : now - ep.stats.oldestQueuedAt,
       mean_latency_ms: ep.stats.latencyCount === 0 ? 0 : ep.stats.latencyMsTotal / ep.stats.latencyCount,
       breaker: ep.breaker.state(now),
@@ -133,21 +149,15 @@ export class EventHub {
   async replayDeadLetters(endpoint: string): Promise<number> {
     const ep = this.#endpoint(endpoint);
     return ep.deadLetters.replay(async (events: MtaEvent[]) => {
-      for (const event of events) await this.#journalFor(ep, event).append(event);
+      await this.#journal.append(events, [ep.config.name]);
     });
   }
 
   async stop(): Promise<void> {
-    for (const ep of this.#endpoints.values()) {
-      await Promise.all(ep.lanes.map((l) => l.stop()));
-      await Promise.all(ep.journals.map((j) => j.close()));
-      await ep.config.sink.close?.();
-    }
+    for (const ep of this.#endpoints.values()) await Promise.all(ep.running.map((l) => l.stop()));
+    await this.#journal.close();
+    for (const ep of this.#endpoints.values()) await ep.config.sink.close?.();
     this.#started = false;
-  }
-
-  #journalFor(ep: Endpoint, event: MtaEvent): Journal {
-    return ep.journals[laneOf(event, ep.journals.length)] as Journal;
   }
 
   #endpoint(name: string): Endpoint {

@@ -11,7 +11,8 @@ export { SIGNATURE_HEADER, signatureHeader, verifySignature, type VerifyResult }
 export { backoffDelay, CircuitBreaker, type BackoffOptions, type BreakerOptions, type BreakerState } from './retry.js';
 export type { DeadLetter } from './dead-letters.js';
 export type { EndpointStatus } from './stats.js';
-export { endpointsFromConfig } from './config.js';
+export { endpointsFromConfig, journalSyncFromConfig } from './config.js';
+export type { JournalSync } from './journal.js';
 export { RedisStreamSink, type RedisStreamOptions } from './sinks/redis-streams.js';
 export { NatsSink, subjectFor, type NatsOptions } from './sinks/nats.js';
 export { AmqpSink, type AmqpOptions } from './sinks/amqp.js';

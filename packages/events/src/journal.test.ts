@@ -3,8 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toEvent } from './event.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
+import type { JournalReader, ReaderSpec } from './journal-reader.js';
 import { testRecord } from './testing/records.js';
+
+const never = new AbortController().signal;
+const spec = (endpoint: string, wants: (e: JournalEntry) => boolean = () => true): ReaderSpec => ({
+  name: endpoint, endpoint, wants: (e) => e.to.includes(endpoint) && wants(e),
+});
+
+/** Reads `count` entries (waiting for appends), acknowledging each batch; returns their message numbers. */
+async function take(reader: JournalReader, count: number, max = 7): Promise<number[]> {
+  const got: number[] = [];
+  while (got.length < count) {
+    const { entries, upTo } = await reader.next(max, never);
+    got.push(...entries.map((e) => Number.parseInt(e.event.record.id, 16)));
+    reader.ack(upTo, entries.length);
+  }
+  return got;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('Journal', () => {
   let dir: string;
@@ -14,41 +33,51 @@ describe('Journal', () => {
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  const never = new AbortController().signal;
 
-  it('reads in order across many small segments, from memory and from disk, and drops acknowledged segments', async () => {
-    const j = new Journal(dir, { segmentBytes: 1500 });
-    await j.open();
-    for (let n = 1; n <= 30; n++) await j.append(toEvent(testRecord(n)));
-    const first = await j.next(12, never);
-    expect(first.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    await j.ack(12);
-    for (let n = 31; n <= 40; n++) await j.append(toEvent(testRecord(n)));
-    const rest: number[] = [];
-    while (rest.length < 28) rest.push(...(await j.next(7, never)).map((e) => e.seq));
-    expect(rest).toEqual(Array.from({ length: 28 }, (_, i) => i + 13));
-    await j.ack(35);
+  it('writes each event once for several endpoints, each reading its own, in order, across segments and a restart', async () => {
+    const j = new Journal(dir, { segmentBytes: 1500, cursorFlushMs: 10, sync: 'fsync' });
+    await j.open([spec('all'), spec('odd')]);
+    for (let n = 1; n <= 30; n++) await j.append([toEvent(testRecord(n))], n % 2 ? ['all', 'odd'] : ['all']);
+    expect([j.backlog('all'), j.backlog('odd')]).toEqual([30, 15]);
+    expect(await take(j.reader('all'), 30)).toEqual(range(1, 30));
+    expect(await take(j.reader('odd'), 5, 5)).toEqual([1, 3, 5, 7, 9]);
+    expect([j.backlog('all'), j.backlog('odd')]).toEqual([0, 10]);
     await j.close();
     const segments = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
-    expect(segments.length).toBeGreaterThan(1);
-    expect(segments.length).toBeLessThan(15);
+    expect(segments.length).toBeGreaterThan(2);
 
-    const again = new Journal(dir, { segmentBytes: 1500 });
-    await again.open();
-    expect(again.pending).toBe(5);
-    expect((await again.next(100, never)).map((e) => e.event.record.id)).toEqual([36, 37, 38, 39, 40].map((n) => testRecord(n).id));
-    await again.append(toEvent(testRecord(41)));
-    expect((await again.next(100, never)).map((e) => e.seq)).toEqual([41]);
+    const again = new Journal(dir, { segmentBytes: 1500, cursorFlushMs: 10 });
+    await again.open([spec('all'), spec('odd')]);
+    expect([again.backlog('all'), again.backlog('odd')]).toEqual([0, 10]);
+    await again.append([toEvent(testRecord(31))], ['all', 'odd']);
+    expect(await take(again.reader('odd'), 11)).toEqual([...range(11, 29).filter((n) => n % 2), 31]);
+    expect(await take(again.reader('all'), 1)).toEqual([31]);
+    await new Promise((r) => setTimeout(r, 50));
     await again.close();
+    // Every reader is past the old segments: only the newest are left.
+    expect((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length).toBeLessThan(segments.length);
   });
 
-  it('falls back to disk when the reader is far behind, without skipping or repeating', async () => {
+  it('a reader with nothing to take does not hold segments back', async () => {
+    const j = new Journal(dir, { segmentBytes: 1500, cursorFlushMs: 10 });
+    await j.open([spec('busy'), spec('idle')]);
+    const idle = j.reader('idle').next(10, AbortSignal.timeout(500));
+    for (let n = 1; n <= 40; n++) await j.append([toEvent(testRecord(n))], ['busy']);
+    expect(await take(j.reader('busy'), 40, 100)).toEqual(range(1, 40));
+    expect((await idle).entries).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    await j.close();
+    expect((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length).toBe(1);
+  });
+
+  it('falls back to disk when a reader is far behind, without skipping or repeating', async () => {
     const j = new Journal(dir, { segmentBytes: 64 * 1024 });
-    await j.open();
-    await Promise.all(Array.from({ length: 10_050 }, (_, i) => j.append(toEvent(testRecord(i + 1)))));
-    const seen: number[] = [];
-    while (seen.length < 10_050) seen.push(...(await j.next(1000, never)).map((e) => e.seq));
-    expect(seen).toEqual(Array.from({ length: 10_050 }, (_, i) => i + 1));
+    await j.open([spec('a', (e) => Number.parseInt(e.event.record.id, 16) % 3 !== 0)]);
+    const all = range(1, 15_050);
+    await Promise.all(all.map((n) => j.append([toEvent(testRecord(n))], ['a'])));
+    expect(await take(j.reader('a'), all.filter((n) => n % 3 !== 0).length, 1000)).toEqual(all.filter((n) => n % 3 !== 0));
+    await j.append([toEvent(testRecord(15_052))], ['a']);
+    expect(await take(j.reader('a'), 1)).toEqual([15_052]);
     await j.close();
   });
 });

@@ -1,210 +1,225 @@
-import { mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Batcher, MtaKitError } from '@mtakit/core';
+import { MtaKitError } from '@mtakit/core';
 import { eventJson, rememberJson, type MtaEvent } from './event.js';
+import { CursorFile } from './cursors.js';
+import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
+import { SegmentWriter, type JournalSync } from './segment-writer.js';
+
+export type { JournalSync } from './segment-writer.js';
 
 export interface JournalEntry {
   seq: number;
   /** When the event was appended (ms since epoch): the start of its retry window. */
   at: number;
+  /** The endpoints that take this event (decided once, when it was appended). */
+  to: readonly string[];
   event: MtaEvent;
 }
 
+export interface JournalOptions {
+  segmentBytes?: number;
+  now?: () => number;
+  /** How often acknowledged positions are written to disk (ms, default 200): a crash repeats at most that much. */
+  cursorFlushMs?: number;
+  /** See `JournalSync` (default `write`). */
+  sync?: JournalSync;
+  /** With `write`: the least time between two background fdatasyncs (ms, default 50). */
+  syncIntervalMs?: number;
+  /** Where a failed fdatasync is reported. */
+  warn?: (message: string) => void;
+}
+
+
 const SEGMENT = /^(\d{16})\.jsonl$/;
-/** Entries kept in memory for a caught-up reader (beyond that, it reads them back from disk). */
-const TAIL_MAX = 10_000;
-const segmentName = (firstSeq: number) => `${String(firstSeq).padStart(16, '0')}.jsonl`;
+export const segmentName = (firstSeq: number): string => `${String(firstSeq).padStart(16, '0')}.jsonl`;
+/** A line's head up to its event: `{"seq":…,"at":…,"to":[…],"event":` — enough to route it without parsing the event. */
+const HEAD = /^\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":/;
 
 /**
- * A durable, ordered queue of events on disk: append-only JSONL segments plus a cursor file that
- * records the last sequence number a consumer has acknowledged. Appends are group-committed (one
- * fdatasync per batch of concurrent callers) and resolve only once on disk, so an event handed to
- * `append` survives a SIGKILL. Segments wholly behind the cursor are deleted.
+ * One durable, ordered queue of events on disk shared by every endpoint: append-only JSONL
+ * segments, each line saying which endpoints take it, plus one cursor per endpoint. An event is
+ * written once however many endpoints take it, and `append` returns only once it is written (see
+ * `JournalSync`), so it survives a SIGKILL. Readers (one per endpoint lane) follow the journal from memory while they keep up and
+ * from the files when they fall behind; segments wholly behind every cursor are deleted.
  */
 export class Journal {
-  readonly #dir: string;
+  readonly dir: string;
   readonly #segmentBytes: number;
   readonly #now: () => number;
-  #segments: number[] = [];
-  #fd: FileHandle | undefined;
-  #fdBytes = 0;
+  readonly #cursors: CursorFile;
+  readonly #flushMs: number;
+  readonly #file: SegmentWriter;
+  /** First sequence number of each segment file, oldest first. */
+  segments: number[] = [];
+  /** How far the journal is written: the last segment, its length and last sequence number. */
+  written = { segment: 0, end: 0, lastSeq: 0 };
   #nextSeq = 1;
-  #acked = 0;
-  #read = { segment: 0, offset: 0, lastSeq: 0 };
-  /**
-   * Entries appended by this process, kept so a reader that is caught up takes them from memory
-   * instead of reading back what it just wrote. Each knows where it ends on disk, so the disk
-   * position stays right for when the reader must go back to the files (after a restart, or when
-   * it fell more than TAIL_MAX behind and the tail stopped growing).
-   */
-  #tail: Array<{ entry: JournalEntry; /** first seq of its segment */ segment: number; end: number }> = [];
-  #waiters: Array<() => void> = [];
-  readonly #readBuffer = Buffer.allocUnsafe(1024 * 1024);
-  readonly #batcher = new Batcher<{ at: number; event: MtaEvent; json: string }, number>((items) => this.#write(items));
+  readonly #readers = new Map<string, JournalReader>();
+  /** Events not yet acknowledged per endpoint, counted at open and kept up to date by readers. */
+  readonly #backlog = new Map<string, number>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
 
-  constructor(dir: string, options: { segmentBytes?: number; now?: () => number } = {}) {
-    this.#dir = dir;
+  constructor(dir: string, options: JournalOptions = {}) {
+    this.dir = dir;
     this.#segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
     this.#now = options.now ?? Date.now;
+    this.#cursors = new CursorFile(join(dir, 'cursors.json'));
+    this.#flushMs = options.cursorFlushMs ?? 200;
+    this.#file = new SegmentWriter({ sync: options.sync ?? 'write', syncIntervalMs: options.syncIntervalMs ?? 50, warn: options.warn ?? (() => undefined) });
   }
 
-  async open(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
-    const cursor = await readFile(join(this.#dir, 'cursor'), 'utf8').catch(() => '0');
-    this.#acked = Number.parseInt(cursor, 10) || 0;
-    this.#segments = (await readdir(this.#dir)).flatMap((n) => {
+  /** Opens the files and creates one reader per spec; each starts after its endpoint's cursor. */
+  async open(specs: readonly ReaderSpec[]): Promise<void> {
+    await this.#cursors.load();
+    this.segments = (await readdir(this.dir).catch(() => [] as string[])).flatMap((n) => {
       const m = SEGMENT.exec(n);
       return m ? [Number(m[1])] : [];
     }).sort((a, b) => a - b);
-    this.#nextSeq = this.#acked + 1;
-    const last = this.#segments.at(-1);
-    if (last !== undefined) {
-      const text = await readFile(join(this.#dir, segmentName(last)), 'utf8');
-      const lines = completeLines(text);
-      this.#nextSeq = Math.max(this.#nextSeq, last + lines.length);
-      // A torn last line (crash mid-write, never acknowledged) is cut off so later appends start clean.
-      const whole = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
-      if (whole !== Buffer.byteLength(text)) {
-        const fd = await open(join(this.#dir, segmentName(last)), 'r+');
-        await fd.truncate(whole);
-        await fd.close();
-      }
+    const cursorOf = (key: string) => this.#cursors.get(key);
+    for (const spec of specs) this.#backlog.set(spec.endpoint, 0);
+    await this.#scan(new Set(specs.map((s) => s.endpoint)), cursorOf);
+    for (const spec of specs) {
+      const acked = cursorOf(spec.endpoint);
+      const start = [...this.segments].reverse().find((s) => s <= acked + 1) ?? this.segments[0] ?? this.#nextSeq;
+      this.#readers.set(spec.name, new JournalReader(this, spec, acked, { segment: start, offset: 0 }));
     }
-    this.#read = { segment: 0, offset: 0, lastSeq: this.#acked };
+    this.#flushTimer = setInterval(() => void this.#flush().catch(() => undefined), this.#flushMs);
+    this.#flushTimer.unref();
+  }
+
+  reader(name: string): JournalReader {
+    const reader = this.#readers.get(name);
+    if (!reader) throw new MtaKitError('E_EVENTS', `no journal reader ${name}`);
+    return reader;
+  }
+
+  /** Events queued for `endpoint` and not yet acknowledged. */
+  backlog(endpoint: string): number {
+    return this.#backlog.get(endpoint) ?? 0;
+  }
+
+  /** Called by a reader when it acknowledges `count` of its endpoint's events. */
+  acknowledged(endpoint: string, count: number): void {
+    this.#backlog.set(endpoint, Math.max(0, this.backlog(endpoint) - count));
   }
 
   /**
-   * Appends one event; resolves with its sequence number once it is on disk. `json` is the event
-   * already serialised (the hub serialises once for every endpoint that takes it).
+   * Appends events for the endpoints in `to`. Returns once they are written (with `sync: fsync`,
+   * a promise that resolves once they are synced too); throws `E_EVENTS` when the write fails.
    */
-  append(event: MtaEvent, json: string = eventJson(event)): Promise<number> {
-    return this.#batcher.submit({ at: this.#now(), event, json });
-  }
-
-  /** Events not yet acknowledged. */
-  get pending(): number {
-    return this.#nextSeq - 1 - this.#acked;
-  }
-
-  /**
-   * Up to `max` entries after the last one read (the first call after `open` starts after the
-   * cursor). Resolves with an empty list only when `signal` aborts; otherwise waits for appends.
-   */
-  async next(max: number, signal: AbortSignal): Promise<JournalEntry[]> {
-    for (;;) {
-      const entries = this.#fromTail(max) ?? (await this.#readAhead(max));
-      if (entries.length > 0 || signal.aborted) return entries;
-      await new Promise<void>((resolve) => {
-        const done = () => { signal.removeEventListener('abort', done); resolve(); };
-        this.#waiters.push(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
+  append(events: readonly MtaEvent[], to: readonly string[]): Promise<void> | undefined {
+    if (events.length === 0) return undefined;
+    if (!this.#file.isOpen || this.#file.size >= this.#segmentBytes) this.#rotate();
+    const at = this.#now();
+    const first = this.#nextSeq;
+    const head = `,"at":${at},"to":${JSON.stringify(to)},"event":`;
+    const lines = events.map((event, i) => `{"seq":${first + i}${head}${eventJson(event)}}\n`);
+    let synced: Promise<void> | undefined;
+    try {
+      synced = this.#file.write(Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join(''), 'utf8'));
+    } catch (error) {
+      throw new MtaKitError('E_EVENTS', `event journal ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
-  }
-
-  /** Marks everything up to `seq` as delivered, and drops segments wholly behind it. */
-  async ack(seq: number): Promise<void> {
-    if (seq <= this.#acked) return;
-    this.#acked = seq;
-    const tmp = join(this.#dir, 'cursor.tmp');
-    await writeFile(tmp, String(seq));
-    await rename(tmp, join(this.#dir, 'cursor'));
-    while (this.#segments.length > 1 && (this.#segments[1] as number) <= seq + 1) {
-      const gone = this.#segments.shift() as number;
-      this.#read.segment = Math.max(0, this.#read.segment - 1);
-      await rm(join(this.#dir, segmentName(gone)), { force: true });
-    }
+    this.#nextSeq += events.length;
+    for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
+    const segment = this.written.segment;
+    let end = this.written.end;
+    const tail: TailItem[] = events.map((event, i) => {
+      end += Buffer.byteLength(lines[i] as string);
+      return { entry: { seq: first + i, at, to, event }, segment, end };
+    });
+    this.written = { segment, end, lastSeq: this.#nextSeq - 1 };
+    for (const reader of this.#readers.values()) reader.appended(tail);
+    return synced;
   }
 
   async close(): Promise<void> {
-    await this.#batcher.drained();
-    await this.#fd?.close();
-    this.#fd = undefined;
-    for (const wake of this.#waiters.splice(0)) wake();
+    clearInterval(this.#flushTimer);
+    await this.#flushing;
+    await this.#flush();
+    await this.#file.close();
+    for (const reader of this.#readers.values()) reader.wake();
   }
 
-  async #write(items: Array<{ at: number; event: MtaEvent; json: string }>): Promise<number[]> {
-    if (!this.#fd || this.#fdBytes >= this.#segmentBytes) await this.#rotate();
-    const seqs = items.map(() => this.#nextSeq++);
-    const lines = items.map((item, i) => `{"seq":${seqs[i]},"at":${item.at},"event":${item.json}}\n`);
-    const text = lines.join('');
-    const fd = this.#fd as FileHandle;
-    try {
-      await fd.write(text);
-      await fd.datasync();
-    } catch (error) {
-      this.#nextSeq -= items.length;
-      throw new MtaKitError('E_EVENTS', `event journal ${this.#dir}: ${(error as Error).message}`, { cause: error });
-    }
-    const segment = this.#segments.at(-1) as number;
-    let end = this.#fdBytes;
-    items.forEach((item, i) => {
-      end += Buffer.byteLength(lines[i] as string);
-      if (this.#tail.length < TAIL_MAX) this.#tail.push({ entry: { seq: seqs[i] as number, at: item.at, event: item.event }, segment, end });
-    });
-    this.#fdBytes = end;
-    for (const wake of this.#waiters.splice(0)) wake();
-    return seqs;
-  }
-
-  async #rotate(): Promise<void> {
-    await this.#fd?.close();
+  #rotate(): void {
     const first = this.#nextSeq;
-    if (this.#segments.at(-1) !== first) this.#segments.push(first);
-    this.#fd = await open(join(this.#dir, segmentName(first)), 'a');
-    this.#fdBytes = (await this.#fd.stat()).size;
+    if (this.segments.at(-1) !== first) this.segments.push(first);
+    this.#file.openSegment(join(this.dir, segmentName(first)));
+    this.written = { segment: first, end: this.#file.size, lastSeq: this.#nextSeq - 1 };
   }
 
-  /** The next entries from memory when the tail continues exactly where the reader is; else undefined. */
-  #fromTail(max: number): JournalEntry[] | undefined {
-    while (this.#tail.length > 0 && (this.#tail[0] as { entry: JournalEntry }).entry.seq <= this.#read.lastSeq) this.#tail.shift();
-    if (this.#tail[0]?.entry.seq !== this.#read.lastSeq + 1) return undefined;
-    const taken = this.#tail.splice(0, max);
-    const last = taken.at(-1) as { entry: JournalEntry; segment: number; end: number };
-    // Segments are named by their first sequence number, which ack()'s deletions do not shift.
-    this.#read = { segment: this.#segments.indexOf(last.segment), offset: last.end, lastSeq: last.entry.seq };
-    return taken.map((t) => t.entry);
-  }
-
-  async #readAhead(max: number): Promise<JournalEntry[]> {
-    const out: JournalEntry[] = [];
-    while (out.length < max && this.#read.segment < this.#segments.length) {
-      const name = segmentName(this.#segments[this.#read.segment] as number);
-      const fd = await open(join(this.#dir, name), 'r');
-      try {
-        const buf = this.#readBuffer;
-        const { bytesRead } = await fd.read(buf, 0, buf.length, this.#read.offset);
-        const chunk = buf.subarray(0, bytesRead).toString('utf8');
-        let start = 0;
-        for (let nl = chunk.indexOf('\n'); nl >= 0 && out.length < max; nl = chunk.indexOf('\n', start)) {
-          const line = chunk.slice(start, nl);
-          const entry = JSON.parse(line) as JournalEntry;
-          // The line is `{"seq":…,"at":…,"event":<event JSON>}`: keep that text for the sinks.
-          rememberJson(entry.event, line.slice(line.indexOf('"event":') + 8, -1));
-          this.#read.offset += Buffer.byteLength(chunk.slice(start, nl + 1));
-          start = nl + 1;
-          if (entry.seq > this.#read.lastSeq) {
-            out.push(entry);
-            this.#read.lastSeq = entry.seq;
-          }
+  /**
+   * Reads every segment's line heads once at open: finds the next sequence number, counts each
+   * endpoint's backlog, and cuts a torn last line (a crash mid-write, never acknowledged) so later
+   * appends start clean.
+   */
+  async #scan(endpoints: ReadonlySet<string>, cursorOf: (key: string) => number): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    this.#nextSeq = Math.max(1, ...[...endpoints].map((e) => cursorOf(e) + 1));
+    for (const [i, segment] of this.segments.entries()) {
+      const text = await readFile(join(this.dir, segmentName(segment)), 'utf8');
+      const last = i === this.segments.length - 1;
+      let whole = 0;
+      for (let start = 0, nl = text.indexOf('\n'); nl >= 0; start = nl + 1, nl = text.indexOf('\n', start)) {
+        const head = HEAD.exec(text.slice(start, Math.min(nl, start + 512)));
+        // Only the last segment can end in a torn write; older ones were complete when closed.
+        if (!head || (last && !isJson(text, start, nl))) break;
+        whole = nl + 1;
+        const seq = Number(head[1]);
+        this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
+        for (const endpoint of JSON.parse(head[3] as string) as string[]) {
+          if (endpoints.has(endpoint) && seq > cursorOf(endpoint)) this.#backlog.set(endpoint, this.backlog(endpoint) + 1);
         }
-        const more = out.length < max && start === chunk.length;
-        if (!more) break;
-        if (this.#read.segment < this.#segments.length - 1 && bytesRead < buf.length) {
-          this.#read = { segment: this.#read.segment + 1, offset: 0, lastSeq: this.#read.lastSeq };
-        } else if (bytesRead < buf.length) break;
-      } finally {
-        await fd.close();
+      }
+      if (last) {
+        if (whole !== Buffer.byteLength(text)) {
+          const fd = await open(join(this.dir, segmentName(segment)), 'r+');
+          await fd.truncate(Buffer.byteLength(text.slice(0, whole)));
+          await fd.close();
+        }
+        this.written = { segment, end: Buffer.byteLength(text.slice(0, whole)), lastSeq: this.#nextSeq - 1 };
       }
     }
-    return out;
+    if (this.segments.length === 0) this.written = { segment: this.#nextSeq, end: 0, lastSeq: this.#nextSeq - 1 };
+  }
+
+  /** Writes the cursors that moved (one file for every endpoint) and deletes segments behind all of them. */
+  #flush(): Promise<void> {
+    this.#flushing ??= this.#flushNow().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #flushNow(): Promise<void> {
+    const readers = [...this.#readers.values()];
+    for (const endpoint of new Set(readers.map((r) => r.endpoint))) {
+      this.#cursors.set(endpoint, Math.min(...readers.filter((r) => r.endpoint === endpoint).map((r) => r.acked)));
+    }
+    if (!(await this.#cursors.save())) return;
+    const behind = Math.min(...readers.map((r) => r.acked), this.written.lastSeq);
+    while (this.segments.length > 1 && (this.segments[1] as number) <= behind + 1) {
+      const gone = this.segments.shift() as number;
+      await rm(join(this.dir, segmentName(gone)), { force: true });
+    }
   }
 }
 
-function completeLines(text: string): string[] {
-  const lines = text.split('\n');
-  lines.pop();
-  return lines.filter((l) => {
-    try { JSON.parse(l); return true; } catch { return false; }
-  });
+/** Whether the line between `start` and `nl` parses (a torn write leaves a prefix that does not). */
+function isJson(text: string, start: number, nl: number): boolean {
+  try {
+    JSON.parse(text.slice(start, nl));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses one journal line, keeping the event's own JSON text for the sinks. */
+export function parseLine(line: string): JournalEntry {
+  const entry = JSON.parse(line) as JournalEntry;
+  rememberJson(entry.event, line.slice(line.indexOf('"event":') + 8, -1));
+  return entry;
 }

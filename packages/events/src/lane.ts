@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeadLetterStore } from './dead-letters.js';
-import type { Journal, JournalEntry } from './journal.js';
+import type { JournalEntry } from './journal.js';
+import type { JournalReader } from './journal-reader.js';
 import { backoffDelay, type BackoffOptions, type CircuitBreaker } from './retry.js';
 import { hasErrorBrand } from '@mtakit/core';
 import type { EventSink } from './sink.js';
@@ -16,7 +17,7 @@ export interface LaneOptions {
 }
 
 /**
- * One sequential delivery loop over one journal: read a batch, send it, acknowledge it; on failure
+ * One sequential delivery loop over one journal reader: read a batch, send it, acknowledge it; on failure
  * back off (per-endpoint breaker shared by its lanes) and send the same batch again, so events of a
  * lane never overtake each other. A batch older than the retry window, or refused permanently,
  * goes to the dead-letter store and the lane moves on.
@@ -26,7 +27,7 @@ export class Lane {
   #running: Promise<void> | undefined;
 
   constructor(
-    private readonly journal: Journal,
+    private readonly journal: JournalReader,
     private readonly sink: EventSink,
     private readonly deadLetters: DeadLetterStore,
     private readonly breaker: CircuitBreaker,
@@ -48,18 +49,22 @@ export class Lane {
   async #loop(): Promise<void> {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
-      let batch = await this.journal.next(this.options.batchSize, signal);
+      let { entries: batch, upTo } = await this.journal.next(this.options.batchSize, signal);
       if (batch.length > 0 && batch.length < this.options.batchSize && this.options.batchWaitMs > 0) {
         await sleep(this.options.batchWaitMs, undefined, { signal }).catch(() => undefined);
-        if (!signal.aborted) batch = batch.concat(await this.journal.next(this.options.batchSize - batch.length, AbortSignal.abort()));
+        if (!signal.aborted) {
+          const more = await this.journal.next(this.options.batchSize - batch.length, AbortSignal.abort());
+          batch = batch.concat(more.entries);
+          upTo = more.upTo;
+        }
       }
-      if (batch.length > 0 && !signal.aborted) await this.#deliver(batch, signal);
+      if (batch.length > 0 && !signal.aborted) await this.#deliver(batch, upTo, signal);
     }
   }
 
-  async #deliver(batch: JournalEntry[], signal: AbortSignal): Promise<void> {
+  /** Sends one batch until it is delivered or given up on, then acknowledges the journal up to `upTo`. */
+  async #deliver(batch: JournalEntry[], upTo: number, signal: AbortSignal): Promise<void> {
     const events = batch.map((e) => e.event);
-    const last = (batch.at(-1) as JournalEntry).seq;
     this.stats.oldestQueuedAt = (batch[0] as JournalEntry).at;
     for (let failures = 0; !signal.aborted; ) {
       const wait = this.breaker.waitMs(this.now());
@@ -72,7 +77,7 @@ export class Lane {
         await this.sink.send(events, signal);
         this.breaker.success();
         this.stats.recordSent(events.length, this.now() - started);
-        await this.journal.ack(last);
+        this.journal.ack(upTo, events.length);
         this.stats.oldestQueuedAt = null;
         return;
       } catch (error) {
@@ -87,7 +92,7 @@ export class Lane {
           await this.deadLetters.add(batch, reason, this.now());
           this.stats.deadLettered += events.length;
           this.warn(`${this.sink.target}: ${events.length} event(s) moved to the dead-letter store: ${reason}`);
-          await this.journal.ack(last);
+          this.journal.ack(upTo, events.length);
           this.stats.oldestQueuedAt = null;
           return;
         }

@@ -4,11 +4,14 @@ import { ConfigError } from '@mtakit/core';
 import { httpReply, type HttpListener } from '@mtakit/core/http';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { EventHub, type EndpointConfig } from './hub.js';
+import type { JournalSync } from './journal.js';
 
 export interface EventsPluginOptions {
   endpoints: readonly EndpointConfig[];
   /** Where the queues live (default `<dataDir>/events`). */
   dir?: string;
+  /** When a published event counts as stored: `write` (default) or `fsync` (see `JournalSync`). */
+  sync?: JournalSync;
 }
 
 /**
@@ -23,6 +26,7 @@ export function eventsPlugin(options: EventsPluginOptions): MtaPlugin {
       const hub = new EventHub({
         dir: options.dir ?? join(context.dataDir, 'events'),
         endpoints: options.endpoints,
+        ...(options.sync ? { sync: options.sync } : {}),
         warn: (m) => context.logger('warn', `events: ${m}`),
       });
       // Started here, before anything listens, so the first record already has an open journal.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, durationOption } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
-import { endpointsFromConfig, eventsPlugin, logsPlugin } from '@mtakit/events';
+import { endpointsFromConfig, eventsPlugin, journalSyncFromConfig, logsPlugin } from '@mtakit/events';
 
 /**
  * Event endpoints (webhooks, NATS, RabbitMQ, Redis Streams) from the JSON file named by
@@ -19,7 +19,8 @@ export function eventsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd 
     throw new ConfigError('MTAKIT_EVENTS', file, `cannot read the events file: ${(error as Error).message}`, { cause: error });
   }
   try {
-    return [eventsPlugin({ endpoints: endpointsFromConfig(section, env) })];
+    const sync = journalSyncFromConfig(section);
+    return [eventsPlugin({ endpoints: endpointsFromConfig(section, env), ...(sync ? { sync } : {}) })];
   } catch (error) {
     // Name the file as well as the key inside it.
     if (error instanceof ConfigError) throw new ConfigError('MTAKIT_EVENTS', file, error.message, { cause: error });

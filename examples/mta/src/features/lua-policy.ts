@@ -43,7 +43,8 @@ export async function policyFromConfig(config: MtaConfig, resolver: MxResolver, 
 export function durableLogHooks(dir: string, logger: Logger): LogHookSinkFactory {
   return async (hook, shouldEnqueue) => {
     const hub = new EventHub({
-      dir,
+      // A hub per hook (the factory is called per hook), so each its own journal directory.
+      dir: join(dir, hook.name),
       warn: (m) => logger('warn', `log hook ${hook.name}: ${m}`),
       endpoints: [{
         name: hook.name,

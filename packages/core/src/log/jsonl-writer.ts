@@ -2,7 +2,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '../errors.js';
 import { Batcher } from '../util/batcher.js';
-import type { LogRecord } from './records.js';
+import { recordJson, type LogRecord } from './records.js';
 
 /** The writer's health: `ok: false` from the first failed write until a write succeeds again. */
 export interface LogWriterState {
@@ -72,7 +72,7 @@ export class JsonlLogWriter {
       });
       this.#turn = turn;
     }
-    this.#turn.lines.push(`${JSON.stringify(record)}\n`);
+    this.#turn.lines.push(`${recordJson(record)}\n`);
     return this.#turn.written;
   }
 

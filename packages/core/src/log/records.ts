@@ -91,3 +91,19 @@ export function internalResponse(code: number, enhanced: string | null, text: st
     command: null,
   };
 }
+
+const recordTexts = new WeakMap<LogRecord, string>();
+
+/**
+ * A record's JSON text, made once per record object: the log writer and the event hub both need
+ * it for every record, and serialising a record is one of the larger costs per message.
+ * Records are not changed after they are published, so the text stays right.
+ */
+export function recordJson(record: LogRecord): string {
+  let text = recordTexts.get(record);
+  if (text === undefined) {
+    text = JSON.stringify(record);
+    recordTexts.set(record, text);
+  }
+  return text;
+}
