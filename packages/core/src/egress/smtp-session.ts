@@ -1,10 +1,12 @@
 import { isAscii } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { TimeoutName, TlsMode } from '../config/egress-path.js';
 import { MtaKitError } from '../errors.js';
 import type { PeerAddress, SmtpResponse } from '../log/records.js';
+import { DataConnection } from './data-connection.js';
 import { errorResponse, isTlsFailure, parseReply, type NodemailerError } from './reply.js';
 import { Transcript } from './transcript.js';
 
@@ -72,7 +74,7 @@ export class SmtpSession {
     this.options = options;
     const insecure = options.tls === 'OpportunisticInsecure' || options.tls === 'RequiredInsecure';
     const t = options.timeouts;
-    this.#connection = new SMTPConnection({
+    this.#connection = new DataConnection({
       host: options.address,
       port: options.port,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
