@@ -45,8 +45,9 @@ export function startSmtpSink(port, messages) {
   return { child, done };
 }
 
-export function runSmtpSource(port, { messages, sessions, size }) {
-  const args = ['-s', String(sessions), '-l', String(size), '-m', String(messages), '-d', '-N', '-f', 'bench@example.com', '-t', 'user@dest.test', `127.0.0.1:${port}`];
+/** smtp-source into `port`: `reuse` (default) keeps each session for many messages (-d), false opens one per message. */
+export function runSmtpSource(port, { messages, sessions, size, reuse = true }) {
+  const args = ['-s', String(sessions), '-l', String(size), '-m', String(messages), ...(reuse ? ['-d'] : []), '-N', '-f', 'bench@example.com', '-t', 'user@dest.test', `127.0.0.1:${port}`];
   return new Promise((resolve) => {
     const child = spawn(which('smtp-source'), args, { stdio: 'inherit' });
     child.once('exit', resolve);
