@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '../errors.js';
@@ -89,14 +90,19 @@ export class JsonlLogWriter {
     return this.#failing === undefined;
   }
 
-  /** Appends one batch of lines (records written in the same tick go out in one write). */
+  /**
+   * Appends one batch of lines (records written in the same tick go out in one write). The write
+   * itself is synchronous: it only copies into the page cache (the log is never fsynced), and a
+   * thread-pool round trip per batch cost more CPU than the copy.
+   */
   async #writeLines(lines: string[]): Promise<void[]> {
     try {
       if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
       await this.#rollIfNeeded();
       const bytes = Buffer.from(lines.join(''), 'utf8');
+      const fd = (this.#handle as FileHandle).fd;
       let written = 0;
-      while (written < bytes.length) written += (await (this.#handle as FileHandle).write(bytes, written)).bytesWritten;
+      while (written < bytes.length) written += writeSync(fd, bytes, written);
       this.#size += bytes.length;
     } catch (error) {
       throw await this.#failed(error);
