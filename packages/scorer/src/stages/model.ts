@@ -12,6 +12,7 @@ export interface ModelStageOptions {
 
 /** How many of the features that pushed the score up a reason names. */
 const NAMED_FEATURES = 5;
+const ADVISE_FROM = 50;
 
 /**
  * Model dimension: the probability, from a small logistic model over hashed words, word pairs,
@@ -39,6 +40,7 @@ function scoreModel(input: StageInput, model: ContentModel): StageOutcome {
   return {
     score,
     reasons: [`resembles spam of real mail at ${score} %, most of all for ${top.map((f) => `"${f.name}"`).join(', ')} (+${score})`],
-    actions: ['Write the way legitimate mail reads: plain wording, links to your own domain, a complete From header.'],
+    // Advice only when the model leans toward spam: a few percent is every message's share.
+    ...(score >= ADVISE_FROM ? { actions: ['Write the way legitimate mail reads: plain wording, links to your own domain, a complete From header.'] } : {}),
   };
 }
