@@ -1,11 +1,12 @@
 import { cidrContains, type Cidr } from '../dns/cidr.js';
 import type { Policy } from '../policy/events.js';
+import { NetworkMatcher } from './network-matcher.js';
 
 export interface GreetPauseOptions {
   /** Pause for clients outside `trusted`, in ms. */
   pauseMs: number;
-  /** Networks greeted at once (relay networks and trusted hosts). */
-  trusted: readonly Cidr[];
+  /** Networks greeted at once (relay networks and trusted hosts); a matcher remembers its answers. */
+  trusted: readonly Cidr[] | NetworkMatcher;
   /** `smtp_server_greet_pause` may change the pause per client. */
   policy?: Policy | undefined;
   /** Listener name, given to the hook as `received_via`. */
@@ -22,7 +23,7 @@ export const MAX_GREET_PAUSE_MS = 60_000;
  * promise nor a timer.
  */
 export function greetPauseFor(remoteAddress: string, options: GreetPauseOptions): number | Promise<number> {
-  const trusted = cidrContains(options.trusted, remoteAddress);
+  const trusted = options.trusted instanceof NetworkMatcher ? options.trusted.contains(remoteAddress) : cidrContains(options.trusted, remoteAddress);
   const pause = trusted ? 0 : options.pauseMs;
   const hook = options.policy?.smtp_server_greet_pause;
   if (!hook) return pause;

@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import { isReportDomain, type InboundReportReader } from '../contracts/inbound-report.js';
 import type { AcceptedMessage } from '../contracts/accepted.js';
 import type { PreSendHook } from '../contracts/presend.js';
-import { cidrContains, type Cidr } from '../dns/cidr.js';
+import type { Cidr } from '../dns/cidr.js';
 import { exhaustedResource } from '../errors.js';
 import type { LogBus } from '../log/bus.js';
 import { Message } from '../message/message.js';
@@ -18,6 +18,7 @@ import { syntaxCheck } from './address-check.js';
 import { authenticate } from './auth.js';
 import { collectData } from './data-collector.js';
 import { greetPauseFor } from './greet-pause.js';
+import { NetworkMatcher } from './network-matcher.js';
 import { asReply, replyError } from './replies.js';
 import { MtaSmtpServer, type RejectionReply } from './server.js';
 import { rejectionRecord } from './rejection-record.js';
@@ -112,7 +113,7 @@ export class SmtpIngress {
   readonly #server: MtaSmtpServer;
   readonly #sessions = new Map<string, SessionState>();
   readonly #perIp = new Map<string, number>();
-  readonly #relayNetworks: readonly Cidr[];
+  readonly #relayNetworks: NetworkMatcher;
   readonly #guard: ResourceGuard;
   readonly #authLimiter: AuthFailureLimiter | undefined;
   readonly #reception: ReceptionPipeline;
@@ -121,7 +122,7 @@ export class SmtpIngress {
 
   constructor(options: SmtpIngressOptions) {
     this.#options = options;
-    this.#relayNetworks = options.relayNetworks ?? [];
+    this.#relayNetworks = new NetworkMatcher(options.relayNetworks ?? []);
     this.#reception = new ReceptionPipeline({ accept: options.accept, preSend: options.preSend, metrics: options.metrics });
     this.#descriptors = descriptorBudget(openFilesLimit());
     const maxConnections = Math.min(options.maxConnections ?? 32_768, this.#descriptors?.connections ?? Infinity);
@@ -130,7 +131,7 @@ export class SmtpIngress {
       onChange: (resource, exhausted) => process.stderr.write(`${new Date().toISOString()} mtakit: SMTP listener ${this.#name}: ${exhausted ? `${resource} exhausted, refusing with 4xx` : `${resource} available again`}\n`),
     });
     this.#authLimiter = options.authLimiter === false ? undefined : (options.authLimiter ?? new AuthFailureLimiter({ clock: systemClock }));
-    const greet = { pauseMs: options.greetPauseMs ?? 100, trusted: [...this.#relayNetworks, ...(options.trustedNetworks ?? [])], policy: options.policy, listener: () => this.#name };
+    const greet = { pauseMs: options.greetPauseMs ?? 100, trusted: new NetworkMatcher([...this.#relayNetworks.networks, ...(options.trustedNetworks ?? [])]), policy: options.policy, listener: () => this.#name };
     this.#server = new MtaSmtpServer({
       name: options.hostname,
       banner: 'mtakit ESMTP ready',
@@ -288,7 +289,7 @@ export class SmtpIngress {
         if (!this.#options.reportReader) throw replyError(451, '4.3.5', `Reports for ${address.address.slice(address.address.lastIndexOf('@') + 1)} cannot be read: this listener has no report reader`);
         state.reportRecipients.set(address.address, domain);
       }
-      else if (!(state.auth || cidrContains(this.#relayNetworks, session.remoteAddress) || domain?.relay_to)) {
+      else if (!(state.auth || this.#relayNetworks.contains(session.remoteAddress) || domain?.relay_to)) {
         throw replyError(550, '5.7.1', 'Relaying denied: authenticate or send from an allowed network');
       }
       await this.#options.policy?.smtp_server_rcpt_to?.(address.address, state.conn);

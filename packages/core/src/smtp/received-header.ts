@@ -19,7 +19,20 @@ export function receivedHeaderValue(r: ReceivedInfo): string {
   const proto = `ESMTP${r.secure ? 'S' : ''}${r.authenticated ? 'A' : ''}`;
   const tls = r.secure && r.tlsCipher ? ` (cipher ${r.tlsCipher})` : '';
   const forClause = r.recipient ? ` for <${sanitize(r.recipient)}>` : '';
-  return `from ${sanitize(r.ehlo)} ([${r.remoteAddress}]) by ${r.hostname} (mtakit) with ${proto}${tls} id ${r.id}${forClause}; ${r.date.toUTCString().replace('GMT', '+0000')}`;
+  return `from ${sanitize(r.ehlo)} ([${r.remoteAddress}]) by ${r.hostname} (mtakit) with ${proto}${tls} id ${r.id}${forClause}; ${dateText(r.date)}`;
+}
+
+/** The date of the last header made; a busy listener makes hundreds a second, all with the same date. */
+let lastSecond = Number.NaN;
+let lastDate = '';
+
+function dateText(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastDate = date.toUTCString().replace('GMT', '+0000');
+  }
+  return lastDate;
 }
 
 function sanitize(text: string): string {
