@@ -3,6 +3,8 @@ import { MtaKitError } from '@mtakit/core';
 import { luaFunction } from './vm/errors.js';
 import { chargeBytes, chargeSteps, runMetered } from './vm/meter.js';
 import { findPlain, isPlain, Matcher, type CaptureValue } from './vm/pattern.js';
+import { Pieces } from './vm/pieces.js';
+import { installBudgetedFormat } from './string-format.js';
 
 /**
  * The parts of the string library a policy could use to stall the event loop inside one VM
@@ -10,7 +12,8 @@ import { findPlain, isPlain, Matcher, type CaptureValue } from './vm/pattern.js'
  * - find, match, gmatch and gsub run on the budgeted matcher (vm/pattern.ts); gsub counts the bytes
  *   of its result as it builds it, so a replacement cannot grow it past the call's memory budget;
  * - rep, upper, lower and reverse are native-speed (fengari's copy byte by byte: 2.4 s for a
- *   16 MiB string.rep) and charge their result before allocating it.
+ *   16 MiB string.rep) and charge their result before allocating it;
+ * - format builds its result from charged pieces (string-format.ts).
  */
 export function installBudgetedStrings(L: LuaState, maxStringBytes: number): void {
   lua.lua_getglobal(L, 'string');
@@ -25,6 +28,7 @@ export function installBudgetedStrings(L: LuaState, maxStringBytes: number): voi
     lua.lua_pushcfunction(L, luaFunction(`string.${name}`, fn));
     lua.lua_setfield(L, -2, name);
   }
+  installBudgetedFormat(L);
   lua.lua_pop(L, 1);
 }
 
@@ -144,25 +148,6 @@ function gmatch(L: LuaState): number {
     return 0;
   }));
   return 1;
-}
-
-/** The result of gsub, built from pieces whose bytes are charged as they are added. */
-class Pieces {
-  readonly parts: Uint8Array[] = [];
-  length = 0;
-  constructor(private readonly L: LuaState) {}
-  add(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    chargeBytes(this.L, bytes.length);
-    chargeSteps(this.L, 1 + (bytes.length >> 6)); // copying takes time too: a step per 64 bytes
-    this.parts.push(bytes);
-    this.length += bytes.length;
-  }
-  /** Pushes the result; its bytes were charged piece by piece already. */
-  push(): void {
-    const out = Buffer.concat(this.parts, this.length);
-    runMetered(undefined, () => lua.lua_pushlstring(this.L, out, out.length));
-  }
 }
 
 function gsub(L: LuaState): number {
