@@ -5,7 +5,7 @@
 // (JSONL, one line per run, as the harness writes them).
 //
 //   npm run bench:peers -- [--n 20000] [--reps 1] [--styles new,reuse] [--results bench/results/peers-DATE.jsonl]
-//                          [--cpu-prof DIR] [--skip-postfix] [--before DIR (another checkout, measured too as "mtakit-before")] [--root DIR (the checkout measured as "mtakit"; default this one)]
+//                          [--workers 1,2 (MTAKIT_WORKERS values, each measured as "mtakit" (1) or "mtakit-wN")] [--cpu-prof DIR] [--skip-postfix] [--before DIR (another checkout, measured too as "mtakit-before")] [--root DIR (the checkout measured as "mtakit"; default this one)]
 import { existsSync, mkdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
@@ -30,13 +30,18 @@ const { values } = parseArgs({
     'skip-postfix': { type: 'boolean', default: false },
     before: { type: 'string' },
     root: { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const results = resolve(values.results);
 mkdirSync(join(results, '..'), { recursive: true });
 const styles = values.styles.split(',');
 const started = new Date().toISOString();
-const mtas = [...(values.before ? [{ name: 'mtakit-before', root: resolve(values.before) }] : []), { name: 'mtakit', root: values.root ? resolve(values.root) : repoRoot }];
+const ourRoot = values.root ? resolve(values.root) : repoRoot;
+const mtas = [
+  ...(values.before ? [{ name: 'mtakit-before', root: resolve(values.before), workers: '1' }] : []),
+  ...values.workers.split(',').map((w) => ({ name: w === '1' ? 'mtakit' : `mtakit-w${w}`, root: ourRoot, workers: w })),
+];
 const common = ['--no-big', '--reps', values.reps, '--n', values.n, '--results', results];
 
 /** The harness's sink port must be free (another bench on this shared box may hold it). */
@@ -65,14 +70,14 @@ for (const style of styles) {
     await waitForSinkPort();
     runHarness(['--peer', 'postfix', ...reuse]);
   }
-  for (const { name, root } of mtas) {
+  for (const { name, root, workers } of mtas) {
     await waitForSinkPort();
     const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-peers-'));
     const port = await freePort();
     const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], `${name}-${style}`)}`] : [];
     const mta = await startMta({
       MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: '127.0.0.1:2526', MTAKIT_FSYNC: 'true',
-      MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
+      MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...(workers === '1' ? {} : { MTAKIT_WORKERS: workers }),
     }, root, prof);
     try {
       runHarness(['--target', `127.0.0.1:${port}`, '--name', name, ...reuse]);

@@ -64,7 +64,9 @@ export async function startMta(env, root = repoRoot, nodeArgs = []) {
   child.stdout.on('data', (d) => (output += d));
   for (let i = 0; i < 600; i++) {
     const m = /listening: SMTP [^:]+:(\d+), HTTP [^:]+:(\d+)/.exec(output);
-    if (m) return { child, smtpPort: Number(m[1]), httpPort: Number(m[2]), output: () => output };
+    // With MTAKIT_WORKERS > 1, every worker listens before the load starts.
+    const allReady = !/cluster: starting \d+ workers/.test(output) || /cluster: all \d+ workers ready/.test(output);
+    if (m && allReady) return { child, smtpPort: Number(m[1]), httpPort: Number(m[2]), output: () => output };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { consoleLogger, tenantHeaders, type Logger, type Policy } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { basicUsers } from '@mtakit/core/http';
-import { createMta, policyPlugin, type ClusterWorker, type Mta } from '@mtakit/core/mta';
+import { createMta, policyPlugin, type ClusterWorker, type Mta, type NodePeers } from '@mtakit/core/mta';
 import { queuePlugin } from '@mtakit/queue';
 import type { MtaConfig } from './config.js';
 import { bouncesFromEnvironment } from './features/bounces.js';
@@ -26,6 +26,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Which of MTAKIT_WORKERS' processes this is (see shards.ts). Default: the only one. */
   worker?: ClusterWorker;
+  /** The node's other workers: the admin API and metrics answer for all of them. */
+  peers?: NodePeers;
 }
 
 /** The example's version (`machine-info`), from its package.json (one level above src/ and dist/). */
@@ -58,6 +60,7 @@ export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}
     resolver,
     logger,
     version: VERSION,
+    ...(options.peers ? { peers: options.peers } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     tls: { certFile: config.tlsCertificate, keyFile: config.tlsPrivateKey },
     smtp: {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterWorker } from '@mtakit/core/mta';
 import { loadNodeId } from '@mtakit/core/mta';
@@ -63,4 +63,22 @@ export async function prepareShards(config: MtaConfig): Promise<void> {
     await mkdir(dir, { recursive: true });
     await copyFile(join(config.dataDir, 'nodeid'), join(dir, 'nodeid'));
   }
+}
+
+/**
+ * Every worker applies every admin action (suspend, bounce…) and keeps them in its shard's
+ * `spool/admin-state.json`. A worker that was down missed some: before it starts, its shard gets
+ * the newest copy any shard has (written to a temporary file and renamed, so never torn).
+ */
+export async function syncAdminState(config: MtaConfig, index: number): Promise<void> {
+  const file = (i: number) => join(shardDataDir(config.dataDir, i), 'spool', 'admin-state.json');
+  let newest: { path: string; mtime: number } | undefined;
+  for (const i of [0, ...(await existingShards(config.dataDir))]) {
+    const s = await stat(file(i)).catch(() => undefined);
+    if (s && (!newest || s.mtimeMs > newest.mtime)) newest = { path: file(i), mtime: s.mtimeMs };
+  }
+  if (!newest || newest.path === file(index)) return;
+  await mkdir(join(shardDataDir(config.dataDir, index), 'spool'), { recursive: true });
+  await copyFile(newest.path, `${file(index)}.sync`);
+  await rename(`${file(index)}.sync`, file(index));
 }

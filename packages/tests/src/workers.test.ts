@@ -2,7 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { injectMessages } from './helpers/inject.js';
 import { mtaFixture, startMtaProcess } from './helpers/mta-process.js';
-import { outputMatch, processesGone, spoolBytes, workerPids, workersReady } from './helpers/workers.js';
+import { adminCall, outputMatch, processesGone, spoolBytes, workerPids, workersReady } from './helpers/workers.js';
 
 /**
  * MTAKIT_WORKERS: worker processes sharing the listeners, one spool shard each, supervised by the
@@ -91,5 +91,54 @@ describe('workers: a restart with a different MTAKIT_WORKERS', () => {
     console.info(`workers reshard 2→1→3: ${acked.length} acknowledged (${adopted[1]} adopted from shard 1), ${duplicates} duplicates, ${missing().length} lost`);
     expect(missing()).toEqual([]);
     expect(duplicates).toBe(0);
+  }, 240_000);
+});
+
+describe('workers: node-wide admin actions, lists and metrics', () => {
+  const f = mtaFixture('mtakit-workers-admin-');
+
+  it('a suspension taken through any worker holds mail in every shard, survives a restart with another count, and one DELETE lifts it', async () => {
+    await f.sink.start();
+    const env = (workers: number) => ({ MTAKIT_WORKERS: String(workers), MTAKIT_DATA_DIR: f.dir, MTAKIT_SMARTHOST: f.sink.address, MTAKIT_SCORER: 'off' });
+    let mta = (f.mta = await startMtaProcess(env(2)));
+    let pids = await workersReady(mta, 2);
+    const created = await adminCall(mta.httpPort, 'POST', '/api/admin/suspend/v1', { domain: 'dest.test', reason: 'maintenance', duration: '1h' });
+    expect(created.status).toBe(200);
+    const id = created.body.id as string;
+
+    const acked: string[] = [];
+    for (let batch = 0; batch < 20 && (spoolBytes(f.dir, 0) === 0 || spoolBytes(f.dir, 1) === 0); batch++) {
+      acked.push(...(await injectMessages(mta.smtpPort, Array.from({ length: 20 }, (_, i) => `s${batch}-${i}@dest.test`), { connections: 6 })).acked);
+    }
+    expect(spoolBytes(f.dir, 1)).toBeGreaterThan(0);
+    expect(spoolBytes(f.dir, 0)).toBeGreaterThan(0);
+    // Whichever worker answers: the one entry, and the whole node's counts.
+    for (let i = 0; i < 4; i++) {
+      const listed = await adminCall(mta.httpPort, 'GET', '/api/admin/suspend/v1');
+      expect(listed.body.map((e: { id: string }) => e.id)).toEqual([id]);
+      const summary = await adminCall(mta.httpPort, 'GET', '/api/admin/queue-summary/v1');
+      const queued = [...summary.body.scheduled, ...summary.body.ready].reduce((n: number, q: { count: number }) => n + q.count, 0);
+      expect(queued).toBe(acked.length);
+    }
+    const metrics = (await adminCall(mta.httpPort, 'GET', '/metrics')).body as string;
+    const received = [...metrics.matchAll(/^total_messages_received\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(received).toBe(acked.length);
+    expect(f.sink.received).toBe(0);
+
+    // Restarted with three workers: the suspension is back in every shard, still holding.
+    await f.mta.kill('SIGKILL');
+    await processesGone(pids.values());
+    mta = f.mta = await startMtaProcess(env(3));
+    pids = await workersReady(mta, 3);
+    for (let i = 0; i < 3; i++) expect((await adminCall(mta.httpPort, 'GET', '/api/admin/suspend/v1')).body.map((e: { id: string }) => e.id)).toEqual([id]);
+    acked.push(...(await injectMessages(mta.smtpPort, Array.from({ length: 30 }, (_, i) => `t${i}@dest.test`), { connections: 6 })).acked);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(f.sink.received).toBe(0);
+
+    expect((await adminCall(mta.httpPort, 'DELETE', '/api/admin/suspend/v1', { id })).status).toBe(200);
+    expect((await adminCall(mta.httpPort, 'GET', '/api/admin/suspend/v1')).body).toEqual([]);
+    const missing = () => acked.filter((r) => !f.sink.byRecipient.has(r));
+    await f.sink.waitFor(() => missing().length === 0, 90_000).catch(() => undefined);
+    expect(missing()).toEqual([]);
   }, 240_000);
 });

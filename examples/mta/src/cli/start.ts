@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { ConfigError, type Logger } from '@mtakit/core';
-import type { ClusterWorker } from '@mtakit/core/mta';
+import type { ClusterWorker, NodePeers } from '@mtakit/core/mta';
 import { configFrom, type MtaConfig } from '../config.js';
 import { consoleLogger } from '../logger.js';
 import { loadSettings } from '../settings/load.js';
@@ -25,12 +25,13 @@ export function startCommands(): Command[] {
         for (const warning of settings.warnings) consoleLogger('warn', warning);
         await warnIfUnresolvable(config.smarthost, consoleLogger);
       }
-      const start = (w?: ClusterWorker) => startMta(config, { env: settings.env, logger, ...(w ? { worker: w } : {}) }).catch((error: unknown) => {
+      const start = (w?: ClusterWorker, peers?: NodePeers) => startMta(config, { env: settings.env, logger, ...(w ? { worker: w } : {}), ...(peers ? { peers } : {}) }).catch((error: unknown) => {
         throw listenerError(error, settings.values) ?? error;
       });
       if (config.workers > 1 || worker) {
-        const { prepareShards } = await import('../shards.js');
-        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), start, logger });
+        const { prepareShards, syncAdminState } = await import('../shards.js');
+        if (!worker) await warnPerWorkerShaping(config.workers, settings.env);
+        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger });
         return;
       }
       const mta = await start();
@@ -87,4 +88,11 @@ async function warnIfUnresolvable(smarthost: MtaConfig['smarthost'], logger: Log
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 3000, 'timeout').unref());
   const outcome = await Promise.race([lookup(host).then(() => 'ok' as const, (error: Error) => error.message), timeout]);
   if (outcome !== 'ok') logger('warn', `${settingName(BY_KEY.get('smarthost') as Setting)}=${smarthost}: ${host} does not resolve (${outcome}); messages will wait and retry until it does`);
+}
+
+/** Until the memory store is shared between workers, say what MTAKIT_WORKERS does to shaping limits without Redis. */
+async function warnPerWorkerShaping(workers: number, env: NodeJS.ProcessEnv): Promise<void> {
+  const shaping = (await import('../features/shaping.js')).shapingSettings(env);
+  if (!shaping.enabled || shaping.redisUrl) return;
+  consoleLogger('warn', `MTAKIT_WORKERS=${workers}: shaping state is kept in each worker, so throttles and connection limits apply per worker (up to ${workers}× per node); set MTAKIT_REDIS_URL to share them`);
 }

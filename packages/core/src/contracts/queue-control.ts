@@ -16,6 +16,11 @@ export interface DirectiveTiming {
   duration?: string | number | undefined;
   /** Or an absolute end (RFC 3339). */
   expires?: string | undefined;
+  /**
+   * The entry's id; default a new UUID. The workers of one node (`runCluster`) give the entry
+   * the id the answering worker chose, so one id cancels it everywhere.
+   */
+  id?: string | undefined;
 }
 
 /** An admin entry as listed: KumoMTA's field names (snake case) so its tooling reads them. */

@@ -39,6 +39,13 @@ export function httpReply(reply: Omit<HttpReply, typeof REPLY>): HttpReply {
   return { [REPLY]: true, ...reply };
 }
 
+/** A handler's answer as status and JSON body; undefined for text and stream replies. */
+export function replyParts(reply: unknown): { status: number; body: unknown } | undefined {
+  if (!isReply(reply)) return { status: 200, body: reply ?? {} };
+  if (reply.stream || reply.text) return undefined;
+  return { status: reply.status ?? 200, body: reply.body ?? {} };
+}
+
 /** What a handler returns: plain data (sent as 200 JSON) or an `httpReply(…)`. */
 export type HttpHandler = (request: HttpRequest) => unknown;
 
@@ -60,6 +67,20 @@ export interface HttpListenerOptions {
   authLimiter?: AuthFailureLimiter | false;
   /** Told of each failed Basic authentication (`locked`: refused while locked out) and each new lockout. */
   onAuthFailure?: (event: { remoteAddress: string; user: string; locked: boolean; lockedNow: string[] }) => void;
+  /**
+   * Runs around every authenticated route handler (`run` calls it): e.g. to make an answer
+   * node-wide across workers (`nodeWideRoutes`).
+   */
+  around?: (request: HttpRequest, run: () => Promise<unknown>) => Promise<unknown>;
+}
+
+/** A request handed to `dispatch` by another process of the node (already authenticated there). */
+export interface DispatchedRequest {
+  method: string;
+  path: string;
+  /** The query string, without `?`. */
+  query: string;
+  body: unknown;
 }
 
 /** Thrown by #authenticate while a client or user is locked out. */
@@ -102,6 +123,22 @@ export class HttpListener {
     return this.#server.address() as AddressInfo;
   }
 
+  /**
+   * Runs a route for another worker of the node, which authenticated the client: no
+   * authentication here and no `around`, so a request is never passed on twice.
+   */
+  async dispatch(request: DispatchedRequest): Promise<{ status: number; body: unknown }> {
+    const route = this.#routes.get(`${request.method} ${request.path}`);
+    if (!route) return { status: 404, body: { error: `no such endpoint: ${request.path}` } };
+    try {
+      const reply = await route.handler({ ...request, query: new URLSearchParams(request.query), auth: 'trusted', remoteAddress: 'peer' });
+      return replyParts(reply) ?? { status: 501, body: { error: `${request.path} answers with a stream or text, not JSON` } };
+    } catch (error) {
+      const { status, body } = errorReply(error);
+      return { status, body };
+    }
+  }
+
   close(): Promise<void> {
     this.#server.closeAllConnections?.();
     return new Promise((resolve) => this.#server.close(() => resolve()));
@@ -127,7 +164,9 @@ export class HttpListener {
         return send(res, 401, { error: 'authentication required' });
       }
       const body = await readBody(req, this.#options.bodyLimit ?? 10 * 1024 * 1024);
-      const reply = await route.handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, auth: auth ?? 'trusted', remoteAddress });
+      const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, auth: auth ?? 'trusted', remoteAddress };
+      const run = async () => route.handler(request);
+      const reply = await (this.#options.around ? this.#options.around(request, run) : run());
       if (isReply(reply)) {
         if (reply.stream) return await streamReply(res, reply.status ?? 200, reply.stream);
         if (reply.text) {
@@ -252,12 +291,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof HttpTooLargeError) return send(res, 413, { error: error.message, code: error.code, field: error.field });
-  if (error instanceof HttpInputError) return send(res, 400, { error: error.message, code: error.code, field: error.field });
-  if (error instanceof ConfigError) return send(res, 400, { error: error.message, code: error.code, field: error.key });
+  const { status, body } = errorReply(error);
+  send(res, status, body);
+}
+
+/** An error as the status and JSON body the client gets. */
+function errorReply(error: unknown): { status: number; body: Record<string, unknown> } {
+  if (error instanceof HttpTooLargeError) return { status: 413, body: { error: error.message, code: error.code, field: error.field } };
+  if (error instanceof HttpInputError) return { status: 400, body: { error: error.message, code: error.code, field: error.field } };
+  if (error instanceof ConfigError) return { status: 400, body: { error: error.message, code: error.code, field: error.key } };
   if (error instanceof MtaKitError) {
     const status = error.code === 'E_NOT_FOUND' ? 404 : error.code === 'E_CONFIG' || error.code === 'E_ADDRESS' || error.code === 'E_DURATION' || error.code === 'E_RATE' ? 400 : 500;
-    return send(res, status, { error: error.message, code: error.code });
+    return { status, body: { error: error.message, code: error.code } };
   }
-  send(res, 500, { error: 'internal error', code: 'E_INTERNAL' });
+  return { status: 500, body: { error: 'internal error', code: 'E_INTERNAL' } };
 }

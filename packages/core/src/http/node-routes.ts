@@ -1,4 +1,4 @@
-import type { MtaMetrics } from '../metrics/index.js';
+import { toKumoJson, type MtaMetrics } from '../metrics/index.js';
 import type { DiagnosticLogFilter } from './log-filter.js';
 import { httpReply, type HttpListener, type HttpRequest } from './listener.js';
 import { machineInfo } from './machine-info.js';
@@ -11,6 +11,8 @@ export interface NodeRoutesOptions {
   /** The running version. */
   version: string;
   metrics?: MtaMetrics;
+  /** The other workers' metrics (`getMetricsAsJSON()` each): `/metrics` and `/metrics.json` then show the whole node. */
+  peerMetrics?: () => Promise<unknown[]>;
   /** The filter `set_diagnostic_log_filter` changes; without one the endpoint answers 501. */
   logFilter?: DiagnosticLogFilter;
 }
@@ -26,8 +28,10 @@ export function registerNodeRoutes(http: HttpListener, options: NodeRoutesOption
   http.route('GET', '/api/check-liveness/v1', () => ({ ok: true }), { public: true });
   const metrics = options.metrics;
   if (metrics) {
-    http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await metrics.registry.metrics() } }));
-    http.route('GET', '/metrics.json', async () => metrics.toJson());
+    const peers = options.peerMetrics;
+    const registry = async () => (peers ? metrics.aggregatedWith((await peers()) as Parameters<MtaMetrics['aggregatedWith']>[0]) : metrics.registry);
+    http.route('GET', '/metrics', async () => httpReply({ text: { contentType: metrics.registry.contentType, content: await (await registry()).metrics() } }));
+    http.route('GET', '/metrics.json', async () => (peers ? toKumoJson(await (await registry()).getMetricsAsJSON()) : metrics.toJson()));
   }
   http.route('GET', '/api/machine-info', () => machineInfo({ nodeId: options.nodeId, processKind: options.processKind ?? 'mtakit', version: options.version, onlineSince }));
   http.route('GET', '/api/admin/memory/stats', () => text(memoryStats()));

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { toKumoJson } from './json.js';
 import { registerSystemMetrics, type SystemMetricsOptions } from './system.js';
 
@@ -100,6 +100,15 @@ export class MtaMetrics {
   /** Every metric in KumoMTA's `/metrics.json` shape. */
   async toJson(): Promise<Record<string, { help?: string; type: string; value: unknown }>> {
     return toKumoJson(await this.registry.getMetricsAsJSON());
+  }
+
+  /**
+   * This process's metrics and other processes' (their registries' `getMetricsAsJSON()`, e.g.
+   * the other workers of a node) as one registry: prom-client's cluster aggregation, which adds
+   * counters and gauges and merges histograms.
+   */
+  async aggregatedWith(others: ReadonlyArray<MetricObjectWithValues<MetricValue<string>>[]>): Promise<Registry> {
+    return AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
   }
 
   #sourced(): void {

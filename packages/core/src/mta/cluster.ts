@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { consoleLogger, type Logger } from '../contracts/logger.js';
+import { PeerRelay, WorkerPeers, type NodePeers } from './cluster-bus.js';
 
 /** Which worker this process is: shard `index` of `count`. */
 export interface ClusterWorker {
@@ -13,14 +14,17 @@ export interface ClusterOptions {
   /**
    * Runs in each worker: start what the worker serves for its shard (e.g. `createMta` on the
    * shard's spool). Listeners opened here share one socket per address across the workers
-   * (node:cluster). Resolves with how to stop it gracefully.
+   * (node:cluster). `peers` reaches the other workers (pass it to `createMta`'s `peers` so the
+   * admin API and metrics answer for the whole node). Resolves with how to stop it gracefully.
    */
-  start(worker: ClusterWorker): Promise<{ stop(): Promise<void> }>;
+  start(worker: ClusterWorker, peers: NodePeers): Promise<{ stop(): Promise<void> }>;
   /**
    * Runs once in the primary before any worker starts: create what the workers only read (the
    * node id, a generated certificate), so they never race to create it.
    */
   prepare?(): Promise<void>;
+  /** Runs in the primary before each worker is forked (again), e.g. to bring its shard's copy of node-wide state up to date. */
+  beforeFork?(index: number): Promise<void>;
   /** Incoming connections handed out by the primary in turn (`primary`, even spread) or taken by whichever worker accepts first (`kernel`, no hop). Default `kernel`. */
   balance?: 'primary' | 'kernel';
   logger?: Logger;
@@ -53,13 +57,13 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   cluster.schedulingPolicy = options.balance === 'primary' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   await options.prepare?.();
   const supervisor = new Supervisor(options, logger);
-  supervisor.startAll();
   process.once('SIGTERM', () => void supervisor.stop('SIGTERM'));
   process.once('SIGINT', () => void supervisor.stop('SIGINT'));
+  await supervisor.startAll();
 }
 
 async function runWorker(me: ClusterWorker, options: ClusterOptions, logger: Logger): Promise<void> {
-  const running = await options.start(me);
+  const running = await options.start(me, new WorkerPeers((message) => logger('warn', message)));
   const stop = (why: string) => {
     logger('info', `worker ${me.index}: ${why}`);
     running.stop().then(() => process.exit(0), (error: Error) => {
@@ -75,26 +79,32 @@ async function runWorker(me: ClusterWorker, options: ClusterOptions, logger: Log
 /** The primary's side: forks one worker per shard, restarts the ones that die, stops them all. */
 class Supervisor {
   readonly #workers = new Map<number, { worker: Worker; startedAt: number; delay: number }>();
+  readonly #relay = new PeerRelay(() => [...this.#workers].map(([index, e]) => [index, e.worker]));
   #stopping = false;
   #ready = new Set<number>();
 
   constructor(private readonly options: ClusterOptions, private readonly logger: Logger) {}
 
-  startAll(): void {
+  async startAll(): Promise<void> {
     this.logger('info', `cluster: starting ${this.options.workers} workers (${this.options.balance ?? 'kernel'} connection balancing)`);
-    for (let i = 0; i < this.options.workers; i++) this.#fork(i, this.options.restartDelayMs ?? 1000);
+    for (let i = 0; i < this.options.workers; i++) await this.#fork(i, this.options.restartDelayMs ?? 1000);
   }
 
-  #fork(index: number, delay: number): void {
+  async #fork(index: number, delay: number): Promise<void> {
+    await this.options.beforeFork?.(index);
+    if (this.#stopping) return;
     const worker = cluster.fork({ [CLUSTER_WORKER_VARIABLE]: `${index}/${this.options.workers}` });
     this.#workers.set(index, { worker, startedAt: Date.now(), delay });
     this.logger('info', `cluster: worker ${index} started, pid ${worker.process.pid} (shard ${index})`);
     worker.on('message', (message: { mtakit?: string }) => {
-      if (message?.mtakit !== 'worker-ready') return;
+      if (message?.mtakit !== 'worker-ready') return this.#relay.onMessage(worker, message as Parameters<PeerRelay['onMessage']>[1]);
       this.#ready.add(index);
       if (this.#ready.size === this.options.workers) this.logger('info', `cluster: all ${this.options.workers} workers ready`);
     });
-    worker.once('exit', (code, signal) => this.#exited(index, worker, code, signal));
+    worker.once('exit', (code, signal) => {
+      this.#relay.onExit(worker);
+      this.#exited(index, worker, code, signal);
+    });
   }
 
   #exited(index: number, worker: Worker, code: number | null, signal: string | null): void {
@@ -112,7 +122,10 @@ class Supervisor {
     const wait = quick ? entry.delay : 0;
     this.logger('warn', `cluster: worker ${index} (pid ${worker.process.pid}) died (${signal ?? `exit ${code}`}); restarting it on shard ${index}${wait ? ` in ${wait} ms` : ''}`);
     setTimeout(() => {
-      if (!this.#stopping) this.#fork(index, quick ? Math.min(entry.delay * 2, 30_000) : (this.options.restartDelayMs ?? 1000));
+      if (this.#stopping) return;
+      this.#fork(index, quick ? Math.min(entry.delay * 2, 30_000) : (this.options.restartDelayMs ?? 1000)).catch((error: Error) => {
+        this.logger('error', `cluster: worker ${index} could not be restarted: ${error.message}`);
+      });
     }, wait);
   }
 

@@ -6,7 +6,7 @@ import { consoleLogger, type Logger } from '../contracts/logger.js';
 import { parseCidr, type Cidr } from '../dns/cidr.js';
 import { MxResolver } from '../dns/mx-resolver.js';
 import { ConfigError } from '../errors.js';
-import { HttpListener, type HttpListenerOptions } from '../http/listener.js';
+import { HttpListener, type DispatchedRequest, type HttpListenerOptions } from '../http/listener.js';
 import { registerInjectRoute } from '../http/inject.js';
 import { DiagnosticLogFilter } from '../http/log-filter.js';
 import { registerNodeRoutes } from '../http/node-routes.js';
@@ -18,7 +18,9 @@ import type { Policy } from '../policy/events.js';
 import { SmtpIngress, type SmtpIngressOptions } from '../smtp/ingress.js';
 import { loadOrCreateCertificate } from '../tls/certificate.js';
 import { outsideStores, registerHealthMetrics, registerHealthRoute } from './health.js';
+import type { NodePeers } from './cluster-bus.js';
 import { loadNodeId } from './node-id.js';
+import { nodeWideAround } from './node-wide.js';
 import { basicAuthValidator, sharedAuthLimiter, timedPolicy } from './wiring.js';
 import { pluginOrder } from './order.js';
 import type { MtaPlugin, PluginContext, PluginProvides, QueueEngine } from './plugin.js';
@@ -52,6 +54,12 @@ export interface CreateMtaOptions {
   metrics?: MtaMetrics;
   /** The application's version, for `GET /api/machine-info`. Default `unknown`. */
   version?: string;
+  /**
+   * The node's other worker processes (`runCluster` passes them): the admin API and the metrics
+   * then answer for the whole node, and admin actions apply in every worker. Default: none (this
+   * process is the node).
+   */
+  peers?: NodePeers;
 }
 
 /** A running MTA. */
@@ -143,8 +151,16 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
     if (options.http !== false) {
       const { trustedHosts, validateBasic, ...rest } = options.http ?? {};
       const validator = basicAuthValidator(validateBasic, policy);
-      http = new HttpListener({ ...rest, ...auth.http, trustedHosts: trustedHosts ?? LOOPBACK, ...(validator ? { validateBasic: validator } : {}) });
-      registerNodeRoutes(http, { nodeId: ctx.nodeId, version: options.version ?? 'unknown', metrics, logFilter });
+      const peers = options.peers;
+      http = new HttpListener({
+        ...rest, ...auth.http, trustedHosts: trustedHosts ?? LOOPBACK, ...(validator ? { validateBasic: validator } : {}), ...(peers ? { around: nodeWideAround(peers) } : {}),
+      });
+      if (peers) {
+        const listener = http;
+        peers.answer('http', (request) => listener.dispatch(request as DispatchedRequest));
+        peers.answer('metrics', () => metrics.registry.getMetricsAsJSON());
+      }
+      registerNodeRoutes(http, { nodeId: ctx.nodeId, version: options.version ?? 'unknown', metrics, logFilter, ...(peers ? { peerMetrics: () => peers.ask('metrics') } : {}) });
       registerHealthRoute(http, ctx.stores);
       http.route('POST', '/api/admin/bump-config-epoch', async () => {
         await reload();

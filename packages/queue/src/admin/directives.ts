@@ -36,7 +36,7 @@ export class Directives<T> {
     if (reason.length > MAX_REASON_LENGTH) throw new ConfigError('reason', `${reason.slice(0, 40)}…`, `must be at most ${MAX_REASON_LENGTH} characters`);
     const now = this.clock.now();
     const expires = timing.expires !== undefined ? parseExpires(timing.expires, now) : now + parseLasting(timing.duration ?? this.defaultDuration);
-    const directive = { id: randomUUID(), reason, expires, data };
+    const directive = { id: timing.id ?? randomUUID(), reason, expires, data };
     this.#items.set(directive.id, directive);
     return directive;
   }

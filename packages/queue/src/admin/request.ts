@@ -59,7 +59,7 @@ export function timing(r: HttpRequest): DirectiveTiming {
   const duration = body(r)['duration'];
   if (duration !== undefined && typeof duration !== 'string' && typeof duration !== 'number') throw new HttpInputError('duration', 'duration must be like "10m" or a number of seconds');
   try {
-    return { duration: duration as string | number | undefined, expires: text(r, 'expires') };
+    return { duration: duration as string | number | undefined, expires: text(r, 'expires'), id: text(r, 'id') };
   } catch (error) {
     if (error instanceof ConfigError) throw new HttpInputError(error.key, error.message);
     throw error;

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MtaProcess } from './mta-process.js';
@@ -55,4 +56,19 @@ export async function outputMatch(mta: MtaProcess, pattern: RegExp, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`no ${pattern} in the output:\n${mta.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** One admin API call on a fresh connection (so the kernel may hand it to any worker). */
+export function adminCall(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {} }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data.startsWith('{') || data.startsWith('[') ? JSON.parse(data) : data }));
+    });
+    req.once('error', reject);
+    req.end(text);
+  });
 }
