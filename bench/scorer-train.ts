@@ -4,7 +4,7 @@
 // own ham/spam index, plus the tune-split unspy newsletters. The check split of the manifest is
 // only scored, for the figures printed at the end.
 //
-//   node --conditions=@mtakit/source --import tsx bench/scorer-train.ts [--epochs=6] [--l2=1e-3] [--min-df=30] [--ham-budget=0.0025] [--dry-run]
+//   node --conditions=@mtakit/source --import tsx bench/scorer-train.ts [--epochs=6] [--l2=1e-3] [--min-df=30] [--ham-budget=0.0025] [--dry-run | --out=FILE]
 //
 // Logistic regression over the hashed features of packages/scorer/src/model/features.ts that occur
 // in at least --min-df training messages, binary (each feature counted once per message), fitted by
@@ -156,7 +156,8 @@ if (dir !== undefined) {
   const bad = check.filter((c) => c.cls === 'spam' || c.cls === 'phishing').map((c) => c.z);
   console.log(`check AUC ${auc(bad, check.filter((c) => c.cls === 'personal' || c.cls === 'newsletter').map((c) => c.z)).toFixed(4)}`);
   if (!process.argv.includes('--dry-run')) {
-    writeFileSync(CONTENT_MODEL_FILE, model.encode());
-    console.log(`wrote ${CONTENT_MODEL_FILE.pathname}`);
+    const out = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? CONTENT_MODEL_FILE;
+    writeFileSync(out, model.encode());
+    console.log(`wrote ${typeof out === 'string' ? out : out.pathname}`);
   }
 }
