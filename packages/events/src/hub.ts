@@ -37,6 +37,13 @@ export interface EventHubOptions {
   /** Root of the durable queue (`<dir>/journal/`, shared by every endpoint) and of `<dir>/<endpoint>/dead-letters.jsonl`. */
   dir: string;
   endpoints: readonly EndpointConfig[];
+  /**
+   * Asked per record and endpoint after the endpoint's filter and `accept` — in an MTA, its
+   * policy's `should_enqueue_log_record(record, hook_name)` with the endpoint's name — and false
+   * keeps the event from that endpoint. Called at the first record and kept (an MTA's policy is
+   * assembled after its plugins are set up); undefined means nothing to ask.
+   */
+  shouldEnqueue?: () => ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined;
   /** When a published event counts as stored (default `write`: SIGKILL-safe; `fsync`: power-cut safe too). See `JournalSync`. */
   sync?: JournalSync;
   now?: () => number;
@@ -68,6 +75,9 @@ export class EventHub {
   readonly #warn: (message: string) => void;
   /** Whether some endpoint asks per record (`accept`): only then does publishing wait for answers. */
   readonly #asks: boolean;
+  readonly #shouldEnqueue: EventHubOptions['shouldEnqueue'];
+  #ask: ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | null | undefined;
+  #filterFailures = 0;
   #started = false;
 
   constructor(options: EventHubOptions) {
@@ -86,6 +96,7 @@ export class EventHub {
     }
     this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
     this.#asks = options.endpoints.some((e) => e.accept !== undefined);
+    this.#shouldEnqueue = options.shouldEnqueue;
   }
 
   /** The `LogBus` consumer. */
@@ -104,7 +115,9 @@ export class EventHub {
       const options = {
         batchSize: ep.config.batchSize ?? 100,
         batchWaitMs: ep.config.batchWaitMs ?? 50,
-        backoff: { initialMs: 1_000, maxMs: 60 * 60 * 1000, ...ep.config.backoff },
+        // Capped at a minute: a lane retries at least that often, so after an outage of any length
+        // delivery resumes within max(retry_max, breaker cooldown) of the receiver's return.
+        backoff: { initialMs: 1_000, maxMs: 60_000, ...ep.config.backoff },
         maxAgeMs: ep.config.maxAgeMs ?? DAY,
       };
       ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
@@ -119,11 +132,35 @@ export class EventHub {
   publish(record: LogRecord): Promise<void> | undefined {
     const event = toEvent(record);
     const wanted = [...this.#endpoints.values()].filter((ep) => matchesFilter(event, ep.config.filter ?? {}));
-    if (!this.#asks) return wanted.length === 0 ? undefined : this.#journal.append([event], wanted.map((ep) => ep.config.name));
-    return Promise.all(wanted.map(async (ep) => (!ep.config.accept || (await ep.config.accept(event)) ? [ep.config.name] : []))).then((names) => {
+    if (wanted.length === 0) return undefined;
+    const ask = this.#policyFilter();
+    if (!this.#asks && !ask) return this.#journal.append([event], wanted.map((ep) => ep.config.name));
+    return Promise.all(wanted.map(async (ep) => ((await this.#accepts(ep, event, ask)) ? [ep.config.name] : []))).then((names) => {
       const to = names.flat();
       return to.length === 0 ? undefined : this.#journal.append([event], to);
     });
+  }
+
+  #policyFilter(): ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined {
+    if (this.#ask === undefined) {
+      try {
+        this.#ask = this.#shouldEnqueue?.() ?? null;
+      } catch {
+        return undefined; // not assembled yet: ask again at the next record
+      }
+    }
+    return this.#ask ?? undefined;
+  }
+
+  /** The endpoint's `accept`, then the policy; one that throws lets the event through (a broken filter must not lose events). */
+  async #accepts(ep: Endpoint, event: MtaEvent, ask: ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined): Promise<boolean> {
+    try {
+      if (ep.config.accept && !(await ep.config.accept(event))) return false;
+      return !ask || (await ask(event.record, ep.config.name)) !== false;
+    } catch (error) {
+      if (this.#filterFailures++ % 1000 === 0) this.#warn(`should_enqueue_log_record failed (${this.#filterFailures} so far), sending the event anyway: ${(error as Error).message}`);
+      return true;
+    }
   }
 
   stats(): EndpointStatus[] {

@@ -15,7 +15,8 @@ export interface EventsPluginOptions {
 }
 
 /**
- * Pushes every log record to the configured endpoints through durable queues. Adds
+ * Pushes every log record to the configured endpoints through durable queues, as the MTA policy's
+ * `should_enqueue_log_record(record, endpoint name)` allows when it has that hook. Adds
  * `GET /api/events/v1/endpoints`, `GET /api/events/v1/dead-letters?endpoint=…&limit=…` and
  * `POST /api/events/v1/dead-letters/replay` `{ "endpoint": … }`, and the `events_*` metrics.
  */
@@ -27,6 +28,8 @@ export function eventsPlugin(options: EventsPluginOptions): MtaPlugin {
         dir: options.dir ?? join(context.dataDir, 'events'),
         endpoints: options.endpoints,
         ...(options.sync ? { sync: options.sync } : {}),
+        // KumoMTA's per-log-hook filter, with each endpoint's name as the hook name.
+        shouldEnqueue: () => context.policy?.().should_enqueue_log_record,
         warn: (m) => context.logger('warn', `events: ${m}`),
       });
       // Started here, before anything listens, so the first record already has an open journal.

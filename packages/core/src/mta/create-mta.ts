@@ -5,7 +5,7 @@ import { chainDeliveryGates } from '../contracts/delivery.js';
 import { consoleLogger, type Logger } from '../contracts/logger.js';
 import { parseCidr, type Cidr } from '../dns/cidr.js';
 import { MxResolver } from '../dns/mx-resolver.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, MtaKitError } from '../errors.js';
 import { HttpListener, type DispatchedRequest, type HttpListenerOptions } from '../http/listener.js';
 import { registerInjectRoute } from '../http/inject.js';
 import { DiagnosticLogFilter } from '../http/log-filter.js';
@@ -109,9 +109,14 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
       const unsubscribe = log.subscribe((record) => writer.write(record));
       opened.push(() => writer.close(), unsubscribe);
     }
+    let assembled: Policy | undefined;
     const ctx: PluginContext = {
       hostname: options.hostname, dataDir: options.dataDir, nodeId: await loadNodeId(options.dataDir),
       logger, log, metrics, resolver: options.resolver ?? new MxResolver(), stores: outsideStores(logger),
+      policy: () => {
+        if (!assembled) throw new MtaKitError('E_INTERNAL', 'the policy is assembled after every plugin is set up: ask it when records arrive');
+        return assembled;
+      },
     };
     registerHealthMetrics(metrics.registry, ctx.stores);
     const parts: Array<{ name: string; provides: PluginProvides }> = [];
@@ -127,6 +132,7 @@ export async function createMta(options: CreateMtaOptions): Promise<Mta> {
       return givers[0]?.provides[key];
     };
     const policy = timedPolicy(composePolicies(options.policy ?? {}, ...parts.flatMap((p) => (p.provides.policy ? [p.provides.policy] : []))), metrics.policyLatency);
+    assembled = policy;
     const preSend = given('preSend');
     const reportReader = given('reportReader');
     const makeQueue = given('queue');

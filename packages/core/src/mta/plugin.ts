@@ -51,6 +51,12 @@ export interface PluginContext {
    * /api/check-health/v1` and the `mtakit_outside_store_up` gauge report them, and each change is logged.
    */
   readonly stores: OutsideStores;
+  /**
+   * The MTA's policy, every layer assembled (the application's, then each plugin's), as the queue
+   * and the listeners ask it. Assembled after every plugin's setup: call it when records or
+   * messages arrive, not during setup. Absent in contexts built outside `createMta`.
+   */
+  readonly policy?: () => Policy;
 }
 
 /**
