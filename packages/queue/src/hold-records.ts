@@ -1,4 +1,4 @@
-import { Message, type Clock, type LogBus, type SmtpResponse } from '@mtakit/core';
+import { Message, type Clock, type LogBus, type SmtpResponse, type SpoolRecord } from '@mtakit/core';
 import { publishOrReport, type FaultReport } from './faults.js';
 import { messageRecord } from './records.js';
 import type { StoredRecord } from './spool/spool-reads.js';
@@ -43,12 +43,18 @@ export class HoldRecords {
 
   /** Logs the record; the caller guarantees it happens once per state (a suspension's hold). */
   record(id: string, queue: string, response: SmtpResponse): void {
+    this.#deps.track(this.#deps.load(id).then((stored) => stored && this.#publish(stored.record, stored.size, queue, response)));
+  }
+
+  /** Logs the record for a message whose record is in hand (recovery), once per state as `record`. */
+  recordOf(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): void {
+    this.#deps.track(this.#publish(record, size, queue, response));
+  }
+
+  #publish(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): Promise<void> {
     const { log, clock, nodeId, report } = this.#deps;
-    this.#deps.track(this.#deps.load(id).then((stored) => {
-      if (!stored) return undefined;
-      const message = new Message(stored.record);
-      return publishOrReport(log, messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size: stored.size }), report);
-    }));
+    const message = new Message({ id: record.id, sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts, due: record.due });
+    return publishOrReport(log, messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size }), report);
   }
 
   moved(id: string): void {

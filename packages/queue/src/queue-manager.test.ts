@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LogBus, Message, type LogRecord, type Policy, type QueueConfigInput } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { SmtpSink, TestResolver } from '@mtakit/core/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { DiskSpool } from './spool/disk-spool.js';
 
@@ -204,6 +204,27 @@ describe('QueueManager admin operations', () => {
     await h.manager.cancelSuspension(id);
     await h.waitFor('Delivery', 3);
     expect(h.records.filter((r) => r.type === 'TransientFailure')).toHaveLength(3);
+  });
+
+  it('after a restart, logs the suspension\'s hold from the recovered record (no read of the message) and delivers once lifted', async () => {
+    const first = await harness(viaSink());
+    await first.manager.suspend({ reason: 'maintenance', tenant: 'paused', duration: '1h' });
+    const held = [message('r1@dest.test', { tenant: 'paused' }), message('r2@dest.test', { tenant: 'paused' })];
+    await first.manager.enqueue(held);
+    await first.waitFor('TransientFailure', 2);
+    await first.manager.shutdown();
+    await first.spool.close();
+    managers.splice(managers.findIndex((m) => m.manager === first.manager), 1);
+    const second = await harness(viaSink(), {}, first.dir);
+    const reads = vi.spyOn(second.spool, 'loadRecord');
+    expect((await second.manager.recover()).recovered).toBe(2);
+    const records = await second.waitFor('TransientFailure', 2);
+    expect(records.map((r) => [r.recipient, r.size, r.response.enhanced_code?.detail])).toEqual(held.map((m) => [m.recipient, m.size, 4]));
+    expect(records[0]!.response.content).toMatch(/paused@dest.test is suspended: maintenance/);
+    expect(reads).not.toHaveBeenCalled();
+    await second.manager.cancelSuspension(second.manager.listSuspensions()[0]!.id);
+    await second.waitFor('Delivery', 2);
+    expect(second.records.filter((r) => r.type === 'TransientFailure')).toHaveLength(2);
   });
 
   it('logs one TransientFailure per message held by a ready-queue suspension', async () => {

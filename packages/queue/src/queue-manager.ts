@@ -2,7 +2,7 @@ import {
   internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, systemClock, systemTimers,
   type AdminEntry, type BounceRequest, type Clock, type HeldMessage, type HeldSelector, type MessageInspection, type PathLimits,
   type Policy, type QueueConfig, type QueueControl, type QueueSelector, type RebindRequest, type Shaper, type SuspendReadyQueueRequest,
-  type SuspendRequest, type Timers,
+  type SmtpResponse, type SpoolRecord, type SuspendRequest, type Timers,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { readyQueueService } from '@mtakit/core/metrics';
@@ -152,7 +152,7 @@ export class QueueManager implements QueueControl {
       }
       if (this.#policy.spool_message_enumerated) await this.#policy.spool_message_enumerated(new Message({ ...record }));
       if (record.meta[HOLD_META] !== undefined) this.#held.add(record.id, queue);
-      else this.#insert(queue, record.id, record.due ?? this.#clock.now(), typeof record.meta[BATCH_META] === 'string' ? record.meta[BATCH_META] : undefined);
+      else this.#recoverInto(queue, record);
       recovered++;
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
@@ -236,12 +236,29 @@ export class QueueManager implements QueueControl {
     this.#o.metrics?.scheduledCount.set(this.#scheduler.count);
   }
 
+  /**
+   * Schedules a recovered message. One due now in a suspended queue gets its hold record here,
+   * from the record in hand, and waits for the suspension's end: otherwise a restart with a
+   * million suspended messages would read each one back from the spool to log it.
+   */
+  #recoverInto(queue: string, record: SpoolRecord): void {
+    const now = this.#clock.now();
+    const batch = typeof record.meta[BATCH_META] === 'string' ? record.meta[BATCH_META] : undefined;
+    const q = this.#scheduler.queue(queue);
+    const suspended = record.size !== undefined && (record.due ?? now) <= now && !this.#state.bounceOf(q) ? this.#state.suspensionOf(q) : undefined;
+    if (suspended && record.size !== undefined) {
+      this.#holds.recordOf(record, record.size, q.name, suspendedResponse(q, suspended.reason));
+      return this.#insert(queue, record.id, suspended.expires, batch);
+    }
+    this.#insert(queue, record.id, record.due ?? now, batch);
+  }
+
   #onDue(q: ScheduledQueue): void {
     const suspended = this.#state.suspensionOf(q);
     const due = this.#scheduler.takeDue(q, suspended?.expires);
     if (due.kind === 'held' && suspended) {
       // Nothing leaves a suspended queue: each message that came due waits, with one record.
-      const response = internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${suspended.reason}`);
+      const response = suspendedResponse(q, suspended.reason);
       for (const e of due.entries) this.#holds.record(e.id, q.name, response);
       return;
     }
@@ -371,6 +388,10 @@ export class QueueManager implements QueueControl {
     this.#work.add(p);
     void p.finally(() => this.#work.delete(p));
   }
+}
+
+function suspendedResponse(q: ScheduledQueue, reason: string): SmtpResponse {
+  return internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${reason}`);
 }
 
 /** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */

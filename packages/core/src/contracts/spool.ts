@@ -9,6 +9,8 @@ export interface SpoolRecord {
   numAttempts: number;
   /** Next attempt due (Unix ms); undefined = as soon as possible. */
   due: number | undefined;
+  /** The data's size in bytes, when the spool knows it without reading the data (from `enumerate`). */
+  size?: number;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { parseQueueName, type QueueConfig, type QueueNameParts } from '@mtakit/core';
 import type { WeightedRoundRobin } from '../egress/weighted-round-robin.js';
-import { MinHeap } from './min-heap.js';
+import { EntryHeap } from './entry-heap.js';
 
-/** A message waiting in a scheduled queue: only its id and due time are kept in memory. */
+/** A message waiting in a scheduled queue: only its id and due time are kept in memory (EntryHeap). */
 export interface ScheduledEntry {
   readonly id: string;
   due: number;
@@ -17,7 +17,7 @@ export interface ScheduledEntry {
 export class ScheduledQueue {
   readonly name: string;
   readonly parts: QueueNameParts;
-  readonly entries = new MinHeap<ScheduledEntry>((e) => e.due);
+  readonly entries = new EntryHeap();
   /** Weighted round robin over the pool's sources, kept per queue as KumoMTA does. */
   rotation: WeightedRoundRobin | undefined;
   /** Ready queues this queue stopped feeding because they were full. */
@@ -40,6 +40,6 @@ export class ScheduledQueue {
   }
 
   nextDue(): number | undefined {
-    return this.entries.peek()?.due;
+    return this.entries.peekDue();
   }
 }

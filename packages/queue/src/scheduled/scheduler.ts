@@ -79,9 +79,7 @@ export class Scheduler {
   takeDue(q: ScheduledQueue, suspendedUntil?: number): DueDecision {
     const now = this.#o.clock.now();
     const entries: ScheduledEntry[] = [];
-    for (let top = q.entries.peek(); top && top.due <= now && entries.length < this.#o.promoteBatch; top = q.entries.peek()) {
-      entries.push(q.entries.pop() as ScheduledEntry);
-    }
+    while (entries.length < this.#o.promoteBatch && (q.entries.peekDue() ?? Infinity) <= now) entries.push(q.entries.pop() as ScheduledEntry);
     if (suspendedUntil !== undefined) {
       const until = Math.max(suspendedUntil, now);
       for (const e of entries) {

@@ -2,10 +2,11 @@ import { readSync } from 'node:fs';
 import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } from '@mtakit/core';
-import { dataIsIntact, encodeRecord, HEADER, RecordType, type EncodedRecord } from './record-format.js';
+import { dataIsIntact, encodeRecord, HEADER, ID_OFFSET, RecordType, type EncodedRecord } from './record-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { holdsLock } from './spool-lock.js';
-import { scanSegment, type ScanResult } from './segment-reader.js';
+import { scanSegment } from './segment-reader.js';
+import { SpoolIndex, type Location } from './spool-index.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
 import type { RecordSpool, StoredRecord } from './spool-reads.js';
 
@@ -27,17 +28,6 @@ export interface DiskSpoolOptions {
   log?: Logger;
   /** Observes each durable write batch (for fsync latency metrics). */
   onBatch?: (records: number, bytes: number, syncMs: number) => void;
-}
-
-/** Where a live message's data and latest meta are. Kept per message; nothing else is in RAM. */
-interface Entry {
-  seg: number;
-  dataOff: number;
-  dataLen: number;
-  dataCrc: number;
-  metaSeg: number;
-  metaOff: number;
-  metaLen: number;
 }
 
 /** Reads up to this size are done synchronously (see #read). */
@@ -65,11 +55,7 @@ export class DiskSpool implements RecordSpool {
   readonly #dir: string;
   readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow'>> & DiskSpoolOptions;
   readonly #writer: SegmentWriter;
-  readonly #index = new Map<string, Entry>();
-  /** Per segment: how many index entries point into it (data or meta). */
-  readonly #live = new Map<number, number>();
-  /** Per segment: the most pins its records ever held (a store pins twice, a meta update once). */
-  readonly #records = new Map<number, number>();
+  readonly #index = new SpoolIndex();
   #segments: number[] = [];
   #recovered: number[] = [];
   readonly #readers = new Map<number, { handle: Promise<FileHandle>; users: number }>();
@@ -111,15 +97,14 @@ export class DiskSpool implements RecordSpool {
   async store(message: Message): Promise<void> {
     const record = encodeRecord(RecordType.Store, message.id, metaBytes(spoolRecordOf(message)), message.getData());
     const at = await this.#writer.append(record);
-    this.#place(message.id, at, record);
+    this.#place(RecordType.Store, message.id, at, record);
   }
 
   async updateMeta(message: Message): Promise<void> {
-    const entry = this.#index.get(message.id);
-    if (!entry) throw notFound(message.id);
+    if (!this.#index.has(message.id)) throw notFound(message.id);
     const record = encodeRecord(RecordType.Meta, message.id, metaBytes(spoolRecordOf(message)));
     const at = await this.#writer.append(record);
-    this.#placeMeta(message.id, at, record);
+    this.#place(RecordType.Meta, message.id, at, record);
   }
 
   async load(id: string): Promise<Message> {
@@ -150,13 +135,9 @@ export class DiskSpool implements RecordSpool {
   }
 
   async remove(id: string): Promise<void> {
-    const entry = this.#index.get(id);
-    if (!entry) return;
-    this.#index.delete(id);
-    this.#unpin(entry.seg);
-    this.#unpin(entry.metaSeg);
+    if (!this.#index.remove(id)) return;
     const at = await this.#writer.append(encodeRecord(RecordType.Remove, id, Buffer.alloc(0)));
-    this.#track(at.segment, 0);
+    this.#track(at.segment);
   }
 
   /**
@@ -166,13 +147,16 @@ export class DiskSpool implements RecordSpool {
   async *enumerate(): AsyncGenerator<SpoolRecord> {
     try {
       for (const seg of this.#recovered) {
-        const scan: ScanResult = { validBytes: 0, trailingBytes: 0 };
-        for await (const { header, offset, meta } of scanSegment(this.#dir, seg, scan)) {
-          if (header.type === RecordType.Remove) continue;
-          const entry = this.#index.get(header.id);
-          if (!entry || entry.metaSeg !== seg || entry.metaOff !== offset + HEADER) continue;
-          yield toRecord(header.id, JSON.parse(meta.toString('utf8')) as StoredMeta);
-        }
+        // A segment's live records are parsed in one go, then handed out (no promise per record).
+        const records: SpoolRecord[] = [];
+        await scanSegment(this.#dir, seg, (header, offset, chunk, at) => {
+          if (header.type === RecordType.Remove) return;
+          const size = this.#index.sizeIfLatestMeta(chunk, at + ID_OFFSET, seg, offset + HEADER);
+          if (size < 0) return;
+          const stored = JSON.parse(chunk.toString('utf8', at + HEADER, at + HEADER + header.metaLength)) as StoredMeta;
+          records.push({ ...toRecord(chunk.toString('latin1', at + ID_OFFSET, at + HEADER), stored), size });
+        });
+        yield* records;
       }
     } finally {
       this.#enumerated = true;
@@ -203,13 +187,13 @@ export class DiskSpool implements RecordSpool {
       for (;;) {
         const oldest = this.#segments[0];
         if (oldest === undefined || oldest === this.#writer.segment) return;
-        const live = this.#live.get(oldest) ?? 0;
+        const live = this.#index.live(oldest);
         if (live === 0) {
           if ((this.#readers.get(oldest)?.users ?? 0) > 0) return;
           await this.#deleteSegment(oldest);
           continue;
         }
-        if (live < (this.#records.get(oldest) ?? 0) * this.#options.relocateBelow) await this.#relocate(oldest);
+        if (live < this.#index.records(oldest) * this.#options.relocateBelow) await this.#relocate(oldest);
         return;
       }
     } finally {
@@ -223,12 +207,9 @@ export class DiskSpool implements RecordSpool {
     const segments = await listSegments(this.#dir);
     const started = Date.now();
     for (const seg of segments) {
-      const scan: ScanResult = { validBytes: 0, trailingBytes: 0 };
-      this.#records.set(seg, 0);
-      for await (const { header, offset } of scanSegment(this.#dir, seg, scan)) {
-        this.#records.set(seg, (this.#records.get(seg) ?? 0) + pinsOf(header.type));
-        this.#replay(seg, offset, header.type, header.id, header.metaLength, header.length, header.dataCrc);
-      }
+      const scan = await scanSegment(this.#dir, seg, (header, offset, chunk, at) => {
+        this.#index.apply(header.type, { bytes: chunk, at: at + ID_OFFSET }, seg, offset, header.metaLength, header.length - HEADER - header.metaLength, header.dataCrc);
+      });
       if (scan.trailingBytes > 0) {
         const torn = seg === segments.at(-1);
         this.#options.log?.(torn ? 'info' : 'error', `spool segment ${seg}: ignored ${scan.trailingBytes} bytes after the last valid record${torn ? ' (a write torn by a crash, never acknowledged)' : ' (corruption: records after this point are lost)'}`);
@@ -244,90 +225,32 @@ export class DiskSpool implements RecordSpool {
     const next = (segments.at(-1) ?? 0) + 1;
     await this.#writer.open(next);
     this.#segments.push(next);
-    this.#records.set(next, 0);
     this.#timer = setInterval(() => void this.compact().catch((e: Error) => this.#options.log?.('error', `spool compaction failed: ${e.message}`)), this.#options.compactIntervalMs);
     this.#timer.unref();
   }
 
-  #replay(seg: number, offset: number, type: RecordType, id: string, metaLen: number, length: number, dataCrc: number): void {
-    const existing = this.#index.get(id);
-    if (type === RecordType.Store) {
-      if (existing) {
-        this.#unpin(existing.seg);
-        this.#unpin(existing.metaSeg);
-      }
-      const entry: Entry = {
-        seg, dataOff: offset + HEADER + metaLen, dataLen: length - HEADER - metaLen, dataCrc,
-        metaSeg: seg, metaOff: offset + HEADER, metaLen,
-      };
-      this.#index.set(id, entry);
-      this.#pin(seg, 2);
-    } else if (type === RecordType.Meta) {
-      if (!existing) return;
-      this.#unpin(existing.metaSeg);
-      existing.metaSeg = seg;
-      existing.metaOff = offset + HEADER;
-      existing.metaLen = metaLen;
-      this.#pin(seg);
-    } else if (existing) {
-      this.#index.delete(id);
-      this.#unpin(existing.seg);
-      this.#unpin(existing.metaSeg);
-    }
+  /** Indexes a record just written at `at`. */
+  #place(type: RecordType, id: string, at: RecordLocation, record: EncodedRecord): void {
+    this.#track(at.segment);
+    this.#index.apply(type, id, at.segment, at.offset, record.metaLength, record.dataLength, record.dataCrc);
   }
 
-  #place(id: string, at: RecordLocation, record: EncodedRecord): void {
-    this.#track(at.segment, pinsOf(RecordType.Store));
-    const existing = this.#index.get(id);
-    if (existing) {
-      this.#unpin(existing.seg);
-      this.#unpin(existing.metaSeg);
-    }
-    this.#index.set(id, {
-      seg: at.segment, dataOff: at.offset + record.dataOffset, dataLen: record.dataLength, dataCrc: record.dataCrc,
-      metaSeg: at.segment, metaOff: at.offset + record.metaOffset, metaLen: record.metaLength,
-    });
-    this.#pin(at.segment, 2);
-  }
-
-  #placeMeta(id: string, at: RecordLocation, record: EncodedRecord): void {
-    this.#track(at.segment, pinsOf(RecordType.Meta));
-    const entry = this.#index.get(id);
-    if (!entry) return; // removed while the update was being written
-    this.#unpin(entry.metaSeg);
-    entry.metaSeg = at.segment;
-    entry.metaOff = at.offset + record.metaOffset;
-    entry.metaLen = record.metaLength;
-    this.#pin(at.segment);
-  }
-
-  /** Notes a record written to `seg` (segments are created by the writer as it rolls). */
-  #track(seg: number, pins: number): void {
-    this.#records.set(seg, (this.#records.get(seg) ?? 0) + pins);
+  /** Notes a segment written to (segments are created by the writer as it rolls). */
+  #track(seg: number): void {
     if (this.#segments.at(-1) !== seg) this.#segments.push(seg);
-  }
-
-  #pin(seg: number, n = 1): void {
-    this.#live.set(seg, (this.#live.get(seg) ?? 0) + n);
-  }
-
-  #unpin(seg: number): void {
-    this.#live.set(seg, (this.#live.get(seg) ?? 1) - 1);
   }
 
   /** Copies every message that still points into `seg` to the head of the log. */
   async #relocate(seg: number): Promise<void> {
-    const ids = [...this.#index].filter(([, e]) => e.seg === seg || e.metaSeg === seg).map(([id]) => id);
-    for (const id of ids) {
+    for (const id of this.#index.idsIn(seg)) {
       const before = this.#index.get(id);
       if (!before) continue;
       const message = await this.load(id).catch(() => undefined);
-      const entry = this.#index.get(id);
       // Skip if it was removed or its meta changed while we read it: the newer record stands.
-      if (!message || entry !== before || entry.metaSeg !== before.metaSeg || entry.metaOff !== before.metaOff) continue;
+      if (!message || !sameMeta(this.#index.get(id), before)) continue;
       const record = encodeRecord(RecordType.Store, id, metaBytes(spoolRecordOf(message)), message.getData());
       const at = await this.#writer.append(record);
-      if (this.#index.get(id) === entry && entry.metaOff === before.metaOff && entry.metaSeg === before.metaSeg) this.#place(id, at, record);
+      if (sameMeta(this.#index.get(id), before)) this.#place(RecordType.Store, id, at, record);
     }
   }
 
@@ -337,8 +260,7 @@ export class DiskSpool implements RecordSpool {
     if (reader) await (await reader.handle).close();
     await unlink(segmentPath(this.#dir, seg));
     this.#segments.shift();
-    this.#live.delete(seg);
-    this.#records.delete(seg);
+    this.#index.dropSegment(seg);
   }
 
   async #read(seg: number, offset: number, length: number): Promise<Buffer> {
@@ -376,8 +298,8 @@ export class DiskSpool implements RecordSpool {
   }
 }
 
-function pinsOf(type: RecordType): number {
-  return type === RecordType.Store ? 2 : type === RecordType.Meta ? 1 : 0;
+function sameMeta(now: Location | undefined, before: Location): boolean {
+  return now !== undefined && now.metaSeg === before.metaSeg && now.metaOff === before.metaOff;
 }
 
 function metaBytes(record: SpoolRecord): Buffer {

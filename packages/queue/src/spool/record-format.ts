@@ -15,6 +15,8 @@ import { crc32 } from 'node:zlib';
  * recognised and ignored (it was never acknowledged: acknowledgements wait for the fsync).
  */
 export const HEADER = 49;
+/** Where the id's 32 ASCII hex digits start within a record. */
+export const ID_OFFSET = 17;
 
 export const enum RecordType {
   Store = 1,
@@ -61,7 +63,6 @@ export interface DecodedHeader {
   readonly type: RecordType;
   readonly metaLength: number;
   readonly dataCrc: number;
-  readonly id: string;
 }
 
 /**
@@ -78,7 +79,8 @@ export function decodeRecord(chunk: Buffer, at: number): DecodedHeader | 'short'
   const expected = chunk.readUInt32LE(at + 4);
   const actual = crc32(chunk.subarray(at + HEADER, at + HEADER + metaLength), crc32(chunk.subarray(at + 8, at + HEADER)));
   if (expected !== actual) return 'invalid';
-  return { length, type, metaLength, dataCrc: chunk.readUInt32LE(at + 13), id: chunk.toString('latin1', at + 17, at + 49) };
+  // The id stays in the chunk (ID_OFFSET): recovery looks it up from there without making a string.
+  return { length, type, metaLength, dataCrc: chunk.readUInt32LE(at + 13) };
 }
 
 export function dataIsIntact(data: Buffer, expectedCrc: number): boolean {

@@ -2,12 +2,11 @@ import { open } from 'node:fs/promises';
 import { decodeRecord, HEADER, type DecodedHeader } from './record-format.js';
 import { segmentPath } from './segment-files.js';
 
-export interface ScannedRecord {
-  readonly header: DecodedHeader;
-  readonly offset: number;
-  /** The meta JSON bytes (a view into the read buffer, valid until the next record is yielded). */
-  readonly meta: Buffer;
-}
+/**
+ * Called for each valid record: its header, its offset in the segment, and the chunk that holds
+ * it from `at` (header, id and meta; the data may be cut off). The chunk is reused after return.
+ */
+export type RecordVisitor = (header: DecodedHeader, offset: number, chunk: Buffer, at: number) => void;
 
 export interface ScanResult {
   /** Bytes of the segment that hold valid records. */
@@ -19,40 +18,46 @@ export interface ScanResult {
 const CHUNK = 8 * 1024 * 1024;
 
 /**
- * Reads a segment front to back in large chunks, yielding each record's header and meta and
- * skipping the data bytes. Stops at the first torn or corrupt record and reports how much of the
- * file was valid, so recovery can tell a crash's torn tail from damage in the middle.
+ * Reads a segment front to back in large chunks, showing `visit` each record's header and meta
+ * (synchronously, a chunk at a time: no promise per record). Stops at the first torn or corrupt
+ * record and reports how much of the file was valid, so recovery can tell a crash's torn tail
+ * from damage in the middle.
  */
-export async function* scanSegment(dir: string, segment: number, result: ScanResult): AsyncGenerator<ScannedRecord> {
+export async function scanSegment(dir: string, segment: number, visit: RecordVisitor): Promise<ScanResult> {
   const handle = await open(segmentPath(dir, segment), 'r');
   try {
     const fileSize = (await handle.stat()).size;
     let buffer = Buffer.allocUnsafe(CHUNK);
-    let chunkStart = 0;
-    let chunkLength = 0;
     let pos = 0;
     while (pos < fileSize) {
-      let at = pos - chunkStart;
-      let decoded = at >= 0 && at < chunkLength ? decodeRecord(buffer.subarray(0, chunkLength), at) : 'short';
-      if (decoded === 'short') {
-        chunkStart = pos;
-        chunkLength = (await handle.read(buffer, 0, buffer.length, pos)).bytesRead;
-        at = 0;
-        decoded = decodeRecord(buffer.subarray(0, chunkLength), 0);
-        if (decoded === 'short' && chunkLength === buffer.length) {
-          // A record whose header and meta exceed the buffer: grow it and read again.
-          const needed = HEADER + buffer.readUInt32LE(9);
-          buffer = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2));
-          chunkLength = 0;
-          continue;
+      const chunkLength = (await handle.read(buffer, 0, buffer.length, pos)).bytesRead;
+      const chunk = buffer.subarray(0, chunkLength);
+      let at = 0;
+      let stop = false;
+      for (;;) {
+        const decoded = decodeRecord(chunk, at);
+        if (decoded === 'short') break;
+        if (decoded === 'invalid' || pos + at + decoded.length > fileSize) {
+          stop = true;
+          break;
         }
+        visit(decoded, pos + at, chunk, at);
+        at += decoded.length;
+        if (at >= chunkLength) break;
       }
-      if (decoded === 'short' || decoded === 'invalid' || pos + decoded.length > fileSize) break;
-      yield { header: decoded, offset: pos, meta: buffer.subarray(at + HEADER, at + HEADER + decoded.metaLength) };
-      pos += decoded.length;
+      if (stop) break;
+      if (at === 0) {
+        if (chunkLength < buffer.length) break; // a record cut off by the end of the file
+        // A record whose header and meta exceed the buffer: grow it and read again (unless the
+        // claimed size runs past the file: then it is a torn or corrupt record).
+        const needed = HEADER + buffer.readUInt32LE(9);
+        if (needed > fileSize - pos) break;
+        buffer = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2));
+        continue;
+      }
+      pos += at;
     }
-    result.validBytes = pos;
-    result.trailingBytes = fileSize - pos;
+    return { validBytes: pos, trailingBytes: fileSize - pos };
   } finally {
     await handle.close();
   }

@@ -1,0 +1,79 @@
+import { newMessageId } from '@mtakit/core';
+import { describe, expect, it } from 'vitest';
+import { IdTable } from './id-table.js';
+
+/** A deterministic PRNG, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+describe('IdTable', () => {
+  it('agrees with a Map over a long run of adds, updates and removes (growing, reusing entries)', () => {
+    const random = prng(7);
+    const table = new IdTable(3, 16);
+    const model = new Map<string, number>();
+    const ids: string[] = [];
+    for (let step = 0; step < 60_000; step++) {
+      const r = random();
+      if (r < 0.55 || ids.length === 0) {
+        const id = newMessageId(1_700_000_000_000 + Math.floor(step / 7));
+        const entry = table.add(id);
+        table.set(entry, 2, step);
+        model.set(id, step);
+        ids.push(id);
+      } else {
+        const id = ids[Math.floor(random() * ids.length)] as string;
+        const entry = table.find(id);
+        if (r < 0.8) {
+          expect(entry >= 0).toBe(model.has(id));
+          if (entry >= 0) {
+            expect(table.get(entry, 2)).toBe(model.get(id));
+            table.remove(entry);
+            model.delete(id);
+          }
+        } else if (entry >= 0) {
+          table.set(entry, 2, step);
+          model.set(id, step);
+        }
+      }
+    }
+    expect(table.size).toBe(model.size);
+    for (const id of ids) {
+      const entry = table.find(id);
+      expect(entry >= 0).toBe(model.has(id));
+      if (entry >= 0) expect([table.idOf(entry), table.get(entry, 2)]).toEqual([id, model.get(id)]);
+    }
+    const listed = [...table.entries()].map((e) => table.idOf(e)).sort();
+    expect(listed).toEqual([...model.keys()].sort());
+  });
+
+  it('finds ids written as ASCII in a buffer, and refuses strings that are not ids', () => {
+    const table = new IdTable(1);
+    const id = newMessageId();
+    const entry = table.add(id);
+    expect(table.add(id)).toBe(entry);
+    const header = Buffer.from(`xx${id}yy`, 'latin1');
+    expect(table.findAscii(header, 2)).toBe(entry);
+    expect(table.findAscii(header, 3)).toBe(-1);
+    expect(table.find(id.toUpperCase())).toBe(-1);
+    expect(() => table.add('not-an-id')).toThrow(RangeError);
+    expect(table.addAscii(Buffer.from(newMessageId(), 'latin1'), 0)).not.toBe(entry);
+    expect(table.size).toBe(2);
+  });
+
+  it('keeps every entry reachable when removals shift probe runs (ids that collide)', () => {
+    // Same time, sequence and random words but the first: all land in few home slots of a small table.
+    const table = new IdTable(1, 8);
+    const ids = Array.from({ length: 40 }, (_, i) => `${(i * 8).toString(16).padStart(8, '0')}000000000000000000000000`);
+    for (const id of ids) table.set(table.add(id), 0, parseInt(id.slice(0, 8), 16));
+    for (const id of ids.filter((_, i) => i % 3 === 0)) table.remove(table.find(id));
+    for (const [i, id] of ids.entries()) {
+      const entry = table.find(id);
+      if (i % 3 === 0) expect(entry).toBe(-1);
+      else expect(table.get(entry, 0)).toBe(i * 8);
+    }
+  });
+});
