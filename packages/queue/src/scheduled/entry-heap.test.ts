@@ -10,7 +10,7 @@ describe('EntryHeap', () => {
     const heap = new EntryHeap();
     const model: ScheduledEntry[] = [];
     for (let i = 0; i < 5000; i++) {
-      const entry: ScheduledEntry = i % 97 === 0 ? { id: newMessageId(), due: Math.floor(random() * 1e6), batch: `b${i}` } : { id: newMessageId(), due: Math.floor(random() * 1e6) };
+      const entry: ScheduledEntry = i % 3 === 0 ? { id: newMessageId(), due: Math.floor(random() * 1e6), batch: `b${i % 7}` } : { id: newMessageId(), due: Math.floor(random() * 1e6) };
       heap.push(entry);
       model.push(entry);
     }
