@@ -3,9 +3,13 @@
 // time and RSS. Each phase runs in its own process so RSS is measured cleanly.
 //
 //   node --conditions=@mtakit/source --import tsx bench/queue-scale.ts [--messages 1000000] [--size 1024] [--dir /tmp/x]
+//        [--before /path/to/other/checkout] [--rounds 2] [--results bench/results/queue-scale.jsonl]
+//
+// --before measures another checkout (its own bench/queue-scale.ts and sources) in the same run,
+// alternating with this one round by round, and prints this/before ratios.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LogBus, Message } from '@mtakit/core';
@@ -18,6 +22,9 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     phase: { type: 'string' },
     fsync: { type: 'string', default: 'true' },
+    before: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    results: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -69,20 +76,41 @@ async function recover(dir: string): Promise<void> {
 if (values.phase === 'fill') await fill(values.dir as string);
 else if (values.phase === 'recover') await recover(values.dir as string);
 else {
-  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'mtakit-scale-'));
-  const run = (phase: string) => {
-    const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', import.meta.filename, '--phase', phase, '--dir', dir, '--messages', String(messages), '--size', values.size as string, '--fsync', values.fsync as string], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`${phase} failed: ${r.stdout}`);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+  interface Run { label: string; fill: { rate: number; peakRssMiB: number; heapMiB: number }; recover: { seconds: number; indexSeconds: number; recovered: number; peakRssMiB: number; heapMiB: number } }
+  const checkouts: Array<{ label: string; script: string; cwd: string }> = [{ label: 'this', script: import.meta.filename, cwd: process.cwd() }];
+  if (values.before) checkouts.push({ label: 'before', script: join(values.before, 'bench/queue-scale.ts'), cwd: values.before });
+  const measure = (checkout: (typeof checkouts)[number]): Run => {
+    const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'mtakit-scale-'));
+    const run = (phase: string) => {
+      const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', checkout.script, '--phase', phase, '--dir', dir, '--messages', String(messages), '--size', values.size as string, '--fsync', values.fsync as string], { cwd: checkout.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`${checkout.label} ${phase} failed: ${r.stdout}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+    };
+    try {
+      const fill = run('fill');
+      console.error('');
+      return { label: checkout.label, fill, recover: run('recover') };
+    } finally {
+      if (!values.dir) rmSync(dir, { recursive: true, force: true });
+    }
   };
-  try {
-    const fillResult = run('fill');
-    console.error('');
-    const recovery = run('recover');
-    console.log(`\nmtakit queue scale: ${messages.toLocaleString('en-US')} messages × ${values.size} B to a suspended destination (fsync ${values.fsync})`);
-    console.log(`  enqueue (spool + schedule):   ${Math.round(fillResult.rate).toLocaleString('en-US')} msgs/s, peak RSS ${Math.round(fillResult.peakRssMiB)} MiB (heap ${Math.round(fillResult.heapMiB)} MiB with all queued)`);
-    console.log(`  restart to fully recovered:   ${recovery.seconds.toFixed(1)} s (index ${recovery.indexSeconds.toFixed(1)} s), ${recovery.recovered.toLocaleString('en-US')} messages, peak RSS ${Math.round(recovery.peakRssMiB)} MiB (heap ${Math.round(recovery.heapMiB)} MiB)`);
-  } finally {
-    if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  const runs: Run[] = [];
+  for (let round = 0; round < Number(values.rounds); round++) for (const checkout of checkouts) runs.push(measure(checkout));
+  console.log(`\nmtakit queue scale: ${messages.toLocaleString('en-US')} messages × ${values.size} B to a suspended destination (fsync ${values.fsync}), load average ${loadavg()[0]?.toFixed(1)}`);
+  for (const { label, fill, recover } of runs) {
+    console.log(`  [${label}] enqueue (spool + schedule):   ${Math.round(fill.rate).toLocaleString('en-US')} msgs/s, peak RSS ${Math.round(fill.peakRssMiB)} MiB (heap ${Math.round(fill.heapMiB)} MiB with all queued)`);
+    console.log(`  [${label}] restart to fully recovered:   ${recover.seconds.toFixed(1)} s (index ${recover.indexSeconds.toFixed(1)} s), ${recover.recovered.toLocaleString('en-US')} messages, peak RSS ${Math.round(recover.peakRssMiB)} MiB (heap ${Math.round(recover.heapMiB)} MiB)`);
+  }
+  const best = (label: string) => {
+    const mine = runs.filter((r) => r.label === label);
+    return { rate: Math.max(...mine.map((r) => r.fill.rate)), fillRss: Math.min(...mine.map((r) => r.fill.peakRssMiB)), restart: Math.min(...mine.map((r) => r.recover.seconds)), recoverRss: Math.min(...mine.map((r) => r.recover.peakRssMiB)) };
+  };
+  if (values.before) {
+    const a = best('this');
+    const b = best('before');
+    console.log(`  this/before (best of each): enqueue ${(a.rate / b.rate).toFixed(2)}×, peak RSS filling ${(a.fillRss / b.fillRss).toFixed(2)}×, restart time ${(a.restart / b.restart).toFixed(2)}×, peak RSS recovering ${(a.recoverRss / b.recoverRss).toFixed(2)}×`);
+  }
+  if (values.results) {
+    appendFileSync(values.results, `${JSON.stringify({ bench: 'queue-scale', at: new Date().toISOString(), messages, size: Number(values.size), fsync: values.fsync === 'true', loadavg: loadavg(), before: values.before ?? null, runs })}\n`);
   }
 }
