@@ -1,4 +1,16 @@
-import libmime from 'libmime';
+import { createRequire } from 'node:module';
+
+type LibMime = typeof import('libmime').default;
+let loaded: LibMime | null = null;
+/**
+ * libmime (with iconv-lite and encoding-japanese, ~35 ms of CPU to load) on first need: ASCII and
+ * UTF-8 bounces without encoded words, most of them, never load it, and a single file parsed cold
+ * answers sooner.
+ */
+function libmime(): LibMime {
+  loaded ??= createRequire(import.meta.url)('libmime') as LibMime;
+  return loaded;
+}
 
 /** What the report parsers need from a message: its headers, readable text and MIME parts. */
 export interface MimeMessage {
@@ -134,7 +146,7 @@ export function charsetDecode(body: Buffer, charset: string | undefined): string
   const name = (charset ?? '').trim().toLowerCase();
   if (name === '' || /^(?:us-)?ascii$|^utf-?8$/.test(name)) return utf8OrLatin1(body);
   try {
-    return libmime.decodeWord(name, 'B', body.toString('base64'));
+    return libmime().decodeWord(name, 'B', body.toString('base64'));
   } catch {
     return utf8OrLatin1(body);
   }
@@ -149,7 +161,7 @@ function decodeWords(value: string): string {
   const unfolded = value.replace(/\r?\n[ \t]+/g, ' ');
   if (!unfolded.includes('=?')) return unfolded.trim();
   try {
-    return libmime.decodeWords(unfolded).trim();
+    return libmime().decodeWords(unfolded).trim();
   } catch {
     return unfolded.trim();
   }
@@ -163,8 +175,24 @@ function headerOf(headers: readonly HeaderLine[], key: string): string | null {
 function contentType(headers: readonly HeaderLine[]): { value: string; params: Record<string, string> } {
   const raw = headerOf(headers, 'content-type');
   if (!raw) return { value: 'text/plain', params: {} };
-  const parsed = libmime.parseHeaderValue(raw);
+  const parsed = parseHeaderValue(raw);
   return { value: parsed.value.toLowerCase().replace(/\s+/g, ''), params: parsed.params };
+}
+
+/**
+ * `type/subtype; name=value; name="quoted \"value\""`, parameter names lower-cased. RFC 2231
+ * (`name*=`, `name*0=`) and RFC 2047 words in parameters go to libmime.
+ */
+function parseHeaderValue(raw: string): { value: string; params: Record<string, string> } {
+  if (/\*\s*=|\*\d|=\?/.test(raw)) return libmime().parseHeaderValue(raw);
+  const semi = raw.indexOf(';');
+  const params: Record<string, string> = {};
+  if (semi >= 0) {
+    for (const m of raw.slice(semi).matchAll(/;\s*([^\s=;"]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|([^;]*))/g)) {
+      params[(m[1] ?? '').toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? '').trim();
+    }
+  }
+  return { value: (semi >= 0 ? raw.slice(0, semi) : raw).trim(), params };
 }
 
 /** Readable text of an HTML part: block tags become line breaks, other tags and entities go. */

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { MtaKitError, responseLine } from '@mtakit/core';
-import type { BounceClassifier } from '@mtakit/bounce';
+import type { BounceClassifier } from '@mtakit/bounce/parse';
 import { consoleLogger } from '../logger.js';
 
 interface ParseFlags {
@@ -70,9 +70,12 @@ export function bounceCommand(): Command {
   return bounce;
 }
 
-/** @mtakit/bounce, loaded when a bounce command runs (it is heavy; `mtakit --help` needs none of it). */
-function bounceLibrary(): Promise<typeof import('@mtakit/bounce')> {
-  return import('@mtakit/bounce');
+/**
+ * The parser alone (@mtakit/bounce/parse, not the plugin and suppression routes), loaded when a
+ * bounce command runs: `mtakit --help` needs none of it, and one file parsed cold pays only for it.
+ */
+function bounceLibrary(): Promise<typeof import('@mtakit/bounce/parse')> {
+  return import('@mtakit/bounce/parse');
 }
 
 async function classifierFor(rules: string[] | undefined): Promise<BounceClassifier> {
