@@ -37,7 +37,11 @@ export function beforeQuotedOriginal(text: string): string {
 }
 
 export function parseOriginal(text: string): OriginalMessage | null {
-  const block = parseHeaderBlock(Buffer.from(text.replace(/^\s+/, ''), 'utf8'));
+  // Only the header block is read: cut it off before converting, as the text may carry the whole
+  // returned message with its attachments.
+  const trimmed = text.replace(/^\s+/, '');
+  const end = /\r?\n\r?\n/.exec(trimmed);
+  const block = parseHeaderBlock(Buffer.from(end ? trimmed.slice(0, end.index + end[0].length) : trimmed, 'utf8'));
   const headers = block.fields
     .filter((f) => /^[!-9;-~]+$/.test(f.name))
     .map((f): [string, string] => [f.name, fieldValue(f)]);
@@ -72,22 +76,19 @@ export function correlate(
   options: CorrelationOptions,
 ): Correlation | null {
   const traceOptions = options.traceSecret === undefined ? {} : { secret: options.traceSecret };
-  const candidates: [string, string][] = [
-    ...(original?.headers ?? []),
-    ...texts.flatMap((t) => findHeaderLines(t, [TRACE_HEADER, KUMO_TRACE_HEADER])),
-  ];
-  let trace: Correlation | null = null;
-  for (const [name, value] of candidates) {
-    const lower = name.toLowerCase();
-    const decoded =
-      lower === TRACE_HEADER.toLowerCase() ? decodeTraceHeader(value, traceOptions)
-        : lower === KUMO_TRACE_HEADER.toLowerCase() ? decodeKumoRef(value)
-          : null;
-    if (decoded) {
-      trace = correlationFromTrace(decoded);
-      break;
+  const traceIn = (candidates: readonly [string, string][]): Correlation | null => {
+    for (const [name, value] of candidates) {
+      const lower = name.toLowerCase();
+      const decoded =
+        lower === TRACE_HEADER.toLowerCase() ? decodeTraceHeader(value, traceOptions)
+          : lower === KUMO_TRACE_HEADER.toLowerCase() ? decodeKumoRef(value)
+            : null;
+      if (decoded) return correlationFromTrace(decoded);
     }
-  }
+    return null;
+  };
+  // The returned headers first; the report's texts (which may be large) only when they have none.
+  const trace = traceIn(original?.headers ?? []) ?? traceIn(texts.flatMap((t) => findHeaderLines(t, [TRACE_HEADER, KUMO_TRACE_HEADER])));
   const verp = [...verpCandidates, original?.return_path]
     .flatMap((c) => (c ? addressesIn(c) : []))
     .map((a) => decodeVerp(a, options.verp))
