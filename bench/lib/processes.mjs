@@ -80,7 +80,7 @@ export function processUsage(pid) {
   const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]);
-  return { peakRssMiB: peakKb / 1024, cpuSeconds: ticks / 100 };
+  return { peakRssMiB: peakKb / 1024, cpuSeconds: ticks / 100, systemSeconds: Number(stat[12]) / 100 };
 }
 
 /**
@@ -110,7 +110,7 @@ export async function runThroughMta({ messages, size, connections, fsync, env = 
     if (deliveredAt === undefined) throw new Error(`not every message was delivered within ${timeoutMs / 1000} s:\n${mta.output().slice(-2000)}`);
     return {
       rate: messages / ((deliveredAt - t0) / 1000), injectedRate: messages / (injectedMs / 1000), latencies: result.latencies,
-      refused: result.errors, cpuSeconds: usage.cpuSeconds - before.cpuSeconds, peakRssMiB: usage.peakRssMiB, metrics,
+      refused: result.errors, cpuSeconds: usage.cpuSeconds - before.cpuSeconds, systemSeconds: usage.systemSeconds - before.systemSeconds, peakRssMiB: usage.peakRssMiB, metrics,
     };
   } finally {
     // Stopped before the next run (and before anything it uses, like Redis, goes away).

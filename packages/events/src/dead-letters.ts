@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalEntry } from './journal.js';
-import type { MtaEvent } from './event.js';
+import { eventJson, type MtaEvent } from './event.js';
 
 export interface DeadLetter {
   event: MtaEvent;
@@ -28,7 +28,8 @@ export class DeadLetterStore {
 
   async add(entries: readonly JournalEntry[], reason: string, now: number): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const lines = entries.map((e) => JSON.stringify({ event: e.event, reason, queued_at: e.at, dead_at: now } satisfies DeadLetter));
+    // The event's own text, as the journal holds it (see DeadLetter for the shape).
+    const lines = entries.map((e) => `{"event":${eventJson(e.event)},"reason":${JSON.stringify(reason)},"queued_at":${e.at},"dead_at":${now}}`);
     await appendFile(this.#file, lines.join('\n') + '\n');
   }
 

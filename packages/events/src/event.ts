@@ -57,31 +57,69 @@ export function matchesFilter(event: MtaEvent, filter: EventFilter): boolean {
   return true;
 }
 
-/** Lane of a message: every event of one message goes through the same lane, so it stays in order. */
+/**
+ * Lane of a message: every event of one message goes through the same lane, so it stays in order.
+ * Read from the event id (`<message id>.<hash>`), so that an event held as text need not be parsed.
+ */
 export function laneOf(event: MtaEvent, lanes: number): number {
   if (lanes <= 1) return 0;
+  const id = event.event_id;
+  const end = id.indexOf('.') < 0 ? id.length : id.indexOf('.');
   let h = 0;
-  for (let i = 0; i < event.record.id.length; i++) h = (h * 31 + event.record.id.charCodeAt(i)) >>> 0;
+  for (let i = 0; i < end; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return h % lanes;
 }
 
 /**
- * Each event's JSON, remembered where it was made (the journal writes an event once, or reads it
- * back as text) so that sinks send that text instead of serialising the record again. The record's
- * own text is the log writer's (`recordJson`), so a record is serialised once in all.
+ * An event's JSON. The record's own text is the log writer's (`recordJson`), so a record is
+ * serialised once in all; an event from the journal is held as text already (TextEvent).
  */
-const texts = new WeakMap<MtaEvent, string>();
-
 export function eventJson(event: MtaEvent): string {
-  let text = texts.get(event);
-  if (text === undefined) {
-    text = `{"event_id":${JSON.stringify(event.event_id)},"type":${JSON.stringify(event.type)},"tenant":${JSON.stringify(event.tenant)},"record":${recordJson(event.record)}}`;
-    texts.set(event, text);
-  }
-  return text;
+  if (event instanceof TextEvent) return event.json;
+  return `{"event_id":${JSON.stringify(event.event_id)},"type":${JSON.stringify(event.type)},"tenant":${JSON.stringify(event.tenant)},"record":${recordJson(event.record)}}`;
 }
 
-export function rememberJson(event: MtaEvent, text: string): MtaEvent {
-  texts.set(event, text);
-  return event;
+/**
+ * An event held as its JSON text, for the time it waits in the journal: a string is one flat
+ * object for the garbage collector, where a live record is dozens (and waiting events outlive the
+ * young generation, so every one of them would be promoted and traced). The record is parsed back
+ * only if a sink asks for it (the KumoMTA log-hook payload); sinks send the text itself.
+ */
+class TextEvent implements MtaEvent {
+  readonly event_id: string;
+  readonly type: LogRecordType;
+  readonly tenant: string | null;
+  readonly json: string;
+  #record: LogRecord | undefined;
+
+  constructor(head: Pick<MtaEvent, 'event_id' | 'type' | 'tenant'>, json: string) {
+    this.event_id = head.event_id;
+    this.type = head.type;
+    this.tenant = head.tenant;
+    this.json = json;
+  }
+
+  get record(): LogRecord {
+    this.#record ??= (JSON.parse(this.json) as MtaEvent).record;
+    return this.#record;
+  }
+
+  toJSON(): unknown {
+    return JSON.parse(this.json);
+  }
+}
+
+/** The event as text, without its record object (see TextEvent). */
+export function textEvent(event: MtaEvent): MtaEvent {
+  return event instanceof TextEvent ? event : new TextEvent(event, eventJson(event));
+}
+
+/** `{"event_id":…,"type":…,"tenant":…,"record":` — how eventJson starts. */
+const EVENT_HEAD = /^\{"event_id":("(?:[^"\\]|\\.)*"),"type":"(\w+)","tenant":(null|"(?:[^"\\]|\\.)*"),"record":/;
+
+/** An event from its JSON text, reading only its head (any other shape is parsed whole). */
+export function eventFromJson(json: string): MtaEvent {
+  const head = EVENT_HEAD.exec(json);
+  if (!head) return new TextEvent(JSON.parse(json) as MtaEvent, json);
+  return new TextEvent({ event_id: JSON.parse(head[1] as string) as string, type: head[2] as LogRecordType, tenant: JSON.parse(head[3] as string) as string | null }, json);
 }

@@ -76,6 +76,8 @@ export class EventHub {
   /** Whether some endpoint asks per record (`accept`): only then does publishing wait for answers. */
   readonly #asks: boolean;
   readonly #shouldEnqueue: EventHubOptions['shouldEnqueue'];
+  /** Every endpoint's name when none filters: each event then goes to all of them. */
+  readonly #unfiltered: readonly string[] | undefined;
   #ask: ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | null | undefined;
   #filterFailures = 0;
   #started = false;
@@ -97,6 +99,8 @@ export class EventHub {
     this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
     this.#asks = options.endpoints.some((e) => e.accept !== undefined);
     this.#shouldEnqueue = options.shouldEnqueue;
+    const names = options.endpoints.map((e) => e.name);
+    this.#unfiltered = options.endpoints.every((e) => !e.filter?.types && !e.filter?.tenants) && names.length > 0 ? names : undefined;
   }
 
   /** The `LogBus` consumer. */
@@ -131,9 +135,10 @@ export class EventHub {
    */
   publish(record: LogRecord): Promise<void> | undefined {
     const event = toEvent(record);
+    const ask = this.#policyFilter();
+    if (!this.#asks && !ask && this.#unfiltered) return this.#journal.append([event], this.#unfiltered);
     const wanted = [...this.#endpoints.values()].filter((ep) => matchesFilter(event, ep.config.filter ?? {}));
     if (wanted.length === 0) return undefined;
-    const ask = this.#policyFilter();
     if (!this.#asks && !ask) return this.#journal.append([event], wanted.map((ep) => ep.config.name));
     return Promise.all(wanted.map(async (ep) => ((await this.#accepts(ep, event, ask)) ? [ep.config.name] : []))).then((names) => {
       const to = names.flat();

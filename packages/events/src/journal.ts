@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '@mtakit/core';
-import { eventJson, rememberJson, type MtaEvent } from './event.js';
+import { eventFromJson, eventJson, textEvent, type MtaEvent } from './event.js';
 import { CursorFile } from './cursors.js';
 import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
 import { SegmentWriter, type JournalSync } from './segment-writer.js';
@@ -115,10 +115,12 @@ export class Journal {
     const at = this.#now();
     const first = this.#nextSeq;
     const head = `,"at":${at},"to":${JSON.stringify(to)},"event":`;
-    const lines = events.map((event, i) => `{"seq":${first + i}${head}${eventJson(event)}}\n`);
+    // Held as text from here on (see textEvent): the journal line and the sinks use the same text.
+    const stored = events.map(textEvent);
+    const lines = stored.map((event, i) => `{"seq":${first + i}${head}${eventJson(event)}}\n`);
     let synced: Promise<void> | undefined;
     try {
-      synced = this.#file.write(Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join(''), 'utf8'));
+      synced = this.#file.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
     } catch (error) {
       throw new MtaKitError('E_EVENTS', `event journal ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
@@ -126,8 +128,8 @@ export class Journal {
     for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
     const segment = this.written.segment;
     let end = this.written.end;
-    const tail: TailItem[] = events.map((event, i) => {
-      end += Buffer.byteLength(lines[i] as string);
+    const tail: TailItem[] = stored.map((event, i) => {
+      end = lines.length === 1 ? this.#file.size : end + Buffer.byteLength(lines[i] as string);
       return { entry: { seq: first + i, at, to, event }, segment, end };
     });
     this.written = { segment, end, lastSeq: this.#nextSeq - 1 };
@@ -217,9 +219,9 @@ function isJson(text: string, start: number, nl: number): boolean {
   }
 }
 
-/** Parses one journal line, keeping the event's own JSON text for the sinks. */
+/** Parses one journal line (without its newline): its head, and the event kept as text for the sinks. */
 export function parseLine(line: string): JournalEntry {
-  const entry = JSON.parse(line) as JournalEntry;
-  rememberJson(entry.event, line.slice(line.indexOf('"event":') + 8, -1));
-  return entry;
+  const head = HEAD.exec(line);
+  if (!head) throw new MtaKitError('E_EVENTS', `event journal: a line that is not a journal entry: ${line.slice(0, 80)}`);
+  return { seq: Number(head[1]), at: Number(head[2]), to: JSON.parse(head[3] as string) as string[], event: eventFromJson(line.slice(head[0].length, -1)) };
 }

@@ -52,11 +52,20 @@ export class SegmentWriter {
     if (old !== undefined) this.#retire(old);
   }
 
-  /** Appends `bytes`; in `fsync` mode returns a promise settled by the sync that covers them. */
-  write(bytes: Buffer): Promise<void> | undefined {
+  /**
+   * Appends `text` (written straight from the string: no Buffer to allocate per append); in
+   * `fsync` mode returns a promise settled by the sync that covers it.
+   */
+  write(text: string): Promise<void> | undefined {
     const fd = this.#fd as number;
+    let length: number;
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+      const written = writeSync(fd, text);
+      length = Buffer.byteLength(text);
+      if (written < length) {
+        const rest = Buffer.from(text).subarray(written);
+        for (let done = 0; done < rest.length; ) done += writeSync(fd, rest, done);
+      }
     } catch (error) {
       // Cut a partial line off, so the next append starts on a line of its own.
       try {
@@ -66,7 +75,7 @@ export class SegmentWriter {
       }
       throw error;
     }
-    this.size += bytes.length;
+    this.size += length;
     this.#unsynced = true;
     let synced: Promise<void> | undefined;
     if (this.#options.sync === 'fsync') synced = new Promise((resolve, reject) => this.#waiters.push((e) => (e ? reject(e) : resolve())));

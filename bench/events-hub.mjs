@@ -1,0 +1,64 @@
+// CPU per event of the events machinery alone (no MTA): N log records published through an
+// EventHub to a webhook (a local HTTP receiver in a child process) and/or Redis Streams, or to a
+// sink that drops them; reports this process's CPU microseconds per event until all are delivered.
+//
+//   npx tsx --conditions=@mtakit/source bench/events-hub.mjs [--events 30000] [--sinks webhook,redis,null]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { recordJson } from '@mtakit/core';
+import { EventHub, RedisStreamSink, WebhookSink } from '@mtakit/events';
+import { testRecord } from '@mtakit/events/testing';
+import { freePort, which } from './lib/processes.mjs';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '30000' }, sinks: { type: 'string', default: 'webhook,redis' } } });
+const total = Number(values.events);
+const kinds = values.sinks.split(',');
+const children = [];
+const endpoints = [];
+let delivered = 0;
+const counting = (sink) => ({ target: sink.target, close: () => sink.close?.() ?? Promise.resolve(), send: async (events, signal) => {
+  await sink.send(events, signal);
+  delivered += events.length;
+} });
+for (const kind of kinds) {
+  if (kind === 'null') endpoints.push({ name: 'null', sink: counting({ target: 'null', send: async () => undefined }) });
+  if (kind === 'webhook') {
+    const port = await freePort();
+    const receiver = `require('node:http').createServer((q, s) => { q.resume().on('end', () => s.writeHead(200).end()); }).listen(${port}, '127.0.0.1')`;
+    children.push(spawn(process.execPath, ['-e', receiver], { stdio: 'ignore' }));
+    endpoints.push({ name: 'hook', concurrency: 2, sink: counting(new WebhookSink({ url: `http://127.0.0.1:${port}/`, format: 'array', secrets: ['bench'] })) });
+  }
+  if (kind === 'redis') {
+    const binary = which('redis-server');
+    if (!binary) throw new Error('redis-server is not installed');
+    const port = await freePort();
+    children.push(spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
+    endpoints.push({ name: 'stream', sink: counting(new RedisStreamSink({ url: `redis://127.0.0.1:${port}`, maxLen: 100_000 })) });
+  }
+}
+await new Promise((r) => setTimeout(r, 500));
+const dir = mkdtempSync(join(tmpdir(), 'mtakit-bench-hub-'));
+const hub = new EventHub({ dir, endpoints, warn: (m) => console.error(m) });
+await hub.start();
+const records = Array.from({ length: total }, (_, i) => testRecord(i + 1, i % 2 ? 'Delivery' : 'Reception'));
+// In the MTA the JSONL log writer has serialised each record before the hub sees it.
+for (const r of records) recordJson(r);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+// In steps of 100 per tick, as an MTA under load publishes them.
+for (let i = 0; i < total; i += 100) {
+  for (const r of records.slice(i, i + 100)) await hub.publish(r);
+  await new Promise((r) => setImmediate(r));
+}
+const published = process.cpuUsage(cpu0);
+while (delivered < total * endpoints.length) await new Promise((r) => setTimeout(r, 5));
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+await hub.stop();
+for (const c of children) c.kill('SIGKILL');
+rmSync(dir, { recursive: true, force: true });
+const us = (u) => (u.user + u.system) / total;
+console.log(`events hub: ${total} events to ${kinds.join(' + ')} in ${(ms / 1000).toFixed(2)} s; CPU ${us(cpu).toFixed(1)} µs/event (publishing ${us(published).toFixed(1)}, user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)})`);
