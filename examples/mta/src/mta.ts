@@ -48,7 +48,7 @@ export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}
   const logger = options.logger ?? consoleLogger;
   const env = options.env ?? process.env;
   const resolver = options.resolver ?? new MxResolver();
-  const shaping = shapingFromEnvironment(config, env);
+  const shaping = shapingFromEnvironment(config, env, options.peers);
   const scorer = scorerFromEnvironment(env);
   if (shaping.length === 0) logger('info', 'shaping: off (MTAKIT_SHAPING=off): no rates, leases or automation');
   if (scorer.length === 0) logger('info', 'scorer: off (MTAKIT_SCORER=off)');

@@ -30,8 +30,9 @@ export function startCommands(): Command[] {
       });
       if (config.workers > 1 || worker) {
         const { prepareShards, syncAdminState } = await import('../shards.js');
-        if (!worker) await warnPerWorkerShaping(config.workers, settings.env);
-        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger });
+        // The node's shaping state, kept by the primary (only there: a worker asks it).
+        const shaping = worker ? {} : await (await import('../features/shaping.js')).nodeShapingStore(config, settings.env);
+        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...shaping });
         return;
       }
       const mta = await start();
@@ -88,11 +89,4 @@ async function warnIfUnresolvable(smarthost: MtaConfig['smarthost'], logger: Log
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 3000, 'timeout').unref());
   const outcome = await Promise.race([lookup(host).then(() => 'ok' as const, (error: Error) => error.message), timeout]);
   if (outcome !== 'ok') logger('warn', `${settingName(BY_KEY.get('smarthost') as Setting)}=${smarthost}: ${host} does not resolve (${outcome}); messages will wait and retry until it does`);
-}
-
-/** Until the memory store is shared between workers, say what MTAKIT_WORKERS does to shaping limits without Redis. */
-async function warnPerWorkerShaping(workers: number, env: NodeJS.ProcessEnv): Promise<void> {
-  const shaping = (await import('../features/shaping.js')).shapingSettings(env);
-  if (!shaping.enabled || shaping.redisUrl) return;
-  consoleLogger('warn', `MTAKIT_WORKERS=${workers}: shaping state is kept in each worker, so throttles and connection limits apply per worker (up to ${workers}× per node); set MTAKIT_REDIS_URL to share them`);
 }

@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '@mtakit/core';
-import type { MtaPlugin } from '@mtakit/core/mta';
-import { shapingPlugin } from '@mtakit/shaping';
+import type { ClusterOptions, MtaPlugin, NodePeers } from '@mtakit/core/mta';
+import { MemoryShapingStore, remoteShapingStore, serveShapingStore, shapingPlugin } from '@mtakit/shaping';
 import type { MtaConfig } from '../config.js';
 
 /** The shaping settings of the example MTA, from its environment. */
@@ -29,8 +29,24 @@ export function shapingSettings(env: NodeJS.ProcessEnv = process.env, cwd = proc
  * MTAKIT_REDIS_URL. With MTAKIT_SMARTHOST the built-in rules (written for receivers' MX hosts)
  * are not loaded: the relay shapes per receiver, and only MTAKIT_SHAPING_FILES apply.
  */
-export function shapingFromEnvironment(config: Pick<MtaConfig, 'smarthost'>, env: NodeJS.ProcessEnv = process.env): MtaPlugin[] {
+export function shapingFromEnvironment(config: Pick<MtaConfig, 'smarthost'>, env: NodeJS.ProcessEnv = process.env, peers?: NodePeers): MtaPlugin[] {
   const settings = shapingSettings(env);
   if (!settings.enabled) return [];
-  return [shapingPlugin({ files: settings.files, noDefaultFiles: config.smarthost !== undefined, redis: settings.redisUrl, redisSetting: 'MTAKIT_REDIS_URL' })];
+  // One of several workers without Redis: the node's state is in the primary (nodeShapingStore).
+  const store = peers && !settings.redisUrl ? remoteShapingStore((call) => peers.askPrimary(SHAPING_TOPIC, call)) : undefined;
+  return [shapingPlugin({ files: settings.files, noDefaultFiles: config.smarthost !== undefined, redis: settings.redisUrl, redisSetting: 'MTAKIT_REDIS_URL', ...(store ? { store } : {}) })];
+}
+
+const SHAPING_TOPIC = 'shaping-store';
+
+/**
+ * With MTAKIT_WORKERS > 1 and no Redis, the primary keeps the node's shaping state (throttles,
+ * connection leases, automation effects, warm-up; saved in `<data_dir>/shaping-state.json`) and
+ * every worker's shaper asks it, so limits hold for the node, not per worker.
+ */
+export async function nodeShapingStore(config: Pick<MtaConfig, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): Promise<Pick<ClusterOptions, 'serve' | 'onStop'>> {
+  const settings = shapingSettings(env);
+  if (!settings.enabled || settings.redisUrl) return {};
+  const store = await MemoryShapingStore.open({ stateFile: join(config.dataDir, 'shaping-state.json') });
+  return { serve: { [SHAPING_TOPIC]: serveShapingStore(store) }, onStop: () => store.close() };
 }

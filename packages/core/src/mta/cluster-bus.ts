@@ -9,12 +9,16 @@ export interface NodePeers {
   ask(topic: string, payload?: unknown): Promise<unknown[]>;
   /** How this worker answers `topic` when another asks. */
   answer(topic: string, handler: (payload: unknown) => unknown): void;
+  /** Runs `topic` in the primary (`runCluster`'s `serve`): state the node keeps in one place. */
+  askPrimary(topic: string, payload?: unknown): Promise<unknown>;
 }
 
 type Ask = { mtakit: 'ask'; id: number; topic: string; payload: unknown };
 type Question = { mtakit: 'question'; id: number; topic: string; payload: unknown };
 type Answer = { mtakit: 'answer'; id: number; ok: boolean; payload: unknown };
 type Answers = { mtakit: 'answers'; id: number; answers: unknown[]; missing: string[] };
+type AskPrimary = { mtakit: 'ask-primary'; id: number; topic: string; payload: unknown };
+type PrimaryAnswer = { mtakit: 'primary-answer'; id: number; ok: boolean; payload: unknown };
 
 /** How long the primary waits for the other workers' answers. */
 const ANSWER_MS = 10_000;
@@ -26,12 +30,26 @@ const ANSWER_MS = 10_000;
 export class WorkerPeers implements NodePeers {
   readonly #handlers = new Map<string, (payload: unknown) => unknown>();
   readonly #pending = new Map<number, (answers: Answers) => void>();
+  readonly #primary = new Map<number, (answer: PrimaryAnswer) => void>();
   #next = 0;
 
   constructor(private readonly report: (message: string) => void = () => undefined) {
-    process.on('message', (message: Question | Answers) => {
+    process.on('message', (message: Question | Answers | PrimaryAnswer) => {
       if (message?.mtakit === 'question') void this.#reply(message);
       else if (message?.mtakit === 'answers') this.#pending.get(message.id)?.(message);
+      else if (message?.mtakit === 'primary-answer') this.#primary.get(message.id)?.(message);
+    });
+  }
+
+  askPrimary(topic: string, payload?: unknown): Promise<unknown> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#primary.set(id, (answer) => {
+        this.#primary.delete(id);
+        if (answer.ok) resolve(answer.payload);
+        else reject(new Error(`primary: ${String(answer.payload)}`));
+      });
+      process.send?.({ mtakit: 'ask-primary', id, topic, payload } satisfies AskPrimary);
     });
   }
 
@@ -72,12 +90,28 @@ export class PeerRelay {
   readonly #open = new Map<number, { asker: Worker; askerId: number; waiting: Map<Worker, string>; answers: unknown[]; missing: string[]; timer: NodeJS.Timeout }>();
   #next = 0;
 
-  constructor(private readonly workers: () => Iterable<[index: number, worker: Worker]>) {}
+  constructor(
+    private readonly workers: () => Iterable<[index: number, worker: Worker]>,
+    private readonly served: Readonly<Record<string, (payload: unknown) => unknown>> = {},
+  ) {}
 
-  /** A message from `worker`: a question to pass on, or an answer to collect. */
-  onMessage(worker: Worker, message: Ask | Answer): void {
+  /** A message from `worker`: a question to pass on or answer here, or an answer to collect. */
+  onMessage(worker: Worker, message: Ask | Answer | AskPrimary): void {
     if (message?.mtakit === 'ask') this.#ask(worker, message);
     else if (message?.mtakit === 'answer') this.#answer(worker, message);
+    else if (message?.mtakit === 'ask-primary') void this.#serve(worker, message);
+  }
+
+  async #serve(worker: Worker, message: AskPrimary): Promise<void> {
+    let answer: PrimaryAnswer;
+    try {
+      const handler = this.served[message.topic];
+      if (!handler) throw new Error(`the primary serves no ${message.topic}`);
+      answer = { mtakit: 'primary-answer', id: message.id, ok: true, payload: await handler(message.payload) };
+    } catch (error) {
+      answer = { mtakit: 'primary-answer', id: message.id, ok: false, payload: (error as Error).message };
+    }
+    if (worker.isConnected()) worker.send(answer);
   }
 
   /** A worker died: the questions it was asked are answered without it. */

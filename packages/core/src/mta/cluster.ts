@@ -23,6 +23,10 @@ export interface ClusterOptions {
    * node id, a generated certificate), so they never race to create it.
    */
   prepare?(): Promise<void>;
+  /** What the primary keeps for the whole node, by topic (workers reach it with `peers.askPrimary`), e.g. a shaping store. */
+  serve?: Readonly<Record<string, (payload: unknown) => unknown>>;
+  /** Runs in the primary once every worker has stopped, before it exits (e.g. to save what `serve` keeps). */
+  onStop?(): Promise<void>;
   /** Runs in the primary before each worker is forked (again), e.g. to bring its shard's copy of node-wide state up to date. */
   beforeFork?(index: number): Promise<void>;
   /** Incoming connections handed out by the primary in turn (`primary`, even spread) or taken by whichever worker accepts first (`kernel`, no hop). Default `kernel`. */
@@ -79,11 +83,13 @@ async function runWorker(me: ClusterWorker, options: ClusterOptions, logger: Log
 /** The primary's side: forks one worker per shard, restarts the ones that die, stops them all. */
 class Supervisor {
   readonly #workers = new Map<number, { worker: Worker; startedAt: number; delay: number }>();
-  readonly #relay = new PeerRelay(() => [...this.#workers].map(([index, e]) => [index, e.worker]));
+  readonly #relay: PeerRelay;
   #stopping = false;
   #ready = new Set<number>();
 
-  constructor(private readonly options: ClusterOptions, private readonly logger: Logger) {}
+  constructor(private readonly options: ClusterOptions, private readonly logger: Logger) {
+    this.#relay = new PeerRelay(() => [...this.#workers].map(([index, e]) => [index, e.worker]), options.serve);
+  }
 
   async startAll(): Promise<void> {
     this.logger('info', `cluster: starting ${this.options.workers} workers (${this.options.balance ?? 'kernel'} connection balancing)`);
@@ -113,7 +119,7 @@ class Supervisor {
     this.#workers.delete(index);
     this.#ready.delete(index);
     if (this.#stopping) {
-      if (this.#workers.size === 0) process.exit(0);
+      if (this.#workers.size === 0) void this.#exit();
       return;
     }
     // A worker that dies right after starting (bad config, disk full) would otherwise be restarted
@@ -133,7 +139,12 @@ class Supervisor {
     if (this.#stopping) return;
     this.#stopping = true;
     this.logger('info', `cluster: ${signal} received; stopping ${this.#workers.size} workers`);
-    if (this.#workers.size === 0) process.exit(0);
+    if (this.#workers.size === 0) return this.#exit();
     for (const { worker } of this.#workers.values()) worker.process.kill('SIGTERM');
+  }
+
+  async #exit(): Promise<void> {
+    await this.options.onStop?.().catch((error: Error) => this.logger('error', `cluster: stopping: ${error.message}`));
+    process.exit(0);
   }
 }

@@ -13,6 +13,12 @@ describe('node-wide answers', () => {
     expect(mergeBodies([entry(2, 1000)], [entry(5, 1001)])).toEqual([{ id: 'x', reason: 'r', duration: 10, expires: 1000, bounced: { q: 7 }, total_bounced: 7 }]);
   });
 
+  it('shows a suppression entry every worker holds once, and a change every worker made once', () => {
+    const s = (created: number) => ({ recipient: 'a@x.test', tenant: '', reason: 'manual', created });
+    expect(mergeBodies({ entries: [s(1)], next: null }, { entries: [s(2), { ...s(3), recipient: 'b@x.test' }], next: null })).toEqual({ entries: [s(1), { ...s(3), recipient: 'b@x.test' }], next: null });
+    expect(mergeBodies({ added: 2 }, { added: 2 })).toEqual({ added: 2 });
+  });
+
   it('answers with the first success: a message only one worker holds is found, not 404', () => {
     const found = { status: 200, body: { id: 'm1' } };
     expect(mergeAnswers([{ status: 404, body: { error: 'no' } }, found])).toEqual(found);

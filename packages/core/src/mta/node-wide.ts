@@ -35,11 +35,14 @@ export function mergeAnswers(answers: ReadonlyArray<{ status: number; body: unkn
 
 /** Fields that count what a worker did (an admin bounce's messages): added across workers. */
 const COUNTS = new Set(['bounced', 'total_bounced']);
+/** Counts of what every worker did to its own copy of the same entries (suppression list changes): the largest, not the sum. */
+const REPLICATED = new Set(['added', 'removed', 'imported', 'skipped', 'next']);
 
 /**
  * Two workers' JSON answers as one: numbers added (counts), lists joined with entries of the
- * same `id` (an admin entry every worker holds) or the same `name` (a queue several workers
- * hold) merged into one, objects merged key by key, other values taken from the first.
+ * same `id` (an admin entry every worker holds), the same `name` (a queue several workers hold)
+ * or the same recipient and tenant (a suppression entry) merged into one, objects merged key by
+ * key, other values taken from the first.
  */
 export function mergeBodies(a: unknown, b: unknown, sum = true): unknown {
   if (a === undefined || a === null) return b;
@@ -48,7 +51,10 @@ export function mergeBodies(a: unknown, b: unknown, sum = true): unknown {
   if (Array.isArray(a) && Array.isArray(b)) return mergeLists(a, b);
   if (isObject(a) && isObject(b)) {
     const out: Record<string, unknown> = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = mergeBodies(a[k], v, sum || COUNTS.has(k));
+    for (const [k, v] of Object.entries(b)) {
+      const x = a[k];
+      out[k] = REPLICATED.has(k) && typeof x === 'number' && typeof v === 'number' ? Math.max(x, v) : mergeBodies(x, v, sum || COUNTS.has(k));
+    }
     return out;
   }
   return a;
@@ -70,6 +76,8 @@ function keyOf(item: unknown): string | undefined {
   if (!isObject(item)) return undefined;
   if (typeof item['id'] === 'string') return `id:${item['id']}`;
   if (typeof item['name'] === 'string') return `name:${item['name']}`;
+  // A suppression entry each worker holds a copy of.
+  if (typeof item['recipient'] === 'string' && item['reason'] !== undefined) return `rcpt:${item['recipient']}|${String(item['tenant'] ?? '')}`;
   return undefined;
 }
 

@@ -22,6 +22,11 @@ export interface ShapingPluginOptions {
   redis?: string | undefined;
   /** The name of the setting that gave `redis`, for the start error (e.g. `MTAKIT_REDIS_URL`). Default `redis`. */
   redisSetting?: string;
+  /**
+   * A store kept elsewhere instead (e.g. `remoteShapingStore`: the primary of a node's workers,
+   * so every worker shares the node's limits). Takes precedence over `redis`.
+   */
+  store?: ShapingStore;
   /** How often other nodes' effects and expiries are picked up (and overrides that ended undone), ms. Default 1000. */
   syncIntervalMs?: number;
 }
@@ -39,7 +44,7 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
     name: 'shaping',
     async setup(ctx) {
       const actions = new QueueAutomationActions(ctx.logger);
-      const store = options.redis ? await sharedStore(options.redis, options.redisSetting ?? 'redis', ctx) : undefined;
+      const store = options.store ?? (options.redis ? await sharedStore(options.redis, options.redisSetting ?? 'redis', ctx) : undefined);
       const shaping = await createShaping({
         files: await shapingSources(files, ctx.logger),
         noDefaultFiles: options.noDefaultFiles ?? false,
@@ -50,7 +55,7 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
       });
       for (const warning of shaping.rules.warnings) ctx.logger('warn', `shaping: ${warning}`);
       const rulesIn = [...(options.noDefaultFiles ? [] : ['built-in rules']), ...files];
-      ctx.logger('info', `shaping: ${rulesIn.length > 0 ? rulesIn.join(' + ') : 'no rules'}; state ${options.redis ? `in Redis at ${redactedUrl(options.redis)}` : 'in this process'}`);
+      ctx.logger('info', `shaping: ${rulesIn.length > 0 ? rulesIn.join(' + ') : 'no rules'}; state ${options.store ? 'in the given store' : options.redis ? `in Redis at ${redactedUrl(options.redis)}` : 'in this process'}`);
 
       const pending = new Set<Promise<void>>();
       const consume = (record: LogRecord): void => {
