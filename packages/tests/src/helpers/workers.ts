@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { MtaProcess } from './mta-process.js';
 
 /** Waits until a multi-worker MTA says all its workers are ready; returns each worker's latest PID by shard. */
-export async function workersReady(mta: MtaProcess, count: number, timeoutMs = 60_000): Promise<Map<number, number>> {
+export async function workersReady(mta: MtaProcess, count: number, timeoutMs = 150_000): Promise<Map<number, number>> {
   const deadline = Date.now() + timeoutMs;
   while (!mta.output().includes(`cluster: all ${count} workers ready`)) {
     if (Date.now() > deadline || mta.child.exitCode !== null) throw new Error(`workers did not start:\n${mta.output()}`);
