@@ -13,11 +13,6 @@ export class Pieces {
     this.parts.push(bytes);
     this.length += bytes.length;
   }
-  /** Adds bytes whose time and memory the caller charged already. */
-  addCharged(bytes: Uint8Array): void {
-    this.parts.push(bytes);
-    this.length += bytes.length;
-  }
   /** Pushes the result; its bytes were charged piece by piece already. */
   push(): void {
     const out = Buffer.concat(this.parts, this.length);
