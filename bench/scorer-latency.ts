@@ -1,7 +1,7 @@
 // Per-message latency of the pre-send scorer with all nine built-in stages, against a pass-through
 // PreSendHook measured in the same run on the same messages.
 //
-//   node --conditions=@mtakit/source --import tsx bench/scorer-latency.ts [--campaigns 40] [--recipients 250]
+//   node --conditions=@mtakit/source --import tsx bench/scorer-latency.ts [--campaigns 40] [--recipients 250] [--without STAGE]
 //
 // Messages are the bulk newsletters of bench/data/scorer, personalized per recipient the way an
 // ESP renders them (To, Message-ID, MIME boundary, unsubscribe token, the address in the footer);
@@ -22,6 +22,8 @@ const arg = (name: string, fallback: number) => {
 };
 const CAMPAIGNS = arg('campaigns', 40);
 const RECIPIENTS = arg('recipients', 250);
+/** `--without NAME`: leave one built-in stage out, to see what it costs in the same conditions. */
+const WITHOUT = process.argv.includes('--without') ? process.argv[process.argv.indexOf('--without') + 1] : undefined;
 const dir = join(import.meta.dirname, 'data/scorer');
 const TEMPLATES = ['legit-01-newsletter-product', 'legit-07-webinar', 'legit-08-spring-sale', 'legit-16-digest', 'legit-20-esp-tracked-newsletter', 'legit-23-charity-appeal']
   .map((name) => readFileSync(join(dir, `${name}.eml`), 'utf8').replace(/\r?\n/g, '\r\n'));
@@ -81,7 +83,7 @@ function buildScorer(clock: { now(): number }): Scorer {
       links: { blocklist: new CachedDomainLookup(async (domain) => (domain.endsWith('.top') ? 'listed' : undefined), { clock }) },
       recipient: { suppression: (_tenant, r) => suppressed.has(r) },
       providers: { resolve: (domain) => sites.get(domain) ?? domain },
-    }),
+    }).filter((stage) => stage.name !== WITHOUT),
   });
 }
 
