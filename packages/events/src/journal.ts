@@ -20,7 +20,7 @@ export interface JournalEntry {
 export interface JournalOptions {
   segmentBytes?: number;
   now?: () => number;
-  /** How often acknowledged positions are written to disk (ms, default 200): a crash repeats at most that much. */
+  /** How often acknowledged positions are written to disk (ms, default 1000): a crash repeats at most that much. */
   cursorFlushMs?: number;
   /** See `JournalSync` (default `write`). */
   sync?: JournalSync;
@@ -66,7 +66,7 @@ export class Journal {
     this.#segmentBytes = options.segmentBytes ?? 16 * 1024 * 1024;
     this.#now = options.now ?? Date.now;
     this.#cursors = new CursorFile(join(dir, 'cursors.json'));
-    this.#flushMs = options.cursorFlushMs ?? 200;
+    this.#flushMs = options.cursorFlushMs ?? 1000;
     this.#file = new SegmentWriter({ sync: options.sync ?? 'write', syncIntervalMs: options.syncIntervalMs ?? 50, warn: options.warn ?? (() => undefined) });
   }
 
