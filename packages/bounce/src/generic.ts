@@ -108,14 +108,18 @@ function candidateAddresses(lines: readonly string[], input: GenericInput): { ad
   const strong: { address: string; line: number }[] = [];
   const weak: { address: string; line: number }[] = [];
   lines.forEach((line, i) => {
-    if (NOT_RECIPIENT_LINE.test(line)) return;
+    if (NOT_RECIPIENT_LINE.test(line) || !line.includes('@')) return;
+    let reported: boolean | undefined; // the lines around say "failed" or carry a reply: once per line
     for (const m of line.matchAll(ADDRESS)) {
       const address = m[0].replace(/^(?:smtp|rfc822)[=:]/i, '').replace(/^[.'=]+|[.']+$/g, '');
       const lower = address.toLowerCase();
       if (excluded.has(lower) || /^(?:mailer-daemon|postmaster|mail-daemon|no-?reply|abuse)@/i.test(lower) || /\.(?:png|gif|jpe?g)$/i.test(lower)) continue;
-      const context = `${lines[i - 2] ?? ''} ${lines[i - 1] ?? ''} ${line} ${lines[i + 1] ?? ''} ${lines[i + 2] ?? ''}`;
       const alone = /^\s*(?:[-*•]\s*)?(?:rcpt to:|to:|(?:intended |failed )?recipient(?:\(s\))?:|address:|original-recipient:|final-recipient:|rfc822;)?\s*<?[^\s<>]+>?:?\s*(?:\([^)]*\))?\s*$/i.test(line);
-      (alone || REPLY.test(context) || FAILURE_SENTENCE.test(context) ? strong : weak).push({ address, line: i });
+      if (!alone && reported === undefined) {
+        const context = `${lines[i - 2] ?? ''} ${lines[i - 1] ?? ''} ${line} ${lines[i + 1] ?? ''} ${lines[i + 2] ?? ''}`;
+        reported = REPLY.test(context) || FAILURE_SENTENCE.test(context);
+      }
+      (alone || reported ? strong : weak).push({ address, line: i });
     }
   });
   const secondary = new Set(input.originalAddresses.flatMap((e) => e.match(ADDRESS) ?? []).map((e) => e.toLowerCase()));

@@ -87,8 +87,10 @@ export function correlate(
     }
     return null;
   };
-  // The returned headers first; the report's texts (which may be large) only when they have none.
-  const trace = traceIn(original?.headers ?? []) ?? traceIn(texts.flatMap((t) => findHeaderLines(t, [TRACE_HEADER, KUMO_TRACE_HEADER])));
+  // The returned headers first; the report's texts only when they have none, and only their first
+  // TRACE_SEARCH_LIMIT characters: a quoted header comes before the returned body and attachments.
+  const trace = traceIn(original?.headers ?? [])
+    ?? traceIn(texts.flatMap((t) => findHeaderLines(t.length > TRACE_SEARCH_LIMIT ? t.slice(0, TRACE_SEARCH_LIMIT) : t, [TRACE_HEADER, KUMO_TRACE_HEADER])));
   const verp = [...verpCandidates, original?.return_path]
     .flatMap((c) => (c ? addressesIn(c) : []))
     .map((a) => decodeVerp(a, options.verp))
@@ -112,6 +114,9 @@ function findHeaderLines(text: string, names: readonly string[]): [string, strin
 }
 
 const HEADER_LINE_PATTERNS = new Map<string, RegExp>();
+
+/** How far into each text of a report a trace header is looked for (characters). */
+const TRACE_SEARCH_LIMIT = 64 * 1024;
 
 function addressesIn(value: string): string[] {
   return [...value.matchAll(/[^\s<>,;:"]+@[^\s<>,;:"]+/g)].map((m) => m[0]);

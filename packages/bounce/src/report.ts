@@ -51,7 +51,7 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
   const originalPart = mime.parts.find((p) => ORIGINAL_PART_TYPES.has(p.contentType));
   const originalText = originalPart?.content.toString('utf8') ?? quotedOriginal(mime.text);
   const original = originalText ? parseOriginal(originalText) : null;
-  const texts = [mime.text, ...mime.parts.filter((p) => !p.contentType.startsWith('image/')).map((p) => p.content.toString('utf8'))];
+  const texts = [mime.text, ...mime.parts.filter((p) => !p.contentType.startsWith('image/')).map((p) => (p === originalPart && originalText !== null ? originalText : p.content.toString('utf8')))];
   const feedbackPart = mime.parts.find((p) => p.contentType === 'message/feedback-report');
   const feedback = feedbackPart ? parseFeedbackReport(feedbackPart.content.toString('utf8'), originalText)
     : original ? jmrpReport(mime, original, originalText) : null;
