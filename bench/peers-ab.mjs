@@ -1,0 +1,92 @@
+// Checkouts of mtakit against each other with the shared peer harness's measuring script
+// (../shared/bench/peers/lib/bench.js: smtp-source in, smtp-sink out, CPU of the MTA from /proc),
+// alternating checkout by checkout and run by run so that a busy machine weighs on each alike. Each
+// run gets its own sink port, so it can share the box with a `bench:peers` run (which needs
+// 127.0.0.1:2526 and the system Postfix); there is no Postfix here, so no ratio to it.
+// Prints one JSON line per run (msgs/s, CPU ms/msg split into user and system) and the medians.
+//
+//   node bench/peers-ab.mjs --roots before=/tmp/mtakit-before,after=. [--styles new,reuse] [--n 20000] [--reps 2]
+//                           [--results FILE (JSONL, appended)] [--cpu-prof DIR]
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, repoRoot, startMta } from './lib/processes.mjs';
+
+const measure = resolve(repoRoot, '../shared/bench/peers/lib/bench.js');
+if (!existsSync(measure)) {
+  console.log(`peers-ab skipped: the peer harness ${measure} is not there (it lives outside the repository, in ../shared).`);
+  process.exit(0);
+}
+const { values } = parseArgs({
+  options: {
+    roots: { type: 'string', default: `mtakit=${repoRoot}` },
+    styles: { type: 'string', default: 'new,reuse' },
+    n: { type: 'string', default: '20000' },
+    reps: { type: 'string', default: '2' },
+    results: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const roots = values.roots.split(',').map((spec) => spec.split('=')).map(([name, root]) => ({ name, root: resolve(root ?? '.') }));
+const n = Number(values.n);
+
+/** User and system CPU ticks (1/100 s) of a live process. */
+function ticks(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+const lines = [];
+for (let rep = 0; rep < Number(values.reps); rep++) {
+  for (const style of values.styles.split(',')) {
+    for (const { name, root } of roots) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-ab-'));
+      const port = await freePort();
+      let sinkPort = await freePort();
+      while (sinkPort === port) sinkPort = await freePort();
+      const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], `${name}-${style}`)}`] : [];
+      const mta = await startMta({
+        MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: 'true',
+        MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
+      }, root, prof);
+      const before = ticks(mta.child.pid);
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+      const run = spawnSync(process.execPath, [measure, '--target', `127.0.0.1:${port}`, '--sink', `127.0.0.1:${sinkPort}`, '--name', name,
+        '--n', String(n), '--size', '4096', '--sessions', '20', ...(style === 'reuse' ? ['--reuse'] : []), '--timeout', '600', '--grace', '1'], { encoding: 'utf8' });
+      const after = ticks(mta.child.pid);
+      const exited = new Promise((r) => mta.child.once('exit', r));
+      mta.child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      let result;
+      try {
+        result = JSON.parse(run.stdout.trim().split('\n').pop());
+      } catch {
+        console.error(`${name} ${style}: the harness failed: ${run.stderr.trim()}`);
+        continue;
+      }
+      const line = {
+        name, style, n, rate: result.e2e_rate, cpuMs: +((result.cpu_s * 1000) / n).toFixed(3),
+        userMs: +(((after.user - before.user) * 10) / n).toFixed(3), systemMs: +(((after.system - before.system) * 10) / n).toFixed(3),
+        lost: result.lost, dup: result.dup, load: Number(load), ts: result.ts,
+      };
+      console.log(JSON.stringify(line));
+      lines.push(line);
+      if (values.results) appendFileSync(values.results, `${JSON.stringify(line)}\n`);
+    }
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+console.log('\n| injection style | checkout | runs | msgs/s (median) | CPU ms/msg (median) | user | system | lost | dup |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const style of values.styles.split(',')) {
+  for (const { name } of roots) {
+    const rs = lines.filter((l) => l.name === name && l.style === style);
+    if (rs.length === 0) continue;
+    const label = style === 'reuse' ? '20 reused sessions (-d)' : 'new session per message';
+    console.log(`| ${label} | ${name} | ${rs.length} | ${median(rs.map((r) => r.rate))} | ${median(rs.map((r) => r.cpuMs)).toFixed(2)} | ${median(rs.map((r) => r.userMs)).toFixed(2)} | ${median(rs.map((r) => r.systemMs)).toFixed(2)} | ${rs.map((r) => r.lost).join('/')} | ${rs.map((r) => r.dup).join('/')} |`);
+  }
+}
