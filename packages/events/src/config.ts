@@ -3,6 +3,7 @@ import type { EndpointConfig } from './hub.js';
 import type { JournalSync } from './journal.js';
 import type { EventSink } from './sink.js';
 import { AmqpSink } from './sinks/amqp.js';
+import { KafkaSink } from './sinks/kafka.js';
 import { NatsSink } from './sinks/nats.js';
 import { RedisStreamSink } from './sinks/redis-streams.js';
 import { WebhookSink } from './sinks/webhook.js';
@@ -24,6 +25,7 @@ const BY_TYPE: Record<string, string[]> = {
   nats: ['servers', 'subject_prefix', 'stream'],
   amqp: ['url', 'exchange'],
   redis: ['url', 'stream', 'max_len'],
+  kafka: ['brokers', 'topic', 'client_id'],
 };
 
 type Json = Record<string, unknown>;
@@ -94,6 +96,12 @@ function sinkFor(type: string, e: Json, at: string, env: NodeJS.ProcessEnv, time
         servers: e.servers === undefined ? '127.0.0.1:4222' : (e.servers as string | string[]),
         ...(e.subject_prefix !== undefined ? { subjectPrefix: requiredString(e.subject_prefix, `${at}.subject_prefix`) } : {}),
         ...(e.stream !== undefined ? { stream: e.stream as string | null } : {}), ...timeout,
+      });
+    case 'kafka':
+      return new KafkaSink({
+        brokers: typeof e.brokers === 'string' ? [e.brokers] : strings(e.brokers ?? ['127.0.0.1:9092'], `${at}.brokers`),
+        ...(e.topic !== undefined ? { topic: requiredString(e.topic, `${at}.topic`) } : {}),
+        ...(e.client_id !== undefined ? { clientId: requiredString(e.client_id, `${at}.client_id`) } : {}), ...timeout,
       });
     case 'amqp':
       return new AmqpSink({ url: url(), ...(e.exchange !== undefined ? { exchange: requiredString(e.exchange, `${at}.exchange`) } : {}), ...timeout });

@@ -16,5 +16,6 @@ export type { JournalSync } from './journal.js';
 export { RedisStreamSink, type RedisStreamOptions } from './sinks/redis-streams.js';
 export { NatsSink, subjectFor, type NatsOptions } from './sinks/nats.js';
 export { AmqpSink, type AmqpOptions } from './sinks/amqp.js';
+export { KafkaSink, type KafkaOptions, type KafkaProducer } from './sinks/kafka.js';
 export { eventsPlugin, type EventsPluginOptions } from './plugin.js';
 export { LogArchiver, compressSegment, followLogs, listSegments, queryLogs, recordMatches, logsPlugin, logQueryFrom, type LogArchiverOptions, type LogQuery, type Segment, type LogsPluginOptions } from './logs/index.js';
