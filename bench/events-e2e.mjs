@@ -3,7 +3,7 @@
 // receiver in this process) plus one broker (Redis Streams, when redis-server is installed),
 // alternating rounds so both see the same machine load. Every record type goes to both.
 //
-//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true] [--sync write|fsync] [--profile DIR]
+//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true] [--sync write|fsync] [--redis true|false] [--profile DIR]
 //
 // --sync sets the events journal's "sync" (write: SIGKILL-safe, synced behind; fsync: each record
 // waits for its sync). --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
@@ -18,7 +18,7 @@ import { ensurePostfixTools, freePort, runThroughMta, which } from './lib/proces
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000' }, size: { type: 'string', default: '4096' }, connections: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, profile: { type: 'string' },
+    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, redis: { type: 'string', default: 'true' }, profile: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -44,7 +44,7 @@ const hookPort = await freePort();
 const receiver = spawn(process.execPath, ['-e', RECEIVER, String(hookPort)], { stdio: 'ignore' });
 for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${hookPort}/`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
 
-const redisBinary = which('redis-server');
+const redisBinary = values.redis === 'false' ? undefined : which('redis-server');
 let redis;
 const redisPort = await freePort();
 if (redisBinary) {
