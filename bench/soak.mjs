@@ -6,6 +6,7 @@
 // keeps growing). Exits 1 when RSS or fds grew more than the allowed slack.
 //
 //   node bench/soak.mjs [--minutes 60] [--rate 300] [--size 4096] [--sample 30] [--slack-mib 64] [--slack-fds 32]
+//                       [--snapshots 60,900 --snapshot-dir DIR]   (heap snapshots for bench/lib/heap-diff.mjs)
 import { existsSync, readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '60' }, rate: { type: 'string', default: '300' }, size: { type: 'string', default: '4096' },
     sample: { type: 'string', default: '30' }, 'slack-mib': { type: 'string', default: '64' }, 'slack-fds': { type: 'string', default: '32' },
+    snapshots: { type: 'string', default: '' }, 'snapshot-dir': { type: 'string', default: '.' },
   },
 });
 const seconds = Number(values.minutes) * 60;
@@ -33,6 +35,7 @@ const heapFile = join(dataDir, 'heap.jsonl');
 const mta = await startMta({
   MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
   MTAKIT_BENCH_HEAP_FILE: heapFile, MTAKIT_BENCH_HEAP_INTERVAL_MS: String(Number(values.sample) * 1000),
+  MTAKIT_BENCH_HEAP_SNAPSHOTS: values.snapshots, MTAKIT_BENCH_HEAP_SNAPSHOT_DIR: values['snapshot-dir'],
 }, undefined, ['--import', join(import.meta.dirname, 'lib/heap-probe.mjs')]);
 const pid = mta.child.pid;
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
