@@ -5,7 +5,7 @@ import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } fr
 import { dataIsIntact, encodeRecord, HEADER, ID_OFFSET, RecordType, type EncodedRecord } from './record-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { holdsLock } from './spool-lock.js';
-import { scanSegment } from './segment-reader.js';
+import { scanSegment, type RecordVisitor } from './segment-reader.js';
 import { SpoolIndex, type Location } from './spool-index.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
 import type { RecordSpool, StoredRecord } from './spool-reads.js';
@@ -147,16 +147,19 @@ export class DiskSpool implements RecordSpool {
   async *enumerate(): AsyncGenerator<SpoolRecord> {
     try {
       for (const seg of this.#recovered) {
-        // A segment's live records are parsed in one go, then handed out (no promise per record).
-        const records: SpoolRecord[] = [];
-        await scanSegment(this.#dir, seg, (header, offset, chunk, at) => {
+        // A chunk's live records are parsed in one go, then handed out (no promise per record).
+        let records: SpoolRecord[] = [];
+        const visit: RecordVisitor = (header, offset, chunk, at) => {
           if (header.type === RecordType.Remove) return;
           const size = this.#index.sizeIfLatestMeta(chunk, at + ID_OFFSET, seg, offset + HEADER);
           if (size < 0) return;
           const stored = JSON.parse(chunk.toString('utf8', at + HEADER, at + HEADER + header.metaLength)) as StoredMeta;
-          records.push({ ...toRecord(chunk.toString('latin1', at + ID_OFFSET, at + HEADER), stored), size });
-        });
-        yield* records;
+          records.push(toRecord(chunk.toString('latin1', at + ID_OFFSET, at + HEADER), stored, size));
+        };
+        for await (const _ of scanSegment(this.#dir, seg, visit)) {
+          yield* records;
+          records = [];
+        }
       }
     } finally {
       this.#enumerated = true;
@@ -207,9 +210,11 @@ export class DiskSpool implements RecordSpool {
     const segments = await listSegments(this.#dir);
     const started = Date.now();
     for (const seg of segments) {
-      const scan = await scanSegment(this.#dir, seg, (header, offset, chunk, at) => {
+      const scan = { validBytes: 0, trailingBytes: 0 };
+      const visit: RecordVisitor = (header, offset, chunk, at) => {
         this.#index.apply(header.type, { bytes: chunk, at: at + ID_OFFSET }, seg, offset, header.metaLength, header.length - HEADER - header.metaLength, header.dataCrc);
-      });
+      };
+      for await (const _ of scanSegment(this.#dir, seg, visit, scan));
       if (scan.trailingBytes > 0) {
         const torn = seg === segments.at(-1);
         this.#options.log?.(torn ? 'info' : 'error', `spool segment ${seg}: ignored ${scan.trailingBytes} bytes after the last valid record${torn ? ' (a write torn by a crash, never acknowledged)' : ' (corruption: records after this point are lost)'}`);
@@ -308,8 +313,10 @@ function metaBytes(record: SpoolRecord): Buffer {
   return Buffer.from(JSON.stringify(stored), 'utf8');
 }
 
-function toRecord(id: string, stored: StoredMeta): SpoolRecord {
-  return { id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
+function toRecord(id: string, stored: StoredMeta, size?: number): SpoolRecord {
+  const record: SpoolRecord = { id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
+  if (size !== undefined) record.size = size;
+  return record;
 }
 
 function toMessage(id: string, stored: StoredMeta, data: Buffer): Message {

@@ -16,18 +16,22 @@ export interface ScanResult {
 }
 
 const CHUNK = 8 * 1024 * 1024;
+/** The chunk buffer of the last scan, reused by the next (a restart scans every segment twice). */
+let spare: Buffer | undefined;
 
 /**
  * Reads a segment front to back in large chunks, showing `visit` each record's header and meta
- * (synchronously, a chunk at a time: no promise per record). Stops at the first torn or corrupt
- * record and reports how much of the file was valid, so recovery can tell a crash's torn tail
- * from damage in the middle.
+ * (synchronously, a chunk at a time: no promise per record) and yielding after each chunk, so a
+ * caller can hand on what it collected from one chunk before the next is read. Stops at the first
+ * torn or corrupt record and reports in `result` how much of the file was valid, so recovery can
+ * tell a crash's torn tail from damage in the middle.
  */
-export async function scanSegment(dir: string, segment: number, visit: RecordVisitor): Promise<ScanResult> {
+export async function* scanSegment(dir: string, segment: number, visit: RecordVisitor, result: ScanResult = { validBytes: 0, trailingBytes: 0 }): AsyncGenerator<void> {
   const handle = await open(segmentPath(dir, segment), 'r');
   try {
     const fileSize = (await handle.stat()).size;
-    let buffer = Buffer.allocUnsafe(CHUNK);
+    let buffer = spare ?? Buffer.allocUnsafe(CHUNK);
+    spare = undefined;
     let pos = 0;
     while (pos < fileSize) {
       const chunkLength = (await handle.read(buffer, 0, buffer.length, pos)).bytesRead;
@@ -45,6 +49,7 @@ export async function scanSegment(dir: string, segment: number, visit: RecordVis
         at += decoded.length;
         if (at >= chunkLength) break;
       }
+      if (at > 0) yield;
       if (stop) break;
       if (at === 0) {
         if (chunkLength < buffer.length) break; // a record cut off by the end of the file
@@ -57,7 +62,9 @@ export async function scanSegment(dir: string, segment: number, visit: RecordVis
       }
       pos += at;
     }
-    return { validBytes: pos, trailingBytes: fileSize - pos };
+    result.validBytes = pos;
+    result.trailingBytes = fileSize - pos;
+    if (buffer.length === CHUNK) spare = buffer;
   } finally {
     await handle.close();
   }
