@@ -68,28 +68,43 @@ async function recover(dir: string): Promise<void> {
   const { recovered } = await queue.recover();
   const seconds = (performance.now() - t0) / 1000;
   if (global.gc) global.gc();
-  console.log(JSON.stringify({ phase: 'recover', recovered, indexSeconds: indexed, seconds, peakRssMiB: peakRssMiB(), heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
+  const cpu = process.cpuUsage();
+  console.log(JSON.stringify({ phase: 'recover', recovered, indexSeconds: indexed, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: peakRssMiB(), heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
   await queue.shutdown();
   await spool.close();
 }
 
-if (values.phase === 'fill') await fill(values.dir as string);
+/** The same process with nothing queued: the loader, the sources and an open spool and queue. */
+async function baseline(dir: string): Promise<void> {
+  const { spool, queue } = await open(dir);
+  if (global.gc) global.gc();
+  console.log(JSON.stringify({ phase: 'baseline', peakRssMiB: peakRssMiB(), heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
+  await queue.shutdown();
+  await spool.close();
+}
+
+if (values.phase === 'baseline') await baseline(values.dir as string);
+else if (values.phase === 'fill') await fill(values.dir as string);
 else if (values.phase === 'recover') await recover(values.dir as string);
 else {
-  interface Run { label: string; fill: { rate: number; peakRssMiB: number; heapMiB: number }; recover: { seconds: number; indexSeconds: number; recovered: number; peakRssMiB: number; heapMiB: number } }
+  interface Run { label: string; baseline?: { peakRssMiB: number }; fill: { rate: number; peakRssMiB: number; heapMiB: number }; recover: { seconds: number; indexSeconds: number; cpuSeconds?: number; recovered: number; peakRssMiB: number; heapMiB: number } }
   const checkouts: Array<{ label: string; script: string; cwd: string }> = [{ label: 'this', script: import.meta.filename, cwd: process.cwd() }];
   if (values.before) checkouts.push({ label: 'before', script: join(values.before, 'bench/queue-scale.ts'), cwd: values.before });
   const measure = (checkout: (typeof checkouts)[number]): Run => {
     const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'mtakit-scale-'));
-    const run = (phase: string) => {
-      const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', checkout.script, '--phase', phase, '--dir', dir, '--messages', String(messages), '--size', values.size as string, '--fsync', values.fsync as string], { cwd: checkout.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    const run = (phase: string, phaseDir = dir) => {
+      const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', checkout.script, '--phase', phase, '--dir', phaseDir, '--messages', String(messages), '--size', values.size as string, '--fsync', values.fsync as string], { cwd: checkout.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
       if (r.status !== 0) throw new Error(`${checkout.label} ${phase} failed: ${r.stdout}`);
       return JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
     };
     try {
+      // The before checkout's script may not know the baseline phase: measured with ours.
+      const empty = mkdtempSync(join(tmpdir(), 'mtakit-scale-empty-'));
+      const baseline = checkout.label === 'this' ? run('baseline', empty) : undefined;
+      rmSync(empty, { recursive: true, force: true });
       const fill = run('fill');
       console.error('');
-      return { label: checkout.label, fill, recover: run('recover') };
+      return { label: checkout.label, ...(baseline ? { baseline } : {}), fill, recover: run('recover') };
     } finally {
       if (!values.dir) rmSync(dir, { recursive: true, force: true });
     }
@@ -97,9 +112,10 @@ else {
   const runs: Run[] = [];
   for (let round = 0; round < Number(values.rounds); round++) for (const checkout of checkouts) runs.push(measure(checkout));
   console.log(`\nmtakit queue scale: ${messages.toLocaleString('en-US')} messages × ${values.size} B to a suspended destination (fsync ${values.fsync}), load average ${loadavg()[0]?.toFixed(1)}`);
-  for (const { label, fill, recover } of runs) {
+  for (const { label, baseline, fill, recover } of runs) {
+    if (baseline) console.log(`  [${label}] baseline (nothing queued):     peak RSS ${Math.round(baseline.peakRssMiB)} MiB (Node, the loader, the sources, an open spool and queue)`);
     console.log(`  [${label}] enqueue (spool + schedule):   ${Math.round(fill.rate).toLocaleString('en-US')} msgs/s, peak RSS ${Math.round(fill.peakRssMiB)} MiB (heap ${Math.round(fill.heapMiB)} MiB with all queued)`);
-    console.log(`  [${label}] restart to fully recovered:   ${recover.seconds.toFixed(1)} s (index ${recover.indexSeconds.toFixed(1)} s), ${recover.recovered.toLocaleString('en-US')} messages, peak RSS ${Math.round(recover.peakRssMiB)} MiB (heap ${Math.round(recover.heapMiB)} MiB)`);
+    console.log(`  [${label}] restart to fully recovered:   ${recover.seconds.toFixed(1)} s (index ${recover.indexSeconds.toFixed(1)} s${recover.cpuSeconds === undefined ? '' : `, process CPU ${recover.cpuSeconds.toFixed(1)} s`}), ${recover.recovered.toLocaleString('en-US')} messages, peak RSS ${Math.round(recover.peakRssMiB)} MiB (heap ${Math.round(recover.heapMiB)} MiB)`);
   }
   const best = (label: string) => {
     const mine = runs.filter((r) => r.label === label);
