@@ -5,7 +5,7 @@
 // (JSONL, one line per run, as the harness writes them).
 //
 //   npm run bench:peers -- [--n 20000] [--reps 1] [--styles new,reuse] [--results bench/results/peers-DATE.jsonl]
-//                          [--workers 1,2 (MTAKIT_WORKERS values, each measured as "mtakit" (1) or "mtakit-wN")] [--cpu-prof DIR] [--skip-postfix] [--before DIR (another checkout, measured too as "mtakit-before")] [--root DIR (the checkout measured as "mtakit"; default this one)]
+//                          [--workers 1,2,2:primary (MTAKIT_WORKERS values[:MTAKIT_WORKERS_BALANCE], each measured as "mtakit" (1) or "mtakit-wN[-balance]")] [--cpu-prof DIR] [--skip-postfix] [--before DIR (another checkout, measured too as "mtakit-before")] [--root DIR (the checkout measured as "mtakit"; default this one)]
 import { existsSync, mkdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
@@ -40,7 +40,11 @@ const started = new Date().toISOString();
 const ourRoot = values.root ? resolve(values.root) : repoRoot;
 const mtas = [
   ...(values.before ? [{ name: 'mtakit-before', root: resolve(values.before), workers: '1' }] : []),
-  ...values.workers.split(',').map((w) => ({ name: w === '1' ? 'mtakit' : `mtakit-w${w}`, root: ourRoot, workers: w })),
+  // "2:primary": two workers, connections handed out by the primary (MTAKIT_WORKERS_BALANCE).
+  ...values.workers.split(',').map((spec) => {
+    const [w, balance] = spec.split(':');
+    return { name: w === '1' ? 'mtakit' : `mtakit-w${w}${balance ? `-${balance}` : ''}`, root: ourRoot, workers: w, balance };
+  }),
 ];
 const common = ['--no-big', '--reps', values.reps, '--n', values.n, '--results', results];
 
@@ -70,14 +74,14 @@ for (const style of styles) {
     await waitForSinkPort();
     runHarness(['--peer', 'postfix', ...reuse]);
   }
-  for (const { name, root, workers } of mtas) {
+  for (const { name, root, workers, balance } of mtas) {
     await waitForSinkPort();
     const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-peers-'));
     const port = await freePort();
     const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], `${name}-${style}`)}`] : [];
     const mta = await startMta({
       MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: '127.0.0.1:2526', MTAKIT_FSYNC: 'true',
-      MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...(workers === '1' ? {} : { MTAKIT_WORKERS: workers }),
+      MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...(workers === '1' ? {} : { MTAKIT_WORKERS: workers }), ...(balance ? { MTAKIT_WORKERS_BALANCE: balance } : {}),
     }, root, prof);
     try {
       runHarness(['--target', `127.0.0.1:${port}`, '--name', name, ...reuse]);

@@ -32,6 +32,8 @@ export interface MtaConfig {
   fsync: boolean;
   /** Worker processes sharing the listeners, one spool shard each (1 = a single process). */
   workers: number;
+  /** How the workers share new connections (`runCluster`'s `balance`). */
+  workersBalance: 'kernel' | 'primary';
   /** A TypeScript/JavaScript policy module or an init.lua (absolute). */
   policy: string | undefined;
   /** More directories a Lua policy may read, besides its own and its includes'. */
@@ -84,6 +86,7 @@ export function configFrom(values: ConfigInput, cwd = process.cwd()): MtaConfig 
     listenBacklog: r.int('listen_backlog', 4096, 1),
     fsync: r.bool('fsync', true),
     workers: r.int('workers', 1, 1),
+    workersBalance: r.string('workers_balance') === 'primary' ? 'primary' : 'kernel',
     ...policySettings(r, cwd),
   };
 }

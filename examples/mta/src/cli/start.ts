@@ -32,7 +32,7 @@ export function startCommands(): Command[] {
         const { prepareShards, syncAdminState } = await import('../shards.js');
         // The node's shaping state, kept by the primary (only there: a worker asks it).
         const shaping = worker ? {} : await (await import('../features/shaping.js')).nodeShapingStore(config, settings.env);
-        await runCluster({ workers: config.workers, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...shaping });
+        await runCluster({ workers: config.workers, balance: config.workersBalance, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...shaping });
         return;
       }
       const mta = await start();

@@ -58,6 +58,7 @@ export const SETTINGS: readonly Setting[] = [
     ['smarthost', 'smarthost', 'none (deliver to MX)', 'relay everything to this host[:port] (IP, [IPv6] or a fully-qualified name)'],
     ['fsync', 'bool', 'true', 'fsync the spool before acknowledging (false only for tests and benchmarks)'],
     ['workers', 'int', '1', 'worker processes sharing the SMTP and HTTP listeners, each with its own spool shard (<data_dir>/shard-<i>); a restart with fewer adopts the others\' shards (docs/performance.md)'],
+    ['workers_balance', 'choice', 'kernel', 'with workers > 1: new connections taken by whichever worker accepts first (kernel) or handed out in turn by the primary (primary)', { values: ['kernel', 'primary'] }],
   ]),
   ...group('limits', [
     ['max_message_size', 'int', '20971520', 'largest message accepted, bytes (SIZE)'],
