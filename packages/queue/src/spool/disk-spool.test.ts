@@ -116,6 +116,24 @@ describe('DiskSpool', () => {
     await spool.close();
   });
 
+  it('stops at a corrupt record mid-segment and reports the bytes from there on', async () => {
+    const options = { dir: tempDir() };
+    let spool = await DiskSpool.open(options);
+    const [a, b, c] = [message(1), message(2), message(3)];
+    for (const m of [a, b, c]) await spool.store(m);
+    await spool.close();
+    const seg = join(options.dir, readdirSync(options.dir).filter((f) => f.endsWith('.seg')).sort()[0]!);
+    const bytes = readFileSync(seg);
+    const second = bytes.readUInt32LE(0);
+    bytes[second + 20] = (bytes[second + 20] as number) ^ 0xff; // in b's id: its header checksum fails
+    writeFileSync(seg, bytes);
+    const logs: string[] = [];
+    spool = await DiskSpool.open({ ...options, log: (_l, m) => logs.push(m) });
+    expect((await all(spool)).map((r) => r.id)).toEqual([a.id]);
+    expect(logs.join('\n')).toContain(`ignored ${bytes.length - second} bytes`);
+    await spool.close();
+  });
+
   it('detects corrupted data on load', async () => {
     const options = { dir: tempDir() };
     let spool = await DiskSpool.open(options);

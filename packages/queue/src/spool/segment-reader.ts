@@ -50,6 +50,7 @@ export async function* scanSegment(dir: string, segment: number, visit: RecordVi
         if (at >= chunkLength) break;
       }
       if (at > 0) yield;
+      pos += at;
       if (stop) break;
       if (at === 0) {
         if (chunkLength < buffer.length) break; // a record cut off by the end of the file
@@ -58,9 +59,7 @@ export async function* scanSegment(dir: string, segment: number, visit: RecordVi
         const needed = HEADER + buffer.readUInt32LE(9);
         if (needed > fileSize - pos) break;
         buffer = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2));
-        continue;
       }
-      pos += at;
     }
     result.validBytes = pos;
     result.trailingBytes = fileSize - pos;
