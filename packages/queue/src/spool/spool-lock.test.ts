@@ -49,8 +49,10 @@ describe.skipIf(!linux)('spool lock', () => {
 
   it('opens when the stale lock names a zombie', async () => {
     const dir = spoolDir();
-    // `sleep 0` becomes a zombie: its parent execs into `sleep 30`, which never reaps it.
-    const { line } = await run('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30']);
+    // The background `sleep` becomes a zombie: its parent execs into `sleep 30`, which never reaps
+    // it. It must outlive the exec (a child that ends first can be reaped by the shell itself, as
+    // seen in a CI run), hence half a second rather than none.
+    const { line } = await run('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30']);
     const zombie = Number(line);
     const deadline = Date.now() + 5000;
     while (!/\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
