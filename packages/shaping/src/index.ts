@@ -10,7 +10,7 @@ export { LeaseTable, DEFAULT_LEASE_TTL_MS, type LeaseAttempt, type LeaseState } 
 export { StoreShaper, createShaper, throttleKey, type StoreShaperOptions } from './shaper.js';
 export type { ShapingStore, ExpiringRecord } from './stores/store.js';
 export { MemoryShapingStore, type MemoryShapingStoreOptions } from './stores/memory.js';
-export { remoteShapingStore, serveShapingStore, type StoreCall } from './stores/remote.js';
+export { remoteShapingStore, serveShapingStore, type ServedShapingStore, type StoreCall } from './stores/remote.js';
 export { FailoverShapingStore, SHAPING_DEGRADED_MODE, type FailoverShapingStoreOptions } from './stores/failover.js';
 export { limitStates, type LimitState } from './inspect.js';
 

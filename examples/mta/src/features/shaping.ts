@@ -44,9 +44,10 @@ const SHAPING_TOPIC = 'shaping-store';
  * connection leases, automation effects, warm-up; saved in `<data_dir>/shaping-state.json`) and
  * every worker's shaper asks it, so limits hold for the node, not per worker.
  */
-export async function nodeShapingStore(config: Pick<MtaConfig, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): Promise<Pick<ClusterOptions, 'serve' | 'onStop'>> {
+export async function nodeShapingStore(config: Pick<MtaConfig, 'dataDir'>, env: NodeJS.ProcessEnv = process.env): Promise<Pick<ClusterOptions, 'serve' | 'workerGone' | 'onStop'>> {
   const settings = shapingSettings(env);
   if (!settings.enabled || settings.redisUrl) return {};
   const store = await MemoryShapingStore.open({ stateFile: join(config.dataDir, 'shaping-state.json') });
-  return { serve: { [SHAPING_TOPIC]: serveShapingStore(store) }, onStop: () => store.close() };
+  const served = serveShapingStore(store);
+  return { serve: { [SHAPING_TOPIC]: served.serve }, workerGone: (pid) => void served.callerGone(pid), onStop: () => store.close() };
 }

@@ -44,7 +44,14 @@ export class WorkerPeers implements NodePeers {
   askPrimary(topic: string, payload?: unknown): Promise<unknown> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
+      // Bounded: a lost answer must fail the caller (who retries), not hold it (and its mail) for good.
+      const timer = setTimeout(() => {
+        this.#primary.delete(id);
+        reject(new Error(`primary: no answer to ${topic} within ${ANSWER_MS} ms`));
+      }, ANSWER_MS);
+      timer.unref();
       this.#primary.set(id, (answer) => {
+        clearTimeout(timer);
         this.#primary.delete(id);
         if (answer.ok) resolve(answer.payload);
         else reject(new Error(`primary: ${String(answer.payload)}`));
@@ -82,6 +89,9 @@ export class WorkerPeers implements NodePeers {
   }
 }
 
+/** A topic the primary serves: `from` is the asking worker's pid (what it holds ends with that worker). */
+export type ServedTopic = (payload: unknown, from: number) => unknown;
+
 /**
  * The primary's side: relays a worker's question to the other live workers and their answers
  * back, in one message, once all have answered, one has died, or ANSWER_MS has passed.
@@ -92,7 +102,8 @@ export class PeerRelay {
 
   constructor(
     private readonly workers: () => Iterable<[index: number, worker: Worker]>,
-    private readonly served: Readonly<Record<string, (payload: unknown) => unknown>> = {},
+    private readonly served: Readonly<Record<string, ServedTopic>> = {},
+    private readonly gone: (pid: number) => void = () => undefined,
   ) {}
 
   /** A message from `worker`: a question to pass on or answer here, or an answer to collect. */
@@ -107,7 +118,7 @@ export class PeerRelay {
     try {
       const handler = this.served[message.topic];
       if (!handler) throw new Error(`the primary serves no ${message.topic}`);
-      answer = { mtakit: 'primary-answer', id: message.id, ok: true, payload: await handler(message.payload) };
+      answer = { mtakit: 'primary-answer', id: message.id, ok: true, payload: await handler(message.payload, worker.process.pid ?? -1) };
     } catch (error) {
       answer = { mtakit: 'primary-answer', id: message.id, ok: false, payload: (error as Error).message };
     }
@@ -116,6 +127,7 @@ export class PeerRelay {
 
   /** A worker died: the questions it was asked are answered without it. */
   onExit(worker: Worker): void {
+    if (worker.process.pid !== undefined) this.gone(worker.process.pid);
     for (const [id, q] of this.#open) {
       const name = q.waiting.get(worker);
       if (name === undefined) continue;

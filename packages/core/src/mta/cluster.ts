@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { consoleLogger, type Logger } from '../contracts/logger.js';
-import { PeerRelay, WorkerPeers, type NodePeers } from './cluster-bus.js';
+import { PeerRelay, WorkerPeers, type NodePeers, type ServedTopic } from './cluster-bus.js';
 
 /** Which worker this process is: shard `index` of `count`. */
 export interface ClusterWorker {
@@ -24,7 +24,13 @@ export interface ClusterOptions {
    */
   prepare?(): Promise<void>;
   /** What the primary keeps for the whole node, by topic (workers reach it with `peers.askPrimary`), e.g. a shaping store. */
-  serve?: Readonly<Record<string, (payload: unknown) => unknown>>;
+  serve?: Readonly<Record<string, ServedTopic>>;
+  /**
+   * Runs in the primary when a worker process has exited (`pid` as `serve` saw it): release what
+   * `serve` held on its behalf, e.g. its connection leases, which would otherwise block its
+   * successor until they expire.
+   */
+  workerGone?(pid: number): void;
   /** Runs in the primary once every worker has stopped, before it exits (e.g. to save what `serve` keeps). */
   onStop?(): Promise<void>;
   /** Runs in the primary before each worker is forked (again), e.g. to bring its shard's copy of node-wide state up to date. */
@@ -88,7 +94,7 @@ class Supervisor {
   #ready = new Set<number>();
 
   constructor(private readonly options: ClusterOptions, private readonly logger: Logger) {
-    this.#relay = new PeerRelay(() => [...this.#workers].map(([index, e]) => [index, e.worker]), options.serve);
+    this.#relay = new PeerRelay(() => [...this.#workers].map(([index, e]) => [index, e.worker]), options.serve, options.workerGone);
   }
 
   async startAll(): Promise<void> {

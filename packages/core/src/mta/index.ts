@@ -9,5 +9,5 @@ export { pluginOrder } from './order.js';
 export { policyPlugin } from './policy-plugin.js';
 export { loadNodeId } from './node-id.js';
 export { runCluster, clusterWorker, CLUSTER_WORKER_VARIABLE, type ClusterOptions, type ClusterWorker } from './cluster.js';
-export { WorkerPeers, PeerRelay, type NodePeers } from './cluster-bus.js';
+export { WorkerPeers, PeerRelay, type NodePeers, type ServedTopic } from './cluster-bus.js';
 export { nodeWideAround, mergeAnswers, mergeBodies } from './node-wide.js';

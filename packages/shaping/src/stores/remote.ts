@@ -1,3 +1,4 @@
+import type { LeaseAttempt } from '../leases.js';
 import type { ShapingStore } from './store.js';
 
 /** The store's operations a remote caller may run (everything but `shared` and `close`). */
@@ -21,11 +22,39 @@ export function remoteShapingStore(call: (call: StoreCall) => Promise<unknown>):
   return { ...operations, shared: true, close: async () => undefined } as unknown as ShapingStore;
 }
 
-/** The keeping process's side: runs a `RemoteShapingStore`'s call on `store`. */
-export function serveShapingStore(store: ShapingStore): (call: unknown) => Promise<unknown> {
-  return async (payload) => {
-    const { method, args } = payload as StoreCall;
-    if (!(METHODS as readonly string[]).includes(method)) throw new Error(`not a shaping store operation: ${String(method)}`);
-    return (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+/** The keeping process's side of `remoteShapingStore`s: `serve` runs a caller's operation on the store. */
+export interface ServedShapingStore {
+  /** Runs one `StoreCall` from the caller `from` (a worker's pid). */
+  serve(call: unknown, from: number): Promise<unknown>;
+  /**
+   * The caller `from` is gone: its connection leases are released now. A SIGKILLed worker never
+   * releases them, and its successor on the same shard would otherwise wait out their lifetime.
+   */
+  callerGone(from: number): Promise<void>;
+}
+
+/** Serves `store` to remote callers, remembering which caller holds which connection lease. */
+export function serveShapingStore(store: ShapingStore): ServedShapingStore {
+  const leases = new Map<number, Map<string, string>>();
+  const held = (from: number): Map<string, string> => {
+    let mine = leases.get(from);
+    if (!mine) leases.set(from, (mine = new Map()));
+    return mine;
+  };
+  return {
+    async serve(payload, from) {
+      const { method, args } = payload as StoreCall;
+      if (!(METHODS as readonly string[]).includes(method)) throw new Error(`not a shaping store operation: ${String(method)}`);
+      const result = await (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+      // Lease ids are unique per lease, so (id → key) is enough to release them later.
+      if (method === 'acquireLease' && (result as LeaseAttempt).granted) held(from).set(args[3] as string, args[0] as string);
+      else if (method === 'releaseLease') leases.get(from)?.delete(args[1] as string);
+      return result;
+    },
+    async callerGone(from) {
+      const mine = leases.get(from);
+      leases.delete(from);
+      for (const [id, key] of mine ?? []) await store.releaseLease(key, id).catch(() => undefined);
+    },
   };
 }
