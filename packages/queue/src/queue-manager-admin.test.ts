@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { harness, message, restart, sink, useQueueHarness, viaSink } from './queue-manager.fixture.js';
+import { harness, message, restart, sink, sinkReadyQueue, useQueueHarness, viaSink } from './queue-manager.fixture.js';
 
 useQueueHarness();
 
@@ -55,7 +55,7 @@ describe('QueueManager admin operations', () => {
 
   it('logs one TransientFailure per message held by a ready-queue suspension', async () => {
     const h = await harness(viaSink());
-    const name = `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;
+    const name = sinkReadyQueue();
     const { id } = await h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
     await h.manager.enqueue([message('rq1@dest.test')]);
     await h.waitFor('TransientFailure', 1);
@@ -101,7 +101,7 @@ describe('QueueManager admin operations', () => {
 
   it('suspends a ready queue, pushing its messages back until lifted', async () => {
     const h = await harness(viaSink());
-    const name = `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;
+    const name = sinkReadyQueue();
     const { id } = await h.manager.suspendReadyQueue({ name, reason: 'provider asked', duration: '1h' });
     await h.manager.enqueue([message('rq@dest.test')]);
     await new Promise((r) => setTimeout(r, 400));

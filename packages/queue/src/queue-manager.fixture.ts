@@ -89,3 +89,5 @@ export async function restart(h: Harness): Promise<Harness> {
 }
 
 export const viaSink = (): QueueConfigInput => ({ protocol: { smtp: { mx_list: [`127.0.0.1:${sink.port}`] } } });
+/** The ready queue that `viaSink` mail goes through (no egress source or pool named). */
+export const sinkReadyQueue = (): string => `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`;

@@ -1,7 +1,7 @@
 import { Message } from '@mtakit/core';
 import { SmtpSink } from '@mtakit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { harness, message, restart, sink, useQueueHarness, viaSink } from './queue-manager.fixture.js';
+import { harness, message, restart, sink, sinkReadyQueue, useQueueHarness, viaSink } from './queue-manager.fixture.js';
 
 useQueueHarness();
 let firstTry = new Set<string>();
@@ -13,7 +13,7 @@ describe('QueueManager', () => {
     const [delivery] = await h.waitFor('Delivery', 1);
     expect(h.records[0]).toMatchObject({ type: 'Reception', queue: 'spring:acme@dest.test' });
     expect(delivery).toMatchObject({
-      queue: 'spring:acme@dest.test', site: `unspecified->mx_list:127.0.0.1:${sink.port}@smtp_client`, response: { code: 250 },
+      queue: 'spring:acme@dest.test', site: sinkReadyQueue(), response: { code: 250 },
       egress_source: 'unspecified', egress_pool: 'unspecified', delivery_protocol: 'ESMTP', num_attempts: 0,
     });
     expect(delivery!.transcript).toContain('C: RCPT TO:<one@dest.test>');
