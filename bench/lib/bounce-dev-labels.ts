@@ -105,6 +105,14 @@ export const NOT_BOUNCES_BY_READING: Record<string, string> = {
   'messages/bounceparser/spam-with-badly-parsed-email.msg': 'spam sent to the bounce address (the source tests it with no expectation)',
 };
 
+/**
+ * Files a source calls "not a bounce" that are automatic replies by reading: for us they are
+ * AutoReply records, as issue 14 asks. Listed in docs/bounces.md.
+ */
+export const AUTO_REPLIES_BY_READING: Record<string, string> = {
+  'messages/bounce-email-rb/tt_1234211024.txt': 'a Gmail vacation reply ("Atvaļinājums", X-Autoreply: yes), saved with its mbox From_ line',
+};
+
 function recipientsOf(source: string, e: Raw): string[] | null {
   const permanent = Object.entries(e).filter(([k]) => /: (?:permanent|temporary) addresses$|: addresses$/.test(k));
   if (permanent.length > 0) return addrs(permanent.flatMap(([, v]) => (Array.isArray(v) ? v : [])));
@@ -142,7 +150,8 @@ function permanentOf(e: Raw): boolean | null {
 export function expectationOf(line: { file: string; source: string; expected: Raw }): Expectation {
   const e = line.expected;
   const reasonWord = str(e['std_reason'] ?? e['reason']);
-  const kind = NOT_BOUNCES_BY_READING[line.file] ? 'none' : namesNoRecipient(e) ? null : kindOf(line.source, e);
+  const kind = NOT_BOUNCES_BY_READING[line.file] ? 'none' : AUTO_REPLIES_BY_READING[line.file] ? 'autoreply'
+    : namesNoRecipient(e) ? null : kindOf(line.source, e);
   return {
     file: line.file,
     source: line.source,

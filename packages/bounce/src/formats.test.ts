@@ -37,6 +37,17 @@ const CASES: Case[] = [
   ['Lotus Domino: ambiguous address', 'shared', 'bounce-email-rb/tt_bounce_15.txt', 'info@rimibaltic.com', 'InvalidRecipient', true, 'rfc3464'],
   ['Verizon (Barracuda)', 'real', 'tmail-bouncer/verizon.eml', 'fred@somewhere.com', 'InvalidRecipient', true, 'rfc3464'],
   ['RFC 3464 (Netscape-era DSN)', 'shared', 'mimekit/delivery-status2.txt', 'source@domain.com', 'InvalidRecipient', true, 'rfc3464'],
+  ['GMX ("GMX Mailer Daemon", plain text)', 'real', 'chatmail-core/gmx_ndn.eml', 'snaerituhaeirns@gmail.com', 'InvalidRecipient', true, 'generic'],
+  ['Japanese carrier gateway: DDI Pocket (KDDI group), pdx.ne.jp', 'real', 'fml8/pdx.ne.jp', '***********@pdx.ne.jp', 'InvalidRecipient', true, 'rfc3464'],
+  ['"Mail System Error - Returned Mail" (InterMail, the notice EZweb\'s Postmaster also sends)', 'real', 'fml8/intermail', 'kenken@mb.nuinui.net', 'QuotaIssues', false, 'rfc3464'],
+  ['Japanese PHS gateway: pakeo.ne.jp, Japanese text without MIME headers', 'real', 'fml8/pakeo.ne.jp', '*********@i.pakeo.ne.jp', 'InvalidRecipient', true, 'generic'],
+  ['Nifty: sendmail V5-style "Unsent message follows", recipient named only in the returned Received', 'real', 'fml8/nifty.ne.jp', 'rudo0000@nifty.ne.jp', 'QuotaIssues', false, 'generic'],
+  ['old sendmail (SMI-8.6): gave up', 'real', 'fml8/smi-8.6', 'rudo@nuinui.net', 'MessageExpired', false, 'generic'],
+  ['BIGLOBE, saved with its mbox From_ line', 'real', 'fml8/biglobe.ne.jp', 'rudo@xxx.biglobe.ne.jp', 'QuotaIssues', false, 'generic'],
+  ['goo mail: undeclared ISO-2022-JP', 'real', 'fml8/goo.ne.jp', 'user@mail.goo.ne.jp', 'QuotaIssues', false, 'generic'],
+  ['Netscape Messaging Server 3.5, Japanese text', 'real', 'fml8/nms354', 'teru@ma.example.ne.jp', 'QuotaIssues', false, 'generic'],
+  ['IIS SMTPSVC (MSN), no DSN part', 'real', 'fml8/smtpsvc', 'xxxxx@email.msn.com', 'InvalidRecipient', true, 'generic'],
+  ['InterScan VirusWall NT, returned message quoted after "End of message"', 'real', 'fml8/interscan', 'account@domain.co.jp', 'InvalidRecipient', true, 'generic'],
 ];
 
 function path(kind: Kind, file: string): string {
@@ -53,6 +64,18 @@ describe('bounce formats named in issue 14, on real samples', () => {
   it('names the rule that decided, for a template-built DragonFly bounce', async () => {
     const [out] = await parseBounceMessage(readFileSync(path('template', 'dragonfly-dma-rcpt.eml')));
     expect(out).toMatchObject({ reply: expect.stringMatching(/^550 5\.1\.1 /), rule: { ref: 'postfix.user-unknown' }, permanent: true });
+  });
+
+  it('names no recipient for a carrier notice that gives only a phone number (J-PHONE, sky.tkk.ne.jp)', async () => {
+    await expect(parseBounceMessage(readFileSync(path('real', 'fml8/sky.tkk.ne.jp')))).rejects.toThrow(/not a bounce/);
+  });
+
+  it('reads a temporary DNS failure of old Postfix ("Host not found, try again") as DNSFailure, not as a bad domain', async () => {
+    const out = await parseBounceMessage(readFileSync(path('real', 'fml8/dsn')));
+    expect(out.map((s) => [s.recipient, s.category, s.rule && 'ref' in s.rule ? s.rule.ref : null])).toEqual([
+      ['rudo@nuinui.net', 'NoAnswerFromHost', 'postfix.connect'],
+      ['master@test.fml.org', 'DNSFailure', 'postfix.dns-temporary'],
+    ]);
   });
 
   it('does not take a Google Groups refusal as an unknown address', async () => {

@@ -53,7 +53,7 @@ const MAX_DEPTH = 8;
  * Never throws on malformed structure: what cannot be split is read as one text body.
  */
 export function parseMime(bytes: Buffer): MimeMessage {
-  const top = splitEntity(bytes);
+  const top = splitEntity(withoutMboxLine(bytes));
   const texts: string[] = [];
   const htmls: string[] = [];
   const parts: MimePart[] = [];
@@ -83,6 +83,13 @@ function walk(entity: Entity, depth: number, texts: string[], htmls: string[], p
 }
 
 /** Headers and body of one entity; a body-only text (no header block) is all body. */
+/** A message saved from a mailbox starts with its mbox separator (`From sender date`), not a header. */
+function withoutMboxLine(bytes: Buffer): Buffer {
+  if (bytes.toString('latin1', 0, 5) !== 'From ') return bytes;
+  const eol = bytes.indexOf(10);
+  return eol < 0 ? bytes : bytes.subarray(eol + 1);
+}
+
 function splitEntity(bytes: Buffer): Entity {
   const text = bytes.toString('latin1');
   const m = /\r?\n\r?\n/.exec(text);
@@ -143,7 +150,10 @@ function decodeQuotedPrintable(text: string): Buffer {
 
 /** Unicode text of a part: its declared charset, else UTF-8 when valid, else Latin-1. */
 export function charsetDecode(body: Buffer, charset: string | undefined): string {
-  const name = (charset ?? '').trim().toLowerCase();
+  let name = (charset ?? '').trim().toLowerCase();
+  // Japanese mail of the 1990s and 2000s often sends ISO-2022-JP undeclared (no MIME headers, or
+  // "us-ascii"): its escape sequences cannot be anything else.
+  if ((name === '' || /^(?:us-)?ascii$/.test(name)) && isIso2022Jp(body)) name = 'iso-2022-jp';
   if (name === '' || /^(?:us-)?ascii$|^utf-?8$/.test(name)) return utf8OrLatin1(body);
   try {
     return libmime().decodeWord(name, 'B', body.toString('base64'));
@@ -157,7 +167,13 @@ function utf8OrLatin1(body: Buffer): string {
   return text.includes('\uFFFD') ? body.toString('latin1') : text;
 }
 
+function isIso2022Jp(bytes: Buffer): boolean {
+  return bytes.includes('\x1b$B') || bytes.includes('\x1b$@');
+}
+
 function decodeWords(value: string): string {
+  const raw = Buffer.from(value, 'latin1');
+  if (isIso2022Jp(raw)) value = charsetDecode(raw, 'iso-2022-jp');
   const unfolded = value.replace(/\r?\n[ \t]+/g, ' ');
   if (!unfolded.includes('=?')) return unfolded.trim();
   try {

@@ -20,8 +20,10 @@ const COPY_MARKER = new RegExp([
   /[ \t]*-+ ?Original message ?-+/,
   /[ \t]*-+ ?(?:START OF )?RETURNED (?:MESSAGE|MAIL)(?: FOLLOWS)? ?-*/,
   /[ \t]*-+ ?(?:The )?(?:original|returned|undelivered) message(?: headers?)?(?: follows?)?:? ?-*/,
-  /Original message (?:as received )?(?:is as follows|follows):?.*/,
-  /[ \t]*-+ ?Message (?:header|text) follows ?-+/,
+  /(?:-+ ?)?Original message (?:as received )?(?:is as follows|follows)[:.]?.*/,
+  /\*+[ \t]*End of message[ \t]*\*+/,
+  /\|?[ \t]*-+ ?Message (?:header|text) follows:? ?-+\|?/,
+  /[ \t]*-+ ?Unsent message follows ?-+/,
 ].map((r) => `^(?:${r.source})$`).join('|'), 'im');
 
 /** The text a plain-text bounce quotes after its "copy of the message" line, if any. */
@@ -55,6 +57,15 @@ export function parseOriginal(text: string): OriginalMessage | null {
     to: first('to'),
     return_path: first('return-path'),
   };
+}
+
+/**
+ * The envelope recipient named by the returned message's newest Received header (`for <rcpt>`):
+ * the address the reporting host was delivering to, where the report's text names none.
+ */
+export function receivedFor(original: OriginalMessage | null): string | null {
+  const received = original?.headers.find(([n]) => n.toLowerCase() === 'received')?.[1];
+  return received ? /\bfor <?([^\s<>;@]+@[^\s<>;]+?)>?\s*;/i.exec(received)?.[1] ?? null : null;
 }
 
 export interface CorrelationOptions {

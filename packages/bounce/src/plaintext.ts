@@ -15,7 +15,7 @@ export interface PlainTextResult {
 
 type Extractor = (text: string) => PlainTextResult | null;
 
-const ADDRESS = /[^\s<>()"',;]+@[^\s<>()"',;]+[^\s<>()"',;.]/;
+const ADDRESS = /[^\s<>()"',;]+@[^\s<>()"',;]+[^\s<>()"',;.:]/;
 
 /** qmail and Yahoo: `<rcpt>:` on its own line, then the reason, then a blank line. */
 const qmailStyle: Extractor = (text) => {

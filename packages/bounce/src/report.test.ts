@@ -124,3 +124,28 @@ describe('CLI helpers', () => {
     expect(() => classifyResponseText('999 odd')).toThrow(/3-digit code 200-599/);
   });
 });
+
+describe('parseReport on shapes found in real mail', () => {
+  it('takes the Original-Recipient when the Final-Recipient is on an internal host without a domain (Sun SIMS)', async () => {
+    const dsn = [
+      'From: postmaster@go.example', 'To: list-bounces@lists.example', 'Subject: Delivery Notification: Delivery has failed',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'Your message cannot be delivered to the following recipients:', '',
+      '--b', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns;msg00.go.example', '',
+      'Action: failed', 'Status: 5.0.0 (recipient reached disk quota)', 'Original-recipient: rfc822;Jimmy@go.example',
+      'Final-recipient: rfc822;Jimmy@sims-ms-daemon', '', '--b--', '',
+    ].join('\r\n');
+    const out = await parseBounceMessage(Buffer.from(dsn));
+    expect(out.map((s) => [s.recipient, s.status])).toEqual([['Jimmy@go.example', '5.0.0']]);
+  });
+
+  it('does not take the sender named after "mail from" for a recipient (AOL)', async () => {
+    const text = [
+      'From: "Mail Delivery Subsystem" <MAILER-DAEMON@aol.example>', 'To: <list-bounces@lists.example>', 'Subject: Mail Delivery Problem', '',
+      'Your mail to the following recipients could not be delivered because they are not accepting mail from list@lists.example:',
+      '\tscreenname', '',
+    ].join('\r\n');
+    const out = await parseBounceMessage(Buffer.from(text));
+    expect(out.map((s) => s.recipient)).toEqual(['screenname@aol.example']);
+  });
+});

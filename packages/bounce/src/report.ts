@@ -2,7 +2,7 @@ import { MtaKitError, type JsonValue } from '@mtakit/core';
 import { parseFeedbackReport } from './arf.js';
 import { buildRecipient, parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
-import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, type CorrelationOptions } from './original.js';
+import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, receivedFor, type CorrelationOptions } from './original.js';
 import { genericBounce, looksLikeBounce as failureText } from './generic.js';
 import { parsePlainTextBounce, type PlainTextResult } from './plaintext.js';
 import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
@@ -72,7 +72,7 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
   const exclude = [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x);
   const readText = (report: boolean) => genericBounce({
     text: body, subject: mime.subject, from: mime.from, failedHeaders, report, exclude,
-    originalTo: original?.to ?? null,
+    originalTo: receivedFor(original) ?? original?.to ?? null,
     originalAddresses: (original?.headers ?? []).filter(([n]) => /^(?:from|to|cc|sender|reply-to|return-path|errors-to)$/i.test(n)).map(([, v]) => v),
   });
 
@@ -81,7 +81,7 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
     const parsed = parseDeliveryStatus(status.content.toString('utf8'));
     const message = parsed.message;
     // X.400 and other non-Internet addresses are not recipients we can act on: read the text instead.
-    const fields = parsed.recipients.filter((r) => r.recipient.includes('@'));
+    const fields = parsed.recipients.map(routableRecipient).filter((r) => r.recipient.includes('@'));
     const recipients = fields.some((r) => !r.diagnostic_code) ? withTextDiagnostics(fields, readText(true)) : fields;
     if (recipients.length > 0) {
       return {
@@ -126,6 +126,16 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
     'not-a-report',
     'not a bounce or feedback report: no message/delivery-status or message/feedback-report part, and no known bounce text',
   );
+}
+
+/**
+ * A Final-Recipient on an internal host name without a domain (Sun SIMS's `user@sims-ms-daemon`)
+ * is no address anyone can act on: the Original-Recipient, when it is one, is the address sent to.
+ */
+function routableRecipient(r: DsnRecipient): DsnRecipient {
+  const original = r.original_recipient?.replace(/^rfc822;\s*/i, '').replace(/^<|>$/g, '') ?? '';
+  if (/@[^@.]+$/.test(r.recipient) && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(original)) return { ...r, recipient: original };
+  return r;
 }
 
 /**

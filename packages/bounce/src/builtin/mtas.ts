@@ -52,7 +52,7 @@ export const MTA_REPLY_RULES = [...postfix, ...exim, ...sendmail, ...qmail, ...d
 export const MTA_TRANSPORT_RULES = [
   // Postfix: "Host or domain name not found. Name service error for name=… type=MX: Host not found, try again";
   // a lookup that fails without NXDOMAIN ("Malformed name server reply") is a DNS failure too, not a protocol error.
-  rule('postfix.dns-temporary', 'DNSFailure', /Name service error for name=\S+ type=\S+: (?:Host not found, try again|Malformed name server reply)/i),
+  rule('postfix.dns-temporary', 'DNSFailure', /Name service error for (?:name=)?\S+(?: type=\S+)?: (?:Host not found, try again|Malformed name server reply)/i),
   rule('postfix.domain-not-found', 'BadDomain', /Host or domain name not found/i),
   rule('postfix.loops-back', 'RoutingErrors', /loops back to myself/i),
   rule('postfix.connect', 'NoAnswerFromHost', /connect to \S+: (?:Connection (?:timed out|refused)|No route to host|Network is unreachable)|conversation with \S+ timed out/i),
@@ -66,7 +66,7 @@ export const MTA_TRANSPORT_RULES = [
 ];
 
 export const MTA_EXPIRY_RULES = [
-  rule('sendmail.expired', 'MessageExpired', /Cannot send message for \d+ (?:days?|hours?)/i),
+  rule('sendmail.expired', 'MessageExpired', /(?:Cannot send message|Message could not be delivered) for (?:\d+|zero) (?:days?|hours?|minutes?|seconds?)/i),
   rule('qmail.queue-too-long', 'MessageExpired', /in the queue too long/i),
   rule('exim.retry-timeout', 'MessageExpired', /retry timeout exceeded/i),
   rule('exchange.expired', 'MessageExpired', /QUEUE\.Expired|Message expired/i),
