@@ -18,7 +18,9 @@ export interface DsnMessageFields {
  */
 export function parseDeliveryStatus(text: string): { message: DsnMessageFields; recipients: DsnRecipient[] } {
   const groups = parseFieldGroups(text);
-  const isRecipient = (g: FieldGroup) => g.has('final-recipient') || g.has('original-recipient');
+  // Courier before 0.11 wrote "Final-Receipient".
+  const finalRecipient = (g: FieldGroup) => field(g, 'final-recipient') ?? field(g, 'final-receipient');
+  const isRecipient = (g: FieldGroup) => finalRecipient(g) !== null || g.has('original-recipient');
   const messageGroup = groups.find((g) => !isRecipient(g)) ?? groups[0] ?? new Map();
   const message: DsnMessageFields = {
     reporting_mta: hostValue(field(messageGroup, 'reporting-mta'))?.name ?? null,
@@ -27,7 +29,7 @@ export function parseDeliveryStatus(text: string): { message: DsnMessageFields; 
     names: new Set(groups.flatMap((g) => [...g.keys()])),
   };
   const recipients = groups.filter(isRecipient).flatMap((g): DsnRecipient[] => {
-    const recipient = addressValue(field(g, 'final-recipient')) ?? addressValue(field(g, 'original-recipient'));
+    const recipient = addressValue(finalRecipient(g)) ?? addressValue(field(g, 'original-recipient'));
     if (!recipient) return [];
     const remote = hostValue(field(g, 'remote-mta'));
     const status = statusValue(field(g, 'status'));

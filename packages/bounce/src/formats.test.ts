@@ -66,6 +66,14 @@ describe('bounce formats named in issue 14, on real samples', () => {
     expect(out).toMatchObject({ reply: expect.stringMatching(/^550 5\.1\.1 /), rule: { ref: 'postfix.user-unknown' }, permanent: true });
   });
 
+  it('reads Courier\'s published sample DSN (Courier 0.10, "Final-Receipient"): the failed recipient and the relayed one', async () => {
+    const out = await parseBounceMessage(readFileSync(path('template', 'courier-dsn.eml')));
+    expect(out.map((s) => [s.recipient, s.action, s.category, s.hard, s.extractor])).toEqual([
+      ['nosuchuser@relay2.example.com', 'failed', 'InvalidRecipient', true, 'rfc3464'],
+      ['test2@relay2.example.com', 'relayed', 'Uncategorized', false, 'rfc3464'],
+    ]);
+  });
+
   it('names no recipient for a carrier notice that gives only a phone number (J-PHONE, sky.tkk.ne.jp)', async () => {
     await expect(parseBounceMessage(readFileSync(path('real', 'fml8/sky.tkk.ne.jp')))).rejects.toThrow(/not a bounce/);
   });
