@@ -1,40 +1,10 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Message, type SpoolRecord } from '@mtakit/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskSpool, type DiskSpoolOptions } from './disk-spool.js';
+import { DiskSpool } from './disk-spool.js';
+import { all, message, removeTempDirs, reopen, tempDir } from './fixtures/spool-helpers.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'mtakit-spool-'));
-  dirs.push(d);
-  return d;
-}
-
-function message(i: number, size = 100): Message {
-  return new Message({
-    sender: 'a@example.com',
-    recipient: `r${i}@example.net`,
-    meta: { tenant: 't', n: i },
-    data: Buffer.from(`Subject: ${i}\r\n\r\n${'x'.repeat(size)}\r\n`),
-  });
-}
-
-async function all(spool: DiskSpool): Promise<SpoolRecord[]> {
-  const out: SpoolRecord[] = [];
-  for await (const r of spool.enumerate()) out.push(r);
-  return out;
-}
-
-async function reopen(spool: DiskSpool, options: DiskSpoolOptions): Promise<DiskSpool> {
-  await spool.close();
-  return DiskSpool.open(options);
-}
+afterEach(removeTempDirs);
 
 describe('DiskSpool', () => {
   it('stores, loads, updates meta and removes', async () => {
@@ -84,8 +54,10 @@ describe('DiskSpool', () => {
     await spool.close();
   });
 
+  // These two damage segments after a clean close: without a snapshot (a crash writes none), so
+  // the restart scans the damaged segment (with one, the restart reads the snapshot instead).
   it('ignores a torn tail left by a crash and keeps accepting writes', async () => {
-    const options = { dir: tempDir() };
+    const options = { dir: tempDir(), checkpointSegments: 0 };
     let spool = await DiskSpool.open(options);
     const kept = message(1);
     await spool.store(kept);
@@ -117,7 +89,7 @@ describe('DiskSpool', () => {
   });
 
   it('stops at a corrupt record mid-segment and reports the bytes from there on', async () => {
-    const options = { dir: tempDir() };
+    const options = { dir: tempDir(), checkpointSegments: 0 };
     let spool = await DiskSpool.open(options);
     const [a, b, c] = [message(1), message(2), message(3)];
     for (const m of [a, b, c]) await spool.store(m);

@@ -2,11 +2,15 @@ import { readSync } from 'node:fs';
 import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } from '@mtakit/core';
+import { metaBytes, toMessage, toRecord, type StoredMeta } from './stored-meta.js';
 import { dataIsIntact, encodeRecord, HEADER, ID_OFFSET, RecordType, type EncodedRecord } from './record-format.js';
+import { SNAPSHOT_ENTRY, snapshotPath } from './snapshot-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { holdsLock } from './spool-lock.js';
 import { scanSegment, type RecordVisitor } from './segment-reader.js';
 import { SpoolIndex, type Location } from './spool-index.js';
+import { loadSnapshot, snapshotEntries, type EntryVisitor } from './snapshot-reader.js';
+import { writeSnapshot } from './snapshot-writer.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
 import type { RecordSpool, StoredRecord } from './spool-reads.js';
 
@@ -24,6 +28,12 @@ export interface DiskSpoolOptions {
    * are still live, so one long-lived message cannot pin a whole segment. Default 0.5.
    */
   relocateBelow?: number;
+  /**
+   * Write an index snapshot (`index.snap`) once this many segments were written since the last
+   * one, and at close, so a restart replays only the segments written after it. Default 4;
+   * 0 writes none (a restart then scans every segment).
+   */
+  checkpointSegments?: number;
   /** Progress and problems (recovery, torn tails, corrupt records). Default: silent. */
   log?: Logger;
   /** Observes each durable write batch (for fsync latency metrics). */
@@ -33,13 +43,6 @@ export interface DiskSpoolOptions {
 /** Reads up to this size are done synchronously (see #read). */
 const SYNC_READ_LIMIT = 256 * 1024;
 
-interface StoredMeta {
-  sender: string;
-  recipient: string;
-  meta: SpoolRecord['meta'];
-  numAttempts: number;
-  due?: number;
-}
 
 /**
  * The default `Spool`: an append-only log of checksummed records in segment files, written with
@@ -53,11 +56,16 @@ interface StoredMeta {
  */
 export class DiskSpool implements RecordSpool {
   readonly #dir: string;
-  readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow'>> & DiskSpoolOptions;
+  readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow' | 'checkpointSegments'>> & DiskSpoolOptions;
   readonly #writer: SegmentWriter;
-  readonly #index = new SpoolIndex();
+  #index = new SpoolIndex();
   #segments: number[] = [];
   #recovered: number[] = [];
+  /** The cover of the snapshot loaded at open: enumerate hands out its metas first. */
+  #snapshotCover: number | undefined;
+  /** The cover of the latest snapshot written or loaded. */
+  #checkpointed = 0;
+  #compaction: Promise<void> | undefined;
   readonly #readers = new Map<number, { handle: Promise<FileHandle>; users: number }>();
   #timer: NodeJS.Timeout | undefined;
   #enumerated = false;
@@ -67,7 +75,7 @@ export class DiskSpool implements RecordSpool {
 
   private constructor(options: DiskSpoolOptions) {
     this.#dir = options.dir;
-    this.#options = { fsync: true, segmentBytes: 64 * 1024 * 1024, compactIntervalMs: 10_000, relocateBelow: 0.5, ...options };
+    this.#options = { fsync: true, segmentBytes: 64 * 1024 * 1024, compactIntervalMs: 10_000, relocateBelow: 0.5, checkpointSegments: 4, ...options };
     this.#writer = new SegmentWriter(this.#dir, {
       segmentBytes: this.#options.segmentBytes,
       fsync: this.#options.fsync,
@@ -146,6 +154,7 @@ export class DiskSpool implements RecordSpool {
    */
   async *enumerate(): AsyncGenerator<SpoolRecord> {
     try {
+      if (this.#snapshotCover !== undefined) yield* this.#enumerateSnapshot();
       for (const seg of this.#recovered) {
         // A chunk's live records are parsed in one go, then handed out (no promise per record).
         let records: SpoolRecord[] = [];
@@ -166,6 +175,33 @@ export class DiskSpool implements RecordSpool {
     }
   }
 
+  /** The messages whose latest meta the loaded snapshot holds (those in segments before its cover). */
+  async *#enumerateSnapshot(): AsyncGenerator<SpoolRecord> {
+    let records: SpoolRecord[] = [];
+    const visit: EntryVisitor = (chunk, at, metaLength) => {
+      if (metaLength === 0) return;
+      const latest = this.#index.latestFromSnapshot(chunk, at);
+      if (!latest) return;
+      const metaAt = at + SNAPSHOT_ENTRY + 4;
+      records.push(toRecord(latest.id, JSON.parse(chunk.toString('utf8', metaAt, metaAt + metaLength)) as StoredMeta, latest.size));
+    };
+    for await (const _ of snapshotEntries(this.#dir, visit)) {
+      yield* records;
+      records = [];
+    }
+  }
+
+  /**
+   * Writes an index snapshot covering every record written so far (the writer is idle or closed)
+   * or, while writing goes on, the segments before the current one.
+   */
+  async checkpoint(cover = this.#writer.segment): Promise<void> {
+    if (this.#options.checkpointSegments === 0) return;
+    const stats = await writeSnapshot(this.#dir, this.#index, cover);
+    this.#checkpointed = cover;
+    this.#options.log?.('info', `spool: index snapshot of ${stats.entries} messages covering segments before ${cover} written in ${stats.ms} ms (${stats.bytes} bytes)`);
+  }
+
   /** Counts for metrics and the admin API. */
   stats(): { messages: number; segments: number; currentSegment: number } {
     return { messages: this.#index.size, segments: this.#segments.length, currentSegment: this.#writer.segment };
@@ -175,7 +211,10 @@ export class DiskSpool implements RecordSpool {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    await this.#compaction;
     await this.#writer.close();
+    // Everything is written and indexed: the snapshot covers it all, and the next start replays nothing.
+    await this.checkpoint(this.#writer.segment + 1).catch((e: Error) => this.#options.log?.('error', `spool: index snapshot at close failed: ${e.message}`));
     for (const reader of this.#readers.values()) await (await reader.handle).close();
     this.#readers.clear();
     await rm(join(this.#dir, 'spool.lock'), { force: true });
@@ -186,21 +225,32 @@ export class DiskSpool implements RecordSpool {
   async compact(): Promise<void> {
     if (this.#compacting || !this.#enumerated || this.#closed) return;
     this.#compacting = true;
+    this.#compaction = this.#compactAndCheckpoint();
     try {
-      for (;;) {
-        const oldest = this.#segments[0];
-        if (oldest === undefined || oldest === this.#writer.segment) return;
-        const live = this.#index.live(oldest);
-        if (live === 0) {
-          if ((this.#readers.get(oldest)?.users ?? 0) > 0) return;
-          await this.#deleteSegment(oldest);
-          continue;
-        }
-        if (live < this.#index.records(oldest) * this.#options.relocateBelow) await this.#relocate(oldest);
-        return;
-      }
+      await this.#compaction;
     } finally {
       this.#compacting = false;
+    }
+  }
+
+  async #compactAndCheckpoint(): Promise<void> {
+    await this.#dropOldSegments();
+    const every = this.#options.checkpointSegments;
+    if (every > 0 && this.#writer.segment - this.#checkpointed >= every) await this.checkpoint();
+  }
+
+  async #dropOldSegments(): Promise<void> {
+    for (;;) {
+      const oldest = this.#segments[0];
+      if (oldest === undefined || oldest === this.#writer.segment) return;
+      const live = this.#index.live(oldest);
+      if (live === 0) {
+        if ((this.#readers.get(oldest)?.users ?? 0) > 0) return;
+        await this.#deleteSegment(oldest);
+        continue;
+      }
+      if (live < this.#index.records(oldest) * this.#options.relocateBelow) await this.#relocate(oldest);
+      return;
     }
   }
 
@@ -209,7 +259,10 @@ export class DiskSpool implements RecordSpool {
     await this.#lock();
     const segments = await listSegments(this.#dir);
     const started = Date.now();
-    for (const seg of segments) {
+    const replay = segments.length > 0 && this.#options.checkpointSegments > 0 ? await this.#loadSnapshot(segments) : segments;
+    // Snapshots off: one left from before must not be loaded later, when it may be far behind.
+    if (this.#options.checkpointSegments === 0) await rm(snapshotPath(this.#dir), { force: true });
+    for (const seg of replay) {
       const scan = { validBytes: 0, trailingBytes: 0 };
       const visit: RecordVisitor = (header, offset, chunk, at) => {
         this.#index.apply(header.type, { bytes: chunk, at: at + ID_OFFSET }, seg, offset, header.metaLength, header.length - HEADER - header.metaLength, header.dataCrc);
@@ -221,7 +274,7 @@ export class DiskSpool implements RecordSpool {
       }
     }
     this.#segments = segments;
-    this.#recovered = [...segments];
+    this.#recovered = replay;
     if (segments.length > 0) {
       this.#options.log?.('info', `spool: indexed ${this.#index.size} messages from ${segments.length} segments in ${Date.now() - started} ms`);
     } else {
@@ -232,6 +285,25 @@ export class DiskSpool implements RecordSpool {
     this.#segments.push(next);
     this.#timer = setInterval(() => void this.compact().catch((e: Error) => this.#options.log?.('error', `spool compaction failed: ${e.message}`)), this.#options.compactIntervalMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Loads the index snapshot if there is a good one; returns the segments still to replay (those
+   * from its cover on, or all of them: a snapshot that is missing or fails a check is not used).
+   */
+  async #loadSnapshot(segments: number[]): Promise<number[]> {
+    const t0 = Date.now();
+    const loaded = await loadSnapshot(this.#dir, this.#index);
+    if ('ignored' in loaded) {
+      this.#index = new SpoolIndex();
+      this.#options.log?.(loaded.ignored === 'there is none' ? 'info' : 'warn', `spool: index snapshot not used: ${loaded.ignored}; scanning all ${segments.length} segments`);
+      return segments;
+    }
+    const dropped = this.#index.restored(new Set(segments));
+    this.#snapshotCover = this.#checkpointed = loaded.cover;
+    const replay = segments.filter((s) => s >= loaded.cover);
+    this.#options.log?.('info', `spool: index snapshot loaded in ${Date.now() - t0} ms: ${loaded.entries - dropped} messages (${dropped} in deleted segments dropped), ${replay.length} of ${segments.length} segments to replay`);
+    return replay;
   }
 
   /** Indexes a record just written at `at`. */
@@ -305,22 +377,6 @@ export class DiskSpool implements RecordSpool {
 
 function sameMeta(now: Location | undefined, before: Location): boolean {
   return now !== undefined && now.metaSeg === before.metaSeg && now.metaOff === before.metaOff;
-}
-
-function metaBytes(record: SpoolRecord): Buffer {
-  const stored: StoredMeta = { sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts };
-  if (record.due !== undefined) stored.due = record.due;
-  return Buffer.from(JSON.stringify(stored), 'utf8');
-}
-
-function toRecord(id: string, stored: StoredMeta, size?: number): SpoolRecord {
-  const record: SpoolRecord = { id, sender: stored.sender, recipient: stored.recipient, meta: stored.meta, numAttempts: stored.numAttempts, due: stored.due };
-  if (size !== undefined) record.size = size;
-  return record;
-}
-
-function toMessage(id: string, stored: StoredMeta, data: Buffer): Message {
-  return new Message({ ...toRecord(id, stored), data });
 }
 
 function notFound(id: string): MtaKitError {

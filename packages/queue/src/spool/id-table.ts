@@ -58,6 +58,25 @@ export class IdTable {
     return this.#add();
   }
 
+  /** The entry of the id kept as four little-endian u32 at `at` in `bytes` (an index snapshot), or -1. */
+  findKey(bytes: Buffer, at: number): number {
+    this.#readKey(bytes, at);
+    return this.#find();
+  }
+
+  /** The entry of the binary id at `at` in `bytes`, added (fields zero) if absent. */
+  addKey(bytes: Buffer, at: number): number {
+    this.#readKey(bytes, at);
+    return this.#add();
+  }
+
+  /** Writes the entry's id as four little-endian u32 (16 bytes) at `at` in `out`. */
+  writeKey(entry: number, out: Buffer, at: number): void {
+    const keys = this.#keys[entry >>> PAGE_BITS] as Uint32Array;
+    const from = (entry & PAGE_MASK) * 4;
+    for (let w = 0; w < 4; w++) out.writeUInt32LE(keys[from + w] as number, at + w * 4);
+  }
+
   get(entry: number, field: number): number {
     return (this.#values[entry >>> PAGE_BITS] as Uint32Array)[(entry & PAGE_MASK) * this.#fields + field] as number;
   }
@@ -89,6 +108,10 @@ export class IdTable {
     for (let entry = 0; entry < this.#high; entry++) {
       if ((this.#used[entry >>> PAGE_BITS] as Uint8Array)[entry & PAGE_MASK] === 1) yield entry;
     }
+  }
+
+  #readKey(bytes: Buffer, at: number): void {
+    for (let w = 0; w < 4; w++) this.#key[w] = bytes.readUInt32LE(at + w * 4);
   }
 
   #find(): number {

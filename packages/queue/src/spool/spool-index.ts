@@ -14,6 +14,8 @@ export interface Location {
 
 const SEG = 0, DATA_OFF = 1, DATA_LEN = 2, DATA_CRC = 3, META_SEG = 4, META_OFF = 5, META_LEN = 6;
 const FIELDS = 7;
+/** An entry as an index snapshot holds it: the id's 16 bytes, then the seven fields (u32 LE). */
+export const SNAPSHOT_ENTRY = 16 + FIELDS * 4;
 
 /**
  * The spool's in-memory index: per live message, where its data and latest meta are (in an
@@ -51,9 +53,10 @@ export class SpoolIndex {
    * `bytes`, the size of that message's data; else -1.
    */
   sizeIfLatestMeta(bytes: Uint8Array, idAt: number, seg: number, metaOff: number): number {
-    const e = this.#table.findAscii(bytes, idAt);
-    return e >= 0 && this.#table.get(e, META_SEG) === seg && this.#table.get(e, META_OFF) === metaOff ? this.#table.get(e, DATA_LEN) : -1;
+    const e = this.entryIfLatestMeta(bytes, idAt, seg, metaOff);
+    return e >= 0 ? this.#table.get(e, DATA_LEN) : -1;
   }
+
 
   /**
    * A record at `offset` of `seg`: a Store (meta then data), a Meta update or a Remove. The id is
@@ -116,6 +119,90 @@ export class SpoolIndex {
       if (this.#table.get(e, SEG) === seg || this.#table.get(e, META_SEG) === seg) ids.push(this.#table.idOf(e));
     }
     return ids;
+  }
+
+  /**
+   * Where the latest meta of every message whose meta is in a segment before `cover` is, as
+   * `seg * 2^32 + offset`, sorted: the order in which a snapshot reads them from the segments.
+   */
+  metaLocationsBelow(cover: number): Float64Array {
+    const t = this.#table;
+    const out = new Float64Array(this.size);
+    let n = 0;
+    for (const e of t.entries()) {
+      const seg = t.get(e, META_SEG);
+      if (seg < cover) out[n++] = seg * 2 ** 32 + t.get(e, META_OFF);
+    }
+    return out.subarray(0, n).sort();
+  }
+
+  /**
+   * The entry of the message whose id is ASCII at `idAt` in `bytes` if its latest meta is at
+   * `metaOff` of `seg`; else -1 (updated since, or gone).
+   */
+  entryIfLatestMeta(bytes: Uint8Array, idAt: number, seg: number, metaOff: number): number {
+    const e = this.#table.findAscii(bytes, idAt);
+    return e >= 0 && this.#table.get(e, META_SEG) === seg && this.#table.get(e, META_OFF) === metaOff ? e : -1;
+  }
+
+  /** Writes entry `e` as a snapshot holds it (SNAPSHOT_ENTRY bytes) at `at` in `out`. */
+  writeEntry(e: number, out: Buffer, at: number): void {
+    this.#table.writeKey(e, out, at);
+    for (let f = 0; f < FIELDS; f++) out.writeUInt32LE(this.#table.get(e, f), at + 16 + f * 4);
+  }
+
+  /** The entries whose latest meta is in `cover` or later. */
+  *entriesWithMetaFrom(cover: number): Generator<number> {
+    for (const e of this.#table.entries()) if (this.#table.get(e, META_SEG) >= cover) yield e;
+  }
+
+  /** Counters of the segments before `cover`, as [segment, records] pairs. */
+  countersBelow(cover: number): Array<[number, number]> {
+    return [...this.#records].filter(([seg]) => seg < cover);
+  }
+
+  /** Puts back a snapshot entry (pins are counted once all are back: `restored`). */
+  restoreEntry(bytes: Buffer, at: number): void {
+    const t = this.#table;
+    const e = t.addKey(bytes, at);
+    for (let f = 0; f < FIELDS; f++) t.set(e, f, bytes.readUInt32LE(at + 16 + f * 4));
+  }
+
+  restoreCounter(seg: number, records: number): void {
+    this.#records.set(seg, records);
+  }
+
+  /**
+   * Ends a restore: drops entries pointing into segments that are gone (a segment is deleted only
+   * once nothing live is in it, so their removal was in a later, also deleted segment), then
+   * counts the pins. Returns how many entries were dropped.
+   */
+  restored(present: ReadonlySet<number>): number {
+    const t = this.#table;
+    let dropped = 0;
+    for (const e of t.entries()) {
+      if (!present.has(t.get(e, SEG)) || !present.has(t.get(e, META_SEG))) {
+        t.remove(e);
+        dropped++;
+      }
+    }
+    this.#live.clear();
+    for (const e of t.entries()) {
+      this.#pin(t.get(e, SEG), 1);
+      this.#pin(t.get(e, META_SEG), 1);
+    }
+    return dropped;
+  }
+
+  /**
+   * For a snapshot entry at `at` in `bytes`: if the message is still here with the meta the entry
+   * points at, its id and data size; else undefined (updated or removed since).
+   */
+  latestFromSnapshot(bytes: Buffer, at: number): { id: string; size: number } | undefined {
+    const t = this.#table;
+    const e = t.findKey(bytes, at);
+    if (e < 0 || t.get(e, META_SEG) !== bytes.readUInt32LE(at + 16 + META_SEG * 4) || t.get(e, META_OFF) !== bytes.readUInt32LE(at + 16 + META_OFF * 4)) return undefined;
+    return { id: t.idOf(e), size: t.get(e, DATA_LEN) };
   }
 
   /** Forgets a deleted segment's counters. */
