@@ -91,7 +91,7 @@ describe('DiskSpool index snapshots', () => {
   });
 
   it.each([
-    ['a flipped byte', (file: string) => { const b = readFileSync(file); b[b.length >> 1] ^= 0x40; writeFileSync(file, b); }, /fails its checksum/],
+    ['a flipped byte', (file: string) => { const b = readFileSync(file); b[b.length >> 1] = (b[b.length >> 1] as number) ^ 0x40; writeFileSync(file, b); }, /fails its checksum/],
     ['a cut-short write', (file: string) => truncateSync(file, readFileSync(file).length - 100), /trailer is missing|runs past the end|fails its checksum/],
     ['an older format', (file: string) => { const b = readFileSync(file); b[7] = 0; writeFileSync(file, b); }, /not an index snapshot of this format/],
   ])('ignores a snapshot with %s, says so, and scans every segment instead', async (_what, damage, reason) => {
