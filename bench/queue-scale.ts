@@ -33,6 +33,18 @@ function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/**
+ * Where the memory is, sampled every 50 ms: the largest V8 heap (committed), external memory
+ * (Buffers and typed arrays, the index's pages among them) and RSS seen during the phase.
+ */
+const peaks = { rssMiB: 0, heapTotalMiB: 0, externalMiB: 0 };
+setInterval(() => {
+  const m = process.memoryUsage();
+  peaks.rssMiB = Math.max(peaks.rssMiB, m.rss / 2 ** 20);
+  peaks.heapTotalMiB = Math.max(peaks.heapTotalMiB, m.heapTotal / 2 ** 20);
+  peaks.externalMiB = Math.max(peaks.externalMiB, m.external / 2 ** 20);
+}, 50).unref();
+
 async function open(dir: string) {
   const spool = await DiskSpool.open({ dir, fsync: values.fsync === 'true' });
   const log = new LogBus();
@@ -56,9 +68,14 @@ async function fill(dir: string): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   if (global.gc) global.gc();
-  console.log(JSON.stringify({ phase: 'fill', messages: queue.scheduledCount, seconds, rate: messages / seconds, peakRssMiB: peakRssMiB(), heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
+  const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+  const scheduled = queue.scheduledCount;
+  // Peak RSS is taken after close: it includes the index snapshot the spool writes then.
+  const t1 = performance.now();
   await queue.shutdown();
   await spool.close();
+  const closeSeconds = (performance.now() - t1) / 1000;
+  console.log(JSON.stringify({ phase: 'fill', messages: scheduled, seconds, rate: messages / seconds, closeSeconds, peakRssMiB: peakRssMiB(), heapMiB, sampled: peaks }));
 }
 
 async function recover(dir: string): Promise<void> {
@@ -67,11 +84,14 @@ async function recover(dir: string): Promise<void> {
   const indexed = (performance.now() - t0) / 1000;
   const { recovered } = await queue.recover();
   const seconds = (performance.now() - t0) / 1000;
-  if (global.gc) global.gc();
   const cpu = process.cpuUsage();
-  console.log(JSON.stringify({ phase: 'recover', recovered, indexSeconds: indexed, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: peakRssMiB(), heapMiB: process.memoryUsage().heapUsed / 2 ** 20 }));
+  if (global.gc) global.gc();
+  const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+  const t1 = performance.now();
   await queue.shutdown();
   await spool.close();
+  const closeSeconds = (performance.now() - t1) / 1000;
+  console.log(JSON.stringify({ phase: 'recover', recovered, indexSeconds: indexed, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, closeSeconds, peakRssMiB: peakRssMiB(), heapMiB, sampled: peaks }));
 }
 
 /** The same process with nothing queued: the loader, the sources and an open spool and queue. */

@@ -1,9 +1,12 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { COUNTER, HEAD, MAGIC, SNAPSHOT_ENTRY, snapshotPath, TRAILER } from './snapshot-format.js';
 import type { SpoolIndex } from './spool-index.js';
 
+/** Read size when loading (the whole file, checked); enumerate reads less at a time, see there. */
 const CHUNK = 8 * 1024 * 1024;
+/** Enumerate parses each chunk's metas at once: 1 MiB (~6,000 messages) keeps that garbage small. */
+const ENUMERATE_CHUNK = 1024 * 1024;
 
 /** Called for each snapshot entry at `at` in `chunk`, with its meta length (0: none). */
 export type EntryVisitor = (chunk: Buffer, at: number, metaLength: number) => void;
@@ -44,7 +47,7 @@ export async function* snapshotEntries(dir: string, visit: EntryVisitor): AsyncG
     const size = (await handle.stat()).size;
     const head = Buffer.allocUnsafe(HEAD);
     await handle.read(head, 0, HEAD, 0);
-    yield* chunks(handle, HEAD + head.readUInt32LE(20) * COUNTER, size - TRAILER, visit);
+    yield* chunks(handle, HEAD + head.readUInt32LE(20) * COUNTER, size - TRAILER, visit, ENUMERATE_CHUNK);
   } finally {
     await handle.close();
   }
@@ -71,7 +74,7 @@ async function readSnapshot(dir: string, visit: EntryVisitor, start: (cover: num
     for (let at = 0; at < countersLength; at += COUNTER) counters.push([counterBytes.readDoubleLE(at), counterBytes.readUInt32LE(at + 8)]);
     start(head.readDoubleLE(12), counters);
     const sum = { crc: crc32(counterBytes, crc32(head)) };
-    for await (const _ of chunks(handle, HEAD + countersLength, size - TRAILER, visit, sum));
+    for await (const _ of chunks(handle, HEAD + countersLength, size - TRAILER, visit, CHUNK, sum));
     const trailer = Buffer.allocUnsafe(TRAILER);
     await handle.read(trailer, 0, TRAILER, size - TRAILER);
     if (!trailer.subarray(8).equals(MAGIC)) return 'its trailer is missing (a write cut short)';
@@ -83,8 +86,8 @@ async function readSnapshot(dir: string, visit: EntryVisitor, start: (cover: num
 }
 
 /** The entries between `from` and `to`, read in large chunks; `sum` gets a running crc32. */
-async function* chunks(handle: import('node:fs/promises').FileHandle, from: number, to: number, visit: EntryVisitor, sum?: { crc: number }): AsyncGenerator<void> {
-  let buffer = Buffer.allocUnsafe(CHUNK);
+async function* chunks(handle: FileHandle, from: number, to: number, visit: EntryVisitor, size: number, sum?: { crc: number }): AsyncGenerator<void> {
+  let buffer = Buffer.allocUnsafe(size);
   let pos = from;
   while (pos < to) {
     const length = (await handle.read(buffer, 0, Math.min(buffer.length, to - pos), pos)).bytesRead;
