@@ -2,7 +2,7 @@ import {
   internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, systemClock, systemTimers,
   type AdminEntry, type BounceRequest, type Clock, type HeldMessage, type HeldSelector, type MessageInspection, type PathLimits,
   type Policy, type QueueConfig, type QueueControl, type QueueSelector, type RebindRequest, type Shaper, type SuspendReadyQueueRequest,
-  type SmtpResponse, type SpoolRecord, type SuspendRequest, type Timers,
+  type SmtpResponse, type SpoolRecord, type SuspendRequest,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { readyQueueService } from '@mtakit/core/metrics';
@@ -22,6 +22,7 @@ import { Outcomes, timeMeta } from './outcomes.js';
 import { runDispatcher } from './ready/dispatcher.js';
 import { failsafeShaper } from './ready/failsafe-shaper.js';
 import { localShaper } from './ready/local-shaper.js';
+import { PauseWakeups } from './ready/pause-wakeups.js';
 import { ReadyQueue } from './ready/ready-queue.js';
 import { ReadyQueues } from './ready/ready-queues.js';
 import { messageRecord } from './records.js';
@@ -45,7 +46,6 @@ export type { QueueManagerOptions, QueueSummary } from './queue-manager-options.
 export class QueueManager implements QueueControl {
   readonly #o: QueueManagerOptions;
   readonly #clock: Clock;
-  readonly #timers: Timers;
   readonly #policy: Policy;
   readonly #resolver: MxResolver;
   /** The shaper, with failed checks counting as refusals (see failsafeShaper), or a local one. */
@@ -55,6 +55,7 @@ export class QueueManager implements QueueControl {
   readonly #configs: PolicyConfigs;
   readonly #scheduler: Scheduler;
   readonly #ready: ReadyQueues;
+  readonly #pauses: PauseWakeups;
   readonly #selection: EgressSelection;
   readonly #state: AdminState;
   readonly #admin: QueueAdmin;
@@ -70,7 +71,7 @@ export class QueueManager implements QueueControl {
   constructor(options: QueueManagerOptions) {
     this.#o = options;
     const clock = (this.#clock = options.clock ?? systemClock);
-    const timers = (this.#timers = options.timers ?? systemTimers);
+    const timers = options.timers ?? systemTimers;
     const policy = (this.#policy = options.policy ?? {});
     const resolver = (this.#resolver = options.resolver ?? new MxResolver());
     const nodeId = options.nodeId ?? '';
@@ -80,6 +81,7 @@ export class QueueManager implements QueueControl {
     const configs = (this.#configs = new PolicyConfigs(policy, clock));
     const scheduler = (this.#scheduler = new Scheduler({ clock, timers, promoteBatch: options.promoteBatch ?? 256, onDue: (q) => this.#onDue(q) }));
     const ready = (this.#ready = new ReadyQueues({ clock, configs, transport: (route, path, source) => transportFor(route, path, source, resolver, options.hostname) }));
+    this.#pauses = new PauseWakeups(clock, timers, (rq) => this.#dispatch(rq));
     const stateDir = options.stateDir ?? (options.spool instanceof DiskSpool ? options.spool.dir : undefined);
     const state = (this.#state = new AdminState(clock, stateDir === undefined ? undefined : new AdminStateFile(stateDir), (m) => options.logger?.('error', m)));
     this.#selection = new EgressSelection({ clock, shaper: this.#shaper, configs, ready, readySuspensionOf: (name) => state.readySuspensionOf(name) });
@@ -98,8 +100,7 @@ export class QueueManager implements QueueControl {
       reschedule: (queue, message, due) => this.#insert(queue, message.id, due, message.metaString(BATCH_META)),
     });
     this.#inspect = { clock, spool: options.spool, policy, resolver, configs, scheduler, held: this.#held, state };
-    this.#reaper = setInterval(() => this.#reap(), options.reapCheckMs ?? 60_000);
-    this.#reaper.unref();
+    this.#reaper = setInterval(() => this.#reap(), options.reapCheckMs ?? 60_000).unref();
   }
 
   /** Messages waiting in scheduled queues. */
@@ -189,6 +190,7 @@ export class QueueManager implements QueueControl {
   async shutdown(): Promise<void> {
     this.#stopping = true;
     this.#scheduler.stop();
+    this.#pauses.stop();
     clearInterval(this.#reaper);
     for (const rq of this.#ready.values()) rq.wakeAll();
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
@@ -352,7 +354,7 @@ export class QueueManager implements QueueControl {
 
   /** Starts dispatchers (connections) for the messages no connecting or idle one will take. */
   #dispatch(rq: ReadyQueue): void {
-    if (this.#stopping || rq.pausedUntil > this.#clock.now()) return;
+    if (this.#stopping || this.#pauses.holds(rq)) return;
     while (rq.wantsDispatcher()) {
       rq.dispatchers++;
       this.#track(runDispatcher(rq, {
@@ -374,7 +376,7 @@ export class QueueManager implements QueueControl {
           this.#o.metrics?.readyCount.set({ service: readyQueueService(r.name) }, r.size);
           if (r.size <= r.path.max_ready / 2) this.#scheduler.unblock(r.name);
         },
-        retryLater: (r, ms) => void this.#timers.after(ms, () => this.#dispatch(r)),
+        paused: (r) => void this.#pauses.holds(r),
       }).catch((error: Error) => this.#o.logger?.('error', `dispatcher for ${rq.name} failed: ${error.stack ?? error.message}`))
         .finally(() => {
           rq.dispatchers--;

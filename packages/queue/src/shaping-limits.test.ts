@@ -1,12 +1,12 @@
 import {
   LogBus, Message, pathLimits, queueLimits, resolveEgressPathConfig, resolveQueueConfig,
   type ConnectionLease, type EgressPathConfigInput, type LeaseResult, type LimitSpec, type LogRecord, type Policy, type QueueConfigInput,
-  type RateSpec, type Shaper, type ThrottleDecision,
+  type RateSpec, type Shaper, type ThrottleDecision, type Timers,
 } from '@mtakit/core';
 import { mxListSiteName } from '@mtakit/core/dns';
 import { SmtpSink } from '@mtakit/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QueueManager } from './queue-manager.js';
+import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { MemorySpool } from './spool/memory-spool.js';
 
 /**
@@ -59,7 +59,7 @@ afterEach(async () => {
   for (const m of managers.splice(0)) await m.shutdown();
 });
 
-function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, path: EgressPathConfigInput, policy: Policy = {}, shaper = new RecordingShaper()) {
+function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, path: EgressPathConfigInput, policy: Policy = {}, shaper = new RecordingShaper(), options: Partial<QueueManagerOptions> = {}) {
   const records: LogRecord[] = [];
   const warnings: string[] = [];
   const log = new LogBus();
@@ -71,6 +71,7 @@ function start(queueConfig: (tenant: string | undefined) => QueueConfigInput, pa
       get_egress_path_config: () => ({ enable_tls: 'Disabled', ...path }),
       ...policy,
     },
+    ...options,
   });
   managers.push(manager);
   const delivered = (to: string) => records.filter((r) => r.type === 'Delivery' && String(r.recipient).startsWith(to)).length;
@@ -149,6 +150,21 @@ describe('the queue under a shaper', () => {
     if (taken.granted) await taken.lease.release();
     await expect.poll(() => h.delivered('blocked@'), { timeout: 10_000 }).toBe(1);
     expect(h.manager.readyQueueStates()[0]?.connection_limited).toBeNull();
+  });
+
+  it('starts a paused ready queue again when its timer fires a little before the pause ends', async () => {
+    // Node's timers fire up to 1 ms before Date.now() reaches their end (the loop's clock rounds
+    // otherwise); these always fire 5 ms early. A queue paused by a refused lease must still go.
+    const early: Timers = { after: (ms, fn) => {
+      const t = setTimeout(fn, Math.max(0, ms - 5));
+      return () => clearTimeout(t);
+    } };
+    const h = start(() => ({}), { connection_limit: 1 }, {}, new RecordingShaper(), { timers: early });
+    const taken = await h.shaper.acquireConnection(`path:unspecified->${site()}:connections`, { limit: 1, local: false });
+    await h.manager.enqueue([mail('paused@dest.test')]);
+    await expect.poll(() => h.manager.readyQueueStates()[0]?.paused_until ?? null, { timeout: 5000 }).not.toBeNull();
+    if (taken.granted) await taken.lease.release();
+    await expect.poll(() => h.delivered('paused@'), { timeout: 10_000 }).toBe(1);
   });
 
   it('spreads messages refused at promotion one interval apart instead of retrying them together', async () => {

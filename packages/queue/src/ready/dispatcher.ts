@@ -25,8 +25,8 @@ export interface DispatcherDeps {
   beforeDelivery: ((message: Message) => Promise<SmtpResponse | undefined>) | undefined;
   /** Called when a dispatcher took items off the queue (to unblock scheduled queues). */
   onTaken(rq: ReadyQueue): void;
-  /** Called when a dispatcher ends with work left but cannot start now; retry after `ms`. */
-  retryLater(rq: ReadyQueue, ms: number): void;
+  /** Called when a dispatcher paused the queue (`rq.pausedUntil` set): dispatch again once that has passed. */
+  paused(rq: ReadyQueue): void;
   /** Leases a message of this scheduled queue holds while it is sent (its tenant's connection limit). */
   deliveryLimits(queue: string): readonly KeyedLimit[];
   /** A connection was refused by a limit (`context` names it) for `waitMs`, or was granted (`context` undefined). */
@@ -241,7 +241,7 @@ async function holdDeliveryLeases(queue: string, deps: DispatcherDeps): Promise<
 
 function pause(rq: ReadyQueue, deps: DispatcherDeps, ms: number): void {
   rq.pausedUntil = deps.clock.now() + ms;
-  deps.retryLater(rq, ms);
+  deps.paused(rq);
 }
 
 const derived = new WeakMap<ReadyQueue, { path: EgressPathConfig; limits: PathLimits }>();
