@@ -61,6 +61,15 @@ describe('bounce formats named in issue 14, on real samples', () => {
     expect(out.map((s) => [s.recipient.toLowerCase(), s.category, s.hard, s.extractor])).toEqual([[recipient, category, hard, extractor]]);
   });
 
+  it.each([
+    ['DNS lookup failure: host example.net not found', 'BadDomain', 'dma.domain-not-found'],
+    ['SMTP login to mx.example.net failed', 'AuthenticationFailed', 'dma.smtp-login'],
+  ])('reads the DragonFly bounce reason "%s" as %s', async (reason, category, ref) => {
+    const text = readFileSync(path('template', 'dragonfly-dma-expired.eml'), 'latin1').replace(/^Could not deliver for the last .*$/m, reason);
+    const [out] = await parseBounceMessage(Buffer.from(text, 'latin1'));
+    expect(out).toMatchObject({ recipient: 'ops@example.com', category, rule: { ref } });
+  });
+
   it('names the rule that decided, for a template-built DragonFly bounce', async () => {
     const [out] = await parseBounceMessage(readFileSync(path('template', 'dragonfly-dma-rcpt.eml')));
     expect(out).toMatchObject({ reply: expect.stringMatching(/^550 5\.1\.1 /), rule: { ref: 'postfix.user-unknown' }, permanent: true });

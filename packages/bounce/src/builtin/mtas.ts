@@ -54,6 +54,9 @@ export const MTA_TRANSPORT_RULES = [
   // a lookup that fails without NXDOMAIN ("Malformed name server reply") is a DNS failure too, not a protocol error.
   rule('postfix.dns-temporary', 'DNSFailure', /Name service error for (?:name=)?\S+(?: type=\S+)?: (?:Host not found, try again|Malformed name server reply)/i),
   rule('postfix.domain-not-found', 'BadDomain', /Host or domain name not found/i),
+  // DragonFly dma bounces at once only when the name does not exist (a failing lookup is retried).
+  rule('dma.domain-not-found', 'BadDomain', /DNS lookup failure: host \S+ not found/i),
+  rule('dma.smtp-login', 'AuthenticationFailed', /SMTP login to \S+ failed/i),
   rule('postfix.loops-back', 'RoutingErrors', /loops back to myself/i),
   rule('postfix.connect', 'NoAnswerFromHost', /connect to \S+: (?:Connection (?:timed out|refused)|No route to host|Network is unreachable)|conversation with \S+ timed out/i),
   rule('postfix.lost-connection', 'BadConnection', /lost connection with \S+ while/i),
