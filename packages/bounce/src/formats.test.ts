@@ -39,7 +39,7 @@ const CASES: Case[] = [
   ['RFC 3464 (Netscape-era DSN)', 'shared', 'mimekit/delivery-status2.txt', 'source@domain.com', 'InvalidRecipient', true, 'rfc3464'],
   ['GMX ("GMX Mailer Daemon", plain text)', 'real', 'chatmail-core/gmx_ndn.eml', 'snaerituhaeirns@gmail.com', 'InvalidRecipient', true, 'generic'],
   ['Japanese carrier gateway: DDI Pocket (KDDI group), pdx.ne.jp', 'real', 'fml8/pdx.ne.jp', '***********@pdx.ne.jp', 'InvalidRecipient', true, 'rfc3464'],
-  ['"Mail System Error - Returned Mail" (InterMail, the notice EZweb\'s Postmaster also sends)', 'real', 'fml8/intermail', 'kenken@mb.nuinui.net', 'QuotaIssues', false, 'rfc3464'],
+  ['EZweb\'s format: InterMail "Mail System Error - Returned Mail" (fml8 files ezweb.ne.jp under InterMail)', 'real', 'fml8/intermail', 'kenken@mb.nuinui.net', 'QuotaIssues', false, 'rfc3464'],
   ['Japanese PHS gateway: pakeo.ne.jp, Japanese text without MIME headers', 'real', 'fml8/pakeo.ne.jp', '*********@i.pakeo.ne.jp', 'InvalidRecipient', true, 'generic'],
   ['Nifty: sendmail V5-style "Unsent message follows", recipient named only in the returned Received', 'real', 'fml8/nifty.ne.jp', 'rudo0000@nifty.ne.jp', 'QuotaIssues', false, 'generic'],
   ['old sendmail (SMI-8.6): gave up', 'real', 'fml8/smi-8.6', 'rudo@nuinui.net', 'MessageExpired', false, 'generic'],

@@ -22,6 +22,7 @@ const COPY_MARKER = new RegExp([
   /[ \t]*-+ ?(?:The )?(?:original|returned|undelivered) message(?: headers?)?(?: follows?)?:? ?-*/,
   /(?:-+ ?)?Original message (?:as received )?(?:is as follows|follows)[:.]?.*/,
   /\*+[ \t]*End of message[ \t]*\*+/,
+  /Included is a copy of the message header.*/,
   /\|?[ \t]*-+ ?Message (?:header|text) follows:? ?-+\|?/,
   /[ \t]*-+ ?Unsent message follows ?-+/,
 ].map((r) => `^(?:${r.source})$`).join('|'), 'im');
