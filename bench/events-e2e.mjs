@@ -3,22 +3,29 @@
 // receiver in this process) plus one broker (Redis Streams, when redis-server is installed),
 // alternating rounds so both see the same machine load. Every record type goes to both.
 //
-//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 2] [--fsync true] [--sync write|fsync] [--redis true|false] [--profile DIR]
+//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 5] [--fsync true] [--sync write|fsync] [--redis true|false] [--profile DIR] [--out FILE.jsonl]
+//
+// Each round runs off then on, so a pair sees the same minute of machine load; the summary gives
+// the median over rounds of each mode's rate and CPU, and the median of the per-round on/off
+// ratios (the figure least moved by load drifting between rounds). Recorded per run: the 1-minute
+// load average before it, and for "on" runs the CPU the webhook receiver and redis-server used
+// (to show they are not what limits the run on a 2-core box). --out appends one JSON line per run
+// and one summary line.
 //
 // --sync sets the events journal's "sync" (write: SIGKILL-safe, synced behind; fsync: each record
 // waits for its sync). --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
 // per thread: the largest is the main thread's).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensurePostfixTools, freePort, runThroughMta, which } from './lib/processes.mjs';
+import { ensurePostfixTools, freePort, processUsage, runThroughMta, which } from './lib/processes.mjs';
 
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000' }, size: { type: 'string', default: '4096' }, connections: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '2' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, redis: { type: 'string', default: 'true' }, profile: { type: 'string' },
+    rounds: { type: 'string', default: '5' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, redis: { type: 'string', default: 'true' }, profile: { type: 'string' }, out: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -58,13 +65,27 @@ if (redis) endpoints.push({ name: 'stream', type: 'redis', url: `redis://127.0.0
 writeFileSync(join(configDir, 'events.json'), JSON.stringify({ endpoints, sync: values.sync }));
 
 const sample = (text, name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
+const peersCpu = () => (receiver.pid ? processUsage(receiver.pid).cpuSeconds : 0) + (redis?.pid ? processUsage(redis.pid).cpuSeconds : 0);
 async function run(mode, round) {
   const env = mode === 'on' ? { MTAKIT_EVENTS: join(configDir, 'events.json'), BENCH_SECRET: 'bench' } : {};
   const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, `${mode}-${round}`)}`] : [];
+  const load = loadavg()[0];
+  const peersBefore = peersCpu();
   const r = await runThroughMta({ messages, size: Number(values.size), connections: Number(values.connections), fsync: values.fsync, env, timeoutMs: 300_000, nodeArgs });
-  return { rate: r.rate, cpu: r.cpuSeconds, sys: r.systemSeconds, hookQueued: sample(r.metrics, 'events_queue_depth{endpoint="hook"}') };
+  const result = {
+    mode, round, rate: r.rate, cpuMs: (r.cpuSeconds / messages) * 1000, sysMs: (r.systemSeconds / messages) * 1000,
+    peersCpuMs: ((peersCpu() - peersBefore) / messages) * 1000, load, hookQueued: sample(r.metrics, 'events_queue_depth{endpoint="hook"}'),
+  };
+  console.error(`round ${round} ${mode}: ${fmt(result.rate)} msgs/s, MTA CPU ${fmt(result.cpuMs, 3)} ms/msg, receiver+redis CPU ${fmt(result.peersCpuMs, 3)} ms/msg, load ${fmt(load, 2)}`);
+  if (values.out) appendFileSync(values.out, `${JSON.stringify({ bench: 'events-e2e', ...result, rate: Math.round(result.rate), ts: new Date().toISOString() })}\n`);
+  return result;
 }
 
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const runs = { off: [], on: [] };
 let received = 0;
 try {
@@ -75,10 +96,20 @@ try {
   redis?.kill('SIGKILL');
   rmSync(configDir, { recursive: true, force: true });
 }
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const [off, on] = ['off', 'on'].map((m) => ({ rate: mean(runs[m].map((r) => r.rate)), cpuMs: (mean(runs[m].map((r) => r.cpu)) / messages) * 1000, sysMs: (mean(runs[m].map((r) => r.sys)) / messages) * 1000, rates: runs[m].map((r) => fmt(r.rate)).join(', ') }));
-console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on alternating); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}`);
-console.log(`  events off (baseline): ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)})`);
-console.log(`  events on:             ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)})`);
-console.log(`  on / off:              ${fmt(on.rate / off.rate, 3)} × throughput (${fmt((1 - on.rate / off.rate) * 100, 1)} % overhead); webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);
+const [off, on] = ['off', 'on'].map((m) => ({
+  rate: median(runs[m].map((r) => r.rate)), cpuMs: median(runs[m].map((r) => r.cpuMs)), sysMs: median(runs[m].map((r) => r.sysMs)),
+  rates: runs[m].map((r) => fmt(r.rate)).join(', '),
+}));
+const ratio = median(runs.on.map((r, i) => r.rate / runs.off[i].rate));
+const cpuRatio = median(runs.on.map((r, i) => r.cpuMs / runs.off[i].cpuMs));
+const loads = [...runs.off, ...runs.on].map((r) => r.load);
+const summary = {
+  bench: 'events-e2e', summary: true, messages, rounds: Number(values.rounds), sinks: redis ? 'webhook+redis' : 'webhook', sync: values.sync,
+  offRate: Math.round(off.rate), onRate: Math.round(on.rate), ratio: Number(ratio.toFixed(3)), offCpuMs: Number(off.cpuMs.toFixed(3)), onCpuMs: Number(on.cpuMs.toFixed(3)),
+  cpuRatio: Number(cpuRatio.toFixed(3)), peersCpuMs: Number(median(runs.on.map((r) => r.peersCpuMs)).toFixed(3)), loadMin: Math.min(...loads), loadMax: Math.max(...loads), received, ts: new Date().toISOString(),
+};
+if (values.out) appendFileSync(values.out, `${JSON.stringify(summary)}\n`);
+console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on alternating); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
+console.log(`  events off (baseline): median ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)})`);
+console.log(`  events on:             median ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)}); receiver + redis-server CPU ${fmt(summary.peersCpuMs, 3)} ms/msg`);
+console.log(`  on / off (median of the rounds' ratios): ${fmt(ratio, 3)} × throughput (${fmt((1 - ratio) * 100, 1)} % overhead), ${fmt(cpuRatio, 3)} × MTA CPU per message; webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);

@@ -48,11 +48,9 @@ const records = Array.from({ length: total }, (_, i) => testRecord(i + 1, i % 2 
 for (const r of records) recordJson(r);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-// In steps of 100 per tick, as an MTA under load publishes them.
-for (let i = 0; i < total; i += 100) {
-  for (const r of records.slice(i, i + 100)) await hub.publish(r);
-  await new Promise((r) => setImmediate(r));
-}
+// In steps of 100 per turn of the event loop, as an MTA under load publishes them (many
+// connections' records in one turn, each publisher awaiting its own).
+for (let i = 0; i < total; i += 100) await Promise.all(records.slice(i, i + 100).map((r) => hub.publish(r)));
 const published = process.cpuUsage(cpu0);
 while (delivered < total * endpoints.length) await new Promise((r) => setTimeout(r, 5));
 const ms = performance.now() - t0;

@@ -80,4 +80,23 @@ describe('Journal', () => {
     expect(await take(j.reader('a'), 1)).toEqual([15_052]);
     await j.close();
   });
+
+  it('keeps byte positions right for lines written in one turn with multi-byte text, when a reader then falls back to disk', async () => {
+    const j = new Journal(dir, { segmentBytes: 1024 * 1024 });
+    await j.open([spec('a')]);
+    // Caught up (nothing on disk yet): from here on the reader takes appends from memory.
+    expect((await j.reader('a').next(1, AbortSignal.abort())).entries).toEqual([]);
+    const utf8 = (n: number) => {
+      const r = testRecord(n);
+      return toEvent({ ...r, response: { ...r.response, content: `accepté — ✓ ${'é'.repeat(n % 7)}` } });
+    };
+    // One turn, three lines; the reader takes one, so its position is the first line's end.
+    await Promise.all([1, 2, 3].map((n) => j.append([utf8(n)], ['a'])));
+    expect(await take(j.reader('a'), 1, 1)).toEqual([1]);
+    // More than the reader keeps in memory: it goes back to the file from that position.
+    await Promise.all(range(4, 10_010).map((n) => j.append([utf8(n)], ['a'])));
+    const got = await take(j.reader('a'), 10_009, 2000);
+    expect(got).toEqual(range(2, 10_010));
+    await j.close();
+  });
 });

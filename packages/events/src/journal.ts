@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '@mtakit/core';
-import { eventFromJson, eventJson, textEvent, type MtaEvent } from './event.js';
+import { eventFromJson, eventJson, textEventOf, type MtaEvent } from './event.js';
 import { CursorFile } from './cursors.js';
 import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
 import { SegmentWriter, type JournalSync } from './segment-writer.js';
@@ -30,6 +30,11 @@ export interface JournalOptions {
   warn?: (message: string) => void;
 }
 
+
+interface Turn {
+  appends: { events: readonly MtaEvent[]; to: readonly string[] }[];
+  written: Promise<void>;
+}
 
 const SEGMENT = /^(\d{16})\.jsonl$/;
 export const segmentName = (firstSeq: number): string => `${String(firstSeq).padStart(16, '0')}.jsonl`;
@@ -60,6 +65,10 @@ export class Journal {
   readonly #backlog = new Map<string, number>();
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  /** The appends of this event-loop turn, written together at its end. */
+  #turn: Turn | undefined;
+  #lastTo: readonly string[] | undefined;
+  #lastToJson = '';
 
   constructor(dir: string, options: JournalOptions = {}) {
     this.dir = dir;
@@ -106,38 +115,87 @@ export class Journal {
   }
 
   /**
-   * Appends events for the endpoints in `to`. Returns once they are written (with `sync: fsync`,
-   * a promise that resolves once they are synced too); throws `E_EVENTS` when the write fails.
+   * Appends events for the endpoints in `to`. Every append of one event-loop turn goes out in one
+   * `write(2)` at the turn's end (setImmediate: in the same turn as the JSONL log's own batch, and
+   * before it reaches the file); the promise resolves once they are written (with `sync: fsync`,
+   * once they are synced too) and rejects with `E_EVENTS` when the write fails. Sequence numbers
+   * follow the order of the calls.
    */
   append(events: readonly MtaEvent[], to: readonly string[]): Promise<void> | undefined {
     if (events.length === 0) return undefined;
+    if (!this.#turn) {
+      const turn: Turn = { appends: [], written: undefined as unknown as Promise<void> };
+      turn.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#turn = undefined;
+        return this.#write(turn.appends);
+      });
+      this.#turn = turn;
+    }
+    this.#turn.appends.push({ events, to });
+    return this.#turn.written;
+  }
+
+  /**
+   * Writes one turn's appends as one piece of text, then hands the entries to the readers. The
+   * text is encoded once; each waiting event then holds a slice of it (no copy of its own, see
+   * TextEvent) and each line's end on disk is found by its newline (JSON escapes its own).
+   */
+  #write(appends: readonly { events: readonly MtaEvent[]; to: readonly string[] }[]): Promise<void> | undefined {
     if (!this.#file.isOpen || this.#file.size >= this.#segmentBytes) this.#rotate();
     const at = this.#now();
     const first = this.#nextSeq;
-    const head = `,"at":${at},"to":${JSON.stringify(to)},"event":`;
-    // Held as text from here on (see textEvent): the journal line and the sinks use the same text.
-    const stored = events.map(textEvent);
-    const lines = stored.map((event, i) => `{"seq":${first + i}${head}${eventJson(event)}}\n`);
+    let seq = first;
+    let text = '';
+    /** Where each event's JSON starts and ends in `text`. */
+    const spans: number[] = [];
+    for (const { events, to } of appends) {
+      const head = `,"at":${at},"to":${this.#toJson(to)},"event":`;
+      for (const event of events) {
+        text += `{"seq":${seq}${head}`;
+        spans.push(text.length);
+        text += eventJson(event);
+        spans.push(text.length);
+        text += '}\n';
+        seq += 1;
+      }
+    }
+    const bytes = Buffer.from(text);
     let synced: Promise<void> | undefined;
     try {
-      synced = this.#file.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
+      synced = this.#file.write(bytes);
     } catch (error) {
       throw new MtaKitError('E_EVENTS', `event journal ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
-    this.#nextSeq += events.length;
-    for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
-    const segment = this.written.segment;
-    let end = this.written.end;
-    const tail: TailItem[] = stored.map((event, i) => {
-      end = lines.length === 1 ? this.#file.size : end + Buffer.byteLength(lines[i] as string);
-      return { entry: { seq: first + i, at, to, event }, segment, end };
-    });
-    this.written = { segment, end, lastSeq: this.#nextSeq - 1 };
+    const { segment, end: base } = this.written;
+    let offset = 0;
+    let i = 0;
+    const tail: TailItem[] = [];
+    for (const { events, to } of appends) {
+      for (const event of events) {
+        offset = bytes.indexOf(10, offset) + 1;
+        const stored = textEventOf(event, text.slice(spans[2 * i] as number, spans[2 * i + 1] as number));
+        tail.push({ entry: { seq: first + i, at, to, event: stored }, segment, end: base + offset });
+        i += 1;
+      }
+      for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
+    }
+    this.#nextSeq = seq;
+    this.written = { segment, end: base + bytes.length, lastSeq: seq - 1 };
     for (const reader of this.#readers.values()) reader.appended(tail);
     return synced;
   }
 
+  /** The JSON of an endpoint list; the hub passes the same array for every unfiltered event. */
+  #toJson(to: readonly string[]): string {
+    if (to !== this.#lastTo) {
+      this.#lastTo = to;
+      this.#lastToJson = JSON.stringify(to);
+    }
+    return this.#lastToJson;
+  }
+
   async close(): Promise<void> {
+    await this.#turn?.written.catch(() => undefined);
     clearInterval(this.#flushTimer);
     await this.#flushing;
     await this.#flush();

@@ -18,9 +18,9 @@ export interface SegmentWriterOptions {
 }
 
 /**
- * The journal's open segment. Appends are synchronous `write(2)` calls: an append of a few hundred
- * bytes to the page cache costs less than a trip through the thread pool and back, and once it
- * returns the bytes are the kernel's, so the caller needs no promise to be SIGKILL-safe.
+ * The journal's open segment. Appends (one per event-loop turn, see Journal#append) are synchronous
+ * `write(2)` calls: a write of a few kilobytes to the page cache costs less than a trip through the
+ * thread pool and back, and once it returns the bytes are the kernel's, which a SIGKILL cannot take back.
  */
 export class SegmentWriter {
   readonly #options: SegmentWriterOptions;
@@ -52,20 +52,12 @@ export class SegmentWriter {
     if (old !== undefined) this.#retire(old);
   }
 
-  /**
-   * Appends `text` (written straight from the string: no Buffer to allocate per append); in
-   * `fsync` mode returns a promise settled by the sync that covers it.
-   */
-  write(text: string): Promise<void> | undefined {
+  /** Appends `bytes` (whole lines); in `fsync` mode returns a promise settled by the sync that covers it. */
+  write(bytes: Buffer): Promise<void> | undefined {
     const fd = this.#fd as number;
-    let length: number;
+    const length = bytes.length;
     try {
-      const written = writeSync(fd, text);
-      length = Buffer.byteLength(text);
-      if (written < length) {
-        const rest = Buffer.from(text).subarray(written);
-        for (let done = 0; done < rest.length; ) done += writeSync(fd, rest, done);
-      }
+      for (let done = 0; done < length; ) done += writeSync(fd, bytes, done);
     } catch (error) {
       // Cut a partial line off, so the next append starts on a line of its own.
       try {

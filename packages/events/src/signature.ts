@@ -7,9 +7,9 @@ export const SIGNATURE_HEADER = 'x-mtakit-signature';
  * Signs `${t}.${body}` with HMAC-SHA256, once per live secret: during a rotation both the old and
  * the new secret sign, so a receiver that knows either one accepts the request.
  */
-export function signatureHeader(body: string, secrets: readonly string[], unixSeconds: number): string {
+export function signatureHeader(body: string | Uint8Array, secrets: readonly string[], unixSeconds: number): string {
   const parts = [`t=${unixSeconds}`];
-  for (const secret of secrets) parts.push(`v1=${hmac(secret, `${unixSeconds}.${body}`)}`);
+  for (const secret of secrets) parts.push(`v1=${hmac(secret, unixSeconds, body)}`);
   return parts.join(',');
 }
 
@@ -29,7 +29,7 @@ export function verifySignature(
   if (!Number.isInteger(t) || candidates.length === 0) return { ok: false, reason: 'malformed' };
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return { ok: false, reason: 'stale' };
-  const expected = Buffer.from(hmac(secret, `${t}.${body}`), 'hex');
+  const expected = Buffer.from(hmac(secret, t, body), 'hex');
   const ok = candidates.some((c) => {
     const given = Buffer.from(c, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
@@ -37,6 +37,7 @@ export function verifySignature(
   return ok ? { ok: true } : { ok: false, reason: 'mismatch' };
 }
 
-function hmac(secret: string, payload: string): string {
-  return createHmac('sha256', secret).update(payload).digest('hex');
+/** Over `${t}.${body}`, fed in two parts: a batch body is large, and joining would copy it. */
+function hmac(secret: string, t: number, body: string | Uint8Array): string {
+  return createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex');
 }

@@ -61,12 +61,14 @@ export class WebhookSink implements EventSink {
     }
   }
 
-  #post(body: string, idempotencyKey: string, signal: AbortSignal): Promise<void> {
+  #post(text: string, idempotencyKey: string, signal: AbortSignal): Promise<void> {
+    // Encoded once: the length, the signature and the socket all take the bytes.
+    const body = Buffer.from(text);
     const now = Math.floor((this.#options.now ?? Date.now)() / 1000);
     const headers: Record<string, string> = {
       ...this.#options.headers,
       'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
+      'content-length': String(body.length),
       'idempotency-key': idempotencyKey,
       'user-agent': 'mtakit-events',
     };
