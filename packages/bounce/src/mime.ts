@@ -154,6 +154,11 @@ export function charsetDecode(body: Buffer, charset: string | undefined): string
   // Japanese mail of the 1990s and 2000s often sends ISO-2022-JP undeclared (no MIME headers, or
   // "us-ascii"): its escape sequences cannot be anything else.
   if ((name === '' || /^(?:us-)?ascii$/.test(name)) && isIso2022Jp(body)) name = 'iso-2022-jp';
+  // ISO-2022-JP is 7-bit: 8-bit bytes under that label are EUC-JP (or UTF-8) that an archive or
+  // a gateway re-encoded without changing the header.
+  if (name.startsWith('iso-2022-jp') && /[\x80-\xff]/.test(body.toString('latin1'))) {
+    name = body.toString('utf8').includes('\uFFFD') ? 'euc-jp' : 'utf-8';
+  }
   if (name === '' || /^(?:us-)?ascii$|^utf-?8$/.test(name)) return utf8OrLatin1(body);
   try {
     return libmime().decodeWord(name, 'B', body.toString('base64'));
