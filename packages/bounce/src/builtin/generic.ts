@@ -29,7 +29,7 @@ export const GENERIC_RULES = [
   rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b/i),
   rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b/i),
   rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
-  rule('generic.protocol', 'ProtocolErrors', /\bsyntax error\b|\bbad SMTP command syntax\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
+  rule('generic.protocol', 'ProtocolErrors', /\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
 ];
 
 export const CATCH_ALL_RULES = [
