@@ -30,6 +30,17 @@ describe('contentVersion', () => {
     expect(contentVersion(m, 'other', 'spring', 'bulk')).not.toBe(base);
     expect(contentVersion(m, 'shop', 'autumn', 'bulk')).not.toBe(base);
   });
+
+  it('hashes what it always hashed (versions are comparable across releases)', () => {
+    // Pinned from the implementation before the one-update header hashing (2026-12-03).
+    expect(version(render('ann@example.net', 'a81f3c9e0d7b6a5f', 'b-1-x9k2m4n6p8q0'))).toBe('EnN1jlwyaXGlJRFKJZEIN9f-118');
+    const data = 'From: <bench@example.com>\r\nTo: <user@dest.test>\r\nSubject: Héllo\r\nDKIM-Signature: v=1; d=example.com; s=x\r\nIn-Reply-To: <x@y>\r\n'
+      + 'List-Unsubscribe: <https://a.example/u/1>\r\n\r\n1XXXX user@dest.test --x\r\n--not a delimiter line\r\n--delim\r\nuser%40dest.test https://t.example/abcdefghijklmnop/q?x=1\r\n';
+    expect(contentVersion(new Message({ sender: 'bench@example.com', recipient: 'user@dest.test', data: Buffer.from(data) }), '', '', 'transactional')).toBe('JZDhDq6USjXQIGxPF1Ffaa7KpmA');
+    expect(contentVersion(new Message({ sender: '', recipient: '', data: Buffer.from('Subject: only headers\n') }), 't', 'c', 'bulk')).toBe('rnlamwTN4-QS7wULhpMB3fniwFY');
+    const lf = 'Subject: lf\nContent-Type: text/plain; boundary=zz\n\nbody boundary="q" r@x.example\n--zz\nend\n';
+    expect(contentVersion(new Message({ sender: 'a@B.EXAMPLE', recipient: 'r@x.example', data: Buffer.from(lf) }), 't', '', 'bulk')).toBe('FFm9xqawftIZC1YSYmIkF_gjrUg');
+  });
 });
 
 describe('CampaignCache', () => {

@@ -63,15 +63,16 @@ const KEY_HEADERS = ['subject', 'from', 'reply-to', 'list-unsubscribe-post', 'mi
  * per recipient; set the `content_version` meta (a template id) to share the evaluation anyway.
  */
 export function contentVersion(message: Message, tenant: string, campaign: string, mailClass: string): string {
-  const hash = createHash('sha1');
-  hash.update(`${tenant}\u0000${campaign}\u0000${mailClass}\u0000${message.sender.slice(message.sender.lastIndexOf('@') + 1).toLowerCase()}\u0000`);
+  let head = `${tenant}\u0000${campaign}\u0000${mailClass}\u0000${message.sender.slice(message.sender.lastIndexOf('@') + 1).toLowerCase()}\u0000`;
   for (const [name, value] of message.headers()) {
     const lower = name.toLowerCase();
-    if (KEY_HEADERS.includes(lower)) hash.update(`${lower}:${maskBoundary(value)}\n`);
-    else if (lower === 'dkim-signature') hash.update(`dkim:${/(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(value)?.[1] ?? ''}\n`);
-    else if (lower === 'list-unsubscribe') hash.update(`unsub:${/<https:/i.test(value)}\n`);
-    else if (lower === 'in-reply-to' || lower === 'references') hash.update(`reply\n`);
+    if (KEY_HEADERS.includes(lower)) head += `${lower}:${maskBoundary(value)}\n`;
+    else if (lower === 'dkim-signature') head += `dkim:${/(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(value)?.[1] ?? ''}\n`;
+    else if (lower === 'list-unsubscribe') head += `unsub:${/<https:/i.test(value)}\n`;
+    else if (lower === 'in-reply-to' || lower === 'references') head += `reply\n`;
   }
+  // The header material goes in as one update: each update is a call into C++.
+  const hash = createHash('sha1').update(head);
   const data = message.getData();
   hashBody(hash, data, bodyOffset(data), message.recipient);
   return hash.digest('base64url');
@@ -79,9 +80,10 @@ export function contentVersion(message: Message, tenant: string, campaign: strin
 
 function bodyOffset(data: Buffer): number {
   const crlf = data.indexOf('\r\n\r\n');
-  const lf = data.indexOf('\n\n');
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + 4;
-  return lf === -1 ? data.length : lf + 2;
+  // A bare-LF separator only counts before the CRLF one: no need to scan the body for it.
+  const lf = (crlf === -1 ? data : data.subarray(0, crlf)).indexOf('\n\n');
+  if (lf === -1) return crlf === -1 ? data.length : crlf + 4;
+  return lf + 2;
 }
 
 const BOUNDARY_PARAM = /boundary\s*=\s*("[^"]*"|[^;\s]+)/gi;
@@ -94,6 +96,11 @@ function maskBoundary(value: string): string {
   return value.replace(BOUNDARY_PARAM, 'boundary=');
 }
 
+/** Whether a line of `body` (a latin1 view: no U+2028/9) may start with "--"; cheaper than the multiline regex. */
+function mayHaveDelimiter(body: string): boolean {
+  return body.startsWith('--') || body.includes('\n--') || body.includes('\r--');
+}
+
 /**
  * Feeds the body to the hash without the spans that differ per recipient. Spans are found on a
  * latin1 view (offsets are byte offsets) and the bytes between them are hashed straight from the
@@ -103,7 +110,7 @@ function hashBody(hash: Hash, data: Buffer, start: number, recipient: string): v
   const body = data.toString('latin1', start);
   const spans: Array<[number, number]> = [];
   for (const m of body.matchAll(BOUNDARY_PARAM)) spans.push([m.index, m.index + m[0].length]);
-  for (const m of body.matchAll(DELIMITER_LINE)) spans.push([m.index, m.index + m[0].length]);
+  if (mayHaveDelimiter(body)) for (const m of body.matchAll(DELIMITER_LINE)) spans.push([m.index, m.index + m[0].length]);
   if (recipient !== '') {
     for (const needle of [recipient, recipient.replace('@', '%40')]) {
       for (let i = body.indexOf(needle); i !== -1; i = body.indexOf(needle, i + needle.length)) spans.push([i, i + needle.length]);

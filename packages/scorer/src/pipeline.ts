@@ -142,7 +142,9 @@ export class Scorer implements PreSendHook {
   async #evaluate(message: Message, context: PreSendContext, settings: ResolvedSettings, started: number): Promise<PreSendResult> {
     const input = new Evaluation(message, context, this.#clock.now());
     let version: string | undefined;
-    const results = new Map<string, StageResult | Promise<StageResult>>();
+    // By stage, in the order of `#stages`.
+    const results: Array<StageResult | Promise<StageResult>> = [];
+    let pending = false;
     for (const stage of this.#stages) {
       // Budgets bound waits, not work: a synchronous stage always counts (its work is bounded by
       // the sampling limits of what it reads), so no verdict depends on how fast the machine is;
@@ -153,15 +155,17 @@ export class Scorer implements PreSendHook {
         try {
           version ??= this.#version(message, context, input);
         } catch (error) {
-          results.set(stage.name, { ok: false, why: `failed: no content version: ${toMtaKitError(error).message}` });
+          results.push({ ok: false, why: `failed: no content version: ${toMtaKitError(error).message}` });
           continue;
         }
       }
-      results.set(stage.name, this.#runStage(stage, input, stage.scope === 'campaign' ? version : undefined, budget));
+      const result = this.#runStage(stage, input, stage.scope === 'campaign' ? version : undefined, budget);
+      if (result instanceof Promise) pending = true;
+      results.push(result);
     }
-    const settled = new Map<string, StageResult>();
-    for (const [name, r] of results) settled.set(name, await r);
-    return this.#result(input, settings, settled, version, started);
+    // Nearly every evaluation is synchronous (cached campaign outcomes, in-memory histories): no
+    // await per stage then, each of which would cost a turn of the microtask queue.
+    return this.#result(input, settings, pending ? await Promise.all(results) : (results as StageResult[]), version, started);
   }
 
   #runStage(stage: Stage, input: Evaluation, version: string | undefined, budget: number): StageResult | Promise<StageResult> {
@@ -184,15 +188,15 @@ export class Scorer implements PreSendHook {
     return { ok: true, outcome, cached };
   }
 
-  #result(input: Evaluation, settings: ResolvedSettings, results: ReadonlyMap<string, StageResult>, version: string | undefined, started: number): PreSendResult {
+  #result(input: Evaluation, settings: ResolvedSettings, results: readonly StageResult[], version: string | undefined, started: number): PreSendResult {
     const breakdown: Record<string, DimensionScore> = {};
     const skipped: Record<string, string> = {};
     const cached: string[] = [];
     const ranked: Array<{ actions: string[]; contribution: number }> = [];
     let floor: PreSendVerdict = 'pass';
-    for (const stage of this.#stages) {
-      const r = results.get(stage.name);
-      if (!r) continue;
+    for (let i = 0; i < this.#stages.length; i++) {
+      const stage = this.#stages[i]!;
+      const r = results[i]!;
       if (!r.ok) {
         skipped[stage.name] = r.why;
         continue;

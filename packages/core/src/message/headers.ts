@@ -23,11 +23,12 @@ export interface HeaderBlock {
 
 export function parseHeaderBlock(data: Buffer): HeaderBlock {
   const crlf = data.indexOf('\r\n\r\n');
-  const lf = data.indexOf('\n\n');
+  // A bare-LF separator only counts before the CRLF one: no need to scan the body for it.
+  const lf = (crlf === -1 ? data : data.subarray(0, crlf)).indexOf('\n\n');
   let headerEnd: number;
   let bodyStart: number;
   let hasSeparator = true;
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) {
+  if (crlf !== -1 && lf === -1) {
     headerEnd = crlf + 2;
     bodyStart = crlf + 4;
   } else if (lf !== -1) {
@@ -66,13 +67,17 @@ export function parseHeaderBlock(data: Buffer): HeaderBlock {
 /** The unfolded value of a field, decoded as UTF-8. */
 export function fieldValue(field: HeaderField): string {
   const colon = field.raw.indexOf(':');
-  const value = field.raw
-    .slice(colon + 1)
-    .replace(/\r?\n(?=[ \t])/g, '')
-    .replace(/\r?\n$/, '')
-    .trim();
-  return Buffer.from(value, 'latin1').toString('utf8');
+  let value = field.raw.slice(colon + 1);
+  if (FOLD.test(value)) value = value.replace(FOLDS, '');
+  // trim() also takes the line ending. Most values are ASCII: they are their own UTF-8 reading,
+  // without the copy through a Buffer (this runs for several headers of every message).
+  value = value.trim();
+  return NON_ASCII.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
 }
+
+const FOLD = /\r?\n(?=[ \t])/;
+const FOLDS = /\r?\n(?=[ \t])/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Renders `Name: value` with the message's line ending; the value is encoded as UTF-8. */
 export function renderField(name: string, value: string, eol: string): HeaderField {

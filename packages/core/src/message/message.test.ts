@@ -60,6 +60,23 @@ describe('headers', () => {
     expect(m.getData()).toEqual(Buffer.concat([Buffer.from('Subject: caf'), Buffer.from([0xc3, 0xa9]), Buffer.from('\nX-A: 1\n\nbody \xff\n', 'latin1')]));
   });
 
+  it('finds the header end: a bare-LF blank line in the body does not count, one before the CRLF one does', () => {
+    const crlfFirst = msg('Subject: a\r\n\r\nbody\n\nmore\r\n');
+    crlfFirst.appendHeader('X-A', '1');
+    expect(crlfFirst.getData().toString()).toBe('Subject: a\r\nX-A: 1\r\n\r\nbody\n\nmore\r\n');
+    const lfFirst = msg('Subject: a\n\nbody\r\n\r\nmore\n');
+    lfFirst.appendHeader('X-A', '1');
+    expect(lfFirst.headers()).toEqual([['Subject', 'a'], ['X-A', '1']]);
+    expect(lfFirst.getData().toString()).toMatch(/^Subject: a\nX-A: 1\r?\n\r?\nbody\r\n\r\nmore\n$/);
+  });
+
+  it('unfolds tab- and space-folded values and decodes 8-bit ones as UTF-8', () => {
+    const m = msg('Subject: one\r\n\ttwo\r\n  three \r\nX-Name: Ren\xc3\xa9e\r\n\r\n');
+    expect(m.getFirstHeader('subject')).toBe('one\ttwo  three');
+    expect(m.getFirstHeader('x-name')).toBe('Renée');
+    expect(m.headers()).toEqual([['Subject', 'one\ttwo  three'], ['X-Name', 'Renée']]);
+  });
+
   it('refuses header injection', () => {
     expect(() => msg().appendHeader('X-A', 'a\r\nBcc: evil@x')).toThrow(/line breaks/);
     expect(() => msg().appendHeader('Bad Name', 'x')).toThrow(/invalid header name/);

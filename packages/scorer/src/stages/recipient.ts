@@ -70,8 +70,17 @@ export function recipientStage(options: RecipientStageOptions = {}): Stage {
   };
 }
 
+/** Domains of recent From values: a campaign repeats one From for every recipient. */
+const fromDomains = new Map<string, string | undefined>();
+const FROM_DOMAINS_KEPT = 1_000;
+
 /** The From header's domain, read without decoding the message (this stage runs for every recipient). */
 function fromDomain(message: Message): string | undefined {
   const from = message.getFirstHeader('From');
-  return from === undefined ? undefined : parseMailboxes(from)[0]?.domain || undefined;
+  if (from === undefined) return undefined;
+  if (fromDomains.has(from)) return fromDomains.get(from);
+  const domain = parseMailboxes(from)[0]?.domain || undefined;
+  if (fromDomains.size >= FROM_DOMAINS_KEPT) fromDomains.clear();
+  fromDomains.set(from, domain);
+  return domain;
 }
