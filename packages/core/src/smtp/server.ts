@@ -87,6 +87,7 @@ const NO_PARAMS = new Set<string>();
  *   instead of the one derived from the basic code (550 would always be 5.1.1);
  * - AUTH is not advertised in EHLO before STARTTLS (it is refused there anyway);
  * - every 4xx/5xx reply is reported to `onRejection`;
+ * - after QUIT the socket is closed as soon as the 221 is out;
  * - replies to a pipelined group go out in one write (RFC 2920 clients send MAIL, RCPT and DATA
  *   together; each write is a syscall);
  * - a command line holding a bare CR, or ended by a bare LF, is refused with 500 5.5.2, and an
@@ -120,6 +121,16 @@ class MtaSmtpConnection extends SMTPConnection {
     if (this._closing || this._closed) return;
     if (ms <= 0) return this.connectionReady();
     setTimeout(() => this.connectionReady(), ms).unref();
+  }
+
+  /**
+   * The socket is closed once the 221 is out, without waiting for the client's FIN: most clients
+   * (smtp-source, many libraries) close without reading the 221, so their kernel answers it with a
+   * reset, and reading that reset made an error object (with a stack trace) per session.
+   */
+  override handler_QUIT(command: Buffer, callback: () => void): void {
+    this._socket.once('finish', () => this._socket.destroy());
+    super.handler_QUIT(command, callback);
   }
 
   override handler_EHLO(command: Buffer, callback: () => void): void {
