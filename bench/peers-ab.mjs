@@ -7,6 +7,7 @@
 //
 //   node bench/peers-ab.mjs --roots before=/tmp/mtakit-before,after=. [--styles new,reuse] [--n 20000] [--reps 2]
 //                           [--results FILE (JSONL, appended)] [--cpu-prof DIR]
+//                           [--env NAME:KEY=VALUE (repeatable; e.g. --env off:MTAKIT_SCORER=off with --roots on=.,off=. measures one setting)]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,10 +28,13 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '2' },
     results: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const roots = values.roots.split(',').map((spec) => spec.split('=')).map(([name, root]) => ({ name, root: resolve(root ?? '.') }));
 const n = Number(values.n);
+/** Extra environment of the MTA per checkout name. */
+const extraEnv = (name) => Object.fromEntries(values.env.filter((e) => e.startsWith(`${name}:`)).map((e) => e.slice(name.length + 1).split(/=(.*)/s, 2)));
 
 /** User and system CPU ticks (1/100 s) of a live process. */
 function ticks(pid) {
@@ -49,7 +53,7 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
       const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], `${name}-${style}`)}`] : [];
       const mta = await startMta({
         MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: 'true',
-        MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0',
+        MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...extraEnv(name),
       }, root, prof);
       const before = ticks(mta.child.pid);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
