@@ -13,12 +13,15 @@ export function timedPolicy(policy: Policy, latency: Histogram<'event'>): Policy
   const timed: Record<string, AnyHandler> = {};
   for (const [event, handler] of Object.entries(policy) as Array<[string, AnyHandler | undefined]>) {
     if (typeof handler !== 'function') continue;
+    // The event's labelled child, made once: startTimer builds a closure, an hrtime pair and a
+    // labels object per call, and several hooks run for every message.
+    const { observe } = latency.labels({ event });
     timed[event] = async (...args) => {
-      const end = latency.startTimer({ event });
+      const started = performance.now();
       try {
         return await handler(...args);
       } finally {
-        end();
+        observe((performance.now() - started) / 1000);
       }
     };
   }
