@@ -1,16 +1,16 @@
 // What pushing events out costs: N messages injected over SMTP into the example MTA and relayed to
 // Postfix's smtp-sink, with no event endpoints (the baseline) and with a webhook (a local HTTP
-// receiver in this process) plus one broker (Redis Streams, when redis-server is installed),
-// alternating rounds so both see the same machine load. Every record type goes to both.
+// receiver in a process of its own) plus one broker (Redis Streams, when redis-server is
+// installed). Every record type goes to both.
 //
 //   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 5] [--fsync true] [--sync write|fsync] [--redis true|false] [--profile DIR] [--out FILE.jsonl]
 //
-// Each round runs off then on, so a pair sees the same minute of machine load; the summary gives
-// the median over rounds of each mode's rate and CPU, and the median of the per-round on/off
-// ratios (the figure least moved by load drifting between rounds). Recorded per run: the 1-minute
-// load average before it, and for "on" runs the CPU the webhook receiver and redis-server used
-// (to show they are not what limits the run on a 2-core box). --out appends one JSON line per run
-// and one summary line.
+// Each round runs off and on back to back (off first in odd rounds, on first in even ones), so a
+// pair sees the same minute of machine load. The summary gives the median over rounds of each
+// mode's rate and CPU, and the median of the per-round on/off ratios (the figure least moved by
+// load drifting between rounds). Recorded per run: the 1-minute load average before it, and for
+// "on" runs the CPU the webhook receiver and redis-server used (to show they are not what limits
+// the run on a 2-core box). --out appends one JSON line per run and one summary line.
 //
 // --sync sets the events journal's "sync" (write: SIGKILL-safe, synced behind; fsync: each record
 // waits for its sync). --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
@@ -89,7 +89,9 @@ const median = (xs) => {
 const runs = { off: [], on: [] };
 let received = 0;
 try {
-  for (let i = 0; i < Number(values.rounds); i++) for (const mode of ['off', 'on']) runs[mode].push(await run(mode, i + 1));
+  // ABBA: off then on in odd rounds, on then off in even ones, so a load that drifts during a
+  // round weighs on both modes alike over two rounds.
+  for (let i = 0; i < Number(values.rounds); i++) for (const mode of i % 2 ? ['on', 'off'] : ['off', 'on']) runs[mode].push(await run(mode, i + 1));
 } finally {
   received = Number(await (await fetch(`http://127.0.0.1:${hookPort}/`)).text().catch(() => '0'));
   receiver.kill('SIGKILL');
@@ -109,7 +111,7 @@ const summary = {
   cpuRatio: Number(cpuRatio.toFixed(3)), peersCpuMs: Number(median(runs.on.map((r) => r.peersCpuMs)).toFixed(3)), loadMin: Math.min(...loads), loadMax: Math.max(...loads), received, ts: new Date().toISOString(),
 };
 if (values.out) appendFileSync(values.out, `${JSON.stringify(summary)}\n`);
-console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on alternating); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
+console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on back to back, ABBA); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
 console.log(`  events off (baseline): median ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)})`);
 console.log(`  events on:             median ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)}); receiver + redis-server CPU ${fmt(summary.peersCpuMs, 3)} ms/msg`);
 console.log(`  on / off (median of the rounds' ratios): ${fmt(ratio, 3)} × throughput (${fmt((1 - ratio) * 100, 1)} % overhead), ${fmt(cpuRatio, 3)} × MTA CPU per message; webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);

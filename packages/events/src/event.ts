@@ -83,23 +83,40 @@ export function eventJson(event: MtaEvent): string {
 }
 
 /**
- * An event held as its JSON text, for the time it waits in the journal: a string is one flat
- * object for the garbage collector, where a live record is dozens (and waiting events outlive the
- * young generation, so every one of them would be promoted and traced). The record is parsed back
- * only if a sink asks for it (the KumoMTA log-hook payload); sinks send the text itself.
+ * An event held as its JSON, for the time it waits in the journal: as text (read back from a
+ * segment file) or as a span of the bytes its journal write encoded. A span costs the garbage
+ * collector nothing to trace (the bytes live outside the JS heap, and waiting events outlive the
+ * young generation), and sinks send those bytes as they are (eventBytes), with no string to
+ * build, copy or encode again. The record is parsed back only if a sink asks for it (the KumoMTA
+ * log-hook payload).
  */
 class TextEvent implements MtaEvent {
   readonly event_id: string;
   readonly type: LogRecordType;
   readonly tenant: string | null;
-  readonly json: string;
+  readonly #json: string | undefined;
+  readonly #bytes: Buffer | undefined;
+  readonly #start: number;
+  readonly #end: number;
   #record: LogRecord | undefined;
 
-  constructor(head: Pick<MtaEvent, 'event_id' | 'type' | 'tenant'>, json: string) {
+  constructor(head: Pick<MtaEvent, 'event_id' | 'type' | 'tenant'>, json: string | undefined, bytes?: Buffer, start = 0, end = 0) {
     this.event_id = head.event_id;
     this.type = head.type;
     this.tenant = head.tenant;
-    this.json = json;
+    this.#json = json;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  /** Decoded on each call from a span (kept, the text would be on the heap for as long as the event waits). */
+  get json(): string {
+    return this.#json ?? (this.#bytes as Buffer).toString('utf8', this.#start, this.#end);
+  }
+
+  get bytes(): Buffer {
+    return this.#bytes ? this.#bytes.subarray(this.#start, this.#end) : Buffer.from(this.#json as string);
   }
 
   get record(): LogRecord {
@@ -112,9 +129,14 @@ class TextEvent implements MtaEvent {
   }
 }
 
-/** The event held as `json` (its eventJson, or a slice of a text holding it), without its record object (see TextEvent). */
-export function textEventOf(event: MtaEvent, json: string): MtaEvent {
-  return new TextEvent(event, json);
+/** The event as the UTF-8 bytes of its eventJson (a view of the journal's own when it has them: no copy). */
+export function eventBytes(event: MtaEvent): Buffer {
+  return event instanceof TextEvent ? event.bytes : Buffer.from(eventJson(event));
+}
+
+/** The event held as bytes `start`–`end` of `bytes` (its eventJson, encoded), without its record object (see TextEvent). */
+export function bytesEventOf(event: MtaEvent, bytes: Buffer, start: number, end: number): MtaEvent {
+  return new TextEvent(event, undefined, bytes, start, end);
 }
 
 /** `{"event_id":…,"type":…,"tenant":…,"record":` — how eventJson starts. */

@@ -115,6 +115,7 @@ export class EventHub {
       wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
     })));
     await this.#journal.open(readers);
+    await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));
     for (const ep of this.#endpoints.values()) {
       const options = {
         batchSize: ep.config.batchSize ?? 100,

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '@mtakit/core';
-import { eventFromJson, eventJson, textEventOf, type MtaEvent } from './event.js';
+import { bytesEventOf, eventFromJson, eventJson, type MtaEvent } from './event.js';
 import { CursorFile } from './cursors.js';
 import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
 import { SegmentWriter, type JournalSync } from './segment-writer.js';
@@ -137,8 +137,9 @@ export class Journal {
 
   /**
    * Writes one turn's appends as one piece of text, then hands the entries to the readers. The
-   * text is encoded once; each waiting event then holds a slice of it (no copy of its own, see
-   * TextEvent) and each line's end on disk is found by its newline (JSON escapes its own).
+   * text is encoded once; each waiting event then holds its span of those bytes (see TextEvent).
+   * A line's head is ASCII (endpoint names are), so its length in bytes is its length in
+   * characters; its end is its newline (JSON escapes its own).
    */
   #write(appends: readonly { events: readonly MtaEvent[]; to: readonly string[] }[]): Promise<void> | undefined {
     if (!this.#file.isOpen || this.#file.size >= this.#segmentBytes) this.#rotate();
@@ -146,16 +147,13 @@ export class Journal {
     const first = this.#nextSeq;
     let seq = first;
     let text = '';
-    /** Where each event's JSON starts and ends in `text`. */
-    const spans: number[] = [];
+    const heads: number[] = [];
     for (const { events, to } of appends) {
       const head = `,"at":${at},"to":${this.#toJson(to)},"event":`;
       for (const event of events) {
-        text += `{"seq":${seq}${head}`;
-        spans.push(text.length);
-        text += eventJson(event);
-        spans.push(text.length);
-        text += '}\n';
+        const lineHead = `{"seq":${seq}${head}`;
+        heads.push(lineHead.length);
+        text += `${lineHead}${eventJson(event)}}\n`;
         seq += 1;
       }
     }
@@ -167,14 +165,16 @@ export class Journal {
       throw new MtaKitError('E_EVENTS', `event journal ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     const { segment, end: base } = this.written;
-    let offset = 0;
+    let start = 0;
     let i = 0;
     const tail: TailItem[] = [];
     for (const { events, to } of appends) {
       for (const event of events) {
-        offset = bytes.indexOf(10, offset) + 1;
-        const stored = textEventOf(event, text.slice(spans[2 * i] as number, spans[2 * i + 1] as number));
-        tail.push({ entry: { seq: first + i, at, to, event: stored }, segment, end: base + offset });
+        const end = bytes.indexOf(10, start) + 1;
+        // The line is `${head}${json}}\n`.
+        const stored = bytesEventOf(event, bytes, start + (heads[i] as number), end - 2);
+        tail.push({ entry: { seq: first + i, at, to, event: stored }, segment, end: base + end });
+        start = end;
         i += 1;
       }
       for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);

@@ -7,6 +7,9 @@ import { hasErrorBrand } from '@mtakit/core';
 import type { EventSink } from './sink.js';
 import type { EndpointStats } from './stats.js';
 
+/** An aborted signal: `next` then returns what is there without waiting. One for all (each AbortSignal.abort() builds a DOMException with a stack). */
+const NO_WAIT = AbortSignal.abort();
+
 export interface LaneOptions {
   batchSize: number;
   /** How long a short batch waits for more events before it goes (ms). */
@@ -53,7 +56,7 @@ export class Lane {
       if (batch.length > 0 && batch.length < this.options.batchSize && this.options.batchWaitMs > 0) {
         await sleep(this.options.batchWaitMs, undefined, { signal }).catch(() => undefined);
         if (!signal.aborted) {
-          const more = await this.journal.next(this.options.batchSize - batch.length, AbortSignal.abort());
+          const more = await this.journal.next(this.options.batchSize - batch.length, NO_WAIT);
           batch = batch.concat(more.entries);
           upTo = more.upTo;
         }

@@ -9,6 +9,12 @@ export interface EventSink {
   /** Human-readable target for logs and metrics (never containing credentials). */
   readonly target: string;
   send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void>;
+  /**
+   * Loads what the sink needs before the first batch, without touching the network: a client
+   * library imported in the middle of traffic stalls the MTA's event loop for a few hundred ms.
+   * The hub awaits it at start and only warns when it fails (`send` then reports the failure).
+   */
+  prepare?(): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { eventJson, type MtaEvent } from '../event.js';
+import { eventBytes, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 import { subjectFor } from './nats.js';
@@ -37,7 +37,7 @@ export class AmqpSink implements EventSink {
     try {
       for (const e of events) {
         const key = subjectFor('', e).slice(1);
-        channel.publish(this.#exchange, key, Buffer.from(eventJson(e)), {
+        channel.publish(this.#exchange, key, eventBytes(e), {
           persistent: true, messageId: e.event_id, contentType: 'application/json', type: e.type,
         });
       }
@@ -46,6 +46,10 @@ export class AmqpSink implements EventSink {
       this.#reset();
       throw new SinkError(`${this.target}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  async prepare(): Promise<void> {
+    await loadAmqplib();
   }
 
   async close(): Promise<void> {
@@ -61,7 +65,7 @@ export class AmqpSink implements EventSink {
 
   #connect(): Promise<{ model: ChannelModel; channel: ConfirmChannel }> {
     this.#conn ??= (async () => {
-      const amqp = await loadOptional<typeof import('amqplib')>('amqplib', 'a RabbitMQ event sink');
+      const amqp = await loadAmqplib();
       try {
         const model = await amqp.connect(this.#options.url, { timeout: this.#options.timeoutMs ?? 5_000 });
         // A dropped connection is noticed by the next send; this listener keeps it from being an uncaught error.
@@ -79,3 +83,5 @@ export class AmqpSink implements EventSink {
     return this.#conn;
   }
 }
+
+const loadAmqplib = () => loadOptional<typeof import('amqplib')>('amqplib', 'a RabbitMQ event sink');

@@ -27,6 +27,9 @@ export interface KafkaOptions {
 }
 
 /** Errors that resending the same batch cannot fix: the batch goes to the dead-letter store. */
+type KafkaJs = { Kafka: new (config: { clientId: string; brokers: string[]; connectionTimeout: number }) => { producer(config: { idempotent: boolean; maxInFlightRequests: number }): KafkaProducer } };
+const loadKafkajs = () => loadOptional<KafkaJs>('kafkajs', 'a Kafka event sink');
+
 const PERMANENT = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE']);
 
 /**
@@ -65,6 +68,10 @@ export class KafkaSink implements EventSink {
     }
   }
 
+  async prepare(): Promise<void> {
+    if (!this.#options.producer) await loadKafkajs();
+  }
+
   async close(): Promise<void> {
     const producer = await this.#producer?.catch(() => undefined);
     await producer?.disconnect();
@@ -85,8 +92,7 @@ export class KafkaSink implements EventSink {
   }
 
   async #kafkajs(): Promise<KafkaProducer> {
-    type KafkaJs = { Kafka: new (config: { clientId: string; brokers: string[]; connectionTimeout: number }) => { producer(config: { idempotent: boolean; maxInFlightRequests: number }): KafkaProducer } };
-    const { Kafka } = await loadOptional<KafkaJs>('kafkajs', 'a Kafka event sink');
+    const { Kafka } = await loadKafkajs();
     const kafka = new Kafka({ clientId: this.#options.clientId ?? 'mtakit', brokers: [...this.#options.brokers], connectionTimeout: this.#options.timeoutMs ?? 5_000 });
     // Idempotent: the producer's own retries never write a message twice (resends after a
     // failed batch still can, hence the event_id header).

@@ -1,5 +1,5 @@
 import type { JetStreamClient, NatsConnection } from 'nats';
-import { eventJson, type MtaEvent } from '../event.js';
+import { eventBytes, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
@@ -37,12 +37,16 @@ export class NatsSink implements EventSink {
   async send(events: readonly MtaEvent[]): Promise<void> {
     const { js } = await this.#connect();
     try {
-      await Promise.all(events.map((e) => js.publish(subjectFor(this.#prefix, e), eventJson(e), {
+      await Promise.all(events.map((e) => js.publish(subjectFor(this.#prefix, e), eventBytes(e), {
         msgID: e.event_id, timeout: this.#options.timeoutMs ?? 5_000,
       })));
     } catch (error) {
       throw new SinkError(`${this.target}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  async prepare(): Promise<void> {
+    await loadNats();
   }
 
   async close(): Promise<void> {
@@ -52,7 +56,7 @@ export class NatsSink implements EventSink {
 
   #connect(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     this.#conn ??= (async () => {
-      const nats = await loadOptional<typeof import('nats')>('nats', 'a NATS event sink');
+      const nats = await loadNats();
       try {
         const nc = await nats.connect({ servers: this.#options.servers, timeout: this.#options.timeoutMs ?? 5_000, maxReconnectAttempts: -1 });
         const stream = this.#options.stream === undefined ? 'MTAKIT_EVENTS' : this.#options.stream;
@@ -69,6 +73,8 @@ export class NatsSink implements EventSink {
     return this.#conn;
   }
 }
+
+const loadNats = () => loadOptional<typeof import('nats')>('nats', 'a NATS event sink');
 
 /** Subject tokens may not contain `.`, `*`, `>` or white space: those become `_`. */
 export function subjectFor(prefix: string, event: MtaEvent): string {

@@ -1,5 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
-import { eventJson, type MtaEvent } from '../event.js';
+import { eventBytes, type MtaEvent } from '../event.js';
 import { SinkError, type EventSink } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
@@ -12,6 +12,8 @@ export interface RedisStreamOptions {
   /** Connect and per-command timeout (ms). */
   timeoutMs?: number;
 }
+
+const loadIoredis = () => loadOptional<typeof import('ioredis')>('ioredis', 'a Redis Streams event sink');
 
 /**
  * One script call per batch instead of one XADD per event: the client then builds, sends and
@@ -51,13 +53,17 @@ export class RedisStreamSink implements EventSink {
 
   async send(events: readonly MtaEvent[]): Promise<void> {
     const client = await this.#connect();
-    const args = [this.#options.maxLen ? String(this.#options.maxLen) : ''];
-    for (const e of events) args.push(e.event_id, e.type, e.tenant ?? '', eventJson(e));
-    await (client as RedisClient & { mtakitXaddBatch(stream: string, ...args: string[]): Promise<number> })
+    const args: Array<string | Buffer> = [this.#options.maxLen ? String(this.#options.maxLen) : ''];
+    for (const e of events) args.push(e.event_id, e.type, e.tenant ?? '', eventBytes(e));
+    await (client as RedisClient & { mtakitXaddBatch(stream: string, ...args: Array<string | Buffer>): Promise<number> })
       .mtakitXaddBatch(this.#options.stream ?? 'mtakit:events', ...args)
       .catch((e: Error) => {
         throw new SinkError(`${this.target}: ${e.message}`, { cause: e });
       });
+  }
+
+  async prepare(): Promise<void> {
+    await loadIoredis();
   }
 
   async close(): Promise<void> {
@@ -66,7 +72,7 @@ export class RedisStreamSink implements EventSink {
   }
 
   #connect(): Promise<RedisClient> {
-    this.#client ??= loadOptional<typeof import('ioredis')>('ioredis', 'a Redis Streams event sink').then(({ Redis }) => {
+    this.#client ??= loadIoredis().then(({ Redis }) => {
       const timeout = this.#options.timeoutMs ?? 5_000;
       const client = new Redis(this.#options.url, {
         connectTimeout: timeout, commandTimeout: timeout, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true,

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ConfigError, MtaKitError, type LogRecord } from '@mtakit/core';
-import { eventJson, type MtaEvent } from '../event.js';
+import { eventBytes, type MtaEvent } from '../event.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../signature.js';
 import { SinkError, type EventSink } from '../sink.js';
 
@@ -26,6 +26,8 @@ export interface WebhookOptions {
   headers?: Readonly<Record<string, string>>;
   now?: () => number;
 }
+
+const [OPEN, COMMA, CLOSE] = ['[', ',', ']'].map((c) => Buffer.from(c)) as [Buffer, Buffer, Buffer];
 
 /**
  * POSTs events as JSON, signed with HMAC-SHA256 over `${t}.${body}` (header `X-MtaKit-Signature`).
@@ -53,17 +55,17 @@ export class WebhookSink implements EventSink {
 
   async send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void> {
     const shape = this.#options.shapeRecord ?? ((r: LogRecord) => r);
-    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? JSON.stringify(shape(e.record)) : eventJson(e));
+    // The event's bytes as the journal encoded them (no string built or encoded per request).
+    const body = (e: MtaEvent) => (this.#options.payload === 'record' ? Buffer.from(JSON.stringify(shape(e.record))) : eventBytes(e));
     if (this.#options.format === 'array') {
-      await this.#post(`[${events.map(body).join(',')}]`, events[0]?.event_id ?? '', signal);
+      const parts = events.flatMap((e, i) => (i === 0 ? [body(e)] : [COMMA, body(e)]));
+      await this.#post(Buffer.concat([OPEN, ...parts, CLOSE]), events[0]?.event_id ?? '', signal);
     } else {
       for (const event of events) await this.#post(body(event), event.event_id, signal);
     }
   }
 
-  #post(text: string, idempotencyKey: string, signal: AbortSignal): Promise<void> {
-    // Encoded once: the length, the signature and the socket all take the bytes.
-    const body = Buffer.from(text);
+  #post(body: Buffer, idempotencyKey: string, signal: AbortSignal): Promise<void> {
     const now = Math.floor((this.#options.now ?? Date.now)() / 1000);
     const headers: Record<string, string> = {
       ...this.#options.headers,
