@@ -6,10 +6,11 @@
 // Prints one JSON line per run (msgs/s, CPU ms/msg split into user and system) and the medians.
 //
 //   node bench/peers-ab.mjs --roots before=/tmp/mtakit-before,after=. [--styles new,reuse] [--n 20000] [--reps 2]
-//                           [--results FILE (JSONL, appended)] [--cpu-prof DIR]
+//                           [--workers 1,2 (MTAKIT_WORKERS values; a checkout with N > 1 is named NAME-wN)]
+//                           [--results FILE (JSONL, appended)] [--cpu-prof DIR (every process: primary and workers)]
 //                           [--env NAME:KEY=VALUE (repeatable; e.g. --env off:MTAKIT_SCORER=off with --roots on=.,off=. measures one setting)]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,23 +30,43 @@ const { values } = parseArgs({
     results: { type: 'string' },
     'cpu-prof': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    workers: { type: 'string', default: '1' },
   },
 });
-const roots = values.roots.split(',').map((spec) => spec.split('=')).map(([name, root]) => ({ name, root: resolve(root ?? '.') }));
+const roots = values.roots.split(',').map((spec) => spec.split('=')).flatMap(([name, root]) => values.workers.split(',').map((workers) => ({
+  name: workers === '1' ? name : `${name}-w${workers}`, base: name, root: resolve(root ?? '.'), workers,
+})));
 const n = Number(values.n);
 /** Extra environment of the MTA per checkout name. */
 const extraEnv = (name) => Object.fromEntries(values.env.filter((e) => e.startsWith(`${name}:`)).map((e) => e.slice(name.length + 1).split(/=(.*)/s, 2)));
 
-/** User and system CPU ticks (1/100 s) of a live process. */
+/** User and system CPU ticks (1/100 s) of a live process and its live descendants (a cluster's workers). */
 function ticks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { user: Number(fields[11]), system: Number(fields[12]) };
+  const stats = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => {
+    try {
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+      return { pid: Number(d), ppid: Number(f[1]), user: Number(f[11]), system: Number(f[12]) };
+    } catch {
+      return undefined;
+    }
+  }).filter((s) => s !== undefined);
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of stats) {
+      if (tree.has(s.pid) || !tree.has(s.ppid)) continue;
+      tree.add(s.pid);
+      grew = true;
+    }
+  }
+  const mine = stats.filter((s) => tree.has(s.pid));
+  return { user: mine.reduce((t, s) => t + s.user, 0), system: mine.reduce((t, s) => t + s.system, 0) };
 }
 
 const lines = [];
 for (let rep = 0; rep < Number(values.reps); rep++) {
   for (const style of values.styles.split(',')) {
-    for (const { name, root } of roots) {
+    for (const { name, base, root, workers } of roots) {
       const dataDir = mkdtempSync(join(tmpdir(), 'mtakit-ab-'));
       const port = await freePort();
       let sinkPort = await freePort();
@@ -53,7 +74,7 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
       const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'], `${name}-${style}`)}`] : [];
       const mta = await startMta({
         MTAKIT_DATA_DIR: dataDir, MTAKIT_SMARTHOST: `127.0.0.1:${sinkPort}`, MTAKIT_FSYNC: 'true',
-        MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', ...extraEnv(name),
+        MTAKIT_SMTP_LISTEN: `127.0.0.1:${port}`, MTAKIT_HTTP_LISTEN: '127.0.0.1:0', MTAKIT_WORKERS: workers, ...extraEnv(base),
       }, root, prof);
       const before = ticks(mta.child.pid);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];

@@ -74,7 +74,7 @@ export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}
       queuePlugin({ fsync: config.fsync, smarthost: config.smarthost, adopt }),
       ...(await policyFromConfig(config, resolver, logger)),
       ...shaping,
-      bouncesFromEnvironment(config, env),
+      await bouncesFromEnvironment(config, env, options.peers),
       ...scorer,
       policyPlugin('tenant-headers', tenantHeaders),
       ...eventsFromEnvironment(env),

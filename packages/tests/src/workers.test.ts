@@ -181,3 +181,34 @@ describe('workers: shaping limits are the node\'s', () => {
     expect(f.sink.peakConnections).toBe(1);
   }, 240_000);
 });
+
+describe('workers: learned suppressions are the node\'s', () => {
+  const f = mtaFixture('mtakit-workers-suppression-');
+
+  it('a bounce learned by one worker suppresses in every worker, and after a restart with one', async () => {
+    await f.sink.start();
+    const env = (workers: number) => ({ MTAKIT_WORKERS: String(workers), MTAKIT_DATA_DIR: f.dir, MTAKIT_SMARTHOST: f.sink.address, MTAKIT_SCORER: 'off' });
+    let mta = (f.mta = await startMtaProcess(env(2)));
+    const pids = await workersReady(mta, 2);
+    // The sink answers 550 5.1.1 to permfail@…: each worker learns the bounces of the mail it took.
+    const bounced: string[] = [];
+    for (let batch = 0; batch < 20 && (spoolBytes(f.dir, 0) === 0 || spoolBytes(f.dir, 1) === 0); batch++) {
+      bounced.push(...(await injectMessages(mta.smtpPort, Array.from({ length: 8 }, (_, i) => `permfail@d${batch}-${i}.test`), { connections: 4 })).acked);
+    }
+    expect(spoolBytes(f.dir, 1)).toBeGreaterThan(0);
+    expect(spoolBytes(f.dir, 0)).toBeGreaterThan(0);
+    const listed = async () => ((await adminCall(mta.httpPort, 'GET', '/api/admin/suppression/v1/list?limit=1000')).body.entries as Array<{ recipient: string }>).map((e) => e.recipient).sort();
+    for (const deadline = Date.now() + 60_000; (await listed()).length < bounced.length && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 200));
+    // Whichever worker answers, the whole node's list; whichever worker takes the RCPT, refused.
+    for (let i = 0; i < 4; i++) expect(await listed()).toEqual([...bounced].sort());
+    const again = await injectMessages(mta.smtpPort, bounced, { connections: 8 });
+    expect(again.acked).toEqual([]);
+    expect(again.failed.every((r) => /550.*suppression list/.test(r.error))).toBe(true);
+
+    // One process afterwards: the node's list is the one it opens.
+    await f.mta.kill('SIGTERM');
+    await processesGone(pids.values());
+    mta = f.mta = await startMtaProcess(env(1));
+    expect((await injectMessages(mta.smtpPort, bounced, { connections: 4 })).acked).toEqual([]);
+  }, 240_000);
+});

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { ConfigError, type Logger } from '@mtakit/core';
-import type { ClusterWorker, NodePeers } from '@mtakit/core/mta';
+import type { ClusterOptions, ClusterWorker, NodePeers } from '@mtakit/core/mta';
 import { configFrom, type MtaConfig } from '../config.js';
 import { consoleLogger } from '../logger.js';
 import { loadSettings } from '../settings/load.js';
@@ -30,9 +30,9 @@ export function startCommands(): Command[] {
       });
       if (config.workers > 1 || worker) {
         const { prepareShards, syncAdminState } = await import('../shards.js');
-        // The node's shaping state, kept by the primary (only there: a worker asks it).
-        const shaping = worker ? {} : await (await import('../features/shaping.js')).nodeShapingStore(config, settings.env);
-        await runCluster({ workers: config.workers, balance: config.workersBalance, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...shaping });
+        // The node's shaping state and suppression list, kept by the primary (only there: a worker asks it).
+        const kept = worker ? {} : await nodeState(config, settings.env);
+        await runCluster({ workers: config.workers, balance: config.workersBalance, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...kept });
         return;
       }
       const mta = await start();
@@ -56,6 +56,20 @@ export function startCommands(): Command[] {
       else process.stdout.write(settingsHelp());
     });
   return [start, list];
+}
+
+/** What the primary keeps for the whole node: the shaping store and the suppression list. */
+async function nodeState(config: MtaConfig, env: NodeJS.ProcessEnv): Promise<Pick<ClusterOptions, 'serve' | 'workerGone' | 'onStop'>> {
+  const [{ nodeShapingStore }, { nodeSuppressionStore }] = await Promise.all([import('../features/shaping.js'), import('../features/bounces.js')]);
+  const shaping = await nodeShapingStore(config, env);
+  const suppression = await nodeSuppressionStore(config, env);
+  return {
+    serve: { ...shaping.serve, ...suppression.serve },
+    ...(shaping.workerGone ? { workerGone: shaping.workerGone } : {}),
+    onStop: async () => {
+      await Promise.all([shaping.onStop?.(), suppression.onStop?.()]);
+    },
+  };
 }
 
 /**

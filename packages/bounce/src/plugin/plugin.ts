@@ -21,6 +21,12 @@ export interface BouncePluginOptions extends BounceOptions {
   hooksName?: string | undefined;
   /** How a Redis suppression store was given, for the start error (e.g. an environment variable). Default `suppression.store`. */
   storeName?: string | undefined;
+  /**
+   * A suppression list kept elsewhere instead of `suppression.store` (e.g. a
+   * `ReplicaSuppressionStore`: the node's one list, kept by the primary of `runCluster`'s workers).
+   * The plugin does not close it.
+   */
+  store?: SuppressionStore | undefined;
 }
 
 /**
@@ -91,12 +97,13 @@ async function setupBounces(ctx: PluginContext, options: BouncePluginOptions): P
         unsubscribeServer.closeAllConnections();
         await new Promise((resolve) => unsubscribeServer?.close(resolve));
       }
-      await store.close();
+      if (!options.store) await store.close();
     },
   };
 }
 
 async function openStore(settings: BounceSettings, ctx: PluginContext, options: BouncePluginOptions): Promise<SuppressionStore> {
+  if (options.store) return options.store;
   const where = settings.suppression.store;
   if (/^rediss?:\/\//.test(where)) {
     // Loaded only when configured: ioredis is an optional peer dependency of @mtakit/bounce.

@@ -14,6 +14,9 @@ export { SUPPRESSION_STORE_CONTRACT, type ContractCheck, type ContractClock } fr
 export { MemorySuppressionStore, type MemorySuppressionStoreOptions } from './memory-store.js';
 export { FileSuppressionStore, type FileSuppressionStoreOptions, type JournalLoadStats } from './file-store.js';
 export {
+  ReplicaSuppressionStore, serveSuppressionStore, type SuppressionCall, type SuppressionChange, type SuppressionLink,
+} from './node-store.js';
+export {
   SuppressionPolicy, DEFAULT_SUPPRESSION_TTL, DEFAULT_HARD_CATEGORIES, DEFAULT_SOFT_CATEGORIES,
   type SuppressionPolicyOptions, type SuppressionDecision, type ReportTrust,
 } from './policy.js';

@@ -5,15 +5,33 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '@mtakit/core/testing';
 import { SUPPRESSION_STORE_CONTRACT } from './contract.js';
 import type { SuppressionEntry } from './entry.js';
+import type { SuppressionStore } from './store.js';
 import { FileSuppressionStore } from './file-store.js';
 import { MemorySuppressionStore } from './memory-store.js';
+import { ReplicaSuppressionStore, serveSuppressionStore, type SuppressionChange, type SuppressionLink } from './node-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtakit-suppression-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
+/**
+ * A keeper (the primary of runCluster's workers) serving `store` to copies in this process: calls
+ * go through a structured clone each way and are answered on a later turn, as over IPC.
+ */
+function keeper(store: SuppressionStore) {
+  const serve = serveSuppressionStore(store);
+  const copies = new Set<(change: SuppressionChange) => void>();
+  const later = <T>(value: T) => new Promise<T>((r) => setImmediate(() => r(structuredClone(value))));
+  const link = (): SuppressionLink => ({
+    call: async (call) => later(await serve(await later(call), (change) => copies.forEach((heard) => heard(structuredClone(change))))),
+    heard: (handler) => void copies.add(handler),
+  });
+  return { link };
+}
+
 const stores = {
   memory: async (clock: FakeClock) => new MemorySuppressionStore({ clock }),
+  'node copy': async (clock: FakeClock) => ReplicaSuppressionStore.open(keeper(new MemorySuppressionStore({ clock })).link(), { clock }),
   file: async (clock: FakeClock) => FileSuppressionStore.open({ path: join(dir, `contract-${++files}.jsonl`), clock, fsync: false }),
 };
 
@@ -109,5 +127,44 @@ describe('FileSuppressionStore durability', () => {
     const path = join(dir, 'a-directory.jsonl');
     mkdirSync(path);
     await expect(FileSuppressionStore.open({ path })).rejects.toThrow(/suppression journal .*a-directory\.jsonl: cannot read/);
+  });
+});
+
+describe('ReplicaSuppressionStore: one list for a node\'s workers', () => {
+  it('a bounce learned through one copy suppresses in every other, before the call resolves in the first', async () => {
+    const node = keeper(await FileSuppressionStore.open({ path: join(dir, 'node.jsonl'), fsync: false }));
+    const [one, two] = await Promise.all([ReplicaSuppressionStore.open(node.link()), ReplicaSuppressionStore.open(node.link())]);
+    await one.put([entry('gone@example.com')]);
+    expect((await one.check('gone@example.com'))?.reason).toBe('bounce');
+    expect((await two.check('gone@example.com'))?.reason).toBe('bounce');
+    // A copy opened later starts from the keeper's list.
+    const three = await ReplicaSuppressionStore.open(node.link());
+    expect(three.size).toBe(1);
+    expect(await two.remove([{ recipient: 'gone@example.com', tenant: null }])).toBe(1);
+    expect(await one.check('gone@example.com')).toBeUndefined();
+    expect(await three.check('gone@example.com')).toBeUndefined();
+    // Soft bounces are counted node-wide: one message each through two copies makes two.
+    const key = { recipient: 'full@example.com', tenant: null };
+    await one.countSoftBounce(key, 'm1', Date.now(), 86_400_000);
+    expect(await two.countSoftBounce(key, 'm2', Date.now(), 86_400_000)).toBe(2);
+  });
+
+  it('a change heard while the copy is still loading the list is applied on top of it', async () => {
+    const list = new MemorySuppressionStore();
+    await list.put([entry('old@example.com')]);
+    const serve = serveSuppressionStore(list);
+    let heard: ((change: SuppressionChange) => void) | undefined;
+    const copy = await ReplicaSuppressionStore.open({
+      heard: (handler) => void (heard = handler),
+      // The list leaves the keeper, then a removal is told before the copy has read the list.
+      call: async (call) => {
+        const answer = await serve(call, () => undefined);
+        heard?.({ remove: [{ recipient: 'old@example.com', tenant: null }] });
+        heard?.({ put: [entry('new@example.com')] });
+        return answer;
+      },
+    });
+    expect(await copy.check('old@example.com')).toBeUndefined();
+    expect((await copy.check('new@example.com'))?.recipient).toBe('new@example.com');
   });
 });

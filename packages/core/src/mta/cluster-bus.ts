@@ -11,6 +11,8 @@ export interface NodePeers {
   answer(topic: string, handler: (payload: unknown) => unknown): void;
   /** Runs `topic` in the primary (`runCluster`'s `serve`): state the node keeps in one place. */
   askPrimary(topic: string, payload?: unknown): Promise<unknown>;
+  /** What this worker does when the primary tells every worker `topic` (a `serve` handler's `tell`), e.g. a change to keep a copy current. */
+  heard(topic: string, handler: (payload: unknown) => void): void;
 }
 
 type Ask = { mtakit: 'ask'; id: number; topic: string; payload: unknown };
@@ -19,6 +21,7 @@ type Answer = { mtakit: 'answer'; id: number; ok: boolean; payload: unknown };
 type Answers = { mtakit: 'answers'; id: number; answers: unknown[]; missing: string[] };
 type AskPrimary = { mtakit: 'ask-primary'; id: number; topic: string; payload: unknown };
 type PrimaryAnswer = { mtakit: 'primary-answer'; id: number; ok: boolean; payload: unknown };
+type Tell = { mtakit: 'tell'; topic: string; payload: unknown };
 
 /** How long the primary waits for the other workers' answers. */
 const ANSWER_MS = 10_000;
@@ -29,13 +32,15 @@ const ANSWER_MS = 10_000;
  */
 export class WorkerPeers implements NodePeers {
   readonly #handlers = new Map<string, (payload: unknown) => unknown>();
+  readonly #heard = new Map<string, (payload: unknown) => void>();
   readonly #pending = new Map<number, (answers: Answers) => void>();
   readonly #primary = new Map<number, (answer: PrimaryAnswer) => void>();
   #next = 0;
 
   constructor(private readonly report: (message: string) => void = () => undefined) {
-    process.on('message', (message: Question | Answers | PrimaryAnswer) => {
+    process.on('message', (message: Question | Answers | PrimaryAnswer | Tell) => {
       if (message?.mtakit === 'question') void this.#reply(message);
+      else if (message?.mtakit === 'tell') this.#heard.get(message.topic)?.(message.payload);
       else if (message?.mtakit === 'answers') this.#pending.get(message.id)?.(message);
       else if (message?.mtakit === 'primary-answer') this.#primary.get(message.id)?.(message);
     });
@@ -76,6 +81,10 @@ export class WorkerPeers implements NodePeers {
     this.#handlers.set(topic, handler);
   }
 
+  heard(topic: string, handler: (payload: unknown) => void): void {
+    this.#heard.set(topic, handler);
+  }
+
   async #reply(q: Question): Promise<void> {
     const handler = this.#handlers.get(q.topic);
     let answer: Answer;
@@ -89,8 +98,12 @@ export class WorkerPeers implements NodePeers {
   }
 }
 
-/** A topic the primary serves: `from` is the asking worker's pid (what it holds ends with that worker). */
-export type ServedTopic = (payload: unknown, from: number) => unknown;
+/**
+ * A topic the primary serves: `from` is the asking worker's pid (what it holds ends with that
+ * worker); `tell` sends every live worker `topic` (their `heard` handlers), in order, before the
+ * answer leaves, so the asker has heard what it caused by the time its call resolves.
+ */
+export type ServedTopic = (payload: unknown, from: number, tell: (topic: string, payload: unknown) => void) => unknown;
 
 /**
  * The primary's side: relays a worker's question to the other live workers and their answers
@@ -118,12 +131,16 @@ export class PeerRelay {
     try {
       const handler = this.served[message.topic];
       if (!handler) throw new Error(`the primary serves no ${message.topic}`);
-      answer = { mtakit: 'primary-answer', id: message.id, ok: true, payload: await handler(message.payload, worker.process.pid ?? -1) };
+      answer = { mtakit: 'primary-answer', id: message.id, ok: true, payload: await handler(message.payload, worker.process.pid ?? -1, this.#tell) };
     } catch (error) {
       answer = { mtakit: 'primary-answer', id: message.id, ok: false, payload: (error as Error).message };
     }
     if (worker.isConnected()) worker.send(answer);
   }
+
+  readonly #tell = (topic: string, payload: unknown): void => {
+    for (const [, w] of this.workers()) if (w.isConnected()) w.send({ mtakit: 'tell', topic, payload } satisfies Tell);
+  };
 
   /** A worker died: the questions it was asked are answered without it. */
   onExit(worker: Worker): void {
