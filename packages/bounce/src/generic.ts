@@ -42,7 +42,7 @@ const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?deli
 const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
 /** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
 const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|conversation|not accepted|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
-const REPLY = /(?:^|[^\d.\w-])([45]\d\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
+const REPLY = /(?:^|[^\d.\w-])([45][0-5]\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|\bpostponed\b|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
 /** Mailing-list and robot addresses: a bounce names them as the original's destination, not as the failed recipient. */
@@ -66,12 +66,13 @@ export function genericBounce(input: GenericInput): PlainTextResult | null {
   const global = diagnosticIn(lines, 0, lines.length);
   const recipients: DsnRecipient[] = [];
   const seen = new Set<string>();
+  const single = new Set(addresses.map((a) => a.address.toLowerCase())).size === 1;
   for (const { address, line } of addresses) {
     const key = address.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
     const local = line >= 0 ? diagnosticIn(lines, line, paragraphEnd(lines, line, address)) : null;
-    recipients.push(recipientOf(address, local?.reply ?? local?.status ?? local?.sentence ? local : global, delayed));
+    recipients.push(recipientOf(address, chooseDiagnostic(local, global, single), delayed));
   }
   return recipients.length > 0 ? { format: 'generic', recipients } : null;
 }
@@ -80,6 +81,17 @@ interface Diagnostic {
   reply: string | null;
   status: string | null;
   sentence: string | null;
+}
+
+/**
+ * The recipient's own paragraph decides, unless it carries no reply and the report names a single
+ * recipient: then the report's reply is that recipient's, however far below the address it is
+ * (Gmail's "The error that the other server returned was:" comes five lines down).
+ */
+function chooseDiagnostic(local: Diagnostic | null, global: Diagnostic | null, single: boolean): Diagnostic | null {
+  if (local?.reply) return local;
+  if (single && global?.reply) return global;
+  return local?.status || local?.sentence ? local : global;
 }
 
 function recipientOf(address: string, d: Diagnostic | null, delayed: boolean): DsnRecipient {

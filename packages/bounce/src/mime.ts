@@ -83,11 +83,19 @@ function walk(entity: Entity, depth: number, texts: string[], htmls: string[], p
 }
 
 /** Headers and body of one entity; a body-only text (no header block) is all body. */
-/** A message saved from a mailbox starts with its mbox separator (`From sender date`), not a header. */
+/**
+ * Where the header block starts: a message saved from a mailbox begins with its mbox separator
+ * (`From sender date`), and one pasted or exported by hand sometimes with blank lines.
+ */
 function withoutMboxLine(bytes: Buffer): Buffer {
-  if (bytes.toString('latin1', 0, 5) !== 'From ') return bytes;
-  const eol = bytes.indexOf(10);
-  return eol < 0 ? bytes : bytes.subarray(eol + 1);
+  let start = 0;
+  if (bytes.toString('latin1', 0, 5) === 'From ') start = bytes.indexOf(10) + 1;
+  for (;;) {
+    const eol = bytes.indexOf(10, start);
+    if (eol < 0 || bytes.toString('latin1', start, eol).trim() !== '') break;
+    start = eol + 1;
+  }
+  return start > 0 ? bytes.subarray(start) : bytes;
 }
 
 function splitEntity(bytes: Buffer): Entity {
