@@ -11,7 +11,7 @@ import { eventsFromEnvironment, logsFromEnvironment } from './features/events.js
 import { policyFromConfig } from './features/lua-policy.js';
 import { scorerFromEnvironment } from './features/scorer.js';
 import { shapingFromEnvironment } from './features/shaping.js';
-import { adoptedShards, existingShards, shardConfig, shardDataDir } from './shards.js';
+import { adoptedShards, existingShards, nodeLogDirs, shardConfig, shardDataDir } from './shards.js';
 
 export { consoleLogger, type Logger } from '@mtakit/core';
 
@@ -78,7 +78,8 @@ export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}
       ...scorer,
       policyPlugin('tenant-headers', tenantHeaders),
       ...eventsFromEnvironment(env),
-      logsFromEnvironment(config.logDir, env),
+      // Any worker's log API answers for the node: its own directory and every other worker's.
+      logsFromEnvironment(config.logDir, env, options.peers ? () => nodeLogDirs(nodeConfig.logDir) : undefined),
     ],
   });
   return mta as RunningMta;

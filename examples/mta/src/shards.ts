@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterWorker } from '@mtakit/core/mta';
 import { loadNodeId } from '@mtakit/core/mta';
@@ -13,6 +13,12 @@ import type { MtaConfig } from './config.js';
  */
 export function shardDataDir(dataDir: string, index: number): string {
   return index === 0 ? dataDir : join(dataDir, `shard-${index}`);
+}
+
+/** A node's log directories: `logDir`, and the `shard-<i>` ones in it (workers i ≥ 1 write there). */
+export async function nodeLogDirs(logDir: string): Promise<string[]> {
+  const names = await readdir(logDir).catch(() => [] as string[]);
+  return [logDir, ...names.filter((n) => /^shard-\d+$/.test(n)).sort().map((n) => join(logDir, n))];
 }
 
 /** The shards i ≥ 1 that have a spool in the data dir, ascending. */
@@ -80,5 +86,31 @@ export async function syncAdminState(config: MtaConfig, index: number): Promise<
   if (!newest || newest.path === file(index)) return;
   await mkdir(join(shardDataDir(config.dataDir, index), 'spool'), { recursive: true });
   await copyFile(newest.path, `${file(index)}.sync`);
+  await rename(`${file(index)}.sync`, file(index));
+}
+
+/**
+ * The scorer's hold overrides (`scorer-overrides.jsonl`) are released through the admin API, so
+ * every running worker records each one in its shard; a shard that was not running (a worker that
+ * was down, or a new shard after a restart with more workers) gets every override any shard has
+ * before its worker starts: the union of their lines (expired ones are dropped when loaded).
+ */
+export async function syncScorerOverrides(config: MtaConfig, index: number): Promise<void> {
+  const file = (i: number) => join(shardDataDir(config.dataDir, i), 'scorer-overrides.jsonl');
+  const lines = async (i: number) => (await readFile(file(i), 'utf8').catch(() => '')).split('\n').filter((l) => l.trim() !== '');
+  const mine = await lines(index);
+  const known = new Set(mine);
+  const missing: string[] = [];
+  for (const i of [0, ...(await existingShards(config.dataDir))]) {
+    if (i === index) continue;
+    for (const line of await lines(i)) {
+      if (known.has(line)) continue;
+      known.add(line);
+      missing.push(line);
+    }
+  }
+  if (missing.length === 0) return;
+  await mkdir(shardDataDir(config.dataDir, index), { recursive: true });
+  await writeFile(`${file(index)}.sync`, [...mine, ...missing].map((l) => `${l}\n`).join(''));
   await rename(`${file(index)}.sync`, file(index));
 }

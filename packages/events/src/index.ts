@@ -18,4 +18,4 @@ export { NatsSink, subjectFor, type NatsOptions } from './sinks/nats.js';
 export { AmqpSink, type AmqpOptions } from './sinks/amqp.js';
 export { KafkaSink, type KafkaOptions, type KafkaProducer } from './sinks/kafka.js';
 export { eventsPlugin, type EventsPluginOptions } from './plugin.js';
-export { LogArchiver, compressSegment, followLogs, listSegments, queryLogs, recordMatches, logsPlugin, logQueryFrom, type LogArchiverOptions, type LogQuery, type Segment, type LogsPluginOptions } from './logs/index.js';
+export { LogArchiver, compressSegment, followLogs, listSegments, queryLogDirs, queryLogs, recordMatches, logsPlugin, logQueryFrom, type LogArchiverOptions, type LogQuery, type Segment, type LogsPluginOptions } from './logs/index.js';

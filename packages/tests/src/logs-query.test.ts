@@ -1,4 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mtakit } from './helpers/cli.js';
@@ -58,4 +60,25 @@ describe('log queries: HTTP (NDJSON), live tail (SSE) and mtakit logs', () => {
     const human = mtakit(['logs', '--dir', join(dir, 'data', 'logs'), '--type', 'Reception', '--limit', '1']);
     expect(human.stdout).toMatch(/^\S+Z Reception\s+[0-9a-f]{32} \S+@\S+ /);
   }, 120_000);
+});
+
+describe('mtakit logs: the node\'s logs (MTAKIT_WORKERS)', () => {
+  it('reads <log_dir> and each worker\'s <log_dir>/shard-<i>, merged in time order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtakit-logs-shards-'));
+    try {
+      const record = (id: string, timestamp: number) => JSON.stringify({
+        type: 'Delivery', id, timestamp, sender: 's@example.com', recipient: `${id}@dest.test`, queue: 'dest.test', site: '', size: 10,
+        response: { code: 250, enhanced_code: null, content: 'ok', command: null }, peer_address: null, egress_pool: null, egress_source: null,
+        meta: {}, headers: {}, delivery_protocol: 'ESMTP', num_attempts: 1, bounce_classification: 'Uncategorized', created: timestamp, nodeid: 'n',
+      });
+      mkdirSync(join(dir, 'shard-1'));
+      writeFileSync(join(dir, '20261203-120000.jsonl'), `${record('a', 1764763200)}\n${record('c', 1764763300)}\n`);
+      writeFileSync(join(dir, 'shard-1', '20261203-120010.jsonl'), `${record('b', 1764763250)}\n${record('d', 1764763400)}\n`);
+      const cli = mtakit(['logs', '--dir', dir, '--json']);
+      expect(cli.status, cli.stderr).toBe(0);
+      expect(cli.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['a', 'b', 'c', 'd']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

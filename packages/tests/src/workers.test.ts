@@ -201,6 +201,11 @@ describe('workers: learned suppressions are the node\'s', () => {
     for (const deadline = Date.now() + 60_000; (await listed()).length < bounced.length && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 200));
     // Whichever worker answers, the whole node's list; whichever worker takes the RCPT, refused.
     for (let i = 0; i < 4; i++) expect(await listed()).toEqual([...bounced].sort());
+    // The log API too answers for the node: both workers' Bounce records, whichever answers.
+    for (let i = 0; i < 4; i++) {
+      const ndjson = (await adminCall(mta.httpPort, 'GET', '/api/logs/v1?type=Bounce')).body as string;
+      expect(ndjson.trim().split('\n').map((l) => (JSON.parse(l) as { recipient: string }).recipient).sort()).toEqual([...bounced].sort());
+    }
     const again = await injectMessages(mta.smtpPort, bounced, { connections: 8 });
     expect(again.acked).toEqual([]);
     expect(again.failed.every((r) => /550.*suppression list/.test(r.error))).toBe(true);

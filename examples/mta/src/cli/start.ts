@@ -29,10 +29,14 @@ export function startCommands(): Command[] {
         throw listenerError(error, settings.values) ?? error;
       });
       if (config.workers > 1 || worker) {
-        const { prepareShards, syncAdminState } = await import('../shards.js');
+        const { prepareShards, syncAdminState, syncScorerOverrides } = await import('../shards.js');
+        const beforeFork = async (i: number) => {
+          await syncAdminState(config, i);
+          await syncScorerOverrides(config, i);
+        };
         // The node's shaping state and suppression list, kept by the primary (only there: a worker asks it).
         const kept = worker ? {} : await nodeState(config, settings.env);
-        await runCluster({ workers: config.workers, balance: config.workersBalance, prepare: () => prepareShards(config), beforeFork: (i) => syncAdminState(config, i), start, logger, ...kept });
+        await runCluster({ workers: config.workers, balance: config.workersBalance, prepare: () => prepareShards(config), beforeFork, start, logger, ...kept });
         return;
       }
       const mta = await start();

@@ -32,7 +32,7 @@ export function eventsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd 
  * Compressed, queryable logs over the MTA's log directory: always on; MTAKIT_LOG_RETENTION (a
  * duration, e.g. `30d`) deletes older segments, unset keeps everything.
  */
-export function logsFromEnvironment(logDir: string, env: NodeJS.ProcessEnv = process.env): MtaPlugin {
+export function logsFromEnvironment(logDir: string, env: NodeJS.ProcessEnv = process.env, queryDirs?: () => Promise<string[]>): MtaPlugin {
   const retention = env['MTAKIT_LOG_RETENTION'];
-  return logsPlugin({ dir: logDir, ...(retention ? { retentionMs: durationOption('MTAKIT_LOG_RETENTION', retention) } : {}) });
+  return logsPlugin({ dir: logDir, ...(queryDirs ? { queryDirs } : {}), ...(retention ? { retentionMs: durationOption('MTAKIT_LOG_RETENTION', retention) } : {}) });
 }

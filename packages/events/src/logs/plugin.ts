@@ -2,11 +2,17 @@ import { ConfigError, LOG_RECORD_TYPES, type LogBus, type LogRecord, type LogRec
 import { httpReply, type HttpListener, type HttpRequest } from '@mtakit/core/http';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { LogArchiver } from './archiver.js';
-import { queryLogs, recordMatches, type LogQuery } from './query.js';
+import { queryLogDirs, recordMatches, type LogQuery } from './query.js';
 
 export interface LogsPluginOptions {
   /** The log directory the MTA writes (createMta's `logDir`). */
   dir: string;
+  /**
+   * The directories `GET /api/logs/v1` reads, merged in time order, when they are more than `dir`:
+   * e.g. every worker's of a node (`runCluster`), so any worker answers for the node. Asked at
+   * each query. Default: `dir`.
+   */
+  queryDirs?: () => Promise<string[]>;
   /** Delete segments older than this (ms); unset keeps everything. */
   retentionMs?: number;
   /** How often rolled segments are compressed (ms, default 30 s). */
@@ -25,7 +31,7 @@ export function logsPlugin(options: LogsPluginOptions): MtaPlugin {
     setup(context) {
       const archiver = new LogArchiver({ ...options, warn: (m) => context.logger('warn', m) });
       return {
-        routes: (http) => logRoutes(http, options.dir, context.log),
+        routes: (http) => logRoutes(http, options.queryDirs ?? (async () => [options.dir]), context.log),
         start: () => archiver.start(),
         stop: () => archiver.stop(),
       };
@@ -33,13 +39,13 @@ export function logsPlugin(options: LogsPluginOptions): MtaPlugin {
   };
 }
 
-function logRoutes(http: HttpListener, dir: string, bus: LogBus): void {
+function logRoutes(http: HttpListener, dirs: () => Promise<string[]>, bus: LogBus): void {
   http.route('GET', '/api/logs/v1', (r) => {
     const query = logQueryFrom(r);
     const limit = count(r.query.get('limit'), 'limit') ?? Number.POSITIVE_INFINITY;
     return httpReply({ stream: { contentType: 'application/x-ndjson', body: (async function* () {
       let n = 0;
-      for await (const record of queryLogs(dir, query)) {
+      for await (const record of queryLogDirs(await dirs(), query)) {
         if (n++ >= limit) return;
         yield `${JSON.stringify(record)}\n`;
       }

@@ -79,6 +79,24 @@ export async function* queryLogs(dir: string, query: LogQuery = {}): AsyncGenera
   }
 }
 
+/**
+ * The matching records of several log directories (each worker of a node writes its own), merged
+ * in time order: each directory's records are in time order, the next one out is the earliest head.
+ */
+export async function* queryLogDirs(dirs: readonly string[], query: LogQuery = {}): AsyncGenerator<LogRecord> {
+  const streams = dirs.map((dir) => queryLogs(dir, query));
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let first: number | undefined;
+    for (const [i, head] of heads.entries()) {
+      if (!head.done && (first === undefined || head.value.timestamp < (heads[first]?.value as LogRecord).timestamp)) first = i;
+    }
+    if (first === undefined) return;
+    yield heads[first]?.value as LogRecord;
+    heads[first] = await (streams[first] as AsyncGenerator<LogRecord>).next();
+  }
+}
+
 const SLACK = 3600;
 const CHUNK = 4 * 1024 * 1024;
 const TIMESTAMP = /"timestamp":(\d+)/;

@@ -66,7 +66,7 @@ export function adminCall(port: number, method: string, path: string, body?: unk
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (data += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data.startsWith('{') || data.startsWith('[') ? JSON.parse(data) : data }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: /^[[{]/.test(data) && !/^application\/x-ndjson/.test(res.headers['content-type'] ?? '') ? JSON.parse(data) : data }));
     });
     req.once('error', reject);
     req.end(text);
