@@ -1,4 +1,4 @@
-import { Message, type Clock, type LogBus, type SmtpResponse, type SpoolRecord } from '@mtakit/core';
+import { internalResponse, Message, type Clock, type LogBus, type LogRecord, type SmtpResponse, type SpoolRecord } from '@mtakit/core';
 import { publishOrReport, type FaultReport } from './faults.js';
 import { messageRecord } from './records.js';
 import type { StoredRecord } from './spool/spool-reads.js';
@@ -24,6 +24,8 @@ export class HoldRecords {
   readonly #deps: HoldRecordDeps;
   /** Message id → the state last logged for it. */
   readonly #state = new Map<string, string>();
+  /** Recovery's records waiting for their one publishing task (see recordOf). */
+  #pending: LogRecord[] = [];
 
   constructor(deps: HoldRecordDeps) {
     this.#deps = deps;
@@ -46,18 +48,44 @@ export class HoldRecords {
     this.#deps.track(this.#deps.load(id).then((stored) => stored && this.#publish(stored.record, stored.size, queue, response)));
   }
 
-  /** Logs the record for a message whose record is in hand (recovery), once per state as `record`. */
+  /**
+   * Logs the record for a message whose record is in hand (recovery), once per state as `record`.
+   * A restart logs up to a million of these in a row: they are published together, one task for
+   * all that came in the same turn instead of a tracked promise each.
+   */
   recordOf(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): void {
-    this.#deps.track(this.#publish(record, size, queue, response));
+    this.#pending.push(this.#recordFor(record, size, queue, response));
+    if (this.#pending.length === 1) this.#deps.track(Promise.resolve().then(() => this.#publishPending()));
+  }
+
+  async #publishPending(): Promise<void> {
+    const records = this.#pending;
+    this.#pending = [];
+    for (const r of records) await publishOrReport(this.#deps.log, r, this.#deps.report);
   }
 
   #publish(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): Promise<void> {
-    const { log, clock, nodeId, report } = this.#deps;
+    return publishOrReport(this.#deps.log, this.#recordFor(record, size, queue, response), this.#deps.report);
+  }
+
+  #recordFor(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): LogRecord {
+    const { clock, nodeId } = this.#deps;
     const message = new Message({ id: record.id, sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts, due: record.due });
-    return publishOrReport(log, messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size }), report);
+    return messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size });
   }
 
   moved(id: string): void {
     this.#state.delete(id);
   }
+}
+
+const suspendedResponses = new WeakMap<object, { reason: string; response: SmtpResponse }>();
+
+/** The 451 of a suspended queue: one object per queue and reason (a restart logs a million holds with it). */
+export function suspendedResponse(q: { name: string }, reason: string): SmtpResponse {
+  const cached = suspendedResponses.get(q);
+  if (cached?.reason === reason) return cached.response;
+  const response = internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${reason}`);
+  suspendedResponses.set(q, { reason, response });
+  return response;
 }

@@ -2,7 +2,7 @@ import {
   internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, systemClock, systemTimers,
   type AdminEntry, type BounceRequest, type Clock, type HeldMessage, type HeldSelector, type MessageInspection, type PathLimits,
   type Policy, type QueueConfig, type QueueControl, type QueueSelector, type RebindRequest, type Shaper, type SuspendReadyQueueRequest,
-  type SmtpResponse, type SpoolRecord, type SuspendRequest,
+  type SpoolRecord, type SuspendRequest,
 } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { readyQueueService } from '@mtakit/core/metrics';
@@ -16,7 +16,7 @@ import { BATCH_META, HOLD_META, markBatches } from './batches.js';
 import { EgressSelection } from './egress/selection.js';
 import { faultReport, publishOrReport, type FaultReport } from './faults.js';
 import { HeldMessages } from './held/held-messages.js';
-import { HoldRecords } from './hold-records.js';
+import { HoldRecords, suspendedResponse } from './hold-records.js';
 import type { QueueManagerOptions, QueueSummary } from './queue-manager-options.js';
 import { Outcomes, timeMeta } from './outcomes.js';
 import { runDispatcher } from './ready/dispatcher.js';
@@ -32,7 +32,7 @@ import { queueOfMessage, queueOfRecord } from './scheduled/queue-name.js';
 import type { ScheduledEntry, ScheduledQueue } from './scheduled/scheduled-queue.js';
 import { Scheduler } from './scheduled/scheduler.js';
 import { DiskSpool } from './spool/disk-spool.js';
-import { SpoolReads } from './spool/spool-reads.js';
+import { recoveredBatches, SpoolReads } from './spool/spool-reads.js';
 
 export type { QueueManagerOptions, QueueSummary } from './queue-manager-options.js';
 
@@ -143,18 +143,20 @@ export class QueueManager implements QueueControl {
     const started = Date.now();
     let recovered = 0;
     let lastReport = started;
-    for await (const record of this.#o.spool.enumerate()) {
-      let queue: string;
-      try {
-        queue = queueOfRecord(record);
-      } catch (error) {
-        this.#o.logger?.('error', `spool message ${record.id} has an unroutable recipient ${JSON.stringify(record.recipient)}: ${(error as Error).message}`);
-        continue;
+    for await (const batch of recoveredBatches(this.#o.spool)) {
+      for (const record of batch) {
+        let queue: string;
+        try {
+          queue = queueOfRecord(record);
+        } catch (error) {
+          this.#o.logger?.('error', `spool message ${record.id} has an unroutable recipient ${JSON.stringify(record.recipient)}: ${(error as Error).message}`);
+          continue;
+        }
+        if (this.#policy.spool_message_enumerated) await this.#policy.spool_message_enumerated(new Message({ ...record }));
+        if (record.meta[HOLD_META] !== undefined) this.#held.add(record.id, queue);
+        else this.#recoverInto(queue, record);
+        recovered++;
       }
-      if (this.#policy.spool_message_enumerated) await this.#policy.spool_message_enumerated(new Message({ ...record }));
-      if (record.meta[HOLD_META] !== undefined) this.#held.add(record.id, queue);
-      else this.#recoverInto(queue, record);
-      recovered++;
       if (Date.now() - lastReport >= 5000) {
         lastReport = Date.now();
         this.#o.logger?.('info', `recovery: ${recovered} messages requeued so far`);
@@ -390,10 +392,6 @@ export class QueueManager implements QueueControl {
     this.#work.add(p);
     void p.finally(() => this.#work.delete(p));
   }
-}
-
-function suspendedResponse(q: ScheduledQueue, reason: string): SmtpResponse {
-  return internalResponse(451, '4.4.4', `scheduled queue ${q.name} is suspended: ${reason}`);
 }
 
 /** Idle time before an empty queue object is dropped (KumoMTA's `reap_interval` default). */

@@ -19,6 +19,18 @@ export interface RecordContext {
   size?: number;
 }
 
+let lastNow = NaN;
+let lastIso = '';
+
+/** The ISO time of `now`, computed once per distinct millisecond (a recovery logs a million holds at one `now`). */
+function isoTime(now: number): string {
+  if (now !== lastNow) {
+    lastNow = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
 /** Builds a log record for a message event, with KumoMTA's field names. */
 export function messageRecord(type: LogRecordType, message: Message, ctx: RecordContext): LogRecord {
   const tls = ctx.channel?.tls ?? null;
@@ -33,7 +45,7 @@ export function messageRecord(type: LogRecordType, message: Message, ctx: Record
     response: ctx.response,
     peer_address: ctx.peer ?? ctx.channel?.peer ?? null,
     timestamp: Math.floor(ctx.now / 1000),
-    event_time: new Date(ctx.now).toISOString(),
+    event_time: isoTime(ctx.now),
     created: Math.floor(message.createdAt / 1000),
     num_attempts: message.numAttempts,
     bounce_classification: ctx.classification ?? 'Uncategorized',

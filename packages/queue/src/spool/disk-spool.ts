@@ -149,15 +149,35 @@ export class DiskSpool implements RecordSpool {
   }
 
   /**
-   * Every message stored before this process opened the spool, with its latest meta, in the order
-   * they were written. Runs concurrently with new stores; call it once, at start.
+   * Every message stored before this process opened the spool, with its latest meta: those the
+   * index snapshot holds, then those of the replayed segments in the order they were written. Runs
+   * concurrently with new stores; call it (or `enumerateBatches`) once, at start.
    */
   async *enumerate(): AsyncGenerator<SpoolRecord> {
+    for await (const batch of this.enumerateBatches()) yield* batch;
+  }
+
+  /**
+   * `enumerate` a chunk of records at a time: a million records handed out one by one through an
+   * async generator cost a few promises each.
+   */
+  async *enumerateBatches(): AsyncGenerator<SpoolRecord[]> {
     try {
-      if (this.#snapshotCover !== undefined) yield* this.#enumerateSnapshot();
+      let records: SpoolRecord[] = [];
+      if (this.#snapshotCover !== undefined) {
+        const visit: EntryVisitor = (chunk, at, metaLength) => {
+          if (metaLength === 0) return;
+          const latest = this.#index.latestFromSnapshot(chunk, at);
+          if (!latest) return;
+          const metaAt = at + SNAPSHOT_ENTRY + 4;
+          records.push(toRecord(latest.id, JSON.parse(chunk.toString('utf8', metaAt, metaAt + metaLength)) as StoredMeta, latest.size));
+        };
+        for await (const _ of snapshotEntries(this.#dir, visit)) {
+          if (records.length > 0) yield records;
+          records = [];
+        }
+      }
       for (const seg of this.#recovered) {
-        // A chunk's live records are parsed in one go, then handed out (no promise per record).
-        let records: SpoolRecord[] = [];
         const visit: RecordVisitor = (header, offset, chunk, at) => {
           if (header.type === RecordType.Remove) return;
           const size = this.#index.sizeIfLatestMeta(chunk, at + ID_OFFSET, seg, offset + HEADER);
@@ -166,28 +186,12 @@ export class DiskSpool implements RecordSpool {
           records.push(toRecord(chunk.toString('latin1', at + ID_OFFSET, at + HEADER), stored, size));
         };
         for await (const _ of scanSegment(this.#dir, seg, visit)) {
-          yield* records;
+          if (records.length > 0) yield records;
           records = [];
         }
       }
     } finally {
       this.#enumerated = true;
-    }
-  }
-
-  /** The messages whose latest meta the loaded snapshot holds (those in segments before its cover). */
-  async *#enumerateSnapshot(): AsyncGenerator<SpoolRecord> {
-    let records: SpoolRecord[] = [];
-    const visit: EntryVisitor = (chunk, at, metaLength) => {
-      if (metaLength === 0) return;
-      const latest = this.#index.latestFromSnapshot(chunk, at);
-      if (!latest) return;
-      const metaAt = at + SNAPSHOT_ENTRY + 4;
-      records.push(toRecord(latest.id, JSON.parse(chunk.toString('utf8', metaAt, metaAt + metaLength)) as StoredMeta, latest.size));
-    };
-    for await (const _ of snapshotEntries(this.#dir, visit)) {
-      yield* records;
-      records = [];
     }
   }
 

@@ -58,7 +58,7 @@ export class IdTable {
     return this.#add();
   }
 
-  /** The entry of the id kept as four little-endian u32 at `at` in `bytes` (an index snapshot), or -1. */
+  /** The entry of the id kept as its 16 bytes at `at` in `bytes` (an index snapshot), or -1. */
   findKey(bytes: Buffer, at: number): number {
     this.#readKey(bytes, at);
     return this.#find();
@@ -70,11 +70,11 @@ export class IdTable {
     return this.#add();
   }
 
-  /** Writes the entry's id as four little-endian u32 (16 bytes) at `at` in `out`. */
+  /** Writes the entry's id as its 16 bytes at `at` in `out` (`out.toString('hex', at, at + 16)` is the id). */
   writeKey(entry: number, out: Buffer, at: number): void {
     const keys = this.#keys[entry >>> PAGE_BITS] as Uint32Array;
     const from = (entry & PAGE_MASK) * 4;
-    for (let w = 0; w < 4; w++) out.writeUInt32LE(keys[from + w] as number, at + w * 4);
+    for (let w = 0; w < 4; w++) out.writeUInt32BE(keys[from + w] as number, at + w * 4);
   }
 
   get(entry: number, field: number): number {
@@ -111,7 +111,7 @@ export class IdTable {
   }
 
   #readKey(bytes: Buffer, at: number): void {
-    for (let w = 0; w < 4; w++) this.#key[w] = bytes.readUInt32LE(at + w * 4);
+    for (let w = 0; w < 4; w++) this.#key[w] = bytes.readUInt32BE(at + w * 4);
   }
 
   #find(): number {
@@ -207,15 +207,12 @@ export function parseId(id: string, out: Uint32Array, to = 0): boolean {
 
 /** The id kept as four words at `at` of `words`, as 32 lowercase hex digits. */
 export function formatId(words: Uint32Array, at: number): string {
-  let id = '';
-  for (let w = 0; w < 4; w++) {
-    const word = words[at + w] as number;
-    id += (HEX_BYTE[word >>> 24] as string) + (HEX_BYTE[(word >>> 16) & 0xff] as string) + (HEX_BYTE[(word >>> 8) & 0xff] as string) + (HEX_BYTE[word & 0xff] as string);
-  }
-  return id;
+  for (let w = 0; w < 4; w++) ID_BYTES.writeUInt32BE(words[at + w] as number, w * 4);
+  // One flat string (concatenating pieces makes a rope that every later regex or hash flattens).
+  return ID_BYTES.toString('hex');
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const ID_BYTES = Buffer.alloc(16);
 
 function parseAscii(bytes: Uint8Array, at: number, out: Uint32Array): boolean {
   if (at + 32 > bytes.length) return false;

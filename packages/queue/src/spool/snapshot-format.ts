@@ -9,17 +9,17 @@ import { SNAPSHOT_ENTRY } from './spool-index.js';
  * message whose meta is in one of those segments. A restart loads it and replays only the
  * segments from `cover` on. Written to `index.snap.tmp`, fsynced, then renamed over the old one.
  *
- *    0  8B   magic "mtkidx\0\x01" (the last byte is the format version)
+ *    0  8B   magic "mtkidx\0\x02" (the last byte is the format version)
  *    8  u32  entry size (SNAPSHOT_ENTRY: the 16-byte id and seven u32 fields)
  *   12  f64  cover: the first segment not reflected (replayed at start)
  *   20  u32  number of segment counters, then per counter: f64 segment, u32 records
  *   ...      entries: SNAPSHOT_ENTRY bytes, u32 meta length (0: meta in `cover` or later), meta
  *  end-16    u32 entries, u32 crc32 of every byte before this crc, 8B magic again
  *
- * All integers little-endian. A file with another magic or entry size, a bad checksum or a wrong
+ * Integers little-endian, the id as its 16 bytes (hex digit order). A file with another magic or entry size, a bad checksum or a wrong
  * length is ignored with a log line, and the segments are scanned in full instead.
  */
-export const MAGIC = Buffer.from('6d746b6964780001', 'hex');
+export const MAGIC = Buffer.from('6d746b6964780002', 'hex');
 export const SNAPSHOT_FILE = 'index.snap';
 export const HEAD = 24;
 export const COUNTER = 12;

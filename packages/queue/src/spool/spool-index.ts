@@ -202,7 +202,7 @@ export class SpoolIndex {
     const t = this.#table;
     const e = t.findKey(bytes, at);
     if (e < 0 || t.get(e, META_SEG) !== bytes.readUInt32LE(at + 16 + META_SEG * 4) || t.get(e, META_OFF) !== bytes.readUInt32LE(at + 16 + META_OFF * 4)) return undefined;
-    return { id: t.idOf(e), size: t.get(e, DATA_LEN) };
+    return { id: bytes.toString('hex', at, at + 16), size: t.get(e, DATA_LEN) };
   }
 
   /** Forgets a deleted segment's counters. */

@@ -12,6 +12,21 @@ export interface RecordSpool extends Spool {
   loadRecord(id: string): Promise<StoredRecord>;
 }
 
+/** A spool that hands out its recovered records a chunk at a time (DiskSpool). */
+export interface BatchEnumerating {
+  enumerateBatches(): AsyncIterable<SpoolRecord[]>;
+}
+
+/** The spool's recovered records, a chunk at a time where it can, else one array per record. */
+export async function* recoveredBatches(spool: Spool): AsyncGenerator<SpoolRecord[]> {
+  const batching = spool as Partial<BatchEnumerating>;
+  if (typeof batching.enumerateBatches === 'function') {
+    yield* batching.enumerateBatches();
+    return;
+  }
+  for await (const record of spool.enumerate()) yield [record];
+}
+
 function readsRecords(spool: Spool): spool is RecordSpool {
   return typeof (spool as Partial<RecordSpool>).loadRecord === 'function';
 }
