@@ -6,7 +6,7 @@ import type { SpoolIndex } from './spool-index.js';
 /** Read size when loading (the whole file, checked); enumerate reads less at a time, see there. */
 const CHUNK = 8 * 1024 * 1024;
 /** Enumerate parses each chunk's metas at once: 1 MiB (~6,000 messages) keeps that garbage small. */
-const ENUMERATE_CHUNK = 1024 * 1024;
+const ENUMERATE_CHUNK = 256 * 1024;
 
 /** Called for each snapshot entry at `at` in `chunk`, with its meta length (0: none). */
 export type EntryVisitor = (chunk: Buffer, at: number, metaLength: number) => void;
