@@ -1,5 +1,5 @@
 import {
-  internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, systemClock, systemTimers,
+  internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, spoolRecordOf, systemClock, systemTimers,
   type AdminEntry, type BounceRequest, type Clock, type HeldMessage, type HeldSelector, type MessageInspection, type PathLimits,
   type Policy, type QueueConfig, type QueueControl, type QueueSelector, type RebindRequest, type Shaper, type SuspendReadyQueueRequest,
   type SpoolRecord, type SuspendRequest,
@@ -126,12 +126,12 @@ export class QueueManager implements QueueControl {
     await Promise.all(kept.map(({ m }) => this.#o.spool.store(m)));
     const now = this.#clock.now();
     for (const { m, queue } of kept) {
-      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queue);
-      else this.#insert(queue, m.id, m.due ?? now, m.metaString(BATCH_META));
       // The message is on disk: a log that cannot be written is reported, never fatal.
       void publishOrReport(this.#o.log, messageRecord('Reception', m, {
         queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
       }), this.#report);
+      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queue);
+      else this.#scheduleInHand(queue, { ...spoolRecordOf(m), size: m.size });
     }
   }
 
@@ -154,7 +154,7 @@ export class QueueManager implements QueueControl {
         }
         if (this.#policy.spool_message_enumerated) await this.#policy.spool_message_enumerated(new Message({ ...record }));
         if (record.meta[HOLD_META] !== undefined) this.#held.add(record.id, queue);
-        else this.#recoverInto(queue, record);
+        else this.#scheduleInHand(queue, record);
         recovered++;
       }
       if (Date.now() - lastReport >= 5000) {
@@ -241,11 +241,11 @@ export class QueueManager implements QueueControl {
   }
 
   /**
-   * Schedules a recovered message. One due now in a suspended queue gets its hold record here,
-   * from the record in hand, and waits for the suspension's end: otherwise a restart with a
-   * million suspended messages would read each one back from the spool to log it.
+   * Schedules a new or recovered message. One due now in a suspended queue gets its hold record
+   * here, from the record in hand, and waits for the suspension's end: otherwise a restart (or an
+   * enqueue) of a million suspended messages would read each one back from the spool to log it.
    */
-  #recoverInto(queue: string, record: SpoolRecord): void {
+  #scheduleInHand(queue: string, record: SpoolRecord): void {
     const now = this.#clock.now();
     const batch = typeof record.meta[BATCH_META] === 'string' ? record.meta[BATCH_META] : undefined;
     const q = this.#scheduler.queue(queue);
