@@ -41,14 +41,15 @@ const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?deli
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
 const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
 /** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
-const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|conversation|not accepted|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
+const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|conversation|not accepted|not enough|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
 const REPLY = /(?:^|[^\d.\w-])([45][0-5]\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|\bpostponed\b|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
 /** Mailing-list and robot addresses: a bounce names them as the original's destination, not as the failed recipient. */
-const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return)(?:[+-][^@]*)?@|^(?:owner|bounce|return)-[^@]*@/i;
+const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return|unsubscribe|subscribe)(?:[+-][^@]*)?@|^(?:owner|bounce|return)-[^@]*@/i;
+const LIST_FIELD = /^\s*(?:x-beenthere|list-(?:post|id|owner|help|subscribe|unsubscribe|archive)|mailing-list|x-mailing-list)\s*:/i;
 /** Lines that carry addresses which are not recipients. */
-const HEADER_LINE = /^\s*(?:message-id|references|in-reply-to|received|from|return-path|sender|reply-to|errors-to|x-[\w-]+|list-[\w-]+|dkim-signature|authentication-results|arc-[\w-]+|envelope-from|mail from|by|for|id)\s*[:=]/i;
+const HEADER_LINE = /^\s*(?:message-id|references|in-reply-to|received|from|return-path|delivered-to|x-original-to|sender|reply-to|errors-to|x-[\w-]+|list-[\w-]+|dkim-signature|authentication-results|arc-[\w-]+|envelope-from|mail from|by|for|id)\s*[:=]/i;
 const NOT_RECIPIENT_LINE = new RegExp(`^\\s*>|${HEADER_LINE.source}|https?:\\/\\/|mailto:|^\\s*(?:for (?:further )?(?:assistance|help|more))|(?:contact|write to|send mail to|e-?mail) (?:the |your )?(?:postmaster|administrator|support|helpdesk)`, 'i');
 
 export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'> & { report?: boolean }): boolean {
@@ -137,7 +138,10 @@ function candidateAddresses(lines: readonly string[], input: GenericInput): { ad
       (alone || reported ? strong : weak).push({ address, line: i });
     }
   });
-  const secondary = new Set(input.originalAddresses.flatMap((e) => e.match(ADDRESS) ?? []).map((e) => e.toLowerCase()));
+  // The list a returned message went through (its X-BeenThere, List-Post… fields, wherever they are
+  // quoted) is where the message was addressed, not who failed.
+  const listFields = lines.filter((l) => LIST_FIELD.test(l));
+  const secondary = new Set([...input.originalAddresses, ...listFields].flatMap((e) => e.match(ADDRESS) ?? []).map((e) => e.toLowerCase()));
   const primary = (list: typeof strong) => list.filter((c) => !secondary.has(c.address.toLowerCase()) && !LIST_MACHINERY.test(c.address));
   const strongFirst = primary(strong);
   if (strongFirst.length > 0) return strongFirst;

@@ -23,6 +23,7 @@ const COPY_MARKER = new RegExp([
   /(?:-+ ?)?Original message (?:as received )?(?:is as follows|follows)[:.]?.*/,
   /\*+[ \t]*End of message[ \t]*\*+/,
   /Included is a copy of the message header.*/,
+  /-+ ?Headers? of the (?:source|original) (?:mail|message)(?: attached| follows?)? ?-+/,
   /\|?[ \t]*-+ ?Message (?:header|text) follows:? ?-+\|?/,
   /[ \t]*-+ ?Unsent message follows ?-+/,
 ].map((r) => `^(?:${r.source})$`).join('|'), 'im');
@@ -61,12 +62,15 @@ export function parseOriginal(text: string): OriginalMessage | null {
 }
 
 /**
- * The envelope recipient named by the returned message's newest Received header (`for <rcpt>`):
+ * The envelope recipient named by the returned message's newest Received header with a `for <rcpt>`:
  * the address the reporting host was delivering to, where the report's text names none.
  */
 export function receivedFor(original: OriginalMessage | null): string | null {
-  const received = original?.headers.find(([n]) => n.toLowerCase() === 'received')?.[1];
-  return received ? /\bfor <?([^\s<>;@]+@[^\s<>;]+?)>?\s*;/i.exec(received)?.[1] ?? null : null;
+  for (const [name, value] of original?.headers ?? []) {
+    const rcpt = name.toLowerCase() === 'received' ? /\bfor <?([^\s<>;@]+@[^\s<>;]+?)>?\s*;/i.exec(value)?.[1] : undefined;
+    if (rcpt) return rcpt;
+  }
+  return null;
 }
 
 export interface CorrelationOptions {
