@@ -78,12 +78,12 @@ async function run(mode, round) {
   const peersBefore = peersCpu();
   const r = await runThroughMta({ messages, size: Number(values.size), connections: Number(values.connections), fsync: values.fsync, env, timeoutMs: 300_000, nodeArgs });
   const result = {
-    mode, round, rate: r.rate, cpuMs: (r.cpuSeconds / messages) * 1000, sysMs: (r.systemSeconds / messages) * 1000,
+    mode, round, rate: r.rate, cpuMs: (r.cpuSeconds / messages) * 1000, sysMs: (r.systemSeconds / messages) * 1000, mainMs: (r.mainCpuSeconds / messages) * 1000,
     peersCpuMs: ((peersCpu() - peersBefore) / messages) * 1000, load, hookQueued: sample(r.metrics, 'events_queue_depth{endpoint="hook"}'),
   };
-  console.error(`round ${round} ${mode}: ${fmt(result.rate)} msgs/s, MTA CPU ${fmt(result.cpuMs, 3)} ms/msg, receiver+redis CPU ${fmt(result.peersCpuMs, 3)} ms/msg, load ${fmt(load, 2)}`);
+  console.error(`round ${round} ${mode}: ${fmt(result.rate)} msgs/s, MTA CPU ${fmt(result.cpuMs, 3)} ms/msg (main thread ${fmt(result.mainMs, 3)}), receiver+redis CPU ${fmt(result.peersCpuMs, 3)} ms/msg, load ${fmt(load, 2)}`);
   const round3 = (n) => Math.round(n * 1000) / 1000;
-  if (values.out) appendFileSync(values.out, `${JSON.stringify({ bench: 'events-e2e', ...result, rate: Math.round(result.rate), cpuMs: round3(result.cpuMs), sysMs: round3(result.sysMs), peersCpuMs: round3(result.peersCpuMs), ts: new Date().toISOString() })}\n`);
+  if (values.out) appendFileSync(values.out, `${JSON.stringify({ bench: 'events-e2e', ...result, rate: Math.round(result.rate), cpuMs: round3(result.cpuMs), sysMs: round3(result.sysMs), mainMs: round3(result.mainMs), peersCpuMs: round3(result.peersCpuMs), ts: new Date().toISOString() })}\n`);
   return result;
 }
 
@@ -105,19 +105,20 @@ try {
   rmSync(configDir, { recursive: true, force: true });
 }
 const [off, on] = ['off', 'on'].map((m) => ({
-  rate: median(runs[m].map((r) => r.rate)), cpuMs: median(runs[m].map((r) => r.cpuMs)), sysMs: median(runs[m].map((r) => r.sysMs)),
+  rate: median(runs[m].map((r) => r.rate)), cpuMs: median(runs[m].map((r) => r.cpuMs)), sysMs: median(runs[m].map((r) => r.sysMs)), mainMs: median(runs[m].map((r) => r.mainMs)),
   rates: runs[m].map((r) => fmt(r.rate)).join(', '),
 }));
 const ratio = median(runs.on.map((r, i) => r.rate / runs.off[i].rate));
 const cpuRatio = median(runs.on.map((r, i) => r.cpuMs / runs.off[i].cpuMs));
+const mainRatio = median(runs.on.map((r, i) => r.mainMs / runs.off[i].mainMs));
 const loads = [...runs.off, ...runs.on].map((r) => r.load);
 const summary = {
   bench: 'events-e2e', summary: true, messages, rounds: Number(values.rounds), sinks: redis ? 'webhook+redis' : 'webhook', sync: values.sync,
   offRate: Math.round(off.rate), onRate: Math.round(on.rate), ratio: Number(ratio.toFixed(3)), offCpuMs: Number(off.cpuMs.toFixed(3)), onCpuMs: Number(on.cpuMs.toFixed(3)),
-  cpuRatio: Number(cpuRatio.toFixed(3)), peersCpuMs: Number(median(runs.on.map((r) => r.peersCpuMs)).toFixed(3)), loadMin: Math.min(...loads), loadMax: Math.max(...loads), received, ts: new Date().toISOString(),
+  cpuRatio: Number(cpuRatio.toFixed(3)), offMainMs: Number(off.mainMs.toFixed(3)), onMainMs: Number(on.mainMs.toFixed(3)), mainRatio: Number(mainRatio.toFixed(3)), peersCpuMs: Number(median(runs.on.map((r) => r.peersCpuMs)).toFixed(3)), loadMin: Math.min(...loads), loadMax: Math.max(...loads), received, ts: new Date().toISOString(),
 };
 if (values.out) appendFileSync(values.out, `${JSON.stringify(summary)}\n`);
 console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on back to back, ABBA); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
-console.log(`  events off (baseline): median ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)})`);
-console.log(`  events on:             median ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)}); receiver + redis-server CPU ${fmt(summary.peersCpuMs, 3)} ms/msg`);
-console.log(`  on / off (median of the rounds' ratios): ${fmt(ratio, 3)} × throughput (${fmt((1 - ratio) * 100, 1)} % overhead), ${fmt(cpuRatio, 3)} × MTA CPU per message; webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);
+console.log(`  events off (baseline): median ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)}; main thread ${fmt(off.mainMs, 3)})`);
+console.log(`  events on:             median ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)}; main thread ${fmt(on.mainMs, 3)}); receiver + redis-server CPU ${fmt(summary.peersCpuMs, 3)} ms/msg`);
+console.log(`  on / off (median of the rounds' ratios): ${fmt(ratio, 3)} × throughput (${fmt((1 - ratio) * 100, 1)} % overhead), ${fmt(cpuRatio, 3)} × MTA CPU per message (main thread ${fmt(mainRatio, 3)} ×); webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);
