@@ -66,6 +66,7 @@ export class DiskSpool implements RecordSpool {
   /** The cover of the latest snapshot written or loaded. */
   #checkpointed = 0;
   #compaction: Promise<void> | undefined;
+  #checkpointing: Promise<void> = Promise.resolve();
   readonly #readers = new Map<number, { handle: Promise<FileHandle>; users: number }>();
   #timer: NodeJS.Timeout | undefined;
   #enumerated = false;
@@ -199,11 +200,16 @@ export class DiskSpool implements RecordSpool {
    * Writes an index snapshot covering every record written so far (the writer is idle or closed)
    * or, while writing goes on, the segments before the current one.
    */
-  async checkpoint(cover = this.#writer.segment): Promise<void> {
-    if (this.#options.checkpointSegments === 0) return;
-    const stats = await writeSnapshot(this.#dir, this.#index, cover);
-    this.#checkpointed = cover;
-    this.#options.log?.('info', `spool: index snapshot of ${stats.entries} messages covering segments before ${cover} written in ${stats.ms} ms (${stats.bytes} bytes)`);
+  checkpoint(cover = this.#writer.segment): Promise<void> {
+    if (this.#options.checkpointSegments === 0) return Promise.resolve();
+    // One at a time: two writers of index.snap.tmp would interleave.
+    const run = this.#checkpointing.then(async () => {
+      const stats = await writeSnapshot(this.#dir, this.#index, cover);
+      this.#checkpointed = cover;
+      this.#options.log?.('info', `spool: index snapshot of ${stats.entries} messages covering segments before ${cover} written in ${stats.ms} ms (${stats.bytes} bytes)`);
+    });
+    this.#checkpointing = run.catch(() => undefined);
+    return run;
   }
 
   /** Counts for metrics and the admin API. */
@@ -215,7 +221,7 @@ export class DiskSpool implements RecordSpool {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#compaction;
+    await this.#compaction?.catch(() => undefined); // a failed pass was logged by its caller
     await this.#writer.close();
     // Everything is written and indexed: the snapshot covers it all, and the next start replays nothing.
     await this.checkpoint(this.#writer.segment + 1).catch((e: Error) => this.#options.log?.('error', `spool: index snapshot at close failed: ${e.message}`));
