@@ -82,16 +82,19 @@ export class SegmentWriter {
       buffers.push(...record.buffers);
       at += record.length;
     }
-    const bytes = Buffer.concat(buffers, at - start);
     try {
-      let written = 0;
-      while (written < bytes.length) {
-        const r = await handle.write(bytes, written, bytes.length - written, start + written);
-        written += r.bytesWritten;
+      // One writev of the records' own buffers: no copy of the batch into one buffer (2.4 MB for
+      // 2,000 1 KB messages, garbage as soon as it is written). libuv writes all of it, in
+      // IOV_MAX pieces and past partial writes, or stops short when a write fails after some
+      // bytes went out: then the rest is written again to get the error (ENOSPC: E_SPOOL_FULL).
+      const { bytesWritten } = await handle.writev(buffers, start);
+      if (bytesWritten < at - start) {
+        const rest = Buffer.concat(buffers, at - start).subarray(bytesWritten);
+        for (let done = 0; done < rest.length; ) done += (await handle.write(rest, done, rest.length - done, start + bytesWritten + done)).bytesWritten;
       }
       const t0 = performance.now();
       if (this.#options.fsync) await handle.datasync();
-      this.#options.onBatch?.(batch.length, bytes.length, performance.now() - t0);
+      this.#options.onBatch?.(batch.length, at - start, performance.now() - t0);
     } catch (error) {
       // Never leave a partial record in the middle of a segment: cut it off, or move on.
       await handle.truncate(start).catch(() => this.#startSegment(this.#segment + 1));
