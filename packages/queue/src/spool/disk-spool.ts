@@ -29,9 +29,10 @@ export interface DiskSpoolOptions {
    */
   relocateBelow?: number;
   /**
-   * Write an index snapshot (`index.snap`) once this many segments were written since the last
-   * one, and at close, so a restart replays only the segments written after it. Default 4;
-   * 0 writes none (a restart then scans every segment).
+   * Write an index snapshot (`index.snap`) at close and, while running, once this many segments
+   * (and at least half as many as the spool spans) were written since the last one, so a restart
+   * replays only the segments written after it. Default 4; 0 writes none (a restart then scans
+   * every segment, and a snapshot left from before is deleted).
    */
   checkpointSegments?: number;
   /** Progress and problems (recovery, torn tails, corrupt records). Default: silent. */
@@ -246,7 +247,10 @@ export class DiskSpool implements RecordSpool {
   async #compactAndCheckpoint(): Promise<void> {
     await this.#dropOldSegments();
     const every = this.#options.checkpointSegments;
-    if (every > 0 && this.#writer.segment - this.#checkpointed >= every) await this.checkpoint();
+    // A checkpoint reads every live meta back: waiting for half as many new segments as the spool
+    // spans keeps the cost of all checkpoints proportional to what is written.
+    const due = Math.max(every, Math.ceil((this.#writer.segment - (this.#segments[0] ?? 0)) / 2));
+    if (every > 0 && this.#writer.segment - this.#checkpointed >= due) await this.checkpoint();
   }
 
   async #dropOldSegments(): Promise<void> {
