@@ -4,7 +4,7 @@ import type { SuppressionStore } from './store.js';
 
 /** A call from a worker's copy to the node's list (`serveSuppressionStore` answers it). */
 export type SuppressionCall =
-  | { op: 'entries' }
+  | { op: 'entries'; snapshot?: number; offset: number }
   | { op: 'put'; entries: SuppressionEntry[] }
   | { op: 'remove'; keys: SuppressionKey[] }
   | { op: 'soft'; key: SuppressionKey; messageId: string; at: number; windowMs: number };
@@ -37,11 +37,18 @@ export class ReplicaSuppressionStore extends MemorySuppressionStore {
     this.#link = link;
   }
 
-  /** Listens for changes, then loads the whole list from the keeper. */
+  /**
+   * Listens for changes, then loads the whole list from the keeper, a page at a time (each call
+   * stays well within an IPC answer's deadline however long the list; the pages are of one
+   * snapshot, so no entry is skipped by changes made meanwhile, which are heard and applied after).
+   */
   static async open(link: SuppressionLink, options: MemorySuppressionStoreOptions = {}): Promise<ReplicaSuppressionStore> {
     const store = new ReplicaSuppressionStore(link, options);
     link.heard((change) => (store.#early ? store.#early.push(change) : store.#apply(change)));
-    store.#apply({ put: (await link.call({ op: 'entries' })) as SuppressionEntry[] });
+    for (let page: EntriesPage | undefined, offset = 0; !page?.done; offset += page.entries.length) {
+      page = (await link.call({ op: 'entries', offset, ...(page ? { snapshot: page.snapshot } : {}) })) as EntriesPage;
+      store.#apply({ put: page.entries });
+    }
     for (const change of store.#early ?? []) store.#apply(change);
     store.#early = undefined;
     return store;
@@ -66,19 +73,45 @@ export class ReplicaSuppressionStore extends MemorySuppressionStore {
   }
 }
 
+/** One page of the list as a copy loads it: entries `offset`… of snapshot `snapshot`. */
+interface EntriesPage {
+  snapshot: number;
+  entries: SuppressionEntry[];
+  done: boolean;
+}
+
+/** Entries per page: about 6 MB of JSON, well under a second to send and parse. */
+const PAGE = 20_000;
+/** A snapshot nobody asked for a page of for this long is dropped (its copy died while loading). */
+const SNAPSHOT_IDLE_MS = 60_000;
+
 /**
  * The keeper's side of `ReplicaSuppressionStore`s: runs a copy's call on `store` (the node's
  * durable list) and tells every copy what changed, once it is durable.
  */
 export function serveSuppressionStore(store: SuppressionStore): (call: unknown, tell: (change: SuppressionChange) => void) => Promise<unknown> {
+  const snapshots = new Map<number, { entries: SuppressionEntry[]; timer?: NodeJS.Timeout }>();
+  let next = 0;
+  const page = async (call: Extract<SuppressionCall, { op: 'entries' }>): Promise<EntriesPage> => {
+    let id = call.snapshot;
+    if (id === undefined) {
+      const entries: SuppressionEntry[] = [];
+      for await (const e of store.entries()) entries.push(e);
+      snapshots.set((id = next++), { entries });
+    }
+    const snapshot = snapshots.get(id);
+    if (!snapshot) throw new Error(`suppression list snapshot ${id} is gone (no page asked for ${SNAPSHOT_IDLE_MS / 1000} s); load the list again`);
+    clearTimeout(snapshot.timer);
+    const done = call.offset + PAGE >= snapshot.entries.length;
+    if (done) snapshots.delete(id);
+    else snapshot.timer = setTimeout(() => snapshots.delete(id), SNAPSHOT_IDLE_MS).unref();
+    return { snapshot: id, entries: snapshot.entries.slice(call.offset, call.offset + PAGE), done };
+  };
   return async (payload, tell) => {
     const call = payload as SuppressionCall;
     switch (call.op) {
-      case 'entries': {
-        const all: SuppressionEntry[] = [];
-        for await (const e of store.entries()) all.push(e);
-        return all;
-      }
+      case 'entries':
+        return page(call);
       case 'put':
         await store.put(call.entries);
         tell({ put: call.entries });

@@ -149,6 +149,28 @@ describe('ReplicaSuppressionStore: one list for a node\'s workers', () => {
     expect(await two.countSoftBounce(key, 'm2', Date.now(), 86_400_000)).toBe(2);
   });
 
+  it('a long list loads a page at a time from one snapshot: a removal meanwhile skips no other entry', async () => {
+    const list = new MemorySuppressionStore();
+    await list.put(Array.from({ length: 45_000 }, (_, i) => entry(`u${i}@example.com`)));
+    const serve = serveSuppressionStore(list);
+    let heard: ((change: SuppressionChange) => void) | undefined;
+    let pages = 0;
+    const copy = await ReplicaSuppressionStore.open({
+      heard: (handler) => void (heard = handler),
+      call: async (call) => {
+        const answer = await serve(call, (change) => heard?.(change));
+        // After the first page, an entry of that page is removed through another copy.
+        if (++pages === 1) await serve({ op: 'remove', keys: [{ recipient: 'u5@example.com', tenant: null }] }, (change) => heard?.(change));
+        return answer;
+      },
+    });
+    expect(pages).toBe(3);
+    expect(copy.size).toBe(44_999);
+    expect(await copy.check('u5@example.com')).toBeUndefined();
+    expect(await copy.check('u20000@example.com')).toBeDefined();
+    expect(await copy.check('u44999@example.com')).toBeDefined();
+  });
+
   it('a change heard while the copy is still loading the list is applied on top of it', async () => {
     const list = new MemorySuppressionStore();
     await list.put([entry('old@example.com')]);
