@@ -76,4 +76,20 @@ describe('IdTable', () => {
       else expect(table.get(entry, 0)).toBe(i * 8);
     }
   });
+  it('keeps ids in binary form (writeKey/findKey/addKey, as a snapshot holds them), also after reserve', () => {
+    const table = new IdTable(1, 16);
+    table.reserve(5000);
+    const ids = Array.from({ length: 5000 }, (_, i) => newMessageId(1_700_000_000_000 + i));
+    for (const [i, id] of ids.entries()) table.set(table.add(id), 0, i);
+    const key = Buffer.alloc(16);
+    const copy = new IdTable(1, 16);
+    for (const id of ids) {
+      table.writeKey(table.find(id), key, 0);
+      expect(key.toString('hex')).toBe(id);
+      expect(table.findKey(key, 0)).toBe(table.find(id));
+      copy.set(copy.addKey(key, 0), 0, table.get(table.find(id), 0));
+    }
+    expect(copy.size).toBe(5000);
+    for (const [i, id] of ids.entries()) expect(copy.get(copy.find(id), 0)).toBe(i);
+  });
 });

@@ -183,9 +183,16 @@ export class IdTable {
     }
   }
 
-  #grow(): void {
-    this.#slots = new Int32Array(this.#slots.length * 2);
-    this.#mask = this.#slots.length - 1;
+  /** Makes room for `count` entries in all at once (loading a snapshot): no doubling on the way. */
+  reserve(count: number): void {
+    let slots = this.#slots.length;
+    while (count > slots * MAX_LOAD) slots *= 2;
+    if (slots > this.#slots.length) this.#grow(slots);
+  }
+
+  #grow(slots = this.#slots.length * 2): void {
+    this.#slots = new Int32Array(slots);
+    this.#mask = slots - 1;
     for (const entry of this.entries()) this.#slot(entry);
   }
 }

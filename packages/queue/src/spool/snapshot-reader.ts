@@ -24,8 +24,9 @@ export async function loadSnapshot(dir: string, index: SpoolIndex): Promise<Load
     const checked = await readSnapshot(dir, (chunk, at) => {
       index.restoreEntry(chunk, at);
       entries++;
-    }, (c, counters) => {
+    }, (c, counters, claimed) => {
       cover = c;
+      index.reserve(claimed);
       for (const [seg, records] of counters) index.restoreCounter(seg, records);
     });
     if (typeof checked === 'string') return { ignored: checked };
@@ -58,7 +59,7 @@ export async function* snapshotEntries(dir: string, visit: EntryVisitor): AsyncG
  * (`start`), every entry (`visit`), and the trailer's checksum. Returns the trailer's entry count,
  * or why the file is not to be trusted.
  */
-async function readSnapshot(dir: string, visit: EntryVisitor, start: (cover: number, counters: Array<[number, number]>) => void): Promise<number | string> {
+async function readSnapshot(dir: string, visit: EntryVisitor, start: (cover: number, counters: Array<[number, number]>, entries: number) => void): Promise<number | string> {
   const handle = await open(snapshotPath(dir), 'r');
   try {
     const size = (await handle.stat()).size;
@@ -72,12 +73,13 @@ async function readSnapshot(dir: string, visit: EntryVisitor, start: (cover: num
     await handle.read(counterBytes, 0, countersLength, HEAD);
     const counters: Array<[number, number]> = [];
     for (let at = 0; at < countersLength; at += COUNTER) counters.push([counterBytes.readDoubleLE(at), counterBytes.readUInt32LE(at + 8)]);
-    start(head.readDoubleLE(12), counters);
-    const sum = { crc: crc32(counterBytes, crc32(head)) };
-    for await (const _ of chunks(handle, HEAD + countersLength, size - TRAILER, visit, CHUNK, sum));
     const trailer = Buffer.allocUnsafe(TRAILER);
     await handle.read(trailer, 0, TRAILER, size - TRAILER);
     if (!trailer.subarray(8).equals(MAGIC)) return 'its trailer is missing (a write cut short)';
+    // The count (checked at the end) sizes the table; no more entries than the file has room for.
+    start(head.readDoubleLE(12), counters, Math.min(trailer.readUInt32LE(0), Math.floor(size / (SNAPSHOT_ENTRY + 4))));
+    const sum = { crc: crc32(counterBytes, crc32(head)) };
+    for await (const _ of chunks(handle, HEAD + countersLength, size - TRAILER, visit, CHUNK, sum));
     if (crc32(trailer.subarray(0, 4), sum.crc) !== trailer.readUInt32LE(4)) return 'it fails its checksum';
     return trailer.readUInt32LE(0);
   } finally {

@@ -161,6 +161,11 @@ export class SpoolIndex {
     return [...this.#records].filter(([seg]) => seg < cover);
   }
 
+  /** Makes room for the entries a snapshot says it holds. */
+  reserve(entries: number): void {
+    this.#table.reserve(entries);
+  }
+
   /** Puts back a snapshot entry (pins are counted once all are back: `restored`). */
   restoreEntry(bytes: Buffer, at: number): void {
     const t = this.#table;
