@@ -58,6 +58,9 @@ const yahoo = [
   // Yahoo/AOL deferral and block reference codes: [TS01], [TSS04], [TSS09], [BL21], [GL01]…
   rule('yahoo.reputation-code', 'SpamBlock', /\[(?:TSS?|BL|GL)\d\d\]/),
   rule('yahoo.phishing', 'SpamContent', /\[PH01\]/),
+  // Older Yahoo deprioritisation codes (help.yahoo.com abuse-57): "553 VS99-IP1 deferred", "451 VS1-IP
+  // Excessive unknown recipients - possible Open Relay" — about the sending server, not the recipient.
+  rule('yahoo.deprioritized', 'SpamBlock', /\bVS\d+-(?:IP|MF)\d*\b/),
   rule('yahoo.policy', 'PolicyRelated', /(?:Message|Email) not accepted for policy reasons|Message not allowed - \[\d+\]/i),
   rule('yahoo.disabled', 'InactiveMailbox', /This mailbox is disabled \(554\.30\)|delivery error: dd \S+ is no longer valid/i),
   rule('yahoo.no-account', 'InvalidRecipient', /This user doesn't have a \S+ account|Requested mail action aborted, mailbox not found/i),
@@ -66,6 +69,8 @@ const yahoo = [
   rule('yahoo.connection-limit', 'TransientFailure', /Max message per connection reached/i),
   rule('yahoo.headers', 'ProtocolErrors', /Headers are not RFC compliant/i),
   // AOL's pre-2017 codes (RLY:B1, DYN:T1, HVU:B1…) still appear on aol.com relays.
+  // T-Online: "(Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)", BL = blocklisted IP.
+  rule('t-online.blocklisted', 'SpamBlock', /\bt-online\.de\b[^()]{0,40}\) ?\(BL\)/i),
   rule('aol.legacy-code', 'SpamBlock', /\b(?:RLY|DYN|HVU|IPTP|MBL|RTR|CON|DNS):[A-Z]{1,2}\d\b/),
 ];
 
