@@ -44,4 +44,11 @@ describe('built-in status-code rules', () => {
     expect(classifier.classifyLine('550 5.1.1 <a@example.org>: Recipient address rejected: Access denied').rule).toMatchObject({ ref: 'status.x.1.1' });
     expect(classifier.classifyLine('550 5.1.1 Service unavailable; client [203.0.113.4] blocked using zen.spamhaus.org').category).toBe('SpamBlock');
   });
+
+  it('do not read an expired licence or certificate as an expired message', () => {
+    // Barracuda's "422 License Expired" (smtp-field-manual, data/codes/422.json) is the receiver's problem, not expiry.
+    expect(classifier.classifyLine('422 License Expired').category).toBe('TransientFailure');
+    expect(classifier.classifyLine('454 4.7.0 TLS certificate expired').category).not.toBe('MessageExpired');
+    expect(classifier.classifyLine('554 5.4.7 Delivery time expired').category).toBe('MessageExpired');
+  });
 });

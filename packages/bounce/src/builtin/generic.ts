@@ -7,9 +7,9 @@ import { rule } from './rule.js';
  */
 export const GENERIC_RULES = [
   rule('generic.no-such-user', 'InvalidRecipient', /\bno such (?:user|recipient|mailbox|address|account|person)\b|\b(?:user|recipient|addressee|mailbox|account) (?:is )?(?:unknown|not found)\b|\bunknown (?:user|recipient|mailbox|address)\b/i),
-  rule('generic.does-not-exist', 'InvalidRecipient', /\b(?:user|recipient|mailbox|address|account|e-?mail account)(?: \S+)? (?:does not|doesn't|did not) exist\b|\bnot a valid (?:user|mailbox|recipient|address)\b|\binvalid (?:recipient|mailbox|e-?mail address)\b|\bbad destination mailbox\b/i),
+  rule('generic.does-not-exist', 'InvalidRecipient', /(?<!sender )\b(?:user|recipient|mailbox|address|account|e-?mail account)(?: \S+)? (?:does not|doesn't|did not) exist\b|\bnot a valid (?:user|mailbox|recipient|address)\b|\binvalid (?:recipient|mailbox|e-?mail address)\b|\bbad destination mailbox\b/i),
   rule('generic.mailbox-unavailable', 'InvalidRecipient', /\bmailbox (?:unavailable|not available|not found)\b|\brecipient (?:unrecognized|rejected|not allowed|invalid)\b/i),
-  rule('generic.mailbox-inactive', 'InactiveMailbox', /\b(?:mailbox|account|user|address)(?: has been| is| was)? (?:disabled|deactivated|suspended|inactive|closed|expired|locked|not active|not activated)\b|\b(?:disabled|inactive|deactivated|suspended|dormant|closed) (?:mailbox|account|user)\b/i),
+  rule('generic.mailbox-inactive', 'InactiveMailbox', /\b(?:mailbox|account|user|address)(?: has been| is| was)? (?:disabled|deactivated|suspended|inactive|closed|expired|locked|not active|not activated)\b|\b(?:disabled|inactive|deactivated|suspended|dormant|closed) (?:mailbox|account|user)\b|\brecipient address rejected: inactive\b/i),
   rule('generic.mailbox-full', 'QuotaIssues', /\bmailbox (?:is )?full\b|\bover ?quota\b|\bquota (?:exceeded|violation)\b|\bexceeded? (?:the |his |her |their |its )?(?:storage |mailbox )?quota\b|\binsufficient (?:storage|space)\b|\bmailbox size limit\b|\bfull mailbox\b|\bmailbox (?:size )?exceeds (?:the |its )?(?:allowed|maximum) size\b|\bstorage (?:space|limit) (?:exceeded|reached)\b|\bDisk quota exceeded\b|\bnot enough (?:disk )?space\b/i),
   rule('generic.message-too-large', 'QuotaIssues', /\bmessage (?:size )?(?:is )?too (?:large|big)\b|\bmessage size exceeds\b|\bexceeds (?:the )?(?:fixed )?maximum message size\b|\bsize limit exceeded\b/i),
   rule('generic.relay-denied', 'RelayDenied', /\brelay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed)\b|\b(?:not|isn't) allowed to relay\b|\bunable to relay\b|\bwe do not relay\b/i),
@@ -23,11 +23,11 @@ export const GENERIC_RULES = [
   rule('generic.blocklist', 'SpamBlock', /\bblocked using\b|\b(?:black|block|deny) ?list(?:ed|s)?\b|\b(?:RBL|DNSBL|DNSBLs|RBLs)\b|\bSpamhaus\b|\bSpamCop\b|\bsorbs\b|\babuseat\b|\bcloudmark\b|\bpoor reputation\b|\bbad reputation\b|\blow reputation\b|\breputation (?:is )?too low\b/i),
   rule('generic.spam-content', 'SpamContent', /\b(?:message|mail|e-?mail|content)s? (?:was |has been |is )?(?:rejected|blocked|refused|identified|classified|detected|flagged|considered|marked) (?:as|due to|because of|for) (?:\S+ ){0,2}spam\b|\bspam (?:content|detected|score|signature|message rejected|rejected)\b|\blooks like spam\b|\bspamtext\b|\bJunkMail rejected\b/i),
   rule('generic.greylisting', 'TransientFailure', /\bgr[ae]y ?list(?:ed|ing)?\b/i),
-  rule('generic.receiving-rate', 'TransientFailure', /\breceiving mail (?:too quickly|at a rate)\b/i),
+  rule('generic.receiving-rate', 'TransientFailure', /\breceiving mail (?:too quickly|at a rate)\b|\btoo many recent messages\b/i),
   rule('generic.too-many-connections', 'TransientFailure', /\btoo many (?:connections|sessions|concurrent|simultaneous)\b|\bconcurrent (?:server )?connections\b|\bconnection (?:rate|limit) (?:exceeded|reached)\b/i),
   rule('generic.too-many-recipients', 'TooManyRecipients', /\btoo many recipients\b/i),
-  rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b/i),
-  rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b/i),
+  rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b/i),
+  rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b/i),
   rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
   rule('generic.protocol', 'ProtocolErrors', /\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
 ];
@@ -39,6 +39,6 @@ export const CATCH_ALL_RULES = [
   rule('catch-all.connection', 'NoAnswerFromHost', /\bconnection (?:timed out|refused)\b|\bcould not initiate SMTP conversation\b|\bdid not accept our requests to connect\b|\bconnection to (?:the )?mail exchanger failed\b|\btimed out\b|\bno route to host\b|\bnetwork is unreachable\b|\b(?:could not|unable to) connect\b/i),
   rule('catch-all.rate-limit', 'TransientFailure', /\brate.?limit|\bthrottl|\btoo many (?:messages|mails|emails)\b/i),
   rule('catch-all.try-later', 'TransientFailure', /\btry (?:again )?later\b|\btemporar(?:y|ily)\b|\bservice (?:not )?(?:available|unavailable)\b|\bserver busy\b|\binsufficient system (?:storage|resources)\b/i),
-  rule('catch-all.expired', 'MessageExpired', /\bexpired\b|\bgiving up\b/i),
+  rule('catch-all.expired', 'MessageExpired', /(?<!licen[cs]e |certificate )\bexpired\b|\bgiving up\b/i),
   rule('catch-all.policy', 'PolicyRelated', /\bpolic(?:y|ies)\b|\bnot accepting (?:mail|messages|e-?mail)\b|\bnot (?:authori[sz]ed|permitted|allowed)\b|\bprohibited\b|\baccess denied\b|\brefused\b|\bblocked\b|\brejected\b/i),
 ];

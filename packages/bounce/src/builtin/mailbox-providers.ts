@@ -30,6 +30,7 @@ const google = [
   rule('google.groups', 'PolicyRelated', /group you tried to contact \([^)]*\) may not exist, or you may not have permission to post/i),
   rule('google.recipient-policy', 'PolicyRelated', /has a policy that prohibited the mail that you sent|IP not in whitelist for RCPT domain/i),
   rule('google.same-message-id', 'PolicyRelated', /quota for sending messages with the same Message-ID/i),
+  rule('google.invalid-address', 'InvalidRecipient', /recipient address <[^>]*> is not a valid RFC[- ]?5321 address/i),
   rule('google.size', 'QuotaIssues', /exceeded Google's message size limits|exceeds Google's message size limit/i),
 ];
 
@@ -39,7 +40,7 @@ const microsoft = [
   rule('microsoft.legacy-rate-code', 'TransientFailure', /\bRP-00\d\b/),
   rule('microsoft.recipient-not-found', 'InvalidRecipient', /RESOLVER\.ADR\.(?:RecipientNotFound|RecipNotFound|ExRecipNotFound)|Recipient not found by SMTP address lookup/i),
   // Directory-based edge blocking: Exchange Online refuses addresses missing from the tenant.
-  rule('microsoft.dbeb', 'InvalidRecipient', /^5\d\d (?:5\.\d\.\d+ )?'?5\.4\.1 .*Recipient address rejected: Access denied/i),
+  rule('microsoft.dbeb', 'InvalidRecipient', /^5\d\d (?:5\.\d\.\d+ )?'?5\.4\.1 .*Recipient address(?:es)? rejected ?: Access denied/i),
   rule('microsoft.network-block-list', 'SpamBlock', /part of their network is on our block list|weren't sent\. Please contact your Internet service provider/i),
   rule('microsoft.banned-sender', 'SpamBlock', /Access denied, banned sending IP|Access denied, banned sender|spam abuse detected|tenant has exceeded threshold|traffic not accepted from this IP/i),
   rule('microsoft.ip-reputation-deferral', 'SpamBlock', /rate limited due to IP reputation|Server busy\. Please try again later from \[|Access denied, please try again later/i),
@@ -47,7 +48,7 @@ const microsoft = [
   rule('microsoft.bad-helo', 'BadConfiguration', /Access denied, bad HELO/i),
   rule('microsoft.recipient-restriction', 'PolicyRelated', /RESOLVER\.RST\.\w+|using Customer Block list|Access denied, rejected by recipient|does not allow external forwarding|Client blocked from sending from unregistered domains/i),
   rule('microsoft.quota', 'QuotaIssues', /QuotaExceededException|MapiExceptionShutoffQuotaExceeded/i),
-  rule('microsoft.recipient-rate', 'TransientFailure', /exceeded their limit for the number of messages they can receive|Organization queue quota exceeded/i),
+  rule('microsoft.recipient-rate', 'TransientFailure', /exceeded (?:their|the) limit for the number of messages they can (?:receive|send)|Organization queue quota exceeded/i),
   rule('microsoft.relay', 'RelayDenied', /Unable to relay recipient in non-accepted domain|TenantAttribution; Relay Access Denied/i),
   rule('microsoft.content-filter', 'SpamContent', /Remote server returned message detected as spam|rejected as spam by Content Filtering/i),
   rule('exchange.bare-linefeeds', 'ProtocolErrors', /BareLinefeedsAreIllegal/i),
@@ -89,6 +90,8 @@ const proton = [
 
 const unitedInternet = [
   // GMX, Web.de, 1&1/IONOS ("Nemesis" MX): the reason follows the generic banner.
+  // web.de/GMX: the envelope sender's domain has no usable MX or address record.
+  rule('gmx.sender-dns', 'InvalidSender', /Invalid DNS MX or A\/AAAA resource record/i),
   rule('gmx.bad-ptr', 'BadConfiguration', /(?:Bad|invalid) DNS PTR resource record/i),
   rule('gmx.ip-blacklisted', 'SpamBlock', /IP address is black listed/i),
   rule('gmx.policy', 'PolicyRelated', /Reject due to policy restrictions/i),
