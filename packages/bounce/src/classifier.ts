@@ -30,10 +30,13 @@ export interface RuleMatch {
   readonly pattern: string;
 }
 
-/** No rule matched; the codes decided. `code` is the enhanced code or the basic reply code. */
+/**
+ * No rule matched; the codes decided. `code` is the enhanced code or the basic reply code.
+ * `dsn-status`: a DSN's own Status field (X.4.7, delivery time expired) overrode the quoted reply.
+ */
 export interface FallbackMatch {
   readonly kind: 'fallback';
-  readonly basis: FallbackBasis;
+  readonly basis: FallbackBasis | 'dsn-status';
   readonly code: string;
 }
 

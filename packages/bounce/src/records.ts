@@ -19,8 +19,18 @@ export interface RecipientClassification extends BounceClassification {
   readonly hard: boolean;
 }
 
+/**
+ * RFC 3463 X.4.7, delivery time expired: the reporting MTA gave up because the message aged out
+ * in its queue. The reply it quotes (a 421 "try again later", a timeout) is only why the last try
+ * failed, so the Status field decides: MessageExpired, message-level, never address-level.
+ */
+const EXPIRED_STATUS = /^[45]\.4\.7$/;
+
 export function classifyRecipient(recipient: DsnRecipient, classifier: BounceClassifier = defaultBounceClassifier()): RecipientClassification {
-  const result = classifier.classify(recipient.response);
+  const classified = classifier.classify(recipient.response);
+  const result: BounceClassification = EXPIRED_STATUS.test(recipient.status ?? '') && classified.category !== 'MessageExpired'
+    ? { category: 'MessageExpired', hard: classified.hard, rule: Object.freeze({ kind: 'fallback', basis: 'dsn-status', code: recipient.status! }) }
+    : classified;
   const hard = recipient.action === 'failed' ? true : recipient.action === 'delayed' ? false : result.hard;
   return { ...result, hard };
 }

@@ -148,4 +148,19 @@ describe('parseReport on shapes found in real mail', () => {
     const out = await parseBounceMessage(Buffer.from(text));
     expect(out.map((s) => s.recipient)).toEqual(['screenname@aol.example']);
   });
+
+  it('reads Status X.4.7 (RFC 3463: delivery time expired) as MessageExpired whatever last reply it quotes, never address-level', async () => {
+    const dsn = [
+      'From: MAILER-DAEMON@mx.example', 'To: sender@example.org', 'Subject: Undelivered Mail Returned to Sender',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
+      '--b', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example', '',
+      'Final-Recipient: rfc822; user@example.net', 'Action: failed', 'Status: 4.4.7',
+      'Diagnostic-Code: smtp; 421 4.7.0 Try again later, closing connection.', '', '--b--', '',
+    ].join('\r\n');
+    const [summary] = await parseBounceMessage(Buffer.from(dsn));
+    expect(summary).toMatchObject({ category: 'MessageExpired', hard: false, permanent: true, rule: { kind: 'fallback', basis: 'dsn-status', code: '4.4.7' } });
+    const [record] = reportToLogRecords(await parseReport(Buffer.from(dsn)), { clock });
+    expect(record).toMatchObject({ bounce_classification: 'MessageExpired' });
+  });
 });
