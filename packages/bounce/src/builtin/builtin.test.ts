@@ -30,6 +30,33 @@ describe('built-in rules on real replies (samples/replies.json)', () => {
   });
 });
 
+// Wordings from another parser's rule set: PHP-Bounce-Handler's bounce_responses.php (cfortune/PHP-Bounce-Handler),
+// each a fragment of a real reply, put in a bare reply without an enhanced code so the words alone decide.
+const PHP_BOUNCE_HANDLER_PHRASES: [string, string][] = [
+  ['550 Address is unknown', 'InvalidRecipient'], ['550 ADDRESS_NOT_FOUND', 'InvalidRecipient'],
+  ['550 Email Address was not found', 'InvalidRecipient'], ['550 Invalid or unknown virtual user', 'InvalidRecipient'],
+  ['550 No one with that email address here', 'InvalidRecipient'], ['550 No such mail drop defined', 'InvalidRecipient'],
+  ["550 server doesn't handle mail for that user", 'InvalidRecipient'], ['550 This email address is not known to this system', 'InvalidRecipient'],
+  ['550 was not found in LDAP server', 'InvalidRecipient'], ['550 Destinatario errato', 'InvalidRecipient'], ['550 Nie ma takiego konta', 'InvalidRecipient'],
+  ['550 Mailbox currently suspended', 'InactiveMailbox'], ['550 mailbox temporarily disabled', 'InactiveMailbox'],
+  ['550 Adressat unbekannt oder Mailbox deaktiviert', 'InactiveMailbox'], ["550 Questo indirizzo e' bloccato per inutilizzo", 'InactiveMailbox'],
+  ['550 Esta casilla ha expirado por falta de uso', 'InactiveMailbox'], ['550 mailbox has been blocked due to inactivity', 'InactiveMailbox'],
+  ['550 Podane konto jest zablokowane administracyjnie lub nieaktywne', 'InactiveMailbox'],
+  ['450 Benutzer hat zuviele Mails auf dem Server', 'QuotaIssues'], ['450 User has exhausted allowed storage space', 'QuotaIssues'],
+  ['550 host name is unknown', 'BadDomain'], ["550 couldn't find any host named", 'BadDomain'],
+  ['550 no relaying allowed', 'RelayDenied'], ['550 This system is not configured to relay mail', 'RelayDenied'],
+  ['550 Connection refused due to abuse', 'SpamBlock'], ['550 dial-up or dynamic-ip denied', 'SpamBlock'], ['550 permanently deferred', 'SpamBlock'],
+  ['550 failed several antispam checks', 'SpamContent'], ['550 Wiadomosc zostala odrzucona przez system antyspamowy', 'SpamContent'],
+  ['550 Message does not pass DomainKeys', 'AuthenticationFailed'], ['550 rejecting password protected file attachment', 'ProhibitedAttachment'],
+  ['450 queue too long', 'MessageExpired'],
+];
+
+describe('built-in rules on PHP-Bounce-Handler wordings', () => {
+  it.each(PHP_BOUNCE_HANDLER_PHRASES)('%s -> %s', (line, category) => {
+    expect(classifier.classifyLine(line).category).toBe(category);
+  });
+});
+
 describe('built-in status-code rules', () => {
   it.each(STATUS_RULES.map((r) => [r.ref, r.category] as const))('%s -> %s', (ref, category) => {
     const [subject, detail] = ref.replace('status.x.', '').split('.');
