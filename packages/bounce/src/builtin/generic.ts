@@ -13,11 +13,13 @@ export const GENERIC_RULES = [
   rule('generic.mailbox-full', 'QuotaIssues', /\bmailbox (?:is )?full\b|\bover ?quota\b|\bquota (?:exceeded|violation)\b|\bexceeded? (?:the |his |her |their |its )?(?:storage |mailbox )?quota\b|\binsufficient (?:storage|space)\b|\bmailbox size limit\b|\bfull mailbox\b|\bmailbox (?:size )?exceeds (?:the |its )?(?:allowed|maximum) size\b|\bstorage (?:space|limit) (?:exceeded|reached)\b|\bDisk quota exceeded\b|\bnot enough (?:disk )?space\b/i),
   rule('generic.message-too-large', 'QuotaIssues', /\bmessage (?:size )?(?:is )?too (?:large|big)\b|\bmessage size exceeds\b|\bexceeds (?:the )?(?:fixed )?maximum message size\b|\bsize limit exceeded\b/i),
   rule('generic.relay-denied', 'RelayDenied', /\brelay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed)\b|\b(?:not|isn't) allowed to relay\b|\bunable to relay\b|\bwe do not relay\b/i),
+  // SMTP AUTH wanted by the receiver (Gmail's 530 5.7.0 WantAuthError, Exchange Online's 5.7.1 / 5.7.57).
+  rule('generic.smtp-auth-required', 'AuthenticationFailed', /\bauthentication required\b|\bclient was not authenticated\b/i),
   rule('generic.dmarc', 'AuthenticationFailed', /\bDMARC\b/i),
   rule('generic.spf-dkim', 'AuthenticationFailed', /\bdoes not pass DomainKeys\b|\bSPF\b.{0,40}\b(?:fail(?:ed|ure|s)?|check|validation|hard ?fail|not (?:pass|permitted|allowed|authori[sz]ed))\b|\bDKIM\b.{0,40}\b(?:fail(?:ed|ure|s)?|invalid|missing|not (?:pass|valid))\b|\bunauthenticated (?:mail|e-?mail|sender|message)\b|\bsender is unauthenticated\b|\bnot authori[sz]ed to send (?:mail|e-?mail)? ?(?:on behalf|for|from)\b/i),
   rule('generic.reverse-dns', 'BadConfiguration', /\breverse (?:DNS|hostname|lookup)|\bPTR (?:record|lookup)|\brDNS\b|\bcannot find your hostname\b|\bno (?:PTR|reverse) record\b/i),
   rule('generic.helo', 'BadConfiguration', /\b(?:HELO|EHLO)\b.{0,40}\b(?:invalid|rejected|not (?:allowed|valid|accepted)|must be|fully.qualified|forged)\b|\b(?:bad|invalid) (?:HELO|EHLO)\b/i),
-  rule('generic.tls-required', 'BadConfiguration', /\b(?:STARTTLS|TLS|encryption) (?:is )?required\b|\bmust issue a STARTTLS\b|\brequires (?:TLS|encryption)\b/i),
+  rule('generic.tls-required', 'BadConfiguration', /\b(?:STARTTLS|TLS|encryption) (?:is )?required\b|\bmust issue a STARTTLS\b|\brequires (?:TLS|encryption)\b|\bfailed (?:MTA-STS|DANE) validation\b|\bstarttls-not-supported\b|\bcertificate-(?:expired|host-mismatch)\b|\b(?:tlsa|dnssec)-invalid\b/i),
   rule('generic.virus', 'VirusRelated', /\bvirus\b|\bmalware\b|\binfected\b|\btrojan\b|\bmalicious (?:content|attachment|payload)\b/i),
   rule('generic.attachment', 'ProhibitedAttachment', /\b(?:attachment|file type|file extension|extension)s? .{0,40}\b(?:not allowed|prohibited|blocked|banned|forbidden|not permitted|rejected)\b|\b(?:prohibited|banned|blocked|forbidden|dangerous|illegal|executable) (?:file )?attachments?\b|\bpassword[- ]protected (?:file |zip )?(?:attachment|archive)s?\b/i),
   rule('generic.blocklist', 'SpamBlock', /\bblocked using\b|\b(?:black|block|deny) ?list(?:ed|s)?\b|\b(?:RBL|DNSBL|DNSBLs|RBLs)\b|\bSpamhaus\b|\bSpamCop\b|\bsorbs\b|\babuseat\b|\bcloudmark\b|\bpoor reputation\b|\bbad reputation\b|\blow reputation\b|\breputation (?:is )?too low\b/i),
@@ -29,7 +31,7 @@ export const GENERIC_RULES = [
   rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b/i),
   rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b/i),
   rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
-  rule('generic.protocol', 'ProtocolErrors', /\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
+  rule('generic.protocol', 'ProtocolErrors', /\bRFC ?5322 section 3\.6\.2 compliant\b|\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
 ];
 
 export const CATCH_ALL_RULES = [
@@ -39,6 +41,6 @@ export const CATCH_ALL_RULES = [
   rule('catch-all.connection', 'NoAnswerFromHost', /\bconnection (?:timed out|refused)\b|\bcould not initiate SMTP conversation\b|\bdid not accept our requests to connect\b|\bconnection to (?:the )?mail exchanger failed\b|\btimed out\b|\bno route to host\b|\bnetwork is unreachable\b|\b(?:could not|unable to) connect\b/i),
   rule('catch-all.rate-limit', 'TransientFailure', /\brate.?limit|\bthrottl|\btoo many (?:messages|mails|emails)\b/i),
   rule('catch-all.try-later', 'TransientFailure', /\btry (?:again )?later\b|\btemporar(?:y|ily)\b|\bservice (?:not )?(?:available|unavailable)\b|\bserver busy\b|\binsufficient system (?:storage|resources)\b/i),
-  rule('catch-all.expired', 'MessageExpired', /(?<!licen[cs]e |certificate )\bexpired\b|\bgiving up\b/i),
+  rule('catch-all.expired', 'MessageExpired', /(?<!licen[cs]e |certificate |certificate-|certificate is )\bexpired\b|\bgiving up\b/i),
   rule('catch-all.policy', 'PolicyRelated', /\bpolic(?:y|ies)\b|\bnot accepting (?:mail|messages|e-?mail)\b|\bnot (?:authori[sz]ed|permitted|allowed)\b|\bprohibited\b|\baccess denied\b|\brefused\b|\bblocked\b|\brejected\b/i),
 ];
