@@ -51,6 +51,24 @@ const PHP_BOUNCE_HANDLER_PHRASES: [string, string][] = [
   ['450 queue too long', 'MessageExpired'],
 ];
 
+// Texts the MTAs themselves write (Exim's retry messages, sendmail, qmail-remote), as they reach the classifier in a DSN.
+const MTA_TEXTS: [string, string][] = [
+  ['554 retry time not reached for any host after a long failure period', 'MessageExpired'],
+  ["554 all hosts for 'example.com' have been failing for a long time (and retry time not reached)", 'MessageExpired'],
+  ['451 Name server timeout', 'DNSFailure'], ['554 MX list for example.com. points back to mx.example.com', 'RoutingErrors'],
+  ["554 Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 'BadDomain'],
+  ['554 This message is looping: it already has my Delivered-To line. (#5.4.6)', 'RoutingErrors'],
+  ['451 Connected to 192.0.2.1 but connection died. (#4.4.2)', 'BadConnection'],
+  ["554 Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)", 'RoutingErrors'],
+  ['451 Server certificate not verified', 'BadConfiguration'],
+];
+
+describe('built-in rules on MTA texts', () => {
+  it.each(MTA_TEXTS)('%s -> %s', (line, category) => {
+    expect(classifier.classifyLine(line).category).toBe(category);
+  });
+});
+
 describe('built-in rules on PHP-Bounce-Handler wordings', () => {
   it.each(PHP_BOUNCE_HANDLER_PHRASES)('%s -> %s', (line, category) => {
     expect(classifier.classifyLine(line).category).toBe(category);

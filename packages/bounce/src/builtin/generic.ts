@@ -19,7 +19,7 @@ export const GENERIC_RULES = [
   rule('generic.spf-dkim', 'AuthenticationFailed', /\bdoes not pass DomainKeys\b|\bSPF\b.{0,40}\b(?:fail(?:ed|ure|s)?|check|validation|hard ?fail|not (?:pass|permitted|allowed|authori[sz]ed))\b|\bDKIM\b.{0,40}\b(?:fail(?:ed|ure|s)?|invalid|missing|not (?:pass|valid))\b|\bunauthenticated (?:mail|e-?mail|sender|message)\b|\bsender is unauthenticated\b|\bnot authori[sz]ed to send (?:mail|e-?mail)? ?(?:on behalf|for|from)\b/i),
   rule('generic.reverse-dns', 'BadConfiguration', /\breverse (?:DNS|hostname|lookup)|\bPTR (?:record|lookup)|\brDNS\b|\bcannot find your hostname\b|\bno (?:PTR|reverse) record\b/i),
   rule('generic.helo', 'BadConfiguration', /\b(?:HELO|EHLO)\b.{0,40}\b(?:invalid|rejected|not (?:allowed|valid|accepted)|must be|fully.qualified|forged)\b|\b(?:bad|invalid) (?:HELO|EHLO)\b/i),
-  rule('generic.tls-required', 'BadConfiguration', /\b(?:STARTTLS|TLS|encryption) (?:is )?required\b|\bmust issue a STARTTLS\b|\brequires (?:TLS|encryption)\b|\bfailed (?:MTA-STS|DANE) validation\b|\bstarttls-not-supported\b|\bcertificate-(?:expired|host-mismatch)\b|\b(?:tlsa|dnssec)-invalid\b/i),
+  rule('generic.tls-required', 'BadConfiguration', /\b(?:STARTTLS|TLS|encryption) (?:is )?required\b|\bmust issue a STARTTLS\b|\brequires (?:TLS|encryption)\b|\bfailed (?:MTA-STS|DANE) validation\b|\bstarttls-not-supported\b|\bcertificate-(?:expired|host-mismatch)\b|\b(?:tlsa|dnssec)-invalid\b|\bserver certificate not verified\b/i),
   rule('generic.virus', 'VirusRelated', /\bvirus\b|\bmalware\b|\binfected\b|\btrojan\b|\bmalicious (?:content|attachment|payload)\b/i),
   rule('generic.attachment', 'ProhibitedAttachment', /\b(?:attachment|file type|file extension|extension)s? .{0,40}\b(?:not allowed|prohibited|blocked|banned|forbidden|not permitted|rejected)\b|\b(?:prohibited|banned|blocked|forbidden|dangerous|illegal|executable) (?:file )?attachments?\b|\bpassword[- ]protected (?:file |zip )?(?:attachment|archive)s?\b/i),
   rule('generic.blocklist', 'SpamBlock', /\bblocked using\b|\b(?:black|block|deny) ?list(?:ed|s)?\b|\b(?:RBL|DNSBL|DNSBLs|RBLs)\b|\bSpamhaus\b|\bSpamCop\b|\bsorbs\b|\babuseat\b|\bcloudmark\b|\bpoor reputation\b|\bbad reputation\b|\blow reputation\b|\breputation (?:is )?too low\b/i),
@@ -28,7 +28,7 @@ export const GENERIC_RULES = [
   rule('generic.receiving-rate', 'TransientFailure', /\breceiving mail (?:too quickly|at a rate)\b|\btoo many recent messages\b/i),
   rule('generic.too-many-connections', 'TransientFailure', /\btoo many (?:connections|sessions|concurrent|simultaneous)\b|\bconcurrent (?:server )?connections\b|\bconnection (?:rate|limit) (?:exceeded|reached)\b/i),
   rule('generic.too-many-recipients', 'TooManyRecipients', /\btoo many recipients\b/i),
-  rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b/i),
+  rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b|\bmessage is looping\b|\bMX list for \S+ points back to\b|\blisted as a best-preference MX\b/i),
   rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b/i),
   rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
   rule('generic.protocol', 'ProtocolErrors', /\bRFC ?5322 section 3\.6\.2 compliant\b|\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
@@ -36,8 +36,8 @@ export const GENERIC_RULES = [
 
 export const CATCH_ALL_RULES = [
   rule('catch-all.spam', 'SpamRelated', /\bspam/i),
-  rule('catch-all.dns', 'DNSFailure', /\bDNS (?:error|failure|lookup|problem|timeout)|\bSERVFAIL\b|\blookup failed\b/i),
-  rule('catch-all.connection-lost', 'BadConnection', /\bconnection (?:was |has been )?(?:dropped|closed|lost|reset)\b|\bbroken pipe\b|\bunexpected (?:EOF|end of)\b/i),
+  rule('catch-all.dns', 'DNSFailure', /\bDNS (?:error|failure|lookup|problem|timeout)|\bSERVFAIL\b|\blookup failed\b|\bname server timeout\b/i),
+  rule('catch-all.connection-lost', 'BadConnection', /\bconnection (?:was |has been )?(?:dropped|closed|lost|reset)\b|\bbroken pipe\b|\bunexpected (?:EOF|end of)\b|\bconnection died\b/i),
   rule('catch-all.connection', 'NoAnswerFromHost', /\bconnection (?:timed out|refused)\b|\bcould not initiate SMTP conversation\b|\bdid not accept our requests to connect\b|\bconnection to (?:the )?mail exchanger failed\b|\btimed out\b|\bno route to host\b|\bnetwork is unreachable\b|\b(?:could not|unable to) connect\b/i),
   rule('catch-all.rate-limit', 'TransientFailure', /\brate.?limit|\bthrottl|\btoo many (?:messages|mails|emails)\b/i),
   rule('catch-all.try-later', 'TransientFailure', /\btry (?:again )?later\b|\btemporar(?:y|ily)\b|\bservice (?:not )?(?:available|unavailable)\b|\bserver busy\b|\binsufficient system (?:storage|resources)\b/i),
