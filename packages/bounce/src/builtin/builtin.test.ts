@@ -96,4 +96,9 @@ describe('built-in status-code rules', () => {
     expect(classifier.classifyLine('454 4.7.0 TLS certificate expired').category).not.toBe('MessageExpired');
     expect(classifier.classifyLine('554 5.4.7 Delivery time expired').category).toBe('MessageExpired');
   });
+
+  it('read a vague "invalid address" under X.1.7 / X.1.8 (RFC 3463: the sender\'s address) as InvalidSender, not address-level', () => {
+    expect(classifier.classifyLine('501 5.1.7 Invalid address').category).toBe('InvalidSender');
+    expect(classifier.classifyLine('550 5.1.1 Invalid address').category).toBe('InvalidRecipient');
+  });
 });

@@ -29,7 +29,7 @@ export const GENERIC_RULES = [
   rule('generic.too-many-connections', 'TransientFailure', /\btoo many (?:connections|sessions|concurrent|simultaneous)\b|\bconcurrent (?:server )?connections\b|\bconnection (?:rate|limit) (?:exceeded|reached)\b/i),
   rule('generic.too-many-recipients', 'TooManyRecipients', /\btoo many recipients\b/i),
   rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b|\bmessage is looping\b|\bMX list for \S+ points back to\b|\blisted as a best-preference MX\b/i),
-  rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b/i),
+  rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b|^\d{3} [45]\.1\.[78] (?:invalid|bad) (?:sender )?address\b/i),
   rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
   rule('generic.protocol', 'ProtocolErrors', /\bRFC ?5322 section 3\.6\.2 compliant\b|\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
 ];

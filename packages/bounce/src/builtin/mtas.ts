@@ -8,6 +8,8 @@ import { rule } from './rule.js';
  */
 
 const postfix = [
+  // reject_unlisted_sender / reject_unverified_sender say "User unknown" about the SENDER: before the recipient rules.
+  rule('postfix.sender-rejected', 'InvalidSender', /Sender address rejected: (?:User unknown|undeliverable address|unverified address)/i),
   rule('postfix.user-unknown', 'InvalidRecipient', /User unknown in (?:local recipient|virtual (?:mailbox|alias)|relay recipient) table/i),
   rule('postfix.undeliverable', 'InvalidRecipient', /Recipient address rejected: undeliverable address/i),
   rule('postfix.unverified', 'TransientFailure', /Recipient address rejected: unverified address/i),
@@ -28,7 +30,7 @@ const exim = [
 
 const sendmail = [
   rule('sendmail.user-unknown', 'InvalidRecipient', />\.\.\. (?:User|Addressee) unknown/i),
-  rule('sendmail.sender-domain', 'InvalidSender', /Domain of sender address \S+ does not exist/i),
+  rule('sendmail.sender-domain', 'InvalidSender', /Domain of sender address \S+ does not exist|Domain name required for sender address/i),
   rule('sendmail.hops', 'RoutingErrors', /Too many hops \d+/i),
   rule('sendmail.disk-space', 'TransientFailure', /Insufficient disk space; try again later/i),
 ];
