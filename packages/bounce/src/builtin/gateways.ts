@@ -30,7 +30,7 @@ const proofpoint = [
 const barracuda = [
   rule('barracuda.reputation', 'SpamBlock', /Barracuda Reputation|barracudanetworks\.com\/reputation|b\.barracudacentral\.org|Policy Rejection- Abuse/i),
   rule('barracuda.spam-url', 'SpamContent', /rejected due to spam URL in content/i),
-  rule('barracuda.banned-content', 'ContentRelated', /rejecting banned content/i),
+  rule('barracuda.banned-content', 'ContentRelated', /(?:rejecting|rejected due to) banned content/i),
   rule('barracuda.spoofed', 'AuthenticationFailed', /rejecting spoofed message/i),
   // "permanent failure for one or more recipients (rcpt:blocked)": the part after the colon is the reason.
   rule('barracuda.recipient-blocked', 'PolicyRelated', /permanent failure for one or more recipients \([^:()]+:blocked\)/i),
