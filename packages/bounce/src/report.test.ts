@@ -149,6 +149,18 @@ describe('parseReport on shapes found in real mail', () => {
     expect(out.map((s) => s.recipient)).toEqual(['screenname@aol.example']);
   });
 
+  it('reads the Exchange NDR of Microsoft\'s "How to interpret an Exchange NDR" example (learn.microsoft.com, CC BY 4.0)', async () => {
+    const ndr = [
+      'From: postmaster@alpineskihouse.com', 'To: sender@example.org', 'Subject: Undeliverable: test', 'Content-Type: text/plain', '',
+      'Delivery has failed to these recipients or groups:', 'ronald@contoso.com',
+      "Your message wasn't delivered due to a permission or security issue. It might have been rejected by a moderator, the address might only accept email from certain senders, or another restriction might be preventing delivery. The following organization rejected your message: mail.contoso.com.",
+      'Diagnostic information for administrators:', 'Generating server: alpineskihouse.com', 'ronald@contoso.com',
+      'mail.contoso.com #<exchange.contoso.com #5.7.1 smtp;530 5.7.1 Client was not authenticated> #SMTP#', 'Original message headers:', '',
+    ].join('\r\n');
+    const [summary] = await parseBounceMessage(Buffer.from(ndr));
+    expect(summary).toMatchObject({ recipient: 'ronald@contoso.com', status: '5.7.1', category: 'AuthenticationFailed', hard: false, permanent: true });
+  });
+
   it('reads Status X.4.7 (RFC 3463: delivery time expired) as MessageExpired whatever last reply it quotes, never address-level', async () => {
     const dsn = [
       'From: MAILER-DAEMON@mx.example', 'To: sender@example.org', 'Subject: Undelivered Mail Returned to Sender',
