@@ -131,7 +131,7 @@ export class QueueManager implements QueueControl {
         queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
       }), this.#report);
       if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queue);
-      else this.#scheduleInHand(queue, { ...spoolRecordOf(m), size: m.size });
+      else this.#scheduleInHand(queue, spoolRecordOf(m), m.size);
     }
   }
 
@@ -154,7 +154,7 @@ export class QueueManager implements QueueControl {
         }
         if (this.#policy.spool_message_enumerated) await this.#policy.spool_message_enumerated(new Message({ ...record }));
         if (record.meta[HOLD_META] !== undefined) this.#held.add(record.id, queue);
-        else this.#scheduleInHand(queue, record);
+        else this.#scheduleInHand(queue, record, record.size);
         recovered++;
       }
       if (Date.now() - lastReport >= 5000) {
@@ -244,14 +244,15 @@ export class QueueManager implements QueueControl {
    * Schedules a new or recovered message. One due now in a suspended queue gets its hold record
    * here, from the record in hand, and waits for the suspension's end: otherwise a restart (or an
    * enqueue) of a million suspended messages would read each one back from the spool to log it.
+   * `size` is the data's, for that record (passed apart, so an enqueue builds no record copy).
    */
-  #scheduleInHand(queue: string, record: SpoolRecord): void {
+  #scheduleInHand(queue: string, record: SpoolRecord, size: number | undefined): void {
     const now = this.#clock.now();
     const batch = typeof record.meta[BATCH_META] === 'string' ? record.meta[BATCH_META] : undefined;
     const q = this.#scheduler.queue(queue);
-    const suspended = record.size !== undefined && (record.due ?? now) <= now && !this.#state.bounceOf(q) ? this.#state.suspensionOf(q) : undefined;
-    if (suspended && record.size !== undefined) {
-      this.#holds.recordOf(record, record.size, q.name, suspendedResponse(q, suspended.reason));
+    const suspended = size !== undefined && (record.due ?? now) <= now && !this.#state.bounceOf(q) ? this.#state.suspensionOf(q) : undefined;
+    if (suspended && size !== undefined) {
+      this.#holds.recordOf(record, size, q.name, suspendedResponse(q, suspended.reason));
       return this.#insert(queue, record.id, suspended.expires, batch);
     }
     this.#insert(queue, record.id, record.due ?? now, batch);
