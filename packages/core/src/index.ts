@@ -47,7 +47,7 @@ export {
   LOG_RECORD_TYPES, recordJson, responseLine, internalResponse, INTERNAL_RESPONSE_PREFIX,
   type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,
 } from './log/records.js';
-export { LogBus, type LogConsumer } from './log/bus.js';
+export { forRecordTypes, LogBus, type LogConsumer } from './log/bus.js';
 export { logRecordDefaults, withLogRecordDefaults, type LogRecordDefaults } from './log/record-defaults.js';
 export {
   OutsideStoreStatus, OutsideStores, watchConnection, firstConnection, failFastRedisOptions, redactedUrl,

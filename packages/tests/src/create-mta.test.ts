@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reject, silentLogger, type LogRecord, type Shaper } from '@mtakit/core';
+import { forRecordTypes, reject, silentLogger, type LogRecord, type Shaper } from '@mtakit/core';
 import { parseCidr } from '@mtakit/core/dns';
 import { createMta, type Mta, type MtaPlugin, type PluginProvides } from '@mtakit/core/mta';
 import { RawSmtpClient, SmtpSink } from '@mtakit/core/testing';
@@ -57,10 +57,11 @@ describe('createMta', () => {
 
   it('layers policies after the application’s, runs delivery gates and log consumers, and delivers through the queue', async () => {
     const records: LogRecord[] = [];
+    const deliveries: string[] = [];
     const mta = await start([
       { name: 'gate', setup: () => ({ deliveryGate: async (m) => (m.recipient.startsWith('blocked') ? { code: 550, enhanced_code: null, content: 'gated', command: null } : undefined) }) },
       { name: 'rcpt', setup: () => ({ policy: { smtp_server_rcpt_to: (to) => (to.startsWith('app') ? undefined : reject(550, 'plugin says no', '5.7.1')) } }) },
-      { name: 'records', setup: () => ({ logConsumers: [(r) => void records.push(r)] }) },
+      { name: 'records', setup: () => ({ logConsumers: [(r) => void records.push(r), forRecordTypes(['Delivery'], (r) => void deliveries.push(r.type))] }) },
     ], { policy: { smtp_server_rcpt_to: (to) => (to.startsWith('refused') ? reject(550, 'application says no', '5.1.1') : undefined) } });
     const port = mta.smtp!.port;
     expect(await sendOne(port, 'a@sender.test', 'refused@example.net', message('x'))).toMatch(/^550 5\.1\.1 application says no/);
@@ -70,6 +71,8 @@ describe('createMta', () => {
     expect(sink.messages[0]?.recipients).toEqual(['app-ok@example.net']);
     await waitUntil(() => records.some((r) => r.type === 'Delivery'));
     expect(records.map((r) => r.type)).toEqual(expect.arrayContaining(['Reception', 'Delivery']));
+    // A consumer that names its record types gets those only.
+    expect(deliveries).toEqual(['Delivery']);
   });
 
   it('refuses a plugin list without a queue, and two plugins giving the same single part', async () => {

@@ -1,4 +1,4 @@
-import type { LogConsumer, LogRecord } from '@mtakit/core';
+import { forRecordTypes, type LogConsumer, type LogRecord, type LogRecordType } from '@mtakit/core';
 import { isLive, outlasts, type SuppressionEntry } from './entry.js';
 import type { SuppressionPolicy } from './policy.js';
 import type { SuppressionStore } from './store.js';
@@ -13,12 +13,14 @@ export interface SuppressionConsumerOptions {
   onError?: (error: unknown, record: LogRecord) => void;
 }
 
-const RELEVANT: ReadonlySet<string> = new Set(['Bounce', 'TransientFailure', 'OOB', 'Feedback']);
+const RELEVANT_TYPES: readonly LogRecordType[] = ['Bounce', 'TransientFailure', 'OOB', 'Feedback'];
+const RELEVANT: ReadonlySet<string> = new Set(RELEVANT_TYPES);
 
 /**
  * A log consumer that keeps the list up to date from Bounce, TransientFailure, OOB and Feedback
- * records (`log.subscribe(suppressionConsumer(store, policy))`). Other records return at once
- * without a promise, so the Delivery and Reception hot path pays a set lookup. An existing entry
+ * records (`log.subscribe(suppressionConsumer(store, policy))`). It names those types
+ * (`recordTypes`), so the log bus does not call it for the others; called directly with another
+ * record it returns at once without a promise. An existing entry
  * that already lasts at least as long is left as it is.
  */
 export function suppressionConsumer(store: SuppressionStore, policy: SuppressionPolicy, options: SuppressionConsumerOptions = {}): LogConsumer {
@@ -39,5 +41,5 @@ export function suppressionConsumer(store: SuppressionStore, policy: Suppression
       options.onError?.(error, record);
     }
   };
-  return (record) => (RELEVANT.has(record.type) ? apply(record) : undefined);
+  return forRecordTypes(RELEVANT_TYPES, (record) => (RELEVANT.has(record.type) ? apply(record) : undefined));
 }

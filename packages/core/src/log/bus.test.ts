@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogBus } from './bus.js';
+import { forRecordTypes, LogBus } from './bus.js';
 import { withLogRecordDefaults } from './record-defaults.js';
 import { internalResponse, type LogRecord } from './records.js';
 
@@ -59,5 +59,42 @@ describe('LogBus.publish', () => {
     const published = failing.publish(record);
     c.settle(new Error('async'));
     await expect(published).rejects.toThrow('async');
+  });
+});
+
+describe('LogBus record types', () => {
+  const of = (type: LogRecord['type']): LogRecord => ({ ...record, type });
+
+  it('calls a consumer that names its record types for those only, others for every record, in subscription order', async () => {
+    const bus = new LogBus();
+    const seen: string[] = [];
+    bus.subscribe((r) => void seen.push(`all:${r.type}`));
+    const typed = forRecordTypes(['Delivery', 'Bounce'], (r) => void seen.push(`typed:${r.type}`));
+    expect(typed.recordTypes).toEqual(['Delivery', 'Bounce']);
+    bus.subscribe(typed);
+    // A plain function with recordTypes (an embedder's own) is honoured the same way.
+    bus.subscribe(Object.assign((r: LogRecord) => void seen.push(`own:${r.type}`), { recordTypes: ['Reception'] as const }));
+    for (const type of ['Reception', 'Delivery', 'PreSendVerdict', 'Bounce', 'Delivery'] as const) await bus.publish(of(type));
+    expect(seen).toEqual([
+      'all:Reception', 'own:Reception', 'all:Delivery', 'typed:Delivery', 'all:PreSendVerdict', 'all:Bounce', 'typed:Bounce', 'all:Delivery', 'typed:Delivery',
+    ]);
+  });
+
+  it('waits for a typed consumer\'s promise, and stops calling it once unsubscribed', async () => {
+    const bus = new LogBus();
+    const c = deferred();
+    const unsubscribe = bus.subscribe(forRecordTypes(['Reception'], c.consumer));
+    let done = false;
+    const published = bus.publish(record).then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    c.settle();
+    await published;
+    let calls = 0;
+    bus.subscribe(forRecordTypes(['Reception'], () => void calls++));
+    unsubscribe();
+    await bus.publish(record);
+    await bus.publish(of('Delivery'));
+    expect(calls).toBe(1);
   });
 });

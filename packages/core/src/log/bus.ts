@@ -1,6 +1,20 @@
-import type { LogRecord } from './records.js';
+import type { LogRecord, LogRecordType } from './records.js';
 
-export type LogConsumer = (record: LogRecord) => void | Promise<void>;
+/**
+ * Takes each log record published on a `LogBus`. A consumer that names `recordTypes` is called
+ * for records of those types only: the bus skips it for the others without a call (a message
+ * publishes several records, and most consumers want one or two types). Without `recordTypes` it
+ * gets every record. Build one with `forRecordTypes`.
+ */
+export interface LogConsumer {
+  (record: LogRecord): void | Promise<void>;
+  readonly recordTypes?: readonly LogRecordType[] | undefined;
+}
+
+/** `consume`, called by the bus for records of `types` only (see `LogConsumer.recordTypes`). */
+export function forRecordTypes(types: readonly LogRecordType[], consume: (record: LogRecord) => void | Promise<void>): LogConsumer {
+  return Object.assign((record: LogRecord) => consume(record), { recordTypes: Object.freeze([...types]) });
+}
 
 /**
  * Fan-out of log records to consumers (JSONL writer, metrics, automation, webhooks, suppression).
@@ -9,11 +23,15 @@ export type LogConsumer = (record: LogRecord) => void | Promise<void>;
  */
 export class LogBus {
   #consumers: LogConsumer[] = [];
+  /** The consumers of each record type seen, in subscription order; rebuilt after a (un)subscribe. */
+  #byType = new Map<string, readonly LogConsumer[]>();
 
   subscribe(consumer: LogConsumer): () => void {
-    this.#consumers.push(consumer);
+    this.#consumers = [...this.#consumers, consumer];
+    this.#byType = new Map();
     return () => {
       this.#consumers = this.#consumers.filter((c) => c !== consumer);
+      this.#byType = new Map();
     };
   }
 
@@ -23,7 +41,7 @@ export class LogBus {
     let first: Promise<void> | undefined;
     let more: Promise<void>[] | undefined;
     try {
-      for (const consumer of this.#consumers) {
+      for (const consumer of this.#consumersOf(record.type)) {
         const r = consumer(record);
         if (!r) continue;
         if (!first) first = r;
@@ -34,6 +52,15 @@ export class LogBus {
     }
     if (more) return Promise.all(more).then(settled);
     return first ? first.then(settled) : DONE;
+  }
+
+  #consumersOf(type: string): readonly LogConsumer[] {
+    let list = this.#byType.get(type);
+    if (!list) {
+      list = this.#consumers.filter((c) => !c.recordTypes || (c.recordTypes as readonly string[]).includes(type));
+      this.#byType.set(type, list);
+    }
+    return list;
   }
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { MtaKitError, redactedUrl, type LogRecord } from '@mtakit/core';
+import { forRecordTypes, LOG_RECORD_TYPES, MtaKitError, redactedUrl, type LogRecord } from '@mtakit/core';
+import { DEFAULT_SKIP_RECORD_TYPES } from '../automation/effects.js';
 import type { MtaPlugin, PluginContext } from '@mtakit/core/mta';
 import { createShaping } from '../shaping.js';
 import { FailoverShapingStore, SHAPING_DEGRADED_MODE } from '../stores/failover.js';
@@ -67,7 +68,9 @@ export function shapingPlugin(options: ShapingPluginOptions = {}): MtaPlugin {
       return {
         policy: shaping.policy,
         shaper: shaping.shaper,
-        logConsumers: [consume],
+        // Automation skips DEFAULT_SKIP_RECORD_TYPES (createShaping's) and warm-up counts only
+        // Delivery, Bounce, OOB and Feedback: the bus need not call (and make promises) for the rest.
+        logConsumers: [forRecordTypes(LOG_RECORD_TYPES.filter((t) => !DEFAULT_SKIP_RECORD_TYPES.has(t)), consume)],
         routes: (http, queue) => registerShapingRoutes(http, queue, shaping),
         metrics: (registry, queue) => registerShapingMetrics(registry, queue, shaping),
         start: ({ queue }) => actions.attach(queue),
