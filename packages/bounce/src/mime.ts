@@ -89,10 +89,12 @@ function walk(entity: Entity, depth: number, texts: string[], htmls: string[], p
  */
 function withoutMboxLine(bytes: Buffer): Buffer {
   let start = 0;
-  if (bytes.toString('latin1', 0, 5) === 'From ') start = bytes.indexOf(10) + 1;
+  // Blank lines, and mbox separators: `From ` and the `>From ` an mboxrd writer escapes a second
+  // one to (a DSN saved twice starts with both).
   for (;;) {
     const eol = bytes.indexOf(10, start);
-    if (eol < 0 || bytes.toString('latin1', start, eol).trim() !== '') break;
+    const line = bytes.toString('latin1', start, eol < 0 ? bytes.length : eol);
+    if (eol < 0 || (line.trim() !== '' && !/^>?From /.test(line))) break;
     start = eol + 1;
   }
   return start > 0 ? bytes.subarray(start) : bytes;

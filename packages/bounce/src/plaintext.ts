@@ -48,7 +48,7 @@ const qmailStyle: Extractor = (text) => {
 /** Exim: addresses indented two spaces under "The following address(es) failed:", details four. */
 const exim: Extractor = (text) => {
   if (!/This message was created automatically by mail delivery software/i.test(text)) return null;
-  const delayed = /has not yet been delivered|Delay reason/i.test(text) && !/permanent error/i.test(text);
+  const delayed = /has not yet been delivered|Delay reason|This is a temporary error|address\(es\) deferred/i.test(text) && !/permanent error/i.test(text);
   const recipients: DsnRecipient[] = [];
   for (const m of text.matchAll(/^ {2}(\S[^\n]*)\n((?: {4,}[^\n]*(?:\n|$))+)/gm)) {
     const address = ADDRESS.exec(m[1] as string)?.[0];
