@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseBounceMessage } from './cli.js';
+import { classifyResponseText, parseBounceMessage } from './cli.js';
 
 // One test per bounce format named in issue 14, each on a real sample. Three kinds of sample:
 // - `shared`: captured bounces of the development corpus (../shared/data/bounces-dev, see its
@@ -91,12 +91,14 @@ describe('bounce formats named in issue 14, on real samples', () => {
     await expect(parseBounceMessage(readFileSync(path('real', 'fml8/sky.tkk.ne.jp')))).rejects.toThrow(/not a bounce/);
   });
 
-  it('reads a temporary DNS failure of old Postfix ("Host not found, try again") as DNSFailure, not as a bad domain', async () => {
+  it('reads old Postfix giving up (Action: failed, Status: 4.0.0) as MessageExpired, and its last reply "Host not found, try again" as a DNS failure, not a bad domain', async () => {
     const out = await parseBounceMessage(readFileSync(path('real', 'fml8/dsn')));
-    expect(out.map((s) => [s.recipient, s.category, s.rule && 'ref' in s.rule ? s.rule.ref : null])).toEqual([
-      ['rudo@nuinui.net', 'NoAnswerFromHost', 'postfix.connect'],
-      ['master@test.fml.org', 'DNSFailure', 'postfix.dns-temporary'],
+    expect(out.map((s) => [s.recipient, s.category, s.hard, s.rule])).toEqual([
+      ['rudo@nuinui.net', 'MessageExpired', false, { kind: 'fallback', basis: 'dsn-status', code: '4.0.0' }],
+      ['master@test.fml.org', 'MessageExpired', false, { kind: 'fallback', basis: 'dsn-status', code: '4.0.0' }],
     ]);
+    expect(classifyResponseText(out[1]!.reply).classification).toMatchObject({ category: 'DNSFailure', rule: { ref: 'postfix.dns-temporary' } });
+    expect(classifyResponseText(out[0]!.reply).classification).toMatchObject({ category: 'NoAnswerFromHost', rule: { ref: 'postfix.connect' } });
   });
 
   it('does not take a Google Groups refusal as an unknown address', async () => {

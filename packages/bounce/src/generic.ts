@@ -39,9 +39,9 @@ const ADDRESS = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-
 const BOUNCE_SUBJECT = /undeliver|(?:could|can) ?not be delivered|non-?delivery|mail failed|returning (?:mail )?to sender|undelivered|not (?:been )?delivered|delivery (?:status|fail|notification|problem|report|error)|failure notice|failed delivery|delivery has failed|returned mail|returned to sender|mail delivery|nondeliverable|non-deliverable|non remis|non recapitabile|unzustellbar|nicht zugestellt|no entregado|no se pudo entregar|onbestelbaar|niedoręczon|недоставлен|не доставлено|配信|送信できません|エラー|退信|mail system error|mail error|message error|delivery failure|could not send|warning: could not|reject(?:ed|ing) (?:your )?(?:mail|message)|rejected|bounce|受け取ることが(?:出来|でき)ません|user unknown|nondelivery|ndr\b|mail status|退信|退回|失败|無法|无法|未能/i;
 const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?delivery|maildelivery|bounce|bounces|mdaemon|smtp|ndr|no-?reply|microsoftexchange\w*|mailadmin|mail-?system|notifications?)@|mailer-daemon|postmaster/i;
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
-const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
+const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|error has occurred while attempting to deliver|your message is being returned|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
 /** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
-const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|conversation|not accepted|not enough|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
+const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|network error|conversation|not accepted|not enough|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
 const REPLY = /(?:^|[^\d.\w-])([45][0-5]\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|\bpostponed\b|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
@@ -186,6 +186,13 @@ function paragraphEnd(lines: readonly string[], from: number, address: string): 
   return end;
 }
 
+/** A sentence wrapped onto the next line ("… because the domain\nexample.com couldn't be found.") is read whole. */
+function wrapped(lines: readonly string[], i: number, to: number): string {
+  const line = (lines[i] ?? '').trim();
+  const next = (lines[i + 1] ?? '').trim();
+  return i + 1 < to && next !== '' && !/[.!?:;)]$/.test(line) && !REPLY.test(next) ? `${line} ${next}` : line;
+}
+
 function diagnosticIn(lines: readonly string[], from: number, to: number): Diagnostic | null {
   let reply: string | null = null;
   let status: string | null = null;
@@ -204,7 +211,7 @@ function diagnosticIn(lines: readonly string[], from: number, to: number): Diagn
     }
     if (!status) status = ENHANCED.exec(line)?.[1] ?? null;
     // Several sentences: the classifier's most specific rule among them decides.
-    if (sentences.length < 4 && (FAILURE_SENTENCE.test(line) || REASON_WORDS.test(line))) sentences.push(line.trim());
+    if (sentences.length < 4 && (FAILURE_SENTENCE.test(line) || REASON_WORDS.test(line))) sentences.push(wrapped(lines, i, to));
   }
   const sentence = sentences.length > 0 ? sentences.join(' ') : null;
   return reply || status || sentence ? { reply, status, sentence } : null;

@@ -114,14 +114,18 @@ const exchange: Extractor = (text) => {
 
 /** Postfix-style lines: `<rcpt>: host mx[1.2.3.4] said: 550 … (in reply to RCPT TO command)`. */
 const postfixText: Extractor = (text) => {
-  const recipients = [...text.matchAll(/^<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?: ([^\n]*(?:\n[ \t]+[^\n]*)*)/gm)].map((m) => {
+  // Postfix's final report says the message "could not be delivered"; its delay warning says so.
+  const warning = /THIS IS A WARNING ONLY|still being retried|will (?:continue to )?(?:try|retry)/i.test(text);
+  const final = !warning && /could not\s+be delivered|Undelivered Mail Returned/i.test(text);
+  // Continuation lines are indented; a copy that lost the indentation runs on to the blank line.
+  const recipients = [...text.matchAll(/^<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?: ([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@)[^\n]*)*)/gm)].map((m) => {
     const body = (m[2] as string).replace(/\s+/g, ' ').trim();
     const said = /^host (\S+?)\[([^\]]+)\] said: (.*?)(?: \(in reply to [^)]*\))?$/.exec(body);
     const reply = said ? parseReplyText(said[3] as string) : null;
     return buildRecipient({
       recipient: m[1] as string,
       original_recipient: null,
-      action: reply && reply.code < 500 ? 'delayed' : 'failed',
+      action: reply && reply.code < 500 && !final ? 'delayed' : 'failed',
       status: reply?.enhanced_code ? formatEnhancedCode(reply.enhanced_code) : null,
       diagnostic_code: said ? `smtp; ${said[3] as string}` : `X-Postfix; ${body}`,
       remote_mta: said?.[1] ?? null,

@@ -25,11 +25,22 @@ export interface RecipientClassification extends BounceClassification {
  * failed, so the Status field decides: MessageExpired, message-level, never address-level.
  */
 const EXPIRED_STATUS = /^[45]\.4\.7$/;
+/**
+ * A final report (`Action: failed`) with a temporary status (4.x.x) is the MTA giving up after its
+ * retries: the message expired (Postfix's maximal_queue_lifetime report, Exim's retry timeout).
+ * The last temporary reason stays the category when it names something more specific than "try
+ * later" (a full mailbox, a block), as with the expiry texts.
+ */
+const GAVE_UP_STATUS = /^4\.\d{1,3}\.\d{1,3}$/;
+const TRANSIENT_REASONS: ReadonlySet<string> = new Set(['TransientFailure', 'NoAnswerFromHost', 'BadConnection', 'DNSFailure', 'Uncategorized']);
 
 export function classifyRecipient(recipient: DsnRecipient, classifier: BounceClassifier = defaultBounceClassifier()): RecipientClassification {
   const classified = classifier.classify(recipient.response);
-  const result: BounceClassification = EXPIRED_STATUS.test(recipient.status ?? '') && classified.category !== 'MessageExpired'
-    ? { category: 'MessageExpired', hard: classified.hard, rule: Object.freeze({ kind: 'fallback', basis: 'dsn-status', code: recipient.status! }) }
+  const status = recipient.status ?? '';
+  const expired = classified.category !== 'MessageExpired' && (EXPIRED_STATUS.test(status)
+    || (recipient.action === 'failed' && GAVE_UP_STATUS.test(status) && TRANSIENT_REASONS.has(classified.category)));
+  const result: BounceClassification = expired
+    ? { category: 'MessageExpired', hard: classified.hard, rule: Object.freeze({ kind: 'fallback', basis: 'dsn-status', code: status }) }
     : classified;
   const hard = recipient.action === 'failed' ? true : recipient.action === 'delayed' ? false : result.hard;
   return { ...result, hard };

@@ -30,15 +30,15 @@ export const GENERIC_RULES = [
   rule('generic.too-many-recipients', 'TooManyRecipients', /\btoo many recipients\b/i),
   rule('generic.mail-loop', 'RoutingErrors', /\bmail(?:ing)? loop\b|\bmessage looping\b|\btoo many hops\b|\bhop count exceeded\b|\bexceeded \d+ hops\b|\bloop detected\b|\bmessage is looping\b|\bMX list for \S+ points back to\b|\blisted as a best-preference MX\b/i),
   rule('generic.sender-invalid', 'InvalidSender', /\bsender (?:address )?(?:rejected|invalid|unknown|verify failed)\b|\binvalid sender\b|\bsender domain (?:must exist|does not exist|not found)\b|\bdomain of sender address\b|^\d{3} [45]\.1\.[78] (?:invalid|bad) (?:sender )?address\b/i),
-  rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b/i),
-  rule('generic.protocol', 'ProtocolErrors', /\bRFC ?5322 section 3\.6\.2 compliant\b|\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b/i),
+  rule('generic.domain-not-found', 'BadDomain', /\b(?:domain|host) (?:name )?(?:not found|does not exist|doesn't exist)\b|\bDNS domain \S+ does not exist\b|\bNXDOMAIN\b|\bnull MX\b|\bdoes not accept mail\b|\bthe domain \S+ (?:couldn't|could not) be found\b/i),
+  rule('generic.protocol', 'ProtocolErrors', /\bRFC ?5322 section 3\.6\.2 compliant\b|\bsyntax error\b|\bbad SMTP command syntax\b|\bwithout (?:a |valid )?(?:To|From|Date|Message-?ID):? (?:header|field)s?\b|\bbad sequence of commands\b|\bcommand (?:not recognized|unrecognized)\b|\bline too long\b|\bbare (?:LF|line ?feeds?)\b|\bnot RFC ?\d* ?compliant\b|\bmalformed\b|\bparameter syntax\b/i),
 ];
 
 export const CATCH_ALL_RULES = [
   rule('catch-all.spam', 'SpamRelated', /\bspam/i),
   rule('catch-all.dns', 'DNSFailure', /\bDNS (?:error|failure|lookup|problem|timeout)|\bSERVFAIL\b|\blookup failed\b|\bname server timeout\b/i),
   rule('catch-all.connection-lost', 'BadConnection', /\bconnection (?:was |has been )?(?:dropped|closed|lost|reset)\b|\bbroken pipe\b|\bunexpected (?:EOF|end of)\b|\bconnection died\b/i),
-  rule('catch-all.connection', 'NoAnswerFromHost', /\bconnection (?:timed out|refused)\b|\bcould not initiate SMTP conversation\b|\bdid not accept our requests to connect\b|\bconnection to (?:the )?mail exchanger failed\b|\btimed out\b|\bno route to host\b|\btried all MXs\b|\bnetwork is unreachable\b|\b(?:could not|unable to) connect\b/i),
+  rule('catch-all.connection', 'NoAnswerFromHost', /\bconnection (?:timed out|refused)\b|\bcould not initiate SMTP conversation\b|\bdid not accept our requests to connect\b|\bconnection to (?:the )?mail exchanger failed\b|\btimed out\b|\bno route to host\b|\btried all MXs\b|\bnetwork error on destination MXs?\b|\bnetwork is unreachable\b|\b(?:could not|unable to) connect\b/i),
   rule('catch-all.rate-limit', 'TransientFailure', /\brate.?limit|\bthrottl|\btoo many (?:messages|mails|emails)\b|\b(?:e-?mails|messages|mails) per (?:second|minute|hour|day)\b/i),
   rule('catch-all.try-later', 'TransientFailure', /\btry (?:again )?later\b|\btemporar(?:y|ily)\b|\bservice (?:not )?(?:available|unavailable)\b|\bserver busy\b|\binsufficient system (?:storage|resources)\b/i),
   rule('catch-all.expired', 'MessageExpired', /(?<!licen[cs]e |certificate |certificate-|certificate is )\bexpired\b|\bgiving up\b/i),

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { parseBounceMessage } from './cli.js';
+import { parseDeliveryStatus } from './dsn.js';
+import { classifyRecipient } from './records.js';
+
+// What the first measure on unseen real bounces showed (docs/bounces.md, "Unseen data"). The
+// texts are reduced to the sentences the fix reads; the bounces themselves were read only.
+const parse = async (text: string) =>
+  (await parseBounceMessage(Buffer.from(text))).map((s) => ({ recipient: s.recipient, action: s.action, category: s.category, hard: s.hard }));
+
+const POSTFIX_FINAL = [
+  'Subject: Undelivered Mail Returned to Sender', 'From: MAILER-DAEMON@mx.example.net (Mail Delivery System)', '',
+  'This is the mail system at host mx.example.net.', '',
+  "I'm sorry to have to inform you that your message could not",
+  "be delivered to one or more recipients. It's attached below.", '',
+];
+
+describe('lessons of the unseen bounces', () => {
+  it('reads a message saved with an mbox From_ line and an mboxrd-escaped >From line as a message', async () => {
+    const text = ['From MAILER-DAEMON Wed Jun 18 07:58:17 2025', '>From MAILER-DAEMON Wed Jun 18 07:58:17 2025', ...POSTFIX_FINAL,
+      '<gone@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 <gone@example.org>:', '    Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'gone@example.org', action: 'failed', category: 'InvalidRecipient', hard: true }]);
+  });
+
+  it('reads Exim\'s "This is a temporary error ... deferred" report as a delay, and a per-hour sending cap as a rate limit', async () => {
+    const text = ['This message was created automatically by mail delivery software.', '',
+      'A message that you sent could not be delivered to one or more of its',
+      'recipients. This is a temporary error. The following address(es) deferred:', '',
+      '  someone@example.com', '    Domain example.net has exceeded the max emails per hour (124/100 (124%)) allowed.  Message will be reattempted later'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'someone@example.com', action: 'delayed', category: 'TransientFailure', hard: false }]);
+  });
+
+  it('reads a Postfix final report whose last reply was temporary as failed, its continuation lines even when they lost their indentation', async () => {
+    const text = [...POSTFIX_FINAL, '<user@example.com>: host mta7.example.com[192.0.2.7] said: 421',
+      '4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to', 'unexpected volume or user complaints (in reply to MAIL FROM command)'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'user@example.com', action: 'failed', category: 'SpamBlock', hard: false }]);
+  });
+
+  it('reads a Gmail sentence wrapped over two lines ("because the domain … couldn\'t be found")', async () => {
+    const text = ['Subject: Delivery Status Notification (Failure)', 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', '',
+      'Address not found', '', "Your message wasn't delivered to contact@mail.example.io because the domain",
+      "mail.example.io couldn't be found. Check for typos or unnecessary spaces and", 'try again.'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'contact@mail.example.io', action: 'failed', category: 'BadDomain', hard: true }]);
+  });
+
+  it('reads OpenSMTPD\'s text-only report and its reasons', async () => {
+    const text = ['Hi!', '', 'This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.', '',
+      'An error has occurred while attempting to deliver a message for', 'the following list of recipients:', '',
+      'list@lists.example.org: 501 5.5.4 Error: Bad NOTIFY parameter syntax', '', 'Below is a copy of the original message:'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'list@lists.example.org', action: 'failed', category: 'ProtocolErrors', hard: false }]);
+    const mx = text.replace('501 5.5.4 Error: Bad NOTIFY parameter syntax', 'Network error on destination MXs');
+    expect((await parse(mx))[0]).toMatchObject({ category: 'NoAnswerFromHost', hard: false });
+  });
+
+  it('calls a final report with a temporary status MessageExpired, unless the last reason is more specific', () => {
+    const [timeout, full] = parseDeliveryStatus([
+      'Reporting-MTA: dns; mx.example.net', '',
+      'Final-Recipient: rfc822; a@example.org', 'Action: failed', 'Status: 4.4.1', 'Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.1]:25: Connection timed out', '',
+      'Final-Recipient: rfc822; b@example.org', 'Action: failed', 'Status: 4.2.2', 'Diagnostic-Code: smtp; 452 4.2.2 Mailbox full', '',
+    ].join('\n')).recipients;
+    expect(classifyRecipient(timeout!)).toMatchObject({ category: 'MessageExpired', hard: true, rule: { kind: 'fallback', basis: 'dsn-status', code: '4.4.1' } });
+    expect(classifyRecipient(full!)).toMatchObject({ category: 'QuotaIssues', rule: { kind: 'rule' } });
+  });
+});
