@@ -118,14 +118,14 @@ const postfixText: Extractor = (text) => {
   const warning = /THIS IS A WARNING ONLY|still being retried|will (?:continue to )?(?:try|retry)/i.test(text);
   const final = !warning && /could not\s+be delivered|Undelivered Mail Returned/i.test(text);
   // Continuation lines are indented; a copy that lost the indentation runs on to the blank line.
-  const recipients = [...text.matchAll(/^<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?: ([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@)[^\n]*)*)/gm)].map((m) => {
+  const recipients = [...text.matchAll(/^<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?: ([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@|[A-Z][\w-]*: )[^\n]*)*)/gm)].map((m) => {
     const body = (m[2] as string).replace(/\s+/g, ' ').trim();
     const said = /^host (\S+?)\[([^\]]+)\] said: (.*?)(?: \(in reply to [^)]*\))?$/.exec(body);
     const reply = said ? parseReplyText(said[3] as string) : null;
     return buildRecipient({
       recipient: m[1] as string,
       original_recipient: null,
-      action: reply && reply.code < 500 && !final ? 'delayed' : 'failed',
+      action: warning || (reply && reply.code < 500 && !final) ? 'delayed' : 'failed',
       status: reply?.enhanced_code ? formatEnhancedCode(reply.enhanced_code) : null,
       diagnostic_code: said ? `smtp; ${said[3] as string}` : `X-Postfix; ${body}`,
       remote_mta: said?.[1] ?? null,

@@ -60,4 +60,18 @@ describe('real bounces (samples/real)', () => {
     if (label.category) expect(label.category).toContain(record?.category);
     expect(record?.hard).toBe(KNOWN[file] === 'hard' ? !label.hard : label.hard);
   });
+
+  // Froide's bounce fixtures (samples/real/froide), labelled by reading before the parser saw them.
+  const froide = `${dir}froide/`;
+  const froideLabels = readFileSync(`${froide}labels.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; recipient: string; category: string[]; hard: boolean });
+  it.each(froideLabels.map((l) => [l.file, l] as const))('Froide fixture %s', async (file, label) => {
+    const [record, ...rest] = await parseBounceMessage(readFileSync(`${froide}${file}`));
+    expect(rest).toEqual([]);
+    expect([record?.recipient.toLowerCase(), label.category.includes(record?.category ?? ''), record?.hard]).toEqual([label.recipient, true, label.hard]);
+  });
+
+  it('reads Froide\'s X-Autoreply acknowledgement as an auto-reply', async () => {
+    const [out] = await parseBounceMessage(readFileSync(`${froide}test_mail_05.txt`));
+    expect(out).toMatchObject({ category: 'AutoReply', action: 'autoreply', hard: false });
+  });
 });

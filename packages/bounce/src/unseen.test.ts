@@ -36,6 +36,17 @@ describe('lessons of the unseen bounces', () => {
     expect(await parse(text)).toEqual([{ recipient: 'user@example.com', action: 'failed', category: 'SpamBlock', hard: false }]);
   });
 
+  it('reads Postfix\'s delay warning as a delay, and stops a recipient\'s reason at the DSN fields pasted after it', async () => {
+    const text = ['Subject: Delayed Mail (still being retried)', 'From: MAILER-DAEMON@mx.example.net (Mail Delivery System)', '',
+      'This is the mail system at host mx.example.net.', '', '# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #', '',
+      'Your message could not be delivered for more than 4 hour(s).', 'It will be retried until it is 5 day(s) old.', '',
+      '<someone@example.com>: delivery temporarily suspended: connect to', '    mx.example.com[192.0.2.26]:25: Connection timed out',
+      'Reporting-MTA: dns; mx.example.net', 'Arrival-Date: Mon, 10 Feb 2020 20:34:42 +0000 (UTC)'].join('\n');
+    const [out] = await parseBounceMessage(Buffer.from(text));
+    expect(out).toMatchObject({ recipient: 'someone@example.com', action: 'delayed', category: 'NoAnswerFromHost', permanent: false });
+    expect(out?.reply).not.toMatch(/Reporting-MTA/);
+  });
+
   it('reads a Gmail sentence wrapped over two lines ("because the domain … couldn\'t be found")', async () => {
     const text = ['Subject: Delivery Status Notification (Failure)', 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', '',
       'Address not found', '', "Your message wasn't delivered to contact@mail.example.io because the domain",
