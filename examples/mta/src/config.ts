@@ -30,6 +30,8 @@ export interface MtaConfig {
   greetTrustedNetworks: Cidr[];
   listenBacklog: number;
   fsync: boolean;
+  /** Bytes of just-stored messages kept in memory for their delivery (DiskSpoolOptions.deliveryCacheBytes). */
+  spoolDeliveryCache: number;
   /** Worker processes sharing the listeners, one spool shard each (1 = a single process). */
   workers: number;
   /** How the workers share new connections (`runCluster`'s `balance`). */
@@ -85,6 +87,7 @@ export function configFrom(values: ConfigInput, cwd = process.cwd()): MtaConfig 
     greetTrustedNetworks: cidrs(r, 'greet_trusted_networks', []),
     listenBacklog: r.int('listen_backlog', 4096, 1),
     fsync: r.bool('fsync', true),
+    spoolDeliveryCache: r.int('spool_delivery_cache', 32 * 1024 * 1024, 0),
     workers: r.int('workers', 1, 1),
     workersBalance: r.string('workers_balance') === 'primary' ? 'primary' : 'kernel',
     ...policySettings(r, cwd),

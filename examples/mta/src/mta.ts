@@ -71,7 +71,7 @@ export async function startMta(nodeConfig: MtaConfig, options: StartOptions = {}
     },
     http: { host: config.http.host, port: config.http.port, trustedHosts: config.trustedHosts, validateBasic: basicUsers(config.adminUsers) },
     plugins: [
-      queuePlugin({ fsync: config.fsync, smarthost: config.smarthost, adopt }),
+      queuePlugin({ fsync: config.fsync, deliveryCacheBytes: config.spoolDeliveryCache, smarthost: config.smarthost, adopt }),
       ...(await policyFromConfig(config, resolver, logger)),
       ...shaping,
       await bouncesFromEnvironment(config, env, options.peers),

@@ -13,6 +13,8 @@ export interface QueuePluginOptions {
   spool?: string | Spool;
   /** fdatasync each spool batch before the reply. Default true; false only for tests and benchmarks. */
   fsync?: boolean;
+  /** Memory for just-stored messages read by their delivery instead of the disk (`DiskSpoolOptions.deliveryCacheBytes`). Default 32 MiB; 0 = off. */
+  deliveryCacheBytes?: number;
   /** Deliver every queue whose config names no protocol of its own to this `host:port`. */
   smarthost?: string | undefined;
   /** Tuning passed to the queue manager (promotion batch, reaping). */
@@ -39,6 +41,7 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
       const own = dir === undefined ? undefined : await DiskSpool.open({
         dir,
         fsync: options.fsync ?? true,
+        ...(options.deliveryCacheBytes !== undefined ? { deliveryCacheBytes: options.deliveryCacheBytes } : {}),
         log: ctx.logger,
         onBatch: (_n, _bytes, ms) => ctx.metrics.spoolSyncLatency.observe(ms / 1000),
       });

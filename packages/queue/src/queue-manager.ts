@@ -252,6 +252,7 @@ export class QueueManager implements QueueControl {
     const q = this.#scheduler.queue(queue);
     const suspended = size !== undefined && (record.due ?? now) <= now && !this.#state.bounceOf(q) ? this.#state.suspensionOf(q) : undefined;
     if (suspended && size !== undefined) {
+      if (this.#o.spool instanceof DiskSpool) this.#o.spool.deliveryCache?.forget(record.id); // not delivered now
       this.#holds.recordOf(record, size, q.name, suspendedResponse(q, suspended.reason));
       return this.#insert(queue, record.id, suspended.expires, batch);
     }

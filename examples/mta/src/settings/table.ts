@@ -57,6 +57,7 @@ export const SETTINGS: readonly Setting[] = [
     ['log_retention', 'duration', 'forever', 'how long compressed log segments are kept (older ones are deleted)'],
     ['smarthost', 'smarthost', 'none (deliver to MX)', 'relay everything to this host[:port] (IP, [IPv6] or a fully-qualified name)'],
     ['fsync', 'bool', 'true', 'fsync the spool before acknowledging (false only for tests and benchmarks)'],
+    ['spool_delivery_cache', 'int', '33554432', 'bytes of just-accepted messages kept in memory (after they are on disk) so their delivery does not read them back; only messages due now, each for at most 2 s; 0 = off'],
     ['workers', 'int', '1', 'worker processes sharing the SMTP and HTTP listeners, each with its own spool shard (<data_dir>/shard-<i>); a restart with fewer adopts the others\' shards (docs/performance.md)'],
     ['workers_balance', 'choice', 'kernel', 'with workers > 1: new connections taken by whichever worker accepts first (kernel) or handed out in turn by the primary (primary)', { values: ['kernel', 'primary'] }],
   ]),

@@ -1,43 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpoolRecord } from '@mtakit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpool } from './disk-spool.js';
+import { storeThenKill } from './fixtures/store-then-kill.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** Runs the storing child until it has acknowledged `count` messages, then SIGKILLs it. */
-async function storeThenKill(dir: string, count: number, mode = ''): Promise<{ stored: Map<string, number>; removed: Set<string> }> {
-  const child = spawn(process.execPath, ['--conditions=@mtakit/source', '--import', 'tsx', join(import.meta.dirname, 'fixtures/store-forever.ts'), dir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stored = new Map<string, number>();
-  const removed = new Set<string>();
-  let buffered = '';
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() as string;
-      for (const line of lines) {
-        const [what, id, attempts] = line.split(' ') as [string, string, string];
-        if (what === 'stored') stored.set(id, Number(attempts));
-        else removed.add(id);
-      }
-      if (stored.size + removed.size >= count) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) after ${stored.size} stores`)));
-  });
-  await exited;
-  return { stored, removed };
-}
 
 describe('DiskSpool under SIGKILL', () => {
   it('recovers every acknowledged message, with its latest acknowledged meta, after kill -9 mid-write', async () => {

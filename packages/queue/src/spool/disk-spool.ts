@@ -1,12 +1,13 @@
 import { readSync } from 'node:fs';
-import { mkdir, open, readFile, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } from '@mtakit/core';
-import { metaBytes, toMessage, toRecord, type StoredMeta } from './stored-meta.js';
+import { deliveryCache, type DeliveryCache } from './delivery-cache.js';
+import { metaBytes, metaJson, toMessage, toRecord, type StoredMeta } from './stored-meta.js';
 import { dataIsIntact, encodeRecord, HEADER, ID_OFFSET, RecordType, type EncodedRecord } from './record-format.js';
 import { SNAPSHOT_ENTRY, snapshotPath } from './snapshot-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
-import { holdsLock } from './spool-lock.js';
+import { takeSpoolLock } from './spool-lock.js';
 import { scanSegment, type RecordVisitor } from './segment-reader.js';
 import { SpoolIndex, type Location } from './spool-index.js';
 import { loadSnapshot, snapshotEntries, type EntryVisitor } from './snapshot-reader.js';
@@ -35,6 +36,8 @@ export interface DiskSpoolOptions {
    * every segment, and a snapshot left from before is deleted).
    */
   checkpointSegments?: number;
+  /** Memory for messages just stored and due now, read by their delivery instead of the disk (`DeliveryCache`). Default 32 MiB; 0 = off. */
+  deliveryCacheBytes?: number;
   /** Progress and problems (recovery, torn tails, corrupt records). Default: silent. */
   log?: Logger;
   /** Observes each durable write batch (for fsync latency metrics). */
@@ -43,7 +46,6 @@ export interface DiskSpoolOptions {
 
 /** Reads up to this size are done synchronously (see #read). */
 const SYNC_READ_LIMIT = 256 * 1024;
-
 
 /**
  * The default `Spool`: an append-only log of checksummed records in segment files, written with
@@ -59,6 +61,8 @@ export class DiskSpool implements RecordSpool {
   readonly #dir: string;
   readonly #options: Required<Pick<DiskSpoolOptions, 'fsync' | 'segmentBytes' | 'compactIntervalMs' | 'relocateBelow' | 'checkpointSegments'>> & DiskSpoolOptions;
   readonly #writer: SegmentWriter;
+  /** Messages about to be delivered, in memory; the queue drops those it holds instead. Undefined = off. */
+  readonly deliveryCache: DeliveryCache | undefined;
   #index = new SpoolIndex();
   #segments: number[] = [];
   #recovered: number[] = [];
@@ -78,6 +82,7 @@ export class DiskSpool implements RecordSpool {
   private constructor(options: DiskSpoolOptions) {
     this.#dir = options.dir;
     this.#options = { fsync: true, segmentBytes: 64 * 1024 * 1024, compactIntervalMs: 10_000, relocateBelow: 0.5, checkpointSegments: 4, ...options };
+    this.deliveryCache = deliveryCache(options.deliveryCacheBytes);
     this.#writer = new SegmentWriter(this.#dir, {
       segmentBytes: this.#options.segmentBytes,
       fsync: this.#options.fsync,
@@ -105,21 +110,27 @@ export class DiskSpool implements RecordSpool {
   }
 
   async store(message: Message): Promise<void> {
-    const record = encodeRecord(RecordType.Store, message.id, metaBytes(spoolRecordOf(message)), message.getData());
+    const meta = metaJson(spoolRecordOf(message));
+    const record = encodeRecord(RecordType.Store, message.id, Buffer.from(meta, 'utf8'), message.getData());
     const at = await this.#writer.append(record);
     this.#place(RecordType.Store, message.id, at, record);
+    this.deliveryCache?.keep(message, meta);
   }
 
   async updateMeta(message: Message): Promise<void> {
     if (!this.#index.has(message.id)) throw notFound(message.id);
-    const record = encodeRecord(RecordType.Meta, message.id, metaBytes(spoolRecordOf(message)));
+    const meta = metaJson(spoolRecordOf(message));
+    const record = encodeRecord(RecordType.Meta, message.id, Buffer.from(meta, 'utf8'));
     const at = await this.#writer.append(record);
     this.#place(RecordType.Meta, message.id, at, record);
+    this.deliveryCache?.updateMeta(message.id, meta);
   }
 
   async load(id: string): Promise<Message> {
     const entry = this.#index.get(id);
     if (!entry) throw notFound(id);
+    const cached = this.deliveryCache?.take(id);
+    if (cached) return toMessage(id, JSON.parse(cached.meta) as StoredMeta, cached.data);
     let meta: Buffer;
     let data: Buffer;
     if (entry.metaSeg === entry.seg && entry.metaOff + entry.metaLen === entry.dataOff) {
@@ -145,6 +156,7 @@ export class DiskSpool implements RecordSpool {
   }
 
   async remove(id: string): Promise<void> {
+    this.deliveryCache?.forget(id);
     if (!this.#index.remove(id)) return;
     const at = await this.#writer.append(encodeRecord(RecordType.Remove, id, Buffer.alloc(0)));
     this.#track(at.segment);
@@ -270,7 +282,7 @@ export class DiskSpool implements RecordSpool {
 
   async #open(): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
-    await this.#lock();
+    this.#lockHandle = await takeSpoolLock(this.#dir);
     const segments = await listSegments(this.#dir);
     const started = Date.now();
     const replay = segments.length > 0 && this.#options.checkpointSegments > 0 ? await this.#loadSnapshot(segments) : segments;
@@ -372,20 +384,6 @@ export class DiskSpool implements RecordSpool {
     } finally {
       reader.users--;
     }
-  }
-
-  /**
-   * Takes the spool: `spool.lock` holds our PID and stays open for as long as the spool is, so
-   * a later start can tell a live holder from a stale file (see spool-lock.ts).
-   */
-  async #lock(): Promise<void> {
-    const path = join(this.#dir, 'spool.lock');
-    const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
-    if (holder > 0 && holder !== process.pid && (await holdsLock(holder, path))) {
-      throw new MtaKitError('E_SPOOL', `spool ${this.#dir} is in use by process ${holder}`);
-    }
-    await writeFile(path, String(process.pid));
-    this.#lockHandle = await open(path, 'r');
   }
 }
 

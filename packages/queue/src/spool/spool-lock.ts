@@ -1,4 +1,20 @@
-import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { open, readdir, readFile, readlink, realpath, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MtaKitError } from '@mtakit/core';
+
+/**
+ * Takes the spool in `dir`: `spool.lock` holds our PID and stays open (the handle returned) for as
+ * long as the spool is, so a later start can tell a live holder from a stale file (`holdsLock`).
+ */
+export async function takeSpoolLock(dir: string): Promise<FileHandle> {
+  const path = join(dir, 'spool.lock');
+  const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
+  if (holder > 0 && holder !== process.pid && (await holdsLock(holder, path))) {
+    throw new MtaKitError('E_SPOOL', `spool ${dir} is in use by process ${holder}`);
+  }
+  await writeFile(path, String(process.pid));
+  return open(path, 'r');
+}
 
 /**
  * Whether process `pid` holds the spool lock at `lockPath`. A PID in a stale lock file may have

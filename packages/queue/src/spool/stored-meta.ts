@@ -10,9 +10,14 @@ export interface StoredMeta {
 }
 
 export function metaBytes(record: SpoolRecord): Buffer {
+  return Buffer.from(metaJson(record), 'utf8');
+}
+
+/** The meta as the spool stores it, as JSON text. */
+export function metaJson(record: SpoolRecord): string {
   const stored: StoredMeta = { sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts };
   if (record.due !== undefined) stored.due = record.due;
-  return Buffer.from(JSON.stringify(stored), 'utf8');
+  return JSON.stringify(stored);
 }
 
 export function toRecord(id: string, stored: StoredMeta, size?: number): SpoolRecord {
