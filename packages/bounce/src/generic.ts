@@ -39,7 +39,7 @@ const ADDRESS = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-
 const BOUNCE_SUBJECT = /undeliver|(?:could|can) ?not be delivered|non-?delivery|mail failed|returning (?:mail )?to sender|undelivered|not (?:been )?delivered|delivery (?:status|fail|notification|problem|report|error)|failure notice|failed delivery|delivery has failed|returned mail|returned to sender|mail delivery|nondeliverable|non-deliverable|non remis|non recapitabile|unzustellbar|nicht zugestellt|no entregado|no se pudo entregar|onbestelbaar|niedoręczon|недоставлен|не доставлено|配信|送信できません|エラー|退信|mail system error|mail error|message error|delivery failure|could not send|warning: could not|reject(?:ed|ing) (?:your )?(?:mail|message)|rejected|bounce|受け取ることが(?:出来|でき)ません|user unknown|nondelivery|ndr\b|mail status|退信|退回|失败|無法|无法|未能/i;
 const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|mailer|mail\.?delivery|maildelivery|bounce|bounces|mdaemon|smtp|ndr|no-?reply|microsoftexchange\w*|mailadmin|mail-?system|notifications?)@|mailer-daemon|postmaster/i;
 /** Sentences that say a message was not delivered (enough on their own, for body-only reports). */
-const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|error has occurred while attempting to deliver|your message is being returned|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
+const FAILURE_SENTENCE = /failed because|did not reach|not reach the following|returned because|encountered an error|did not (?:exactly )?match|intended recipient|addressed to|could not be delivered|couldn't be delivered|was not delivered|wasn't delivered|not be delivered|undeliverable|delivery (?:has )?failed|failed to deliver|permanent(?:ly)? (?:error|fatal|failure)|fatal errors?|unable to deliver|cannot be delivered|can't be delivered|delivery to the following recipients? failed|following (?:address|recipient)(?:e?s|\(es\))? (?:failed|had)|message (?:was |has been )?(?:rejected|returned|bounced|blocked)|returned to sender|no such (?:user|recipient|mailbox)|user unknown|unknown host|rejected due to|mailbox quota|exceeding (?:their|its|the) quota|unknown user|does not exist|mailbox (?:unavailable|full|is full)|not (?:yet )?been delivered|delivery (?:is )?delayed|will (?:continue to )?(?:retry|try)|relaying denied|could not deliver|unable to relay|host unknown|giving up|i'm afraid i wasn't able|may not have permission to post|error has occurred while attempting to deliver|your message is being returned|sorry, we were unable|no mailbox here|account (?:is )?(?:disabled|inactive|suspended)|over ?quota|quota exceeded|spam|blocked|blacklist|denied|zugestellt|non (?:è stato|e' stato) consegnato|n'a pas pu être|n'a pas été|no ha podido|nie może|送信|届きません|宛先|(?:受け取る|お届けする)ことが(?:出来|でき)ません/i;
 /** Words of a reason line that is not itself a failure sentence ("The recipient name is not recognized"). */
 const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|存在しません|見つかりません|登録されていません|不一致|\b(?:unknown|failed|syntax|connection|network error|conversation|not accepted|not enough|not accepting|not known|does(?:n't| not) have|looping|(?:PERM|TEMP)_FAILURE|exceed(?:s|ed)|not listed|not recogni[sz]ed|not found|(?:does|may) not exist|not have permission|invalid|disabled|inactive|quota|full|blocked|denied|refused|rejected|spam|relay|expired|timed? ?out|unreachable|unrouteable)\b/i;
 const REPLY = /(?:^|[^\d.\w-])([45][0-5]\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
@@ -50,7 +50,7 @@ const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return|un
 const LIST_FIELD = /^\s*(?:x-beenthere|list-(?:post|id|owner|help|subscribe|unsubscribe|archive)|mailing-list|x-mailing-list)\s*:/i;
 /** Lines that carry addresses which are not recipients. */
 const HEADER_LINE = /^\s*(?:message-id|references|in-reply-to|received|from|return-path|delivered-to|x-original-to|sender|reply-to|errors-to|x-[\w-]+|list-[\w-]+|dkim-signature|authentication-results|arc-[\w-]+|envelope-from|mail from|by|for|id)\s*[:=]/i;
-const NOT_RECIPIENT_LINE = new RegExp(`^\\s*>|${HEADER_LINE.source}|https?:\\/\\/|mailto:|^\\s*(?:for (?:further )?(?:assistance|help|more))|(?:contact|write to|send mail to|e-?mail) (?:the |your )?(?:postmaster|administrator|support|helpdesk)`, 'i');
+const NOT_RECIPIENT_LINE = new RegExp(`^\\s*>|${HEADER_LINE.source}|https?:\\/\\/|mailto:|^\\s*(?:hello|hi|dear|hallo|bonjour)\\b[^@\\n]{0,40}@\\S+\\s*,?\\s*$|^\\s*(?:for (?:further )?(?:assistance|help|more))|(?:contact|write to|send mail to|e-?mail) (?:the |your )?(?:postmaster|administrator|support|helpdesk)`, 'i');
 
 export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'> & { report?: boolean }): boolean {
   if (input.failedHeaders.length > 0 || input.report) return true;
@@ -151,6 +151,8 @@ function candidateAddresses(lines: readonly string[], input: GenericInput): { ad
   if (weak.length > 0 && weak.length <= 3) return weak;
   const bare = bareLocalParts(lines, input.from);
   if (bare.length > 0) return bare;
+  const group = groupAddress(lines);
+  if (group) return [group];
   const to = input.originalTo?.match(ADDRESS) ?? [];
   return to.slice(0, 1).map((address) => ({ address, line: -1 }));
 }
@@ -170,6 +172,20 @@ function bareLocalParts(lines: readonly string[], from: string | null): { addres
     else if (out.length > 0 && (lines[i] ?? '').trim() !== '') break;
   }
   return out;
+}
+
+/**
+ * Google Groups' refusal names the group only by name ("the group you tried to contact (security)");
+ * its domain is in the help-center link (`support.google.com/a/<domain>/`), else googlegroups.com.
+ */
+function groupAddress(lines: readonly string[]): { address: string; line: number } | null {
+  const line = lines.findIndex((l) => /group you tried to contact\s*$|group you tried to contact \(/i.test(l));
+  if (line < 0) return null;
+  const text = lines.slice(line, line + 12).join(' ');
+  const name = /group you tried to contact\s*\(([^()\s@]+)\)/i.exec(text)?.[1];
+  if (!name) return null;
+  const domain = /support\.google\.com\/a\/([a-z0-9.-]+\.[a-z]{2,})\//i.exec(text)?.[1] ?? 'googlegroups.com';
+  return { address: `${name}@${domain}`.toLowerCase(), line };
 }
 
 function paragraphEnd(lines: readonly string[], from: number, address: string): number {

@@ -47,6 +47,15 @@ describe('lessons of the unseen bounces', () => {
     expect(out?.reply).not.toMatch(/Reporting-MTA/);
   });
 
+  it('names the group of a Google Groups refusal quoted without its headers, not the sender it greets', async () => {
+    const text = ['Hello someone@example.gov,', '',
+      "We're writing to let you know that the group you tried to contact (platform-dev) may not exist, or you may not have permission to post messages to the group.", '',
+      'If you have questions related to this or any other Google Group, visit the Help Center at https://groups.google.com/support/.', '', 'Thanks,', '', 'Google Groups'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'platform-dev@googlegroups.com', action: 'failed', category: 'PolicyRelated', hard: false }]);
+    const hosted = text.replace('https://groups.google.com/support/', 'https://support.google.com/a/example.ai/bin/topic.py?topic=25838');
+    expect((await parse(hosted))[0]?.recipient).toBe('platform-dev@example.ai');
+  });
+
   it('reads a Gmail sentence wrapped over two lines ("because the domain … couldn\'t be found")', async () => {
     const text = ['Subject: Delivery Status Notification (Failure)', 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', '',
       'Address not found', '', "Your message wasn't delivered to contact@mail.example.io because the domain",
