@@ -47,7 +47,7 @@ export function classifyRecipient(recipient: DsnRecipient, classifier: BounceCla
 }
 
 /** Categories that say the address itself is bad (given a permanent failure). */
-const ADDRESS_CATEGORIES: ReadonlySet<string> = new Set(['InvalidRecipient', 'BadDomain', 'InactiveMailbox', 'DNSFailure']);
+const ADDRESS_CATEGORIES: ReadonlySet<string> = new Set(['InvalidRecipient', 'BadDomain', 'InactiveMailbox']);
 
 /**
  * Address-level hardness: the failure is permanent and about the address (unknown user, no such

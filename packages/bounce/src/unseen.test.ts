@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBounceMessage } from './cli.js';
 import { parseDeliveryStatus } from './dsn.js';
-import { classifyRecipient } from './records.js';
+import { addressLevel, classifyRecipient } from './records.js';
 
 // What the first measure on unseen real bounces showed (docs/bounces.md, "Unseen data"). The
 // texts are reduced to the sentences the fix reads; the bounces themselves were read only.
@@ -80,5 +80,10 @@ describe('lessons of the unseen bounces', () => {
     ].join('\n')).recipients;
     expect(classifyRecipient(timeout!)).toMatchObject({ category: 'MessageExpired', hard: true, rule: { kind: 'fallback', basis: 'dsn-status', code: '4.4.1' } });
     expect(classifyRecipient(full!)).toMatchObject({ category: 'QuotaIssues', rule: { kind: 'rule' } });
+  });
+
+  it('does not call a failed DNS lookup address-level: a domain that does not exist is BadDomain', () => {
+    expect(addressLevel({ category: 'DNSFailure', hard: true })).toBe(false);
+    expect(addressLevel({ category: 'BadDomain', hard: true })).toBe(true);
   });
 });
