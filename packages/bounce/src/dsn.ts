@@ -18,8 +18,9 @@ export interface DsnMessageFields {
  */
 export function parseDeliveryStatus(text: string): { message: DsnMessageFields; recipients: DsnRecipient[] } {
   const groups = parseFieldGroups(text);
-  // Courier before 0.11 wrote "Final-Receipient".
-  const finalRecipient = (g: FieldGroup) => field(g, 'final-recipient') ?? field(g, 'final-receipient');
+  // Courier before 0.11 wrote "Final-Receipient"; Sendmail's X-Actual-Recipient stands in when a
+  // report lost its Final-Recipient.
+  const finalRecipient = (g: FieldGroup) => field(g, 'final-recipient') ?? field(g, 'final-receipient') ?? field(g, 'x-actual-recipient');
   const isRecipient = (g: FieldGroup) => finalRecipient(g) !== null || g.has('original-recipient');
   const messageGroup = groups.find((g) => !isRecipient(g)) ?? groups[0] ?? new Map();
   const message: DsnMessageFields = {

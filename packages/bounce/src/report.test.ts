@@ -175,4 +175,16 @@ describe('parseReport on shapes found in real mail', () => {
     const [record] = reportToLogRecords(await parseReport(Buffer.from(dsn)), { clock });
     expect(record).toMatchObject({ bounce_classification: 'MessageExpired' });
   });
+
+  it.each([
+    ['a text/delivery-status part', (f: string) => f, 'text/delivery-status'],
+    ['an X-Actual-Recipient in place of a lost Final-Recipient', (f: string) => f.replace('Final-Recipient', 'X-Actual-Recipient'), 'message/delivery-status'],
+    ['a base64 delivery-status part', (f: string) => `${Buffer.from(f).toString('base64')}\n`, 'message/delivery-status\nContent-Transfer-Encoding: base64'],
+  ])('reads a report with %s', async (_name, shape, type) => {
+    const fields = 'Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n';
+    const dsn = `From: MAILER-DAEMON@mx.example.net\nSubject: Delivery Status Notification\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: text/plain\n\nDelivery failed.\n--B\nContent-Type: ${type}\n\n${shape(fields)}\n--B--\n`;
+    const [summary] = await parseBounceMessage(Buffer.from(dsn));
+    expect(summary).toMatchObject({ recipient: 'user@example.com', status: '5.1.1', category: 'InvalidRecipient', hard: true, extractor: 'rfc3464' });
+  });
 });
+

@@ -25,7 +25,8 @@ export interface ParseReportOptions extends CorrelationOptions {
   envelopeRecipient?: string;
 }
 
-const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-delivery-status']);
+// text/delivery-status: a label some gateways give the same fields.
+const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-delivery-status', 'text/delivery-status']);
 
 /**
  * Reads an inbound report: an RFC 5965 feedback report, an RFC 3464 DSN, one of the common
