@@ -1,5 +1,5 @@
 import { ConfigError, durationOption, LOG_RECORD_TYPES, type LogRecordType } from '@mtakit/core';
-import type { EndpointConfig } from './hub.js';
+import type { EndpointConfig, EndpointDefinition, EventDispatch } from './hub.js';
 import type { JournalSync } from './journal.js';
 import type { EventSink } from './sink.js';
 import { AmqpSink } from './sinks/amqp.js';
@@ -32,10 +32,22 @@ type Json = Record<string, unknown>;
 
 export function endpointsFromConfig(section: unknown, env: NodeJS.ProcessEnv = process.env): EndpointConfig[] {
   const root = object(section, 'events');
-  unknownKeys(root, ['endpoints', 'sync'], 'events');
+  unknownKeys(root, ['endpoints', 'sync', 'dispatch'], 'events');
   const list = root.endpoints ?? [];
   if (!Array.isArray(list)) throw new ConfigError('events.endpoints', list, 'must be a list');
   return list.map((raw, i) => endpoint(object(raw, `events.endpoints[${i}]`), `events.endpoints[${i}]`, env));
+}
+
+/** Endpoints built again from their definitions (in the events worker thread). */
+export function endpointsFromDefinitions(definitions: readonly EndpointDefinition[]): EndpointConfig[] {
+  return definitions.map((d, i) => endpoint(d.config as Json, `events.endpoints[${i}]`, d.env));
+}
+
+/** The section's `dispatch`: `worker` (the default) or `main` (see `EventDispatch`). */
+export function dispatchFromConfig(section: unknown): EventDispatch {
+  const dispatch = object(section, 'events').dispatch ?? 'worker';
+  if (dispatch !== 'worker' && dispatch !== 'main') throw new ConfigError('events.dispatch', dispatch, 'worker or main');
+  return dispatch;
 }
 
 /** The section's `sync` (`write` or `fsync`, see `JournalSync`); undefined when not set. */
@@ -54,9 +66,12 @@ function endpoint(e: Json, at: string, env: NodeJS.ProcessEnv): EndpointConfig {
   const ms = (key: string) => (e[key] === undefined ? undefined : durationOption(`${at}.${key}`, e[key] as string));
   const int = (key: string) => (e[key] === undefined ? undefined : wholeNumber(e[key], `${at}.${key}`));
   const timeoutMs = ms('timeout');
+  const secretNames = e.secrets_env === undefined ? [] : strings(e.secrets_env, `${at}.secrets_env`);
   const config: EndpointConfig = {
     name: String(e.name ?? ''),
     sink: sinkFor(type, e, at, env, timeoutMs),
+    // Only the variables the endpoint names travel with it (sinkFor has refused unset ones).
+    definition: { config: e, env: Object.fromEntries(secretNames.map((name) => [name, env[name] as string])) },
     filter: { ...(e.events !== undefined ? { types: recordTypes(e.events, `${at}.events`) } : {}), ...(e.tenants !== undefined ? { tenants: strings(e.tenants, `${at}.tenants`) } : {}) },
   };
   const batchSize = int('batch_size');

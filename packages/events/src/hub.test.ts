@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dispatchFromConfig, endpointsFromConfig } from './config.js';
 import { EventHub, type EndpointConfig } from './hub.js';
 import { verifySignature } from './signature.js';
 import { WebhookSink } from './sinks/webhook.js';
@@ -140,6 +141,56 @@ describe('EventHub with a webhook endpoint', () => {
     expect(() => new EventHub({ dir, endpoints: [{ name: 'a b', sink: new WebhookSink({ url: receiver.url }) }] })).toThrow(/events.endpoints\[0\].name/);
     expect(() => new WebhookSink({ url: 'ftp://x' })).toThrow(/url/);
     expect(() => new WebhookSink({ url: 'http://user:pw@host/' })).toThrow(/credentials/);
+  });
+
+  function workerHub(extra: Record<string, unknown> = {}): EventHub {
+    const section = { endpoints: [{ name: 'hook', type: 'webhook', url: receiver.url, secrets_env: ['HOOK_SECRET'], format: 'array', concurrency: 2, batch_wait: '5ms', retry_initial: '20ms', retry_max: '100ms', events: ['Reception', 'Delivery', 'Bounce'], ...extra }] };
+    const h = new EventHub({ dir, warn: () => undefined, dispatch: dispatchFromConfig(section), endpoints: endpointsFromConfig(section, { HOOK_SECRET: 's3cret' }) });
+    hubs.push(h);
+    return h;
+  }
+
+  it("dispatch 'worker': delivers from the worker thread, signed, in order per message, and reports its counters back", async () => {
+    const h = workerHub();
+    await h.start();
+    const records = [1, 2, 3, 4].flatMap((n) => [testRecord(n, 'Reception'), testRecord(n, 'TransientFailure'), testRecord(n, 'Delivery')]);
+    // TransientFailure is not in the filter: no event for it.
+    await Promise.all(records.map((r) => h.publish(r)));
+    await until(() => receiver.eventIds().length === 8);
+    const events = receiver.received.flatMap((r) => JSON.parse(r.body) as Array<{ type: string; record: { id: string } }>);
+    for (const n of [1, 2, 3, 4]) expect(events.filter((e) => e.record.id === testRecord(n).id).map((e) => e.type)).toEqual(['Reception', 'Delivery']);
+    const { body, headers } = receiver.received[0] as { body: string; headers: Record<string, string> };
+    expect(verifySignature(body, headers['x-mtakit-signature'], 's3cret').ok).toBe(true);
+    await until(() => h.stats()[0]?.sent === 8);
+    expect(h.stats()[0]).toMatchObject({ name: 'hook', queued: 0, failed: 0 });
+  });
+
+  it("dispatch 'worker': dead-letters what the receiver refuses, lists and replays it through the worker, and keeps queued events across a restart", async () => {
+    const h = workerHub();
+    await h.start();
+    receiver.mode = 'reject';
+    await h.publish(testRecord(1, 'Bounce'));
+    await until(() => h.stats()[0]?.dead_lettered === 1);
+    const letters = await h.deadLetters('hook');
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.reason).toContain('400');
+    receiver.mode = 'fail';
+    expect(await h.replayDeadLetters('hook')).toBe(1);
+    await h.publish(testRecord(2, 'Delivery'));
+    await until(() => (h.stats()[0]?.failed ?? 0) >= 2);
+    await h.stop();
+    hubs.length = 0;
+    receiver.mode = 'ok';
+    const again = workerHub();
+    await again.start();
+    await until(() => new Set(receiver.eventIds()).size === 2);
+    expect(await again.deadLetters('hook')).toHaveLength(0);
+  });
+
+  it("dispatch 'worker': refuses a sink object, and an unknown dispatch, naming the key", () => {
+    expect(() => new EventHub({ dir, dispatch: 'worker', endpoints: [{ name: 'x', sink: new WebhookSink({ url: receiver.url }) }] })).toThrow(/events\.endpoints\[0\].*dispatch 'main'/);
+    expect(() => dispatchFromConfig({ endpoints: [], dispatch: 'thread' })).toThrow(/events\.dispatch/);
+    expect(dispatchFromConfig({ endpoints: [] })).toBe('worker');
   });
 });
 

@@ -1,13 +1,22 @@
-import { join } from 'node:path';
 import { ConfigError, type LogRecord } from '@mtakit/core';
-import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
-import { laneOf, matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
-import { Journal, type JournalSync } from './journal.js';
-import type { ReaderSpec } from './journal-reader.js';
-import { Lane } from './lane.js';
-import { CircuitBreaker, type BackoffOptions, type BreakerOptions } from './retry.js';
+import type { DeadLetter } from './dead-letters.js';
+import { checkEndpoints, LocalEngine, type EventEngine } from './engine.js';
+import { matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
+import type { JournalSync } from './journal.js';
+import type { BackoffOptions, BreakerOptions } from './retry.js';
 import type { EventSink } from './sink.js';
-import { EndpointStats, type EndpointStatus } from './stats.js';
+import type { EndpointStatus } from './stats.js';
+import { WorkerEngine } from './worker-engine.js';
+
+/**
+ * An endpoint as plain data — one entry of the config file's `endpoints` and the values of the
+ * environment variables it names — from which a worker thread builds its own sink.
+ * `endpointsFromConfig` attaches it.
+ */
+export interface EndpointDefinition {
+  config: Readonly<Record<string, unknown>>;
+  env: Readonly<Record<string, string>>;
+}
 
 export interface EndpointConfig {
   /** Unique; names the endpoint's directory, metrics label and CLI argument. */
@@ -31,7 +40,17 @@ export interface EndpointConfig {
   /** How long an event is retried before it is dead-lettered (ms; default 24 h). */
   maxAgeMs?: number;
   breaker?: Partial<BreakerOptions>;
+  /** Set by `endpointsFromConfig`; required by `dispatch: 'worker'` (a sink object cannot cross threads). */
+  definition?: EndpointDefinition;
 }
+
+/**
+ * Where the journal, the lanes and the sinks run. `main`: on the calling thread. `worker`: in a
+ * worker thread of their own; the calling thread then only filters and serialises each event and
+ * hands it over, and `publish` resolves once the worker has written it. Needs endpoints from
+ * `endpointsFromConfig` (each with its `definition`).
+ */
+export type EventDispatch = 'main' | 'worker';
 
 export interface EventHubOptions {
   /** Root of the durable queue (`<dir>/journal/`, shared by every endpoint) and of `<dir>/<endpoint>/dead-letters.jsonl`. */
@@ -46,21 +65,13 @@ export interface EventHubOptions {
   shouldEnqueue?: () => ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined;
   /** When a published event counts as stored (default `write`: SIGKILL-safe; `fsync`: power-cut safe too). See `JournalSync`. */
   sync?: JournalSync;
+  /** Default `main`; see `EventDispatch`. */
+  dispatch?: EventDispatch;
   now?: () => number;
   warn?: (message: string) => void;
 }
 
-interface Endpoint {
-  config: EndpointConfig;
-  lanes: number;
-  running: Lane[];
-  breaker: CircuitBreaker;
-  stats: EndpointStats;
-  deadLetters: DeadLetterStore;
-}
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const DAY = 24 * 60 * 60 * 1000;
+type Ask = (record: LogRecord, endpoint: string) => boolean | Promise<boolean>;
 
 /**
  * Fans log records out to event endpoints through one durable journal: an event is written once
@@ -69,85 +80,69 @@ const DAY = 24 * 60 * 60 * 1000;
  * disk, so a caller that awaits the bus before dropping a message from the spool cannot lose its events.
  */
 export class EventHub {
-  readonly #endpoints = new Map<string, Endpoint>();
-  readonly #journal: Journal;
-  readonly #now: () => number;
+  readonly #endpoints: readonly EndpointConfig[];
+  readonly #engine: EventEngine;
   readonly #warn: (message: string) => void;
   /** Whether some endpoint asks per record (`accept`): only then does publishing wait for answers. */
   readonly #asks: boolean;
   readonly #shouldEnqueue: EventHubOptions['shouldEnqueue'];
   /** Every endpoint's name when none filters: each event then goes to all of them. */
   readonly #unfiltered: readonly string[] | undefined;
-  #ask: ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | null | undefined;
+  /** The record types some endpoint takes; undefined when one takes every type. */
+  readonly #types: ReadonlySet<string> | undefined;
+  #ask: Ask | null | undefined;
   #filterFailures = 0;
-  #started = false;
 
   constructor(options: EventHubOptions) {
-    this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? ((m) => process.stderr.write(`mtakit events: ${m}\n`));
-    for (const [i, config] of options.endpoints.entries()) {
-      if (!NAME.test(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'letters, digits, _ . - (up to 64)');
-      if (this.#endpoints.has(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'used twice');
-      const lanes = positive(config.concurrency ?? 1, `events.endpoints[${i}].concurrency`);
-      this.#endpoints.set(config.name, {
-        config, lanes, running: [],
-        breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 30_000, ...config.breaker }),
-        stats: new EndpointStats(),
-        deadLetters: new DeadLetterStore(join(options.dir, config.name)),
+    checkEndpoints(options.endpoints);
+    this.#endpoints = options.endpoints;
+    const dispatch = options.dispatch ?? 'main';
+    if (dispatch === 'worker') {
+      const definitions = options.endpoints.map((e, i) => {
+        if (!e.definition) throw new ConfigError(`events.endpoints[${i}]`, e.name, "dispatch 'worker' needs endpoints from endpointsFromConfig (a sink object cannot move to a worker thread); use dispatch 'main'");
+        return e.definition;
       });
+      this.#engine = new WorkerEngine({ dir: options.dir, definitions, endpoints: options.endpoints, ...(options.sync ? { sync: options.sync } : {}), warn: this.#warn });
+    } else if (dispatch === 'main') {
+      this.#engine = new LocalEngine({ dir: options.dir, endpoints: options.endpoints, ...(options.sync ? { sync: options.sync } : {}), ...(options.now ? { now: options.now } : {}), warn: this.#warn });
+    } else {
+      throw new ConfigError('events.dispatch', dispatch, 'main or worker');
     }
-    this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
     this.#asks = options.endpoints.some((e) => e.accept !== undefined);
     this.#shouldEnqueue = options.shouldEnqueue;
     const names = options.endpoints.map((e) => e.name);
     this.#unfiltered = options.endpoints.every((e) => !e.filter?.types && !e.filter?.tenants) && names.length > 0 ? names : undefined;
+    this.#types = options.endpoints.every((e) => e.filter?.types) ? new Set(options.endpoints.flatMap((e) => e.filter?.types ?? [])) : undefined;
   }
 
   /** The `LogBus` consumer. */
   readonly consumer = (record: LogRecord): Promise<void> | undefined => this.publish(record);
 
-  async start(): Promise<void> {
-    if (this.#started) return;
-    this.#started = true;
-    const readers: ReaderSpec[] = [...this.#endpoints.values()].flatMap((ep) => Array.from({ length: ep.lanes }, (_, n) => ({
-      name: `${ep.config.name}/${n}`,
-      endpoint: ep.config.name,
-      wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
-    })));
-    await this.#journal.open(readers);
-    await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));
-    for (const ep of this.#endpoints.values()) {
-      const options = {
-        batchSize: ep.config.batchSize ?? 100,
-        batchWaitMs: ep.config.batchWaitMs ?? 50,
-        // Capped at a minute: a lane retries at least that often, so after an outage of any length
-        // delivery resumes within max(retry_max, breaker cooldown) of the receiver's return.
-        backoff: { initialMs: 1_000, maxMs: 60_000, ...ep.config.backoff },
-        maxAgeMs: ep.config.maxAgeMs ?? DAY,
-      };
-      ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
-      for (const lane of ep.running) lane.start();
-    }
+  start(): Promise<void> {
+    return this.#engine.start();
   }
 
   /**
    * Queues the record's event for every endpoint that takes it. Returns once it is written (see
-   * `sync`); a promise only when something must be waited for (an `accept` answer, an fsync).
+   * `sync`); a promise only when something must be waited for (an `accept` answer, a write).
    */
   publish(record: LogRecord): Promise<void> | undefined {
+    // A record no endpoint's types take costs one set lookup: no event is built or journaled.
+    if (this.#types && !this.#types.has(record.type)) return undefined;
     const event = toEvent(record);
     const ask = this.#policyFilter();
-    if (!this.#asks && !ask && this.#unfiltered) return this.#journal.append([event], this.#unfiltered);
-    const wanted = [...this.#endpoints.values()].filter((ep) => matchesFilter(event, ep.config.filter ?? {}));
+    if (!this.#asks && !ask && this.#unfiltered) return this.#engine.enqueue([event], this.#unfiltered);
+    const wanted = this.#endpoints.filter((ep) => matchesFilter(event, ep.filter ?? {}));
     if (wanted.length === 0) return undefined;
-    if (!this.#asks && !ask) return this.#journal.append([event], wanted.map((ep) => ep.config.name));
-    return Promise.all(wanted.map(async (ep) => ((await this.#accepts(ep, event, ask)) ? [ep.config.name] : []))).then((names) => {
+    if (!this.#asks && !ask) return this.#engine.enqueue([event], wanted.map((ep) => ep.name));
+    return Promise.all(wanted.map(async (ep) => ((await this.#accepts(ep, event, ask)) ? [ep.name] : []))).then((names) => {
       const to = names.flat();
-      return to.length === 0 ? undefined : this.#journal.append([event], to);
+      return to.length === 0 ? undefined : this.#engine.enqueue([event], to);
     });
   }
 
-  #policyFilter(): ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined {
+  #policyFilter(): Ask | undefined {
     if (this.#ask === undefined) {
       try {
         this.#ask = this.#shouldEnqueue?.() ?? null;
@@ -159,58 +154,31 @@ export class EventHub {
   }
 
   /** The endpoint's `accept`, then the policy; one that throws lets the event through (a broken filter must not lose events). */
-  async #accepts(ep: Endpoint, event: MtaEvent, ask: ((record: LogRecord, endpoint: string) => boolean | Promise<boolean>) | undefined): Promise<boolean> {
+  async #accepts(ep: EndpointConfig, event: MtaEvent, ask: Ask | undefined): Promise<boolean> {
     try {
-      if (ep.config.accept && !(await ep.config.accept(event))) return false;
-      return !ask || (await ask(event.record, ep.config.name)) !== false;
+      if (ep.accept && !(await ep.accept(event))) return false;
+      return !ask || (await ask(event.record, ep.name)) !== false;
     } catch (error) {
       if (this.#filterFailures++ % 1000 === 0) this.#warn(`should_enqueue_log_record failed (${this.#filterFailures} so far), sending the event anyway: ${(error as Error).message}`);
       return true;
     }
   }
 
+  /** Per endpoint: sent, failed, queued… (with `dispatch: 'worker'`, as the worker last reported them, at most a quarter of a second ago). */
   stats(): EndpointStatus[] {
-    const now = this.#now();
-    return [...this.#endpoints.values()].map((ep) => ({
-      name: ep.config.name,
-      target: ep.config.sink.target,
-      sent: ep.stats.sent,
-      failed: ep.stats.failed,
-      dead_lettered: ep.stats.deadLettered,
-      queued: this.#journal.backlog(ep.config.name),
-      oldest_age_ms: ep.stats.oldestQueuedAt === null ? 0 : now - ep.stats.oldestQueuedAt,
-      mean_latency_ms: ep.stats.latencyCount === 0 ? 0 : ep.stats.latencyMsTotal / ep.stats.latencyCount,
-      breaker: ep.breaker.state(now),
-    }));
+    return this.#engine.stats();
   }
 
-  async deadLetters(endpoint: string, limit?: number): Promise<DeadLetter[]> {
-    return this.#endpoint(endpoint).deadLetters.list(limit);
+  deadLetters(endpoint: string, limit?: number): Promise<DeadLetter[]> {
+    return this.#engine.deadLetters(endpoint, limit);
   }
 
   /** Queues an endpoint's dead letters again (in their original order); returns how many. */
-  async replayDeadLetters(endpoint: string): Promise<number> {
-    const ep = this.#endpoint(endpoint);
-    return ep.deadLetters.replay(async (events: MtaEvent[]) => {
-      await this.#journal.append(events, [ep.config.name]);
-    });
+  replayDeadLetters(endpoint: string): Promise<number> {
+    return this.#engine.replayDeadLetters(endpoint);
   }
 
-  async stop(): Promise<void> {
-    for (const ep of this.#endpoints.values()) await Promise.all(ep.running.map((l) => l.stop()));
-    await this.#journal.close();
-    for (const ep of this.#endpoints.values()) await ep.config.sink.close?.();
-    this.#started = false;
+  stop(): Promise<void> {
+    return this.#engine.stop();
   }
-
-  #endpoint(name: string): Endpoint {
-    const ep = this.#endpoints.get(name);
-    if (!ep) throw new ConfigError('endpoint', name, `no such event endpoint (known: ${[...this.#endpoints.keys()].join(', ') || 'none'})`);
-    return ep;
-  }
-}
-
-function positive(value: number, key: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new ConfigError(key, value, 'a whole number from 1 to 64');
-  return value;
 }

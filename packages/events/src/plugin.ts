@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from '@mtakit/core/metrics';
 import { ConfigError } from '@mtakit/core';
 import { httpReply, type HttpListener } from '@mtakit/core/http';
 import type { MtaPlugin } from '@mtakit/core/mta';
-import { EventHub, type EndpointConfig } from './hub.js';
+import { EventHub, type EndpointConfig, type EventDispatch } from './hub.js';
 import type { JournalSync } from './journal.js';
 
 export interface EventsPluginOptions {
@@ -12,6 +12,8 @@ export interface EventsPluginOptions {
   dir?: string;
   /** When a published event counts as stored: `write` (default) or `fsync` (see `JournalSync`). */
   sync?: JournalSync;
+  /** Where the journal, lanes and sinks run: `main` (default) or `worker` (see `EventDispatch`). */
+  dispatch?: EventDispatch;
 }
 
 /**
@@ -28,6 +30,7 @@ export function eventsPlugin(options: EventsPluginOptions): MtaPlugin {
         dir: options.dir ?? join(context.dataDir, 'events'),
         endpoints: options.endpoints,
         ...(options.sync ? { sync: options.sync } : {}),
+        ...(options.dispatch ? { dispatch: options.dispatch } : {}),
         // KumoMTA's per-log-hook filter, with each endpoint's name as the hook name.
         shouldEnqueue: () => context.policy?.().should_enqueue_log_record,
         warn: (m) => context.logger('warn', `events: ${m}`),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, durationOption } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
-import { endpointsFromConfig, eventsPlugin, journalSyncFromConfig, logsPlugin } from '@mtakit/events';
+import { dispatchFromConfig, endpointsFromConfig, eventsPlugin, journalSyncFromConfig, logsPlugin } from '@mtakit/events';
 
 /**
  * Event endpoints (webhooks, NATS, RabbitMQ, Redis Streams) from the JSON file named by
@@ -20,7 +20,7 @@ export function eventsFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd 
   }
   try {
     const sync = journalSyncFromConfig(section);
-    return [eventsPlugin({ endpoints: endpointsFromConfig(section, env), ...(sync ? { sync } : {}) })];
+    return [eventsPlugin({ endpoints: endpointsFromConfig(section, env), dispatch: dispatchFromConfig(section), ...(sync ? { sync } : {}) })];
   } catch (error) {
     // Name the file as well as the key inside it.
     if (error instanceof ConfigError) throw new ConfigError('MTAKIT_EVENTS', file, error.message, { cause: error });

@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import { ConfigError } from '@mtakit/core';
+import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
+import { laneOf, type MtaEvent } from './event.js';
+import { Journal, type JournalSync } from './journal.js';
+import type { ReaderSpec } from './journal-reader.js';
+import { Lane } from './lane.js';
+import { CircuitBreaker } from './retry.js';
+import type { EndpointConfig } from './hub.js';
+import { EndpointStats, type EndpointStatus } from './stats.js';
+
+/**
+ * What delivers the events the hub has decided on: the journal and every endpoint's lanes and
+ * sinks. `LocalEngine` runs them on the calling thread; `WorkerEngine` (worker-engine.ts) in a
+ * worker thread, so that the MTA's event loop only serialises events and hands them over.
+ */
+export interface EventEngine {
+  start(): Promise<void>;
+  /**
+   * Queues `events` for the endpoints named in `to`, as they are (no filter): durable once the
+   * promise resolves (see `JournalSync`); undefined when nothing had to be waited for.
+   */
+  enqueue(events: readonly MtaEvent[], to: readonly string[]): Promise<void> | undefined;
+  stats(): EndpointStatus[];
+  deadLetters(endpoint: string, limit?: number): Promise<DeadLetter[]>;
+  replayDeadLetters(endpoint: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface LocalEngineOptions {
+  dir: string;
+  endpoints: readonly EndpointConfig[];
+  sync?: JournalSync;
+  now?: () => number;
+  warn: (message: string) => void;
+}
+
+interface Endpoint {
+  config: EndpointConfig;
+  lanes: number;
+  running: Lane[];
+  breaker: CircuitBreaker;
+  stats: EndpointStats;
+  deadLetters: DeadLetterStore;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Refuses bad names and concurrency, naming the key; returns each endpoint's lane count. */
+export function checkEndpoints(endpoints: readonly EndpointConfig[]): number[] {
+  const seen = new Set<string>();
+  return endpoints.map((config, i) => {
+    if (!NAME.test(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'letters, digits, _ . - (up to 64)');
+    if (seen.has(config.name)) throw new ConfigError(`events.endpoints[${i}].name`, config.name, 'used twice');
+    seen.add(config.name);
+    const lanes = config.concurrency ?? 1;
+    if (!Number.isInteger(lanes) || lanes < 1 || lanes > 64) throw new ConfigError(`events.endpoints[${i}].concurrency`, lanes, 'a whole number from 1 to 64');
+    return lanes;
+  });
+}
+
+/**
+ * One durable journal shared by every endpoint (an event is written once, on one line naming the
+ * endpoints that take it) and each endpoint's lanes following it with their own cursor.
+ */
+export class LocalEngine implements EventEngine {
+  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #journal: Journal;
+  readonly #now: () => number;
+  readonly #warn: (message: string) => void;
+  #started = false;
+
+  constructor(options: LocalEngineOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.warn;
+    const lanes = checkEndpoints(options.endpoints);
+    for (const [i, config] of options.endpoints.entries()) {
+      this.#endpoints.set(config.name, {
+        config, lanes: lanes[i] as number, running: [],
+        breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 30_000, ...config.breaker }),
+        stats: new EndpointStats(),
+        deadLetters: new DeadLetterStore(join(options.dir, config.name)),
+      });
+    }
+    this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const readers: ReaderSpec[] = [...this.#endpoints.values()].flatMap((ep) => Array.from({ length: ep.lanes }, (_, n) => ({
+      name: `${ep.config.name}/${n}`,
+      endpoint: ep.config.name,
+      wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
+    })));
+    await this.#journal.open(readers);
+    await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));
+    for (const ep of this.#endpoints.values()) {
+      const options = {
+        batchSize: ep.config.batchSize ?? 100,
+        batchWaitMs: ep.config.batchWaitMs ?? 50,
+        // Capped at a minute: a lane retries at least that often, so after an outage of any length
+        // delivery resumes within max(retry_max, breaker cooldown) of the receiver's return.
+        backoff: { initialMs: 1_000, maxMs: 60_000, ...ep.config.backoff },
+        maxAgeMs: ep.config.maxAgeMs ?? DAY,
+      };
+      ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
+      for (const lane of ep.running) lane.start();
+    }
+  }
+
+  enqueue(events: readonly MtaEvent[], to: readonly string[]): Promise<void> | undefined {
+    return this.#journal.append(events, to);
+  }
+
+  stats(): EndpointStatus[] {
+    const now = this.#now();
+    return [...this.#endpoints.values()].map((ep) => ({
+      name: ep.config.name,
+      target: ep.config.sink.target,
+      sent: ep.stats.sent,
+      failed: ep.stats.failed,
+      dead_lettered: ep.stats.deadLettered,
+      queued: this.#journal.backlog(ep.config.name),
+      oldest_age_ms: ep.stats.oldestQueuedAt === null ? 0 : now - ep.stats.oldestQueuedAt,
+      mean_latency_ms: ep.stats.latencyCount === 0 ? 0 : ep.stats.latencyMsTotal / ep.stats.latencyCount,
+      breaker: ep.breaker.state(now),
+    }));
+  }
+
+  async deadLetters(endpoint: string, limit?: number): Promise<DeadLetter[]> {
+    return this.#endpoint(endpoint).deadLetters.list(limit);
+  }
+
+  async replayDeadLetters(endpoint: string): Promise<number> {
+    const ep = this.#endpoint(endpoint);
+    return ep.deadLetters.replay(async (events: MtaEvent[]) => {
+      await this.#journal.append(events, [ep.config.name]);
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const ep of this.#endpoints.values()) await Promise.all(ep.running.map((l) => l.stop()));
+    await this.#journal.close();
+    for (const ep of this.#endpoints.values()) await ep.config.sink.close?.();
+    this.#started = false;
+  }
+
+  #endpoint(name: string): Endpoint {
+    const ep = this.#endpoints.get(name);
+    if (!ep) throw new ConfigError('endpoint', name, `no such event endpoint (known: ${[...this.#endpoints.keys()].join(', ') || 'none'})`);
+    return ep;
+  }
+}
