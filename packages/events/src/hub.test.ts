@@ -121,7 +121,11 @@ describe('EventHub with a webhook endpoint', () => {
     await h.publish(testRecord(1, 'Delivery', 'acme'));
     await h.publish(testRecord(2, 'Bounce', 'other'));
     await h.publish(testRecord(3, 'Bounce', 'acme'));
+    // A type no endpoint takes is not journaled (nothing to wait for), and the bus is told to skip it.
+    expect(h.publish(testRecord(4, 'Delivery', 'acme'))).toBeUndefined();
+    expect(h.consumer.recordTypes).toEqual(['Bounce']);
     await until(() => receiver.eventIds().length === 1);
+    expect(h.stats()[0]?.queued).toBe(0);
     expect(JSON.parse(receiver.received[0]?.body ?? '').record.id).toBe(testRecord(3).id);
   });
 

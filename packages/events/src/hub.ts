@@ -1,4 +1,4 @@
-import { ConfigError, type LogRecord } from '@mtakit/core';
+import { ConfigError, forRecordTypes, type LogConsumer, type LogRecord, type LogRecordType } from '@mtakit/core';
 import type { DeadLetter } from './dead-letters.js';
 import { checkEndpoints, LocalEngine, type EventEngine } from './engine.js';
 import { matchesFilter, toEvent, type EventFilter, type MtaEvent } from './event.js';
@@ -89,9 +89,14 @@ export class EventHub {
   /** Every endpoint's name when none filters: each event then goes to all of them. */
   readonly #unfiltered: readonly string[] | undefined;
   /** The record types some endpoint takes; undefined when one takes every type. */
-  readonly #types: ReadonlySet<string> | undefined;
+  readonly #types: ReadonlySet<LogRecordType> | undefined;
   #ask: Ask | null | undefined;
   #filterFailures = 0;
+  /**
+   * The `LogBus` consumer. When every endpoint filters by type it names those types, so the bus
+   * does not even call it for the others.
+   */
+  readonly consumer: LogConsumer;
 
   constructor(options: EventHubOptions) {
     this.#warn = options.warn ?? ((m) => process.stderr.write(`mtakit events: ${m}\n`));
@@ -114,10 +119,10 @@ export class EventHub {
     const names = options.endpoints.map((e) => e.name);
     this.#unfiltered = options.endpoints.every((e) => !e.filter?.types && !e.filter?.tenants) && names.length > 0 ? names : undefined;
     this.#types = options.endpoints.every((e) => e.filter?.types) ? new Set(options.endpoints.flatMap((e) => e.filter?.types ?? [])) : undefined;
+    const publish = (record: LogRecord): Promise<void> | undefined => this.publish(record);
+    this.consumer = this.#types ? forRecordTypes([...this.#types], publish) : publish;
   }
 
-  /** The `LogBus` consumer. */
-  readonly consumer = (record: LogRecord): Promise<void> | undefined => this.publish(record);
 
   start(): Promise<void> {
     return this.#engine.start();
