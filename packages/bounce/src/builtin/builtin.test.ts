@@ -61,7 +61,24 @@ const MTA_TEXTS: [string, string][] = [
   ['451 Connected to 192.0.2.1 but connection died. (#4.4.2)', 'BadConnection'],
   ["554 Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)", 'RoutingErrors'],
   ['451 Server certificate not verified', 'BadConfiguration'],
+  // Postfix gives a conversation that timed out 4.4.2, as a lost connection: the host did answer.
+  ['451 4.4.2 conversation with mx.example.com[192.0.2.1] timed out while receiving the initial server greeting', 'BadConnection'],
+  ['421 4.7.0 TLS handshake failed', 'BadConnection'], ['550 Unable to deliver message within the time limit', 'MessageExpired'],
 ];
+
+// Wordings of the classes the held-out measure called weak (PolicyRelated, ContentRelated, InvalidSender, MessageExpired).
+const WEAK_CLASS_TEXTS: [string, string][] = [
+  ['550 Administrative prohibition', 'PolicyRelated'], ['553 sorry, your mail was administratively denied. (#5.7.1)', 'PolicyRelated'],
+  ['550 5.7.1 Content rejected', 'ContentRelated'], ['554 5.7.0 A policy violation was detected in your message content', 'ContentRelated'],
+  ['550 5.7.1 Content rejected due to spam', 'SpamContent'], ['554 5.7.1 Message content rejected, UBE, id=12345', 'SpamContent'],
+  ['553 5.1.7 The sender address is invalid', 'InvalidSender'], ['550 No such local user', 'InvalidRecipient'],
+];
+
+describe('built-in rules on the weak classes', () => {
+  it.each(WEAK_CLASS_TEXTS)('%s -> %s', (line, category) => {
+    expect(classifier.classifyLine(line).category).toBe(category);
+  });
+});
 
 describe('built-in rules on MTA texts', () => {
   it.each(MTA_TEXTS)('%s -> %s', (line, category) => {
