@@ -87,3 +87,12 @@ describe('lessons of the unseen bounces', () => {
     expect(addressLevel({ category: 'BadDomain', hard: true })).toBe(true);
   });
 });
+
+describe('generic layer: the reason above a list of recipients', () => {
+  it('reads "The mail addresses below are not registered" for the address listed under it', async () => {
+    const text = ['From: postmaster@mail.example.jp', 'Subject: Mail System Error - Returned Mail', '',
+      'Your mail sent on: Mon, 10 Mar 2025 09:00:00 +0900', '    could not be delivered to the recipients below:', '',
+      '    The mail addresses below are not registered.', '', '    nobody@example.jp'].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'nobody@example.jp', action: 'failed', category: 'InvalidRecipient', hard: true }]);
+  });
+});

@@ -72,6 +72,7 @@ const WEAK_CLASS_TEXTS: [string, string][] = [
   ['550 5.7.1 Content rejected', 'ContentRelated'], ['554 5.7.0 A policy violation was detected in your message content', 'ContentRelated'],
   ['550 5.7.1 Content rejected due to spam', 'SpamContent'], ['554 5.7.1 Message content rejected, UBE, id=12345', 'SpamContent'],
   ['553 5.1.7 The sender address is invalid', 'InvalidSender'], ['550 No such local user', 'InvalidRecipient'],
+  ['550 The mail addresses below are not registered.', 'InvalidRecipient'],
 ];
 
 describe('built-in rules on the weak classes', () => {
