@@ -71,7 +71,7 @@ export function summarize(report: BounceReport, classifier: BounceClassifier = d
     case 'arf':
       return [{
         type: 'Feedback',
-        recipient: feedbackRecipient(report.feedback_report, c, report.original?.to ?? null),
+        recipient: feedbackRecipient(report.feedback_report, c, report.original ?? null),
         action: report.feedback_report.feedback_type,
         status: null,
         diagnostic_code: null,

@@ -1,6 +1,6 @@
 import { systemClock, isMessageId, messageIdTime, withLogRecordDefaults, type Clock, type JsonValue, type MessageMeta, type LogRecord, type SmtpResponse } from '@mtakit/core';
 import { defaultBounceClassifier, type BounceClassification, type BounceClassifier } from './classifier.js';
-import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData } from './types.js';
+import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData, OriginalMessage } from './types.js';
 
 export interface ReportRecordOptions {
   /** Default: the shared classifier with the built-in rules. */
@@ -139,7 +139,7 @@ export function reportToLogRecords(report: BounceReport, options: ReportRecordOp
       return [{
         ...base(report.correlation),
         type: 'Feedback',
-        recipient: feedbackRecipient(report.feedback_report, report.correlation, report.original?.to ?? null),
+        recipient: feedbackRecipient(report.feedback_report, report.correlation, report.original ?? null),
         response: accepted(),
         peer_address: report.feedback_report.reporting_mta ? { name: report.feedback_report.reporting_mta.name, addr: report.feedback_report.source_ip ?? '' } : null,
         bounce_classification: feedbackCategory(report.feedback_report.feedback_type),
@@ -160,8 +160,12 @@ export function reportToLogRecords(report: BounceReport, options: ReportRecordOp
 }
 
 /** The reported recipient of a complaint: from the trace, the report, or the returned headers. */
-export function feedbackRecipient(report: FeedbackReportData, c: Correlation | null, originalTo: string | null): string {
-  return c?.recipient ?? report.original_rcpto_to[0] ?? originalTo?.match(/[^\s<>,"]+@[^\s<>,"]+/)?.[0] ?? '';
+export function feedbackRecipient(report: FeedbackReportData, c: Correlation | null, original: OriginalMessage | null): string {
+  // Microsoft's JMRP reports name no Original-Rcpt-To and redact the To; Hotmail stamps the
+  // recipient on the returned message as X-HmXmrOriginalRecipient.
+  const stamped = original?.headers.find(([name]) => name.toLowerCase() === 'x-hmxmroriginalrecipient')?.[1] ?? null;
+  const address = (value: string | null | undefined) => value?.match(/[^\s<>,"]+@[^\s<>,"]+/)?.[0];
+  return c?.recipient ?? report.original_rcpto_to[0] ?? address(stamped) ?? address(original?.to) ?? '';
 }
 
 function metaOf(c: Correlation | null): MessageMeta {

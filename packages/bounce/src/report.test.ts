@@ -186,5 +186,13 @@ describe('parseReport on shapes found in real mail', () => {
     const [summary] = await parseBounceMessage(Buffer.from(dsn));
     expect(summary).toMatchObject({ recipient: 'user@example.com', status: '5.1.1', category: 'InvalidRecipient', hard: true, extractor: 'rfc3464' });
   });
+
+  it('names the complainant of a Microsoft JMRP report from the X-HmXmrOriginalRecipient of the returned message', async () => {
+    const arf = ['From: staff@hotmail.com', 'Subject: complaint about message from 192.0.2.1', 'Content-Type: multipart/report; report-type=feedback-report; boundary=B', '',
+      '--B', 'Content-Type: message/feedback-report', '', 'Feedback-Type: abuse', 'User-Agent: Hotmail FBL', 'Version: 1', '',
+      '--B', 'Content-Type: message/rfc822', '', 'X-HmXmrOriginalRecipient: <user@hotmail.com>', 'From: news@example.org', 'To: <redacted>', 'Subject: hi', '', 'body', '--B--', ''].join('\n');
+    const [summary] = await parseBounceMessage(Buffer.from(arf));
+    expect(summary).toMatchObject({ type: 'Feedback', recipient: 'user@hotmail.com', action: 'abuse', category: 'FeedbackReport' });
+  });
 });
 
