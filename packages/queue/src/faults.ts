@@ -23,8 +23,17 @@ export async function publishOrReport(log: LogBus, record: LogRecord, report: Fa
   try {
     await log.publish(record);
   } catch (error) {
-    report('log_write', `cannot log ${record.type} of ${record.id}: ${(error as Error).message}`);
+    reportLogWrite(report, record, error);
   }
+}
+
+/** `publishOrReport` for many records at once, without a promise per record (see `LogBus.publishAll`). */
+export function publishAllOrReport(log: LogBus, records: readonly LogRecord[], report: FaultReport): Promise<void> {
+  return log.publishAll(records, (record, error) => reportLogWrite(report, record, error));
+}
+
+function reportLogWrite(report: FaultReport, record: LogRecord, error: unknown): void {
+  report('log_write', `cannot log ${record.type} of ${record.id}: ${(error as Error).message}`);
 }
 
 /** Longest pause between attempts to write a record that must be written (see publishDurably). */

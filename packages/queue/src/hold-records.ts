@@ -1,5 +1,5 @@
 import { internalResponse, Message, type Clock, type LogBus, type LogRecord, type SmtpResponse, type SpoolRecord } from '@mtakit/core';
-import { publishOrReport, type FaultReport } from './faults.js';
+import { publishAllOrReport, publishOrReport, type FaultReport } from './faults.js';
 import { messageRecord } from './records.js';
 import type { StoredRecord } from './spool/spool-reads.js';
 
@@ -49,28 +49,28 @@ export class HoldRecords {
   }
 
   /**
-   * Logs the record for a message whose record is in hand (recovery), once per state as `record`.
-   * A restart logs up to a million of these in a row: they are published together, one task for
-   * all that came in the same turn instead of a tracked promise each.
+   * Logs the record for a message in hand (an enqueue's) or whose record is (recovery), once per
+   * state as `record`. A restart logs up to a million of these in a row: they are published
+   * together, one task for all that came in the same turn instead of a tracked promise each.
    */
-  recordOf(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): void {
-    this.#pending.push(this.#recordFor(record, size, queue, response));
+  recordOf(source: Message | SpoolRecord, size: number, queue: string, response: SmtpResponse): void {
+    this.#pending.push(this.#recordFor(source, size, queue, response));
     if (this.#pending.length === 1) this.#deps.track(Promise.resolve().then(() => this.#publishPending()));
   }
 
-  async #publishPending(): Promise<void> {
+  #publishPending(): Promise<void> {
     const records = this.#pending;
     this.#pending = [];
-    for (const r of records) await publishOrReport(this.#deps.log, r, this.#deps.report);
+    return publishAllOrReport(this.#deps.log, records, this.#deps.report);
   }
 
   #publish(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): Promise<void> {
     return publishOrReport(this.#deps.log, this.#recordFor(record, size, queue, response), this.#deps.report);
   }
 
-  #recordFor(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): LogRecord {
+  #recordFor(source: Message | SpoolRecord, size: number, queue: string, response: SmtpResponse): LogRecord {
     const { clock, nodeId } = this.#deps;
-    const message = new Message({ id: record.id, sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts, due: record.due });
+    const message = source instanceof Message ? source : new Message({ id: source.id, sender: source.sender, recipient: source.recipient, meta: source.meta, numAttempts: source.numAttempts, due: source.due });
     return messageRecord('TransientFailure', message, { queue, response, nodeId, now: clock.now(), size });
   }
 

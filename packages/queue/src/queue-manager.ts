@@ -1,5 +1,5 @@
 import {
-  internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, spoolRecordOf, systemClock, systemTimers,
+  internalResponse, isMessageId, Message, MtaKitError, NULL_QUEUE, queueLimits, systemClock, systemTimers,
   type AdminEntry, type BounceRequest, type Clock, type HeldMessage, type HeldSelector, type MessageInspection, type PathLimits,
   type Policy, type QueueConfig, type QueueControl, type QueueSelector, type RebindRequest, type Shaper, type SuspendReadyQueueRequest,
   type SpoolRecord, type SuspendRequest,
@@ -14,7 +14,7 @@ import { QueueAdmin } from './admin/queue-admin.js';
 import { countBounced, type EgressPathResolution, type ReadyQueueState, type ScheduledQueueInspection } from './admin/views.js';
 import { BATCH_META, HOLD_META, markBatches } from './batches.js';
 import { EgressSelection } from './egress/selection.js';
-import { faultReport, publishOrReport, type FaultReport } from './faults.js';
+import { faultReport, publishAllOrReport, type FaultReport } from './faults.js';
 import { HeldMessages } from './held/held-messages.js';
 import { HoldRecords, suspendedResponse } from './hold-records.js';
 import type { QueueManagerOptions, QueueSummary } from './queue-manager-options.js';
@@ -25,7 +25,7 @@ import { localShaper } from './ready/local-shaper.js';
 import { PauseWakeups } from './ready/pause-wakeups.js';
 import { ReadyQueue } from './ready/ready-queue.js';
 import { ReadyQueues } from './ready/ready-queues.js';
-import { messageRecord } from './records.js';
+import { messageRecord, RECEIVED } from './records.js';
 import { PolicyConfigs } from './routing/policy-configs.js';
 import { routeFor, transportFor, type Route } from './routing/routes.js';
 import { queueOfMessage, queueOfRecord } from './scheduled/queue-name.js';
@@ -114,25 +114,27 @@ export class QueueManager implements QueueControl {
    * a pre-send `hold` verdict (or meta `hold`) keeps the message spooled but unscheduled.
    */
   async enqueue(items: ReadonlyArray<Message | AcceptedMessage>): Promise<void> {
-    const messages = items.map((i) => {
-      if (i instanceof Message) return i;
+    const messages: Message[] = [];
+    const queues: string[] = [];
+    for (const i of items) {
+      const m = i instanceof Message ? i : i.message;
       // A pre-send "hold" verdict: spool it now, deliver only when released.
-      if (i.verdict?.verdict === 'hold') i.message.setMeta(HOLD_META, { score: i.verdict.score, threshold: i.verdict.threshold, actions: i.verdict.actions });
-      return i.message;
-    });
-    const kept = messages.map((m) => ({ m, queue: queueOfMessage(m) })).filter((k) => k.queue !== NULL_QUEUE);
-    for (const { m } of kept) m.due ??= timeMeta(m.getMeta('send_at'));
-    markBatches(kept.map((k) => k.m));
-    await Promise.all(kept.map(({ m }) => this.#o.spool.store(m)));
-    const now = this.#clock.now();
-    for (const { m, queue } of kept) {
-      // The message is on disk: a log that cannot be written is reported, never fatal.
-      void publishOrReport(this.#o.log, messageRecord('Reception', m, {
-        queue, response: { code: 250, enhanced_code: null, content: '', command: null }, nodeId: this.#o.nodeId ?? '', now,
-      }), this.#report);
-      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queue);
-      else this.#scheduleInHand(queue, spoolRecordOf(m), m.size);
+      if (!(i instanceof Message) && i.verdict?.verdict === 'hold') m.setMeta(HOLD_META, { score: i.verdict.score, threshold: i.verdict.threshold, actions: i.verdict.actions });
+      const queue = queueOfMessage(m);
+      if (queue === NULL_QUEUE) continue;
+      m.due ??= timeMeta(m.getMeta('send_at'));
+      messages.push(m);
+      queues.push(queue);
     }
+    markBatches(messages);
+    await Promise.all(messages.map((m) => this.#o.spool.store(m)));
+    const ctx = { response: RECEIVED, nodeId: this.#o.nodeId ?? '', now: this.#clock.now() };
+    // The messages are on disk: a log that cannot be written is reported, never fatal.
+    void publishAllOrReport(this.#o.log, messages.map((m, i) => messageRecord('Reception', m, { ...ctx, queue: queues[i] as string })), this.#report);
+    messages.forEach((m, i) => {
+      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queues[i] as string);
+      else this.#scheduleInHand(queues[i] as string, m, m.size);
+    });
   }
 
   /**
@@ -241,12 +243,10 @@ export class QueueManager implements QueueControl {
   }
 
   /**
-   * Schedules a new or recovered message. One due now in a suspended queue gets its hold record
-   * here, from the record in hand, and waits for the suspension's end: otherwise a restart (or an
-   * enqueue) of a million suspended messages would read each one back from the spool to log it.
-   * `size` is the data's, for that record (passed apart, so an enqueue builds no record copy).
+   * Schedules a new message (`record` is the Message) or a recovered one. One due now in a suspended queue
+   * waits for the suspension's end with its hold record made from what is in hand, not read back from the spool.
    */
-  #scheduleInHand(queue: string, record: SpoolRecord, size: number | undefined): void {
+  #scheduleInHand(queue: string, record: Message | SpoolRecord, size: number | undefined): void {
     const now = this.#clock.now();
     const batch = typeof record.meta[BATCH_META] === 'string' ? record.meta[BATCH_META] : undefined;
     const q = this.#scheduler.queue(queue);

@@ -19,6 +19,9 @@ export interface RecordContext {
   size?: number;
 }
 
+/** The 250 of a Reception record: one object for every message (a batch logs thousands). */
+export const RECEIVED: SmtpResponse = Object.freeze({ code: 250, enhanced_code: null, content: '', command: null });
+
 let lastNow = NaN;
 let lastIso = '';
 

@@ -62,6 +62,53 @@ describe('LogBus.publish', () => {
   });
 });
 
+describe('LogBus.publishAll', () => {
+  const records = ['a', 'b', 'c'].map((k) => ({ ...record, id: k.repeat(32) }));
+
+  it('hands every record to the consumers in order and resolves at once when they are synchronous', async () => {
+    const bus = new LogBus();
+    const seen: string[] = [];
+    bus.subscribe((r) => void seen.push(`1:${r.id[0]}`));
+    bus.subscribe((r) => void seen.push(`2:${r.id[0]}`));
+    const errors: string[] = [];
+    await expect(bus.publishAll(records, (r) => errors.push(r.id))).resolves.toBeUndefined();
+    expect(seen).toEqual(['1:a', '2:a', '1:b', '2:b', '1:c', '2:c']);
+    expect(errors).toEqual([]);
+  });
+
+  it('resolves once every asynchronous consumer has taken every record', async () => {
+    const bus = new LogBus();
+    const waiting = records.map(deferred);
+    let n = 0;
+    bus.subscribe(() => (waiting[n++] as ReturnType<typeof deferred>).consumer());
+    let done = false;
+    const published = bus.publishAll(records, () => undefined).then(() => (done = true));
+    for (const w of waiting) {
+      await new Promise((r) => setImmediate(r));
+      expect(done).toBe(false);
+      w.settle();
+    }
+    await published;
+    expect(done).toBe(true);
+  });
+
+  it('reports each record a consumer throws or rejects on, and still publishes the rest', async () => {
+    const bus = new LogBus();
+    const seen: string[] = [];
+    bus.subscribe((r) => {
+      if (r.id[0] === 'a') throw new Error('sync');
+      if (r.id[0] === 'c') return Promise.reject(new Error('async'));
+      return undefined;
+    });
+    bus.subscribe((r) => void seen.push(r.id[0] as string));
+    const errors: string[] = [];
+    await bus.publishAll(records, (r, e) => errors.push(`${r.id[0]}:${(e as Error).message}`));
+    expect(errors).toEqual(['a:sync', 'c:async']);
+    // As with publish, the consumers after one that throws do not get that record.
+    expect(seen).toEqual(['b', 'c']);
+  });
+});
+
 describe('LogBus record types', () => {
   const of = (type: LogRecord['type']): LogRecord => ({ ...record, type });
 

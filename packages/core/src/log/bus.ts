@@ -54,6 +54,27 @@ export class LogBus {
     return first ? first.then(settled) : DONE;
   }
 
+  /**
+   * `publish` for each of `records`, in order; resolves once every consumer has taken every one.
+   * A record that a consumer throws or rejects on goes to `onError` (the others are still
+   * published). Without a promise per record while the consumers take them synchronously: a
+   * batch of messages, or a restart's million hold records, publishes its records in one go.
+   */
+  publishAll(records: readonly LogRecord[], onError: (record: LogRecord, error: unknown) => void): Promise<void> {
+    let pending: Promise<void>[] | undefined;
+    for (const record of records) {
+      try {
+        for (const consumer of this.#consumersOf(record.type)) {
+          const r = consumer(record);
+          if (r) (pending ??= []).push(r.then(settled, (error: unknown) => onError(record, error)));
+        }
+      } catch (error) {
+        onError(record, error);
+      }
+    }
+    return pending ? Promise.all(pending).then(settled) : DONE;
+  }
+
   #consumersOf(type: string): readonly LogConsumer[] {
     let list = this.#byType.get(type);
     if (!list) {

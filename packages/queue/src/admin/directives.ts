@@ -56,8 +56,14 @@ export class Directives<T> {
     return [...this.#items.values()];
   }
 
+  /** The first entry in force whose data matches. Asked per message (enqueue, recovery): no copy of the list. */
   find(match: (data: T) => boolean): Directive<T> | undefined {
-    return this.active().find((d) => match(d.data));
+    const now = this.clock.now();
+    for (const [id, d] of this.#items) {
+      if (d.expires <= now) this.#items.delete(id);
+      else if (match(d.data)) return d;
+    }
+    return undefined;
   }
 }
 

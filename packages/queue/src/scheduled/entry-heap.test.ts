@@ -4,12 +4,12 @@ import { EntryHeap } from './entry-heap.js';
 import type { ScheduledEntry } from './scheduled-queue.js';
 
 describe('EntryHeap', () => {
-  it('hands entries out in due order with their ids and transactions, through growth, removals and shrinking', () => {
+  it('hands entries out in due order with their ids and transactions, through growth over several pages, removals and shrinking', () => {
     let seed = 11;
     const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     const heap = new EntryHeap();
     const model: ScheduledEntry[] = [];
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 20_000; i++) {
       const entry: ScheduledEntry = i % 3 === 0 ? { id: newMessageId(), due: Math.floor(random() * 1e6), batch: `b${i % 7}` } : { id: newMessageId(), due: Math.floor(random() * 1e6) };
       heap.push(entry);
       model.push(entry);

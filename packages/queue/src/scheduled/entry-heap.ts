@@ -2,19 +2,40 @@ import { formatId, parseId } from '../spool/id-table.js';
 import type { ScheduledEntry } from './scheduled-queue.js';
 
 const MIN_CAPACITY = 16;
+/** Entries per page: past the first page a heap grows a page at a time, without copying. */
+const PAGE_BITS = 12;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
+
+/** Storage for up to `capacity` entries: due time, the id's 16 bytes, the transaction's number. */
+class Page {
+  readonly due: Float64Array;
+  readonly ids: Uint32Array;
+  /** Per entry: 1 + the transaction's number in the heap's BatchTable, or 0. */
+  readonly batchOf: Uint32Array;
+
+  constructor(capacity: number, from?: Page, count = 0) {
+    this.due = new Float64Array(capacity);
+    this.ids = new Uint32Array(capacity * 4);
+    this.batchOf = new Uint32Array(capacity);
+    if (!from) return;
+    this.due.set(from.due.subarray(0, count));
+    this.ids.set(from.ids.subarray(0, count * 4));
+    this.batchOf.set(from.batchOf.subarray(0, count));
+  }
+}
 
 /**
  * A scheduled queue's messages as a binary min-heap by due time, in typed arrays: 28 bytes a
  * message (due time, the id's 16 bytes, its transaction's number) instead of objects and
- * 32-character strings (~200 bytes) — a suspended destination can hold a million. Entries are
- * made as objects only when they leave (`pop`) or are looked at (`peek`, `values`). The copies of
- * one transaction (BATCH_META) share one entry in a small table of transaction ids.
+ * 32-character strings (~200 bytes) — a suspended destination can hold a million. The arrays
+ * are pages of 4,096 entries (a small queue's one page doubles up to that size), so a growing
+ * heap never copies what it holds nor keeps more than a page unused. Entries are made as objects
+ * only when they leave (`pop`) or are looked at (`peek`, `values`). The copies of one transaction
+ * (BATCH_META) share one entry in a small table of transaction ids.
  */
 export class EntryHeap {
-  #due = new Float64Array(MIN_CAPACITY);
-  #ids = new Uint32Array(MIN_CAPACITY * 4);
-  /** Per entry: 1 + the transaction's number in `#batches`, or 0. */
-  #batchOf = new Uint32Array(MIN_CAPACITY);
+  readonly #pages: Page[] = [new Page(MIN_CAPACITY)];
   #size = 0;
   readonly #batches = new BatchTable();
 
@@ -24,7 +45,7 @@ export class EntryHeap {
 
   /** The earliest due time, or undefined when empty. */
   peekDue(): number | undefined {
-    return this.#size > 0 ? this.#due[0] : undefined;
+    return this.#size > 0 ? this.#due(0) : undefined;
   }
 
   peek(): ScheduledEntry | undefined {
@@ -32,12 +53,14 @@ export class EntryHeap {
   }
 
   push(entry: ScheduledEntry): void {
-    if (this.#size === this.#due.length) this.#resize(this.#due.length * 2);
+    if (this.#size === this.#capacity()) this.#grow();
     const i = this.#size;
-    if (!parseId(entry.id, this.#ids, i * 4)) throw new RangeError(`not a message id: ${JSON.stringify(entry.id)}`);
+    const page = this.#page(i);
+    const at = i & PAGE_MASK;
+    if (!parseId(entry.id, page.ids, at * 4)) throw new RangeError(`not a message id: ${JSON.stringify(entry.id)}`);
     this.#size++;
-    this.#due[i] = entry.due;
-    this.#batchOf[i] = entry.batch === undefined ? 0 : this.#batches.take(entry.batch) + 1;
+    page.due[at] = entry.due;
+    page.batchOf[at] = entry.batch === undefined ? 0 : this.#batches.take(entry.batch) + 1;
     this.#up(i);
   }
 
@@ -50,7 +73,7 @@ export class EntryHeap {
       this.#move(last, 0);
       this.#down(0);
     }
-    if (this.#size < this.#due.length / 4 && this.#due.length > MIN_CAPACITY) this.#resize(this.#due.length / 2);
+    this.#shrink();
     return top;
   }
 
@@ -71,6 +94,7 @@ export class EntryHeap {
     this.#size = kept;
     // Bottom-up heapify of what is left.
     for (let i = (kept >> 1) - 1; i >= 0; i--) this.#down(i);
+    this.#shrink();
     return removed;
   }
 
@@ -79,43 +103,57 @@ export class EntryHeap {
     return Array.from({ length: this.#size }, (_, i) => this.#entry(i));
   }
 
+  #page(i: number): Page {
+    return this.#pages[i >>> PAGE_BITS] as Page;
+  }
+
+  #due(i: number): number {
+    return this.#page(i).due[i & PAGE_MASK] as number;
+  }
+
   #entry(i: number): ScheduledEntry {
-    const id = formatId(this.#ids, i * 4);
-    const batch = this.#batchOf[i] as number;
-    return batch === 0 ? { id, due: this.#due[i] as number } : { id, due: this.#due[i] as number, batch: this.#batches.name(batch - 1) };
+    const page = this.#page(i);
+    const at = i & PAGE_MASK;
+    const id = formatId(page.ids, at * 4);
+    const batch = page.batchOf[at] as number;
+    const due = page.due[at] as number;
+    return batch === 0 ? { id, due } : { id, due, batch: this.#batches.name(batch - 1) };
   }
 
   #release(i: number): void {
-    const batch = this.#batchOf[i] as number;
+    const batch = this.#page(i).batchOf[i & PAGE_MASK] as number;
     if (batch !== 0) this.#batches.release(batch - 1);
   }
 
   #move(from: number, to: number): void {
     if (from === to) return;
-    this.#due[to] = this.#due[from] as number;
-    this.#batchOf[to] = this.#batchOf[from] as number;
-    this.#ids.copyWithin(to * 4, from * 4, from * 4 + 4);
+    const a = this.#page(from), b = this.#page(to);
+    const x = from & PAGE_MASK, y = to & PAGE_MASK;
+    b.due[y] = a.due[x] as number;
+    b.batchOf[y] = a.batchOf[x] as number;
+    for (let w = 0; w < 4; w++) b.ids[y * 4 + w] = a.ids[x * 4 + w] as number;
   }
 
-  #swap(a: number, b: number): void {
-    const due = this.#due[a] as number;
-    this.#due[a] = this.#due[b] as number;
-    this.#due[b] = due;
-    const batch = this.#batchOf[a] as number;
-    this.#batchOf[a] = this.#batchOf[b] as number;
-    this.#batchOf[b] = batch;
-    const ids = this.#ids;
+  #swap(i: number, j: number): void {
+    const a = this.#page(i), b = this.#page(j);
+    const x = i & PAGE_MASK, y = j & PAGE_MASK;
+    const due = a.due[x] as number;
+    a.due[x] = b.due[y] as number;
+    b.due[y] = due;
+    const batch = a.batchOf[x] as number;
+    a.batchOf[x] = b.batchOf[y] as number;
+    b.batchOf[y] = batch;
     for (let w = 0; w < 4; w++) {
-      const x = ids[a * 4 + w] as number;
-      ids[a * 4 + w] = ids[b * 4 + w] as number;
-      ids[b * 4 + w] = x;
+      const id = a.ids[x * 4 + w] as number;
+      a.ids[x * 4 + w] = b.ids[y * 4 + w] as number;
+      b.ids[y * 4 + w] = id;
     }
   }
 
   #up(i: number): void {
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if ((this.#due[parent] as number) <= (this.#due[i] as number)) return;
+      if (this.#due(parent) <= this.#due(i)) return;
       this.#swap(i, parent);
       i = parent;
     }
@@ -126,23 +164,28 @@ export class EntryHeap {
       const left = 2 * i + 1;
       if (left >= this.#size) return;
       const right = left + 1;
-      const child = right < this.#size && (this.#due[right] as number) < (this.#due[left] as number) ? right : left;
-      if ((this.#due[child] as number) >= (this.#due[i] as number)) return;
+      const child = right < this.#size && this.#due(right) < this.#due(left) ? right : left;
+      if (this.#due(child) >= this.#due(i)) return;
       this.#swap(i, child);
       i = child;
     }
   }
 
-  #resize(capacity: number): void {
-    const due = new Float64Array(capacity);
-    due.set(this.#due.subarray(0, this.#size));
-    const ids = new Uint32Array(capacity * 4);
-    ids.set(this.#ids.subarray(0, this.#size * 4));
-    const batchOf = new Uint32Array(capacity);
-    batchOf.set(this.#batchOf.subarray(0, this.#size));
-    this.#due = due;
-    this.#ids = ids;
-    this.#batchOf = batchOf;
+  #capacity(): number {
+    return this.#pages.length === 1 ? (this.#pages[0] as Page).due.length : this.#pages.length * PAGE;
+  }
+
+  #grow(): void {
+    const first = this.#pages[0] as Page;
+    if (this.#pages.length === 1 && first.due.length < PAGE) this.#pages[0] = new Page(first.due.length * 2, first, this.#size);
+    else this.#pages.push(new Page(PAGE));
+  }
+
+  /** Drops a page once half a page more than it is free (so a size going up and down does not thrash), or halves a lone small one. */
+  #shrink(): void {
+    while (this.#pages.length > 1 && this.#size <= (this.#pages.length - 1) * PAGE - PAGE / 2) this.#pages.pop();
+    const first = this.#pages[0] as Page;
+    if (this.#pages.length === 1 && this.#size < first.due.length / 4 && first.due.length > MIN_CAPACITY) this.#pages[0] = new Page(first.due.length / 2, first, this.#size);
   }
 }
 

@@ -1,9 +1,9 @@
 import { readSync } from 'node:fs';
 import { mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Message, MtaKitError, spoolRecordOf, type Logger, type SpoolRecord } from '@mtakit/core';
+import { Message, MtaKitError, type Logger, type SpoolRecord } from '@mtakit/core';
 import { deliveryCache, type DeliveryCache } from './delivery-cache.js';
-import { metaBytes, metaJson, toMessage, toRecord, type StoredMeta } from './stored-meta.js';
+import { metaJson, toMessage, toRecord, type StoredMeta } from './stored-meta.js';
 import { dataIsIntact, encodeRecord, HEADER, ID_OFFSET, RecordType, type EncodedRecord } from './record-format.js';
 import { SNAPSHOT_ENTRY, snapshotPath } from './snapshot-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
@@ -110,8 +110,8 @@ export class DiskSpool implements RecordSpool {
   }
 
   async store(message: Message): Promise<void> {
-    const meta = metaJson(spoolRecordOf(message));
-    const record = encodeRecord(RecordType.Store, message.id, Buffer.from(meta, 'utf8'), message.getData());
+    const meta = metaJson(message);
+    const record = encodeRecord(RecordType.Store, message.id, meta, message.getData());
     const at = await this.#writer.append(record);
     this.#place(RecordType.Store, message.id, at, record);
     this.deliveryCache?.keep(message, meta);
@@ -119,8 +119,8 @@ export class DiskSpool implements RecordSpool {
 
   async updateMeta(message: Message): Promise<void> {
     if (!this.#index.has(message.id)) throw notFound(message.id);
-    const meta = metaJson(spoolRecordOf(message));
-    const record = encodeRecord(RecordType.Meta, message.id, Buffer.from(meta, 'utf8'));
+    const meta = metaJson(message);
+    const record = encodeRecord(RecordType.Meta, message.id, meta);
     const at = await this.#writer.append(record);
     this.#place(RecordType.Meta, message.id, at, record);
     this.deliveryCache?.updateMeta(message.id, meta);
@@ -158,7 +158,7 @@ export class DiskSpool implements RecordSpool {
   async remove(id: string): Promise<void> {
     this.deliveryCache?.forget(id);
     if (!this.#index.remove(id)) return;
-    const at = await this.#writer.append(encodeRecord(RecordType.Remove, id, Buffer.alloc(0)));
+    const at = await this.#writer.append(encodeRecord(RecordType.Remove, id, ''));
     this.#track(at.segment);
   }
 
@@ -351,7 +351,7 @@ export class DiskSpool implements RecordSpool {
       const message = await this.load(id).catch(() => undefined);
       // Skip if it was removed or its meta changed while we read it: the newer record stands.
       if (!message || !sameMeta(this.#index.get(id), before)) continue;
-      const record = encodeRecord(RecordType.Store, id, metaBytes(spoolRecordOf(message)), message.getData());
+      const record = encodeRecord(RecordType.Store, id, metaJson(message), message.getData());
       const at = await this.#writer.append(record);
       if (sameMeta(this.#index.get(id), before)) this.#place(RecordType.Store, id, at, record);
     }

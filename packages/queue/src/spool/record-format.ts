@@ -24,38 +24,39 @@ export const enum RecordType {
   Remove = 3,
 }
 
+/**
+ * A record ready to be written: its lengths and data checksum are known (the index needs them),
+ * its bytes are made by `writeHead` when its write batch goes out (into the writer's reused
+ * buffer: no buffer per record).
+ */
 export interface EncodedRecord {
-  readonly buffers: Buffer[];
+  readonly type: RecordType;
+  readonly id: string;
+  /** The meta JSON. */
+  readonly meta: string;
+  /** The caller's own buffer: written as it is, never copied. */
+  readonly data: Buffer | undefined;
   readonly length: number;
-  /** Offset of the meta JSON within the record. */
-  readonly metaOffset: number;
   readonly metaLength: number;
-  /** Offset of the data within the record. */
-  readonly dataOffset: number;
   readonly dataLength: number;
   readonly dataCrc: number;
 }
 
-export function encodeRecord(type: RecordType, id: string, meta: Buffer, data?: Buffer): EncodedRecord {
-  const header = Buffer.allocUnsafe(HEADER);
+export function encodeRecord(type: RecordType, id: string, meta: string, data?: Buffer): EncodedRecord {
+  const metaLength = Buffer.byteLength(meta);
   const dataLength = data?.length ?? 0;
-  const length = HEADER + meta.length + dataLength;
-  const dataCrc = data ? crc32(data) : 0;
-  header.writeUInt32LE(length, 0);
-  header.writeUInt8(type, 8);
-  header.writeUInt32LE(meta.length, 9);
-  header.writeUInt32LE(dataCrc, 13);
-  header.write(id, 17, 32, 'latin1');
-  header.writeUInt32LE(crc32(meta, crc32(header.subarray(8))), 4);
-  return {
-    buffers: data ? [header, meta, data] : [header, meta],
-    length,
-    metaOffset: HEADER,
-    metaLength: meta.length,
-    dataOffset: HEADER + meta.length,
-    dataLength,
-    dataCrc,
-  };
+  return { type, id, meta, data, length: HEADER + metaLength + dataLength, metaLength, dataLength, dataCrc: data ? crc32(data) : 0 };
+}
+
+/** Writes `record`'s header and meta (HEADER + metaLength bytes) at `at` of `out`. */
+export function writeHead(record: EncodedRecord, out: Buffer, at: number): void {
+  out.writeUInt32LE(record.length, at);
+  out.writeUInt8(record.type, at + 8);
+  out.writeUInt32LE(record.metaLength, at + 9);
+  out.writeUInt32LE(record.dataCrc, at + 13);
+  out.write(record.id, at + ID_OFFSET, 32, 'latin1');
+  out.write(record.meta, at + HEADER, record.metaLength, 'utf8');
+  out.writeUInt32LE(crc32(out.subarray(at + 8, at + HEADER + record.metaLength)), at + 4);
 }
 
 export interface DecodedHeader {

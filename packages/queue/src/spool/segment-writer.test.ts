@@ -12,7 +12,7 @@ describe('SegmentWriter', () => {
     await writer.open(1);
     // Back-to-back awaited appends: each is made in the continuation of the previous batch.
     for (let i = 0; i < 50; i++) {
-      const at = await writer.append(encodeRecord(RecordType.Remove, i.toString(16).padStart(32, '0'), Buffer.alloc(0)));
+      const at = await writer.append(encodeRecord(RecordType.Remove, i.toString(16).padStart(32, '0'), ''));
       expect(at.segment).toBe(1);
     }
     await writer.close();

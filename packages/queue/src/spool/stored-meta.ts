@@ -9,11 +9,7 @@ export interface StoredMeta {
   due?: number;
 }
 
-export function metaBytes(record: SpoolRecord): Buffer {
-  return Buffer.from(metaJson(record), 'utf8');
-}
-
-/** The meta as the spool stores it, as JSON text. */
+/** The meta as the spool stores it, as JSON text (a Message will do: no record copy is made). */
 export function metaJson(record: SpoolRecord): string {
   const stored: StoredMeta = { sender: record.sender, recipient: record.recipient, meta: record.meta, numAttempts: record.numAttempts };
   if (record.due !== undefined) stored.due = record.due;
