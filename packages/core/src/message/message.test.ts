@@ -40,6 +40,27 @@ describe('headers', () => {
     expect(text.endsWith('\r\n\r\nbody line\r\n.dot line\r\n')).toBe(true);
   });
 
+  it('prepends to unparsed bytes exactly as to parsed ones (headers read or not), in each message shape', () => {
+    const shapes = [
+      'Subject: a\r\nTo: b@x.org\r\n\r\nbody\r\n',
+      'Subject: a\r\n folded\r\n\r\n',
+      'Subject: only headers\r\n',
+      'Subject: no line end',
+      '\r\nno headers\r\n',
+      'Subject: bare\n\nLF body\n',
+      'not a header line\r\n\r\nbody\r\n',
+    ];
+    for (const shape of shapes) {
+      const data = Buffer.from(shape, 'latin1');
+      const fresh = new Message({ sender: '', recipient: 'b@x.org', data });
+      const parsed = new Message({ sender: '', recipient: 'b@x.org', data });
+      parsed.getFirstHeader('subject');
+      for (const m of [fresh, parsed]) m.prependHeader('Received', 'from x\r\n\tby y é');
+      expect(fresh.getData().toString('latin1'), shape).toBe(parsed.getData().toString('latin1'));
+      expect(fresh.getFirstHeader('received'), shape).toBe('from x\tby y é');
+    }
+  });
+
   it('removes X- headers, all or by name, and imports them to meta', () => {
     const m = msg();
     m.importXHeaders();

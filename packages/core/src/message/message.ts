@@ -126,6 +126,15 @@ export class Message {
   }
 
   prependHeader(name: string, value: string): void {
+    const data = this.#data;
+    // Not parsed yet (the listener's Received on every message): the field goes in front of the
+    // bytes as they are, one copy, instead of parsing the block and rendering all of it again.
+    // Only for a CRLF first header line, where parsing would pick the same line ending.
+    const firstLf = data && !this.#headers && data[0] !== 0x0d && data[0] !== 0x0a ? data.indexOf(0x0a) : -1;
+    if (data && firstLf > 0 && data[firstLf - 1] === 0x0d) {
+      this.#data = Buffer.concat([Buffer.from(renderField(name, value, '\r\n').raw, 'latin1'), data]);
+      return;
+    }
     const block = this.#block();
     this.#edit([renderField(name, value, block.eol), ...block.fields]);
   }
