@@ -189,6 +189,8 @@ function isIso2022Jp(bytes: Buffer): boolean {
 function decodeWords(value: string): string {
   const raw = Buffer.from(value, 'latin1');
   if (isIso2022Jp(raw)) value = charsetDecode(raw, 'iso-2022-jp');
+  // Unencoded 8-bit header text (RFC 6532, and many mailers before it) is UTF-8 when it decodes as such.
+  else if (/[\x80-\xff]/.test(value)) value = utf8OrLatin1(raw);
   const unfolded = value.replace(/\r?\n[ \t]+/g, ' ');
   if (!unfolded.includes('=?')) return unfolded.trim();
   try {

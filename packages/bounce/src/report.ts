@@ -216,6 +216,6 @@ function isAutoReply(mime: MimeMessage): boolean {
   const auto = headerValues(mime, 'auto-submitted').some((v) => /^auto-replied/i.test(v));
   const vendor = ['x-autoreply', 'x-autorespond', 'x-autoresponse'].some((h) => headerValues(mime, h).length > 0);
   const precedence = headerValues(mime, 'precedence').some((v) => /auto_reply/i.test(v));
-  const subject = /^(?:AUTO:|Auto(?:matic)?[ -]?(?:reply|response|antwort)|Abwesenheitsnotiz|R[ée]ponse automatique|Respuesta autom[aá]tica|Risposta automatica|Automatisch antwoord)|\b(?:is )?out of (?:the )?office\b|\bon (?:vacation|holiday|annual leave)\b|\baway from (?:the |my )?office\b/i.test(mime.subject);
+  const subject = /^(?:AUTO:|Auto(?:matic)?[ -]?(?:reply|response|antwort)|Automatische Antwort|Abwesenheitsnotiz|R[ée]ponse automatique|Respuesta autom[aá]tica|Resposta autom[aá]tica|Risposta automatica|Automatisch antwoord|Automatyczna odpowied[zź]|Автоответ|Автоматический ответ|自動(?:返信|応答)|自动回复|自動回覆)|\b(?:is )?out of (?:the )?office\b|\bon (?:vacation|holiday|annual leave)\b|\baway from (?:the |my )?office\b/i.test(mime.subject);
   return auto || vendor || precedence || subject;
 }

@@ -96,3 +96,14 @@ describe('generic layer: the reason above a list of recipients', () => {
     expect(await parse(text)).toEqual([{ recipient: 'nobody@example.jp', action: 'failed', category: 'InvalidRecipient', hard: true }]);
   });
 });
+
+describe('auto-replies in other languages', () => {
+  it.each([
+    ['Automatische Antwort: Newsletter'], ['Réponse automatique : Newsletter'], ['Respuesta automática: Newsletter'],
+    ['=?UTF-8?B?6Ieq5YuV6L+U5L+hOiBOZXdzbGV0dGVy?='], ['=?UTF-8?B?0JDQstGC0L7QvtGC0LLQtdGCOiBOZXdzbGV0dGVy?='],
+  ])('reads "%s" as an auto-reply (8-bit UTF-8 subjects included)', async (subject) => {
+    const mail = `From: Jane Roe <jane@example.com>\nTo: news@example.org\nSubject: ${subject}\nContent-Type: text/plain; charset=utf-8\n\nBack on Monday.\n`;
+    expect(await parse(mail)).toEqual([{ recipient: 'jane@example.com', action: 'autoreply', category: 'AutoReply', hard: false }]);
+  });
+});
+
