@@ -98,6 +98,13 @@ describe('headers', () => {
     expect(m.headers()).toEqual([['Subject', 'one\ttwo  three'], ['X-Name', 'Renée']]);
   });
 
+  it('lists only the headers a filter accepts, in order, with their names as written', () => {
+    const m = msg('Received: a\r\n\tb\r\nSubject: s\r\nx-name: 1\r\nSubject: t\r\n\r\nbody');
+    const seen: string[] = [];
+    expect(m.headers((name) => (seen.push(name), name.toLowerCase() !== 'received'))).toEqual([['Subject', 's'], ['x-name', '1'], ['Subject', 't']]);
+    expect(seen).toEqual(['Received', 'Subject', 'x-name', 'Subject']);
+  });
+
   it('refuses header injection', () => {
     expect(() => msg().appendHeader('X-A', 'a\r\nBcc: evil@x')).toThrow(/line breaks/);
     expect(() => msg().appendHeader('Bad Name', 'x')).toThrow(/invalid header name/);

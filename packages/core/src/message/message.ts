@@ -115,9 +115,14 @@ export class Message {
     return this.#block().fields.filter((f) => sameName(f.name, name)).map(fieldValue);
   }
 
-  /** Every header as [name, value] pairs, in order. */
-  headers(): Array<[string, string]> {
-    return this.#block().fields.filter((f) => f.name !== '').map((f) => [f.name, fieldValue(f)]);
+  /**
+   * Every header as [name, value] pairs, in order; with `wanted`, only the fields whose name it
+   * accepts (their values alone are decoded: a reader of a few headers skips the Received chain).
+   */
+  headers(wanted?: (name: string) => boolean): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const f of this.#block().fields) if (f.name !== '' && (wanted === undefined || wanted(f.name))) out.push([f.name, fieldValue(f)]);
+    return out;
   }
 
   appendHeader(name: string, value: string): void {
