@@ -41,6 +41,18 @@ describe('contentVersion', () => {
     const lf = 'Subject: lf\nContent-Type: text/plain; boundary=zz\n\nbody boundary="q" r@x.example\n--zz\nend\n';
     expect(contentVersion(new Message({ sender: 'a@B.EXAMPLE', recipient: 'r@x.example', data: Buffer.from(lf) }), 't', '', 'bulk')).toBe('FFm9xqawftIZC1YSYmIkF_gjrUg');
   });
+
+  it('masks the same spans when the body is first searched as a buffer (pinned from the string-only search)', () => {
+    const v = (recipient: string, data: string) => contentVersion(new Message({ sender: 'a@example.com', recipient, data: Buffer.from(data) }), '', '', 'transactional');
+    // Nothing to mask ("=", "--", "://" and the recipient's domain absent): the body is hashed whole.
+    expect(v('b@example.net', 'From: <a@example.com>\r\nTo: <b@example.net>\r\nReceived: from x\r\n\tby y\r\n\r\n1XXXXXXXX\r\n2XXXXXXXX\r\n')).toBe('NgayZ10gnC-5B6W-X8YH3EZfc1U');
+    // Only the recipient (and its %40 form) to mask, so the search may not stop at the buffer.
+    const plain = 'From: <a@example.com>\r\n\r\nHello ann@example.net, and ann%40example.net; nothing else here.\r\n';
+    expect(v('ann@example.net', plain)).toBe('ByuD-wKQA_dNswgqFHIkQuIJ4Zs');
+    expect(v('bob@example.net', plain)).toBe('wgMN_ukb3wracQLAn4nTmTe5xsI');
+    // A UTF-8 address is not found in the latin1 view, before as now.
+    expect(v('jürgen@bücher.example', 'From: <a@example.com>\r\n\r\nHallo jürgen@bücher.example\r\n')).toBe('_Hduj3G0y6p4NtJUA0Qs0B1Y5ws');
+  });
 });
 
 describe('CampaignCache', () => {

@@ -53,7 +53,9 @@ export class CampaignCache {
  * Headers the built-in campaign-scope stages read. Anything they depend on must be in the content
  * version, so that two messages with one version are scored alike.
  */
-const KEY_HEADERS = ['subject', 'from', 'reply-to', 'list-unsubscribe-post', 'mime-version', 'content-type', 'content-transfer-encoding'];
+const KEY_HEADERS = new Set(['subject', 'from', 'reply-to', 'list-unsubscribe-post', 'mime-version', 'content-type', 'content-transfer-encoding']);
+/** Headers whose presence or one detail is in the version (see `contentVersion`). */
+const OTHER_VERSION_HEADERS = new Set(['dkim-signature', 'list-unsubscribe', 'in-reply-to', 'references']);
 
 /**
  * The content version of a message: a hash of what campaign-scope stages read — subject, sender
@@ -64,24 +66,32 @@ const KEY_HEADERS = ['subject', 'from', 'reply-to', 'list-unsubscribe-post', 'mi
  */
 export function contentVersion(message: Message, tenant: string, campaign: string, mailClass: string): string {
   let head = `${tenant}\u0000${campaign}\u0000${mailClass}\u0000${message.sender.slice(message.sender.lastIndexOf('@') + 1).toLowerCase()}\u0000`;
-  for (const [name, value] of message.headers()) {
+  // Only the fields read here are decoded (not the Received chain, Date, Message-ID, To).
+  for (const [name, value] of message.headers(isVersionHeader)) {
     const lower = name.toLowerCase();
-    if (KEY_HEADERS.includes(lower)) head += `${lower}:${maskBoundary(value)}\n`;
+    if (KEY_HEADERS.has(lower)) head += `${lower}:${maskBoundary(value)}\n`;
     else if (lower === 'dkim-signature') head += `dkim:${/(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(value)?.[1] ?? ''}\n`;
     else if (lower === 'list-unsubscribe') head += `unsub:${/<https:/i.test(value)}\n`;
-    else if (lower === 'in-reply-to' || lower === 'references') head += `reply\n`;
+    else head += `reply\n`;
   }
   // The header material goes in as one update: each update is a call into C++.
   const hash = createHash('sha1').update(head);
   const data = message.getData();
-  hashBody(hash, data, bodyOffset(data), message.recipient);
+  const start = bodyOffset(data);
+  if (mayHaveMasks(data, start, message.recipient)) hashBody(hash, data, start, message.recipient);
+  else hash.update(data.subarray(start));
   return hash.digest('base64url');
 }
 
+function isVersionHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return KEY_HEADERS.has(lower) || OTHER_VERSION_HEADERS.has(lower);
+}
+
 function bodyOffset(data: Buffer): number {
-  const crlf = data.indexOf('\r\n\r\n');
+  const crlf = data.indexOf(CRLF2);
   // A bare-LF separator only counts before the CRLF one: no need to scan the body for it.
-  const lf = (crlf === -1 ? data : data.subarray(0, crlf)).indexOf('\n\n');
+  const lf = (crlf === -1 ? data : data.subarray(0, crlf)).indexOf(LF2);
   if (lf === -1) return crlf === -1 ? data.length : crlf + 4;
   return lf + 2;
 }
@@ -96,9 +106,28 @@ function maskBoundary(value: string): string {
   return value.replace(BOUNDARY_PARAM, 'boundary=');
 }
 
+/**
+ * Whether the body may hold a span to mask, asked of the buffer (no string copy of the body): a
+ * boundary parameter needs "=", a delimiter line "--", a URL "://", and the recipient (also with
+ * "%40" for "@") what follows its "@". A "no" is exact; plain bodies without links, MIME parts or
+ * quoted-printable are hashed as they are.
+ */
+function mayHaveMasks(data: Buffer, start: number, recipient: string): boolean {
+  return data.indexOf(EQUALS, start) !== -1 || data.indexOf(DASHES, start) !== -1 || data.indexOf(SCHEME, start) !== -1
+    || (recipient !== '' && data.indexOf(recipient.slice(recipient.indexOf('@') + 1), start, 'latin1') !== -1);
+}
+
+// Needles as buffers: a string needle is encoded again on every search.
+const CRLF2 = Buffer.from('\r\n\r\n');
+const LF2 = Buffer.from('\n\n');
+const EQUALS = 0x3d;
+const DASHES = Buffer.from('--');
+const SCHEME = Buffer.from('://');
+
 /** Whether a line of `body` (a latin1 view: no U+2028/9) may start with "--"; cheaper than the multiline regex. */
 function mayHaveDelimiter(body: string): boolean {
-  return body.startsWith('--') || body.includes('\n--') || body.includes('\r--');
+  // One scan for "--" first: most bodies without MIME parts have none at all.
+  return body.includes('--') && (body.startsWith('--') || body.includes('\n--') || body.includes('\r--'));
 }
 
 /**

@@ -22,13 +22,18 @@ export function preSendLogRecord(result: PreSendResult, message: Message, contex
   const text = `pre-send ${result.verdict}: risk score ${result.score}, threshold ${result.threshold}`;
   const pass = result.verdict === 'pass';
   const breakdown: Record<string, JsonValue> = {};
-  for (const [name, d] of Object.entries(result.breakdown)) breakdown[name] = pass ? d.score : { score: d.score, weight: d.weight, reasons: d.reasons };
-  const extra: Record<string, JsonValue> = Object.assign({}, result.extra, {
-    verdict: result.verdict,
-    score: result.score,
-    threshold: result.threshold,
-    breakdown,
-  });
+  // for…in, not Object.entries: no array per dimension (the breakdown is a plain object).
+  for (const name in result.breakdown) {
+    const d = result.breakdown[name]!;
+    breakdown[name] = pass ? d.score : { score: d.score, weight: d.weight, reasons: d.reasons };
+  }
+  // Assigned one by one onto a copy of `extra`: the same keys in the same order as
+  // Object.assign({}, extra, { verdict, … }), without the object in between.
+  const extra: Record<string, JsonValue> = Object.assign({}, result.extra);
+  extra.verdict = result.verdict;
+  extra.score = result.score;
+  extra.threshold = result.threshold;
+  extra.breakdown = breakdown;
   if (!pass) extra.actions = result.actions;
   if (result.skipped) extra.skipped = result.skipped;
   const response = result.verdict === 'reject' ? internalResponse(550, '5.7.1', text) : internalResponse(250, null, text);

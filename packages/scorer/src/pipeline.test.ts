@@ -176,6 +176,22 @@ describe('Scorer: campaign cache', () => {
     expect(new Set(results.map((r) => r.extra?.content_version)).size).toBe(1);
   });
 
+  it('shares a cached outcome\'s reasons frozen, and copies a stage\'s own array', async () => {
+    const own = ['message risk (+10)'];
+    const message: Stage = { name: 'per-message', scope: 'message', weight: 1, run: () => ({ score: 10, reasons: own }) };
+    const campaign: Stage = { name: 'per-campaign', scope: 'campaign', weight: 1, run: () => ({ score: 20, reasons: ['campaign risk (+20)'] }) };
+    const scorer = new Scorer({ ...RELAXED, stages: [message, campaign] });
+    const first = await scorer.evaluate(personalized('a@example.net', 1), context());
+    const second = await scorer.evaluate(personalized('b@example.net', 2), context());
+    expect(second.extra?.cached).toEqual(['per-campaign']);
+    // Every message of the campaign reads one array: no reader may change it for the next.
+    expect(second.breakdown['per-campaign']?.reasons).toBe(first.breakdown['per-campaign']?.reasons);
+    expect(() => first.breakdown['per-campaign']?.reasons.push('changed')).toThrow(TypeError);
+    expect(second.breakdown['per-campaign']?.reasons).toEqual(['campaign risk (+20)']);
+    first.breakdown['per-message']?.reasons.push('changed');
+    expect(own).toEqual(['message risk (+10)']);
+  });
+
   it('re-evaluates when the content, the campaign or the tenant differ', async () => {
     const campaign = counting('campaign');
     const scorer = new Scorer({ ...RELAXED, stages: [campaign.stage] });

@@ -179,7 +179,12 @@ export class Scorer implements PreSendHook {
       } else {
         outcome = stage.run(input);
         if (!(outcome instanceof Promise)) checkOutcome(stage.name, outcome);
-        if (version !== undefined) this.#cache.set(version, stage.name, outcome instanceof Promise ? outcome.then((o) => checkOutcome(stage.name, o)) : outcome);
+        if (version !== undefined) {
+          // A cached outcome serves every message of its campaign: its reasons are frozen once
+          // here, so that no result has to copy them to keep the cache safe from its readers.
+          outcome = outcome instanceof Promise ? outcome.then((o) => shared(checkOutcome(stage.name, o))) : shared(outcome);
+          this.#cache.set(version, stage.name, outcome);
+        }
       }
     } catch (error) {
       return { ok: false, why: `failed: ${toMtaKitError(error).message}` };
@@ -190,25 +195,27 @@ export class Scorer implements PreSendHook {
 
   #result(input: Evaluation, settings: ResolvedSettings, results: readonly StageResult[], version: string | undefined, started: number): PreSendResult {
     const breakdown: Record<string, DimensionScore> = {};
-    const skipped: Record<string, string> = {};
+    let skipped: Record<string, string> | undefined;
     const cached: string[] = [];
-    const ranked: Array<{ actions: string[]; contribution: number }> = [];
+    let ranked: Array<{ actions: readonly string[]; contribution: number }> | undefined;
     let floor: PreSendVerdict = 'pass';
     for (let i = 0; i < this.#stages.length; i++) {
-      const stage = this.#stages[i]!;
+      const name = this.#stages[i]!.name;
       const r = results[i]!;
       if (!r.ok) {
-        skipped[stage.name] = r.why;
+        (skipped ??= {})[name] = r.why;
         continue;
       }
-      const weight = settings.weights.get(stage.name) ?? stage.weight;
-      breakdown[stage.name] = { score: r.outcome.score, weight, reasons: [...r.outcome.reasons] };
-      if (r.cached) cached.push(stage.name);
-      if (r.outcome.floor) floor = atLeast(floor, r.outcome.floor);
-      if (r.outcome.score > 0 || r.outcome.floor) ranked.push({ actions: r.outcome.actions ?? [], contribution: r.outcome.floor ? Infinity : weight * r.outcome.score });
+      const { score, reasons, floor: stageFloor } = r.outcome;
+      const weight = settings.weights.get(name) ?? this.#stages[i]!.weight;
+      // Frozen reasons (a cached outcome's) are shared; a stage's own array is copied, as the
+      // stage may still hold it.
+      breakdown[name] = { score, weight, reasons: Object.isFrozen(reasons) ? reasons : [...reasons] };
+      if (r.cached) cached.push(name);
+      if (stageFloor) floor = atLeast(floor, stageFloor);
+      if (score > 0 || stageFloor) (ranked ??= []).push({ actions: r.outcome.actions ?? [], contribution: stageFloor ? Infinity : weight * score });
     }
     const score = combineScores(Object.values(breakdown));
-    const failed = Object.keys(skipped);
     const extra: Record<string, JsonValue> = { elapsed_ms: this.#elapsed(started), cached };
     if (version !== undefined) extra.content_version = version;
     let verdict = atLeast(verdictForScore(score, settings.bands), floor);
@@ -219,16 +226,15 @@ export class Scorer implements PreSendHook {
         extra.override = ack;
       }
     }
-    ranked.sort((a, b) => (a.contribution === b.contribution ? 0 : a.contribution < b.contribution ? 1 : -1));
-    const actions = [...new Set(ranked.flatMap((r) => r.actions))];
-    if (failed.length > 0) {
+    const actions = ranked === undefined ? [] : rankedActions(ranked);
+    if (skipped !== undefined) {
       verdict = failureVerdict(verdict, settings.onFailure);
       extra.failure_policy = settings.onFailure;
-      actions.push(`Stages ${failed.join(', ')} could not score this message, so the "${settings.onFailure}" failure policy applied.`);
+      actions.push(`Stages ${Object.keys(skipped).join(', ')} could not score this message, so the "${settings.onFailure}" failure policy applied.`);
     }
     if (verdict !== 'reject') this.#observe(input, verdict);
     const result: PreSendResult = { verdict, score, breakdown, actions, threshold: settings.bands.threshold, extra };
-    if (failed.length > 0) result.skipped = skipped;
+    if (skipped !== undefined) result.skipped = skipped;
     return result;
   }
 
@@ -253,6 +259,19 @@ export class Scorer implements PreSendHook {
   #elapsed(started: number): number {
     return Math.round((this.#stopwatch.now() - started) * 1000) / 1000;
   }
+}
+
+/** The stages' actions, most contributing stage first, each once (a loop: a handful of actions needs no Set). */
+function rankedActions(ranked: Array<{ actions: readonly string[]; contribution: number }>): string[] {
+  if (ranked.length > 1) ranked.sort((a, b) => (a.contribution === b.contribution ? 0 : a.contribution < b.contribution ? 1 : -1));
+  const actions: string[] = [];
+  for (const r of ranked) for (const a of r.actions) if (!actions.includes(a)) actions.push(a);
+  return actions;
+}
+
+/** The outcome with its reasons frozen (a copy: the stage may still hold its array). */
+function shared(outcome: StageOutcome): StageOutcome {
+  return Object.isFrozen(outcome.reasons) ? outcome : { ...outcome, reasons: Object.freeze([...outcome.reasons]) as string[] };
 }
 
 function failureVerdict(verdict: PreSendVerdict, policy: FailurePolicy): PreSendVerdict {

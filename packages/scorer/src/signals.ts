@@ -52,7 +52,8 @@ export class Signals {
     const out: StageOutcome = {
       score: Math.min(100, this.#points),
       reasons: this.#reasons,
-      actions: [...this.#actions].sort((a, b) => b.points - a.points).map((a) => a.text),
+      // Most outcomes have no action (a clean dimension): no copy, sort and map for them.
+      actions: this.#actions.length === 0 ? [] : [...this.#actions].sort((a, b) => b.points - a.points).map((a) => a.text),
     };
     if (this.#floor !== undefined) out.floor = this.#floor;
     return out;

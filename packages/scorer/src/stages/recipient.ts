@@ -47,7 +47,7 @@ export function recipientStage(options: RecipientStageOptions = {}): Stage {
     if (meant !== undefined) s.add(40, `${domain} looks like a typo of ${meant}`, 'Confirm addresses at sign-up (double opt-in) to catch typos.');
     if (roles.has(local)) s.add(25, `${local}@ is a role account`, 'Prefer personal addresses to role accounts (info@, sales@, …).');
     const sender = fromDomain(message);
-    if (sender !== undefined && !FREEMAIL_DOMAINS.has(domain) && imitates(sender, domain)) {
+    if (sender !== undefined && !FREEMAIL_DOMAINS.has(domain) && imitatesRecipient(sender, domain)) {
       s.add(60, `the From domain ${sender} imitates the recipient's domain ${domain}`, 'Send from your own domain; never from one that resembles your recipients\' domains.');
     }
     return s.outcome();
@@ -83,4 +83,19 @@ function fromDomain(message: Message): string | undefined {
   if (fromDomains.size >= FROM_DOMAINS_KEPT) fromDomains.clear();
   fromDomains.set(from, domain);
   return domain;
+}
+
+/** Verdicts of `imitates` per From and recipient domain: a campaign asks about the same pairs again and again. */
+const imitations = new Map<string, boolean>();
+const IMITATIONS_KEPT = 10_000;
+
+function imitatesRecipient(sender: string, recipient: string): boolean {
+  const key = `${sender}\u0000${recipient}`;
+  let verdict = imitations.get(key);
+  if (verdict === undefined) {
+    verdict = imitates(sender, recipient);
+    if (imitations.size >= IMITATIONS_KEPT) imitations.clear();
+    imitations.set(key, verdict);
+  }
+  return verdict;
 }
