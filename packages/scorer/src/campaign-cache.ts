@@ -21,7 +21,9 @@ export class CampaignCache {
   readonly #entries: LRUCache<string, Map<string, Entry>>;
 
   constructor(options: CampaignCacheOptions = {}) {
-    this.#entries = new LRUCache({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 3_600_000 });
+    // ttlResolution 0: lru-cache otherwise remembers "now" for 1 ms with a setTimeout, i.e. a
+    // timer per message at a few hundred messages a second; reading the clock costs less.
+    this.#entries = new LRUCache({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 3_600_000, ttlResolution: 0 });
   }
 
   get(version: string, stage: string): Entry | undefined {

@@ -32,6 +32,7 @@ export class CachedDomainLookup {
     this.#cache = new LRUCache<string, string>({
       max: options.maxEntries ?? 50_000,
       ttl: options.ttlMs ?? 3_600_000,
+      ttlResolution: 0, // no timer per millisecond to cache "now" (see CampaignCache)
       ...(clock ? { perf: { now: () => clock.now() } } : {}),
       fetchMethod: async (domain) => (await lookup(domain)) ?? NOT_LISTED,
     });

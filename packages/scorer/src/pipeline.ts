@@ -105,7 +105,8 @@ export class Scorer implements PreSendHook {
     let settings = this.#base;
     try {
       settings = this.#settingsFor(context.tenant ?? '');
-      return await this.#evaluate(message, context, settings, started);
+      const result = this.#evaluate(message, context, settings, started);
+      return result instanceof Promise ? await result : result;
     } catch (error) {
       // A bug in the pipeline itself (or bad tenant settings from a function): the message is
       // still let through under the failure policy, with the cause on record.
@@ -139,7 +140,7 @@ export class Scorer implements PreSendHook {
     return typeof this.#tenants === 'function' ? this.#tenants(tenant) : (this.#tenants.get(tenant) ?? this.#base);
   }
 
-  async #evaluate(message: Message, context: PreSendContext, settings: ResolvedSettings, started: number): Promise<PreSendResult> {
+  #evaluate(message: Message, context: PreSendContext, settings: ResolvedSettings, started: number): PreSendResult | Promise<PreSendResult> {
     const input = new Evaluation(message, context, this.#clock.now());
     let version: string | undefined;
     // By stage, in the order of `#stages`.
@@ -164,8 +165,10 @@ export class Scorer implements PreSendHook {
       results.push(result);
     }
     // Nearly every evaluation is synchronous (cached campaign outcomes, in-memory histories): no
-    // await per stage then, each of which would cost a turn of the microtask queue.
-    return this.#result(input, settings, pending ? await Promise.all(results) : (results as StageResult[]), version, started);
+    // await per stage then, each of which would cost a turn of the microtask queue, nor a promise
+    // for the whole evaluation.
+    if (pending) return Promise.all(results).then((settled) => this.#result(input, settings, settled, version, started));
+    return this.#result(input, settings, results as StageResult[], version, started);
   }
 
   #runStage(stage: Stage, input: Evaluation, version: string | undefined, budget: number): StageResult | Promise<StageResult> {

@@ -20,7 +20,8 @@ export type ProviderResolver = (domain: string) => string | Promise<string>;
  */
 export function providerFromMx(mx: MxResolver, options: { maxEntries?: number; ttlMs?: number; wait?: boolean } = {}): ProviderResolver {
   const ttl = options.ttlMs ?? 300_000;
-  const sites = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000, ttl });
+  // ttlResolution 0: no timer per millisecond to cache "now" (see CampaignCache).
+  const sites = new LRUCache<string, string>({ max: options.maxEntries ?? 50_000, ttl, ttlResolution: 0 });
   const lookup = (domain: string) => mx.route(domain).then(
     (route) => {
       sites.set(domain, route.siteName);
