@@ -144,6 +144,29 @@ describe('the scorer plugin', () => {
     expect((await evaluate(feature, risky('c@example.net'))).verdict).toBe('pass'); // the old settings stay
   });
 
+  it('writes a share of the pass verdicts at pass_record_sample (off by default), every other verdict, and refuses a bad share', async () => {
+    const dir = dirWith({ 'scorer.json': { stage_budget: '10s', pipeline_budget: '20s', pass_record_sample: 0.25, tenants: { acme: { threshold: 90 } } } });
+    expect(readScorerConfig(undefined).passRecordSample).toBe(1);
+    const ctx = context(dir);
+    const feature = await start(ctx, { configFile: join(dir, 'scorer.json') });
+    const passed: Message[] = [];
+    for (let i = 0; i < 8; i++) {
+      const message = risky(`p${i}@example.net`);
+      expect((await evaluate(feature, message)).verdict).toBe('pass');
+      passed.push(message);
+    }
+    const held = risky('h@example.net', 'globex');
+    expect((await evaluate(feature, held)).verdict).toBe('hold');
+    expect(ctx.records.map((r) => r.id)).toEqual([passed[3]!.id, passed[7]!.id, held.id]);
+    expect(await ctx.metrics.registry.metrics()).toMatch(/scorer_verdicts_total\{verdict="pass"\} 8/);
+    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ pass_record_sample: 2 }));
+    await expect(feature.reload!()).rejects.toThrow(/pass_record_sample=2: must be a number from 0 to 1/);
+    writeFileSync(join(dir, 'scorer.json'), JSON.stringify({ stage_budget: '10s', pipeline_budget: '20s', pass_record_sample: 0, tenants: { acme: { threshold: 90 } } }));
+    await feature.reload!();
+    await evaluate(feature, risky('q@example.net'));
+    expect(ctx.records).toHaveLength(3);
+  });
+
   it('remembers acknowledged campaigns across restarts through the journal', async () => {
     const { dir, options } = relaxed();
     const first = await start(context(dir), options);

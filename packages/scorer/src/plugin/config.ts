@@ -24,9 +24,14 @@ export interface ScorerConfig {
   modules: string[];
   /** `sending_domains`: each tenant's verified sending domains, `{ "acme": ["acme.example"] }` (see `SendingDomains`). */
   sendingDomains: Record<string, string[]>;
+  /**
+   * `pass_record_sample`: the share of `pass` verdicts written as PreSendVerdict records, 0–1
+   * (every 1/x-th pass). Default 1: every verdict is recorded. Other verdicts are always recorded.
+   */
+  passRecordSample: number;
 }
 
-const KEYS = new Set(['defaults', 'tenants', 'stage_budget', 'pipeline_budget', 'acknowledgement_duration', 'modules', 'sending_domains']);
+const KEYS = new Set(['defaults', 'tenants', 'stage_budget', 'pipeline_budget', 'acknowledgement_duration', 'modules', 'sending_domains', 'pass_record_sample']);
 
 /**
  * Reads the scorer config file (`file`, relative to `cwd`; none = every default). Errors name the
@@ -49,7 +54,15 @@ export function readScorerConfig(file: string | undefined, options: { cwd?: stri
     acknowledgementMs: r.duration('acknowledgement_duration', '7 days'),
     modules: r.stringList('modules', []).map((m) => resolve(path ? dirname(path) : options.cwd ?? process.cwd(), m)),
     sendingDomains: checkSendingDomains(r.raw('sending_domains') ?? {}, r.key('sending_domains')),
+    passRecordSample: share(r.raw('pass_record_sample') ?? 1, r.key('pass_record_sample')),
   };
+}
+
+function share(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new ConfigError(key, value, 'must be a number from 0 to 1: the share of pass verdicts written as PreSendVerdict records (1, the default, writes every one)');
+  }
+  return value;
 }
 
 /** What the configured modules add to the pipeline. */

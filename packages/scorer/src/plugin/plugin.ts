@@ -16,7 +16,7 @@ import { ScorerMetrics } from './metrics.js';
 import { OverrideJournal } from './override-journal.js';
 
 export interface ScorerPluginOptions {
-  /** The config file (JSON: `defaults`, `tenants`, budgets, `acknowledgement_duration`, `modules`, `sending_domains`), re-read on reload. */
+  /** The config file (JSON: `defaults`, `tenants`, budgets, `acknowledgement_duration`, `modules`, `sending_domains`, `pass_record_sample`), re-read on reload. */
   configFile?: string | undefined;
   /** How the file was given, for errors (e.g. the environment variable). Default `scorer.config`. */
   configName?: string;
@@ -32,7 +32,8 @@ export interface ScorerPluginOptions {
  * The pre-send scorer as a plugin of `createMta`: the built-in stages, with reputation and
  * freshness learned from the log and mailbox providers from the MTA's MX resolver, plus the
  * stages and suppression lookup of the config's `modules`; per-tenant settings re-read on reload.
- * Every verdict is a PreSendVerdict log record and counts in the `scorer_*` metrics; held mail is
+ * Every verdict is a PreSendVerdict log record (pass verdicts at the config's `pass_record_sample`,
+ * default all) and counts in the `scorer_*` metrics; held mail is
  * released with an explicit override (`POST /api/admin/held/release/v1`), kept in
  * `<dataDir>/scorer-overrides.jsonl` across restarts. See docs/scorer.md.
  */
@@ -66,6 +67,7 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
         return built;
       };
       let scorer = await build(config);
+      let passSample = new PassSample(config.passRecordSample);
       const metrics = new ScorerMetrics(ctx.metrics.registry);
       ctx.logger('info', `scorer: on, ${stages.length} stages${config.file ? `, settings from ${config.file}` : ''}`);
 
@@ -77,9 +79,11 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
           try {
             metrics.record(result, (performance.now() - started) / 1000);
             if (result.verdict === 'hold') message.setMeta(PRE_SEND_HOLD_META, heldResultJson(result));
-            ctx.log.publish(preSendLogRecord(result, message, context, { nodeid: ctx.nodeId })).catch((error: Error) => {
-              ctx.logger('error', `scorer: the verdict record of ${message.id} was not written: ${error.message}`);
-            });
+            if (result.verdict !== 'pass' || passSample.take()) {
+              ctx.log.publish(preSendLogRecord(result, message, context, { nodeid: ctx.nodeId })).catch((error: Error) => {
+                ctx.logger('error', `scorer: the verdict record of ${message.id} was not written: ${error.message}`);
+              });
+            }
           } catch (error) {
             ctx.logger('error', `scorer: the verdict of ${message.id} was not recorded: ${(error as Error).message}`);
           }
@@ -103,10 +107,28 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
           }
           sending = mergeSendingDomains(options.sendingDomains ?? {}, next.sendingDomains);
           scorer = await build(next);
+          passSample = new PassSample(next.passRecordSample);
         },
       };
     },
   };
+}
+
+/**
+ * Which pass verdicts are recorded at `pass_record_sample` s: every one at 1 (the default), none at
+ * 0, otherwise each pass after which ⌊n·s⌋ grew (every fourth at 0.25) — counted, not random, so a
+ * share of the log volume is exactly what was asked for.
+ */
+class PassSample {
+  #seen = 0;
+
+  constructor(readonly share: number) {}
+
+  take(): boolean {
+    if (this.share === 1) return true;
+    this.#seen++;
+    return Math.floor(this.#seen * this.share) !== Math.floor((this.#seen - 1) * this.share);
+  }
 }
 
 function buildScorer(settings: ScorerConfig, stages: readonly Stage[], name = 'scorer.config'): Scorer {
