@@ -1,4 +1,4 @@
-import type { LogRecord } from '@mtakit/core';
+import type { LogRecord, LogRecordType } from '@mtakit/core';
 import { LRUCache } from 'lru-cache';
 import { tenantOfRecord } from './log-record.js';
 
@@ -49,6 +49,9 @@ export class MemoryFreshnessStore implements FreshnessStore {
     const h = this.#entry(tenant, recipient);
     h.lastEngagedAt = Math.max(h.lastEngagedAt ?? at, at);
   }
+
+  /** The record types `consume` learns from (subscribe with them: `forRecordTypes(store.recordTypes, …)`). */
+  readonly recordTypes: readonly LogRecordType[] = Object.freeze(['Delivery'] as const);
 
   /** Learns a send from each Delivery record (subscribe it to the log bus). */
   consume(record: LogRecord): void {

@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type LogRecord } from '@mtakit/core';
+import { systemClock, type Clock, type LogRecord, type LogRecordType } from '@mtakit/core';
 import { LRUCache } from 'lru-cache';
 import { tenantOfRecord } from './log-record.js';
 import { RollingCounts } from './rolling.js';
@@ -71,6 +71,9 @@ export class ReputationTracker {
   get baselineWindowMs(): number {
     return this.#horizonMs - this.#recentMs;
   }
+
+  /** The record types `consume` counts (subscribe with them: `forRecordTypes(tracker.recordTypes, …)`). */
+  readonly recordTypes: readonly LogRecordType[] = Object.freeze(Object.keys(OUTCOME_OF) as LogRecordType[]);
 
   /** Counts a log record if it is a delivery outcome (Delivery, Bounce, OOB, TransientFailure, Feedback). */
   consume(record: LogRecord): void {

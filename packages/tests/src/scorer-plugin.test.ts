@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogBus, Message, OutsideStores, type LogRecord, type PreSendResult } from '@mtakit/core';
+import { internalResponse, LogBus, logRecordDefaults, Message, OutsideStores, type LogRecord, type PreSendResult } from '@mtakit/core';
 import { MxResolver } from '@mtakit/core/dns';
 import { MtaMetrics } from '@mtakit/core/metrics';
 import { TestResolver } from '@mtakit/core/testing';
@@ -165,6 +165,23 @@ describe('the scorer plugin', () => {
     await feature.reload!();
     await evaluate(feature, risky('q@example.net'));
     expect(ctx.records).toHaveLength(3);
+  });
+
+  it('learns sends and outcomes from the record types its learners read, and is not called for the others', async () => {
+    const { dir, options } = relaxed();
+    const feature = await start(context(dir), options);
+    const [consumer] = feature.logConsumers ?? [];
+    expect([...(consumer?.recordTypes ?? [])].sort()).toEqual(['Bounce', 'Delivery', 'Feedback', 'OOB', 'TransientFailure']);
+    const bus = new LogBus();
+    bus.subscribe(consumer!);
+    const first = await evaluate(feature, risky('known@example.net'));
+    expect(first.breakdown['list_freshness']?.score).toBe(30); // never sent to
+    await bus.publish(Object.assign(logRecordDefaults(), {
+      type: 'Delivery' as const, id: '0'.repeat(32), sender: 'bounces@shop.example', recipient: 'known@example.net', queue: 'spring:acme@example.net',
+      site: '', size: 1, response: internalResponse(250, null, 'ok'), peer_address: null, timestamp: Math.floor(Date.now() / 1000), event_time: '',
+      created: 0, num_attempts: 1, bounce_classification: 'Uncategorized', meta: { tenant: 'acme' }, reception_protocol: 'ESMTP' as const, nodeid: '',
+    }));
+    expect((await evaluate(feature, risky('known@example.net'))).breakdown['list_freshness']?.score).toBe(0);
   });
 
   it('remembers acknowledged campaigns across restarts through the journal', async () => {

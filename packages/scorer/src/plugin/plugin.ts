@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError, type LogRecord, type PreSendHook } from '@mtakit/core';
+import { ConfigError, forRecordTypes, type LogRecord, type PreSendHook } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { MemoryFreshnessStore } from '../freshness-store.js';
 import { preSendLogRecord } from '../log-record.js';
@@ -92,10 +92,12 @@ export function scorerPlugin(options: ScorerPluginOptions = {}): MtaPlugin {
       };
       return {
         preSend,
-        logConsumers: [(record: LogRecord) => {
+        // Named types: the bus does not call the learners for the Reception and PreSendVerdict
+        // records of every message, which they ignore.
+        logConsumers: [forRecordTypes([...new Set([...reputation.recordTypes, ...freshness.recordTypes])], (record: LogRecord) => {
           reputation.consume(record);
           freshness.consume(record);
-        }],
+        })],
         routes: (http, queue) => registerHeldMailRoutes(http, new HeldMail({
           queue, scorer: { acknowledge: (o) => scorer.acknowledge(o) }, log: ctx.log, journal, metrics,
           nodeId: ctx.nodeId, acknowledgementMs: config.acknowledgementMs,
