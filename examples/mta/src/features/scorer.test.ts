@@ -11,7 +11,7 @@ describe('scorer settings (MTAKIT_SCORER, MTAKIT_SCORER_CONFIG)', () => {
   it('is on with the scorer’s defaults when nothing is configured', () => {
     expect(loadScorerSettings({}, work)).toEqual({
       enabled: true, file: undefined, defaults: undefined, tenants: {}, stageBudgetMs: undefined, pipelineBudgetMs: undefined,
-      acknowledgementMs: 7 * 86_400_000, modules: [], sendingDomains: {}, settingDomains: {},
+      acknowledgementMs: 7 * 86_400_000, modules: [], sendingDomains: {}, settingDomains: {}, passRecordSample: 1,
     });
     expect(loadScorerSettings({ MTAKIT_SCORER: 'off' }, work).enabled).toBe(false);
     expect(() => loadScorerSettings({ MTAKIT_SCORER: 'no' }, work)).toThrow(/MTAKIT_SCORER="?no"?.*must be on or off/);
