@@ -32,11 +32,13 @@ export interface RuleMatch {
 
 /**
  * No rule matched; the codes decided. `code` is the enhanced code or the basic reply code.
- * `dsn-status`: a DSN's own Status field (X.4.7, delivery time expired) overrode the quoted reply.
+ * `dsn-status`: a DSN's own Status field (X.4.7, delivery time expired) overrode the quoted reply;
+ * `expiry-text`: a final report says it gave up ("could not be delivered for 5 days") after a
+ * temporary reason.
  */
 export interface FallbackMatch {
   readonly kind: 'fallback';
-  readonly basis: FallbackBasis | 'dsn-status';
+  readonly basis: FallbackBasis | 'dsn-status' | 'expiry-text';
   readonly code: string;
 }
 

@@ -105,7 +105,8 @@ function splitEntity(bytes: Buffer): Entity {
   const m = /\r?\n\r?\n/.exec(text);
   const headEnd = m ? m.index : text.length;
   const head = text.slice(0, headEnd);
-  if (!/^[!-9;-~]+:/.test(head)) return { headers: [], body: bytes };
+  // A field name is a token: a body that starts with "<rcpt@example.com>: …" has no header block.
+  if (!/^[!#-'*+.0-9A-Z^-~-]+:/.test(head)) return { headers: [], body: bytes };
   const headers: HeaderLine[] = [];
   for (const line of head.split(/\r?\n(?![ \t])/)) {
     const colon = line.indexOf(':');

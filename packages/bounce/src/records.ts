@@ -33,14 +33,19 @@ const EXPIRED_STATUS = /^[45]\.4\.7$/;
  */
 const GAVE_UP_STATUS = /^4\.\d{1,3}\.\d{1,3}$/;
 const TRANSIENT_REASONS: ReadonlySet<string> = new Set(['TransientFailure', 'NoAnswerFromHost', 'BadConnection', 'DNSFailure', 'Uncategorized']);
+/** The same giving up said in words by a report without a Status field (sendmail, qmail, Exim texts). */
+const GAVE_UP_TEXT = /\b(?:could not be delivered|Cannot send message) for (?:\d+|zero) (?:days?|hours?)|\bin the queue too long\b|\bretry timeout exceeded\b|\bgiving up\b/i;
 
 export function classifyRecipient(recipient: DsnRecipient, classifier: BounceClassifier = defaultBounceClassifier()): RecipientClassification {
   const classified = classifier.classify(recipient.response);
   const status = recipient.status ?? '';
-  const expired = classified.category !== 'MessageExpired' && (EXPIRED_STATUS.test(status)
-    || (recipient.action === 'failed' && GAVE_UP_STATUS.test(status) && TRANSIENT_REASONS.has(classified.category)));
-  const result: BounceClassification = expired
-    ? { category: 'MessageExpired', hard: classified.hard, rule: Object.freeze({ kind: 'fallback', basis: 'dsn-status', code: status }) }
+  const transientFinal = recipient.action === 'failed' && TRANSIENT_REASONS.has(classified.category);
+  const basis = classified.category === 'MessageExpired' ? null
+    : EXPIRED_STATUS.test(status) || (transientFinal && GAVE_UP_STATUS.test(status)) ? 'dsn-status'
+    : transientFinal && GAVE_UP_TEXT.test(`${recipient.response.content} ${recipient.diagnostic_code ?? ''}`) ? 'expiry-text'
+    : null;
+  const result: BounceClassification = basis
+    ? { category: 'MessageExpired', hard: classified.hard, rule: Object.freeze({ kind: 'fallback', basis, code: status }) }
     : classified;
   const hard = recipient.action === 'failed' ? true : recipient.action === 'delayed' ? false : result.hard;
   return { ...result, hard };

@@ -88,6 +88,19 @@ describe('lessons of the unseen bounces', () => {
   });
 });
 
+describe('fifth batch: Office 365 and Exchange texts, body-only Postfix, abuse@ recipients, expiry in words', () => {
+  it.each([
+    ["Your message to request@example.center couldn't be delivered.\n\nrequest wasn't found at example.center.\n", 'request@example.center', 'InvalidRecipient', true],
+    ["Your message to staff@example.com couldn't be delivered.\n\nThe group staff only accepts messages from people in its organization or on its allowed senders list, and your email address isn't on the list.\n", 'staff@example.com', 'PolicyRelated', false],
+    ["Delivery has failed to these recipients or groups:\n\nsomeone@example.gov\nThe email address you entered couldn't be found. Please check the recipient's email address and try to resend the message.\n", 'someone@example.gov', 'InvalidRecipient', true],
+    ['<info@example.com>: host\n    example-com.mail.protection.outlook.com[192.0.2.36] said: 550 5.4.1\n    Recipient address rejected: Access denied. AS(201806281) (in reply to RCPT TO command)\n', 'info@example.com', 'InvalidRecipient', true],
+    ["Unable to send to abuse@example.com\nBounce reason: The recipient's email address (abuse@example.com) does not exist, so the message could not be delivered.\n550 No such user (TB)\n", 'abuse@example.com', 'InvalidRecipient', true],
+    ['----- The following addresses had permanent fatal errors ----- <abuse@example.com>\n\n   ----- Transcript of session follows ----- <abuse@example.com>... Deferred: Connection timed out with example.com.\nMessage could not be delivered for 5 days Message will be deleted from queue\n', 'abuse@example.com', 'MessageExpired', false],
+  ])('reads %j', async (text, recipient, category, hard) => {
+    expect((await parse(text))[0]).toEqual({ recipient, action: 'failed', category, hard });
+  });
+});
+
 describe('generic layer: the reason above a list of recipients', () => {
   it('reads "The mail addresses below are not registered" for the address listed under it', async () => {
     const text = ['From: postmaster@mail.example.jp', 'Subject: Mail System Error - Returned Mail', '',

@@ -46,7 +46,7 @@ const microsoft = [
   rule('microsoft.ip-reputation-deferral', 'SpamBlock', /rate limited due to IP reputation|Server busy\. Please try again later from \[|Access denied, please try again later/i),
   rule('microsoft.dmarc', 'AuthenticationFailed', /does not pass DMARC verification|doesn't meet the required authentication level/i),
   rule('microsoft.bad-helo', 'BadConfiguration', /Access denied, bad HELO/i),
-  rule('microsoft.recipient-restriction', 'PolicyRelated', /RESOLVER\.RST\.\w+|using Customer Block list|Access denied, rejected by recipient|does not allow external forwarding|Client blocked from sending from unregistered domains|Sender not in allowed-senders list|using Tenant Allow Block List|Sender (?:was )?not authenticated (?:by organization|for (?:group|mailbox|public folder))|^5\d\d 5\.7\.136 Sender was not authenticated/i),
+  rule('microsoft.recipient-restriction', 'PolicyRelated', /RESOLVER\.RST\.\w+|only accepts messages from people (?:in|within) its organization|using Customer Block list|Access denied, rejected by recipient|does not allow external forwarding|Client blocked from sending from unregistered domains|Sender not in allowed-senders list|using Tenant Allow Block List|Sender (?:was )?not authenticated (?:by organization|for (?:group|mailbox|public folder))|^5\d\d 5\.7\.136 Sender was not authenticated/i),
   // 5.1.90 / 5.2.2 (Exchange Online NDR list): the sending account's limits — about the sender, never the recipient.
   rule('microsoft.sender-daily-limit', 'PolicyRelated', /reached your daily limit for message recipients|Submission quota (?:was )?exceeded/i),
   rule('microsoft.quota', 'QuotaIssues', /QuotaExceededException|MapiExceptionShutoffQuotaExceeded/i),
