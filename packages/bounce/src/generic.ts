@@ -128,7 +128,7 @@ function candidateAddresses(lines: readonly string[], input: GenericInput): { ad
       const address = m[0].replace(/^(?:smtp|rfc822)[=:]/i, '').replace(/^[.'=]+|[.']+$/g, '');
       const lower = address.toLowerCase();
       // "not accepting mail from <sender>": the address after "from" is the sender's.
-      if (/\bfrom:?\s*<?$/i.test(line.slice(0, m.index))) continue;
+      if (/(?<!expanded )\bfrom:?\s*<?$/i.test(line.slice(0, m.index))) continue;
       if (excluded.has(lower) || /^(?:mailer-daemon|postmaster|mail-daemon|no-?reply)@/i.test(lower) || /\.(?:png|gif|jpe?g)$/i.test(lower)) continue;
       const alone = /^\s*(?:[-*•]\s*)?(?:rcpt to:|to:|(?:intended |failed )?recipient(?:\(s\))?:|address:|original-recipient:|final-recipient:|rfc822;)?\s*<?[^\s<>]+>?:?\s*(?:\([^)]*\))?\s*$/i.test(line);
       if (!alone && reported === undefined) {

@@ -95,6 +95,7 @@ describe('fifth batch: Office 365 and Exchange texts, body-only Postfix, abuse@ 
     ["Delivery has failed to these recipients or groups:\n\nsomeone@example.gov\nThe email address you entered couldn't be found. Please check the recipient's email address and try to resend the message.\n", 'someone@example.gov', 'InvalidRecipient', true],
     ['<info@example.com>: host\n    example-com.mail.protection.outlook.com[192.0.2.36] said: 550 5.4.1\n    Recipient address rejected: Access denied. AS(201806281) (in reply to RCPT TO command)\n', 'info@example.com', 'InvalidRecipient', true],
     ["Unable to send to abuse@example.com\nBounce reason: The recipient's email address (abuse@example.com) does not exist, so the message could not be delivered.\n550 No such user (TB)\n", 'abuse@example.com', 'InvalidRecipient', true],
+    ["I'm sorry to have to inform you that your message could not be delivered to one or more recipients.\n\n<XXXXXXXX (expanded from <info@example.de>): User unknown in\n    virtual alias table\n", 'info@example.de', 'InvalidRecipient', true],
     ['----- The following addresses had permanent fatal errors ----- <abuse@example.com>\n\n   ----- Transcript of session follows ----- <abuse@example.com>... Deferred: Connection timed out with example.com.\nMessage could not be delivered for 5 days Message will be deleted from queue\n', 'abuse@example.com', 'MessageExpired', false],
   ])('reads %j', async (text, recipient, category, hard) => {
     expect((await parse(text))[0]).toEqual({ recipient, action: 'failed', category, hard });
