@@ -32,6 +32,7 @@ const CASES: Case[] = [
   ['Zoho Mail policy reply (relayed by Postfix, body only)', 'shared', 'crisp-email-bounce-parser/554_5_2_3_policy_violation.txt', 'support@databit.ch', 'PolicyRelated', false, 'postfix-text'],
   ['Zoho Mail unknown user (relayed by Postfix, body only)', 'shared', 'crisp-email-bounce-parser/550_5_1_1_no_such_recipient_variant_6.txt', 'admin@ipdee.com', 'InvalidRecipient', true, 'postfix-text'],
   ['OpenSMTPD (DSN without Diagnostic-Code)', 'shared', 'mailman2/dsn_18.txt', 'email@replaced.net', 'BadDomain', true, 'rfc3464'],
+  ['OpenSMTPD of 2024 relaying a list expansion failure (RIPE whois fixture)', 'real', 'ripe-whois/permanentFailureMessageMultipartMixedRfc822.mail', 'lir@example.com', 'InvalidRecipient', true, 'rfc3464'],
   ['Ipswitch IMail: retries exhausted', 'shared', 'flufl-bounce/smtp32_01.txt', 'oliver@pcworld.com.ph', 'MessageExpired', false, 'generic'],
   ['Ipswitch IMail: mailbox size', 'shared', 'bounceparser/quota.msg', 'a@b.c', 'QuotaIssues', false, 'generic'],
   ['Trend Micro InterScan', 'shared', 'flufl-bounce/simple_15.txt', 'isam@kviv.be', 'InvalidRecipient', true, 'generic'],
