@@ -38,15 +38,13 @@ describe('real bounces (samples/real)', () => {
   });
 
   // RIPE NCC whois's bounce fixtures, labelled by reading (samples/real/ripe-whois/labels.jsonl) before
-  // the parser saw them. Every label holds except the two listed, which the test states as they are.
+  // the parser saw them. Every label holds except the one listed, which the test states as it is.
   const ripe = `${dir}ripe-whois/`;
   const labels = readFileSync(`${ripe}labels.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; recipient: string | null; category: string[] | null; hard: boolean });
   const KNOWN: Record<string, string> = {
     // OpenSMTPD relaying "524 5.2.4 Mailing list expansion problem": the x.2.4 fallback calls it an
     // unknown recipient, so address-level; it is the list that failed, not the address.
     'permanentFailureMessageMultipartMixedRfc822.mail': 'hard',
-    // Apple Mail's one-click unsubscribe carries Auto-Submitted: auto-replied and is read as an auto-reply.
-    'unsubscribeAppleMail.mail': 'record',
   };
   it.each(labels.map((l) => [l.file, l] as const))('RIPE whois fixture %s', async (file, label) => {
     const out = await parseBounceMessage(readFileSync(`${ripe}${file}`)).catch(() => []);

@@ -213,6 +213,9 @@ function autoReply(mime: MimeMessage, body: string, failedHeaders: readonly stri
 }
 
 function isAutoReply(mime: MimeMessage): boolean {
+  // A mail client's one-click unsubscribe (a List-Unsubscribe mailto:) marks itself auto-replied
+  // too (Apple Mail); it asks to leave a list and is not a reply to read.
+  if (/^\s*unsubscribe\b/i.test(mime.subject)) return false;
   const auto = headerValues(mime, 'auto-submitted').some((v) => /^auto-replied/i.test(v));
   const vendor = ['x-autoreply', 'x-autorespond', 'x-autoresponse'].some((h) => headerValues(mime, h).length > 0);
   const precedence = headerValues(mime, 'precedence').some((v) => /auto_reply/i.test(v));
