@@ -55,7 +55,7 @@ const NOT_RECIPIENT_LINE = new RegExp(`^\\s*>|${HEADER_LINE.source}|https?:\\/\\
 export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'> & { report?: boolean }): boolean {
   if (input.failedHeaders.length > 0 || input.report) return true;
   if (BOUNCE_SUBJECT.test(input.subject) || (input.from !== null && BOUNCE_FROM.test(input.from))) return true;
-  return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text) && (REPLY.test(input.text) || ADDRESS.test(input.text));
+  return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text.replace(/\s+/g, ' ')) && (REPLY.test(input.text) || ADDRESS.test(input.text));
 }
 
 export function genericBounce(input: GenericInput): PlainTextResult | null {

@@ -118,12 +118,15 @@ const postfixText: Extractor = (text) => {
   const warning = /THIS IS A WARNING ONLY|still being retried|will (?:continue to )?(?:try|retry)/i.test(text);
   const final = !warning && /could not\s+be delivered|Undelivered Mail Returned/i.test(text);
   // Continuation lines are indented; a copy that lost the indentation runs on to the blank line.
-  const recipients = [...text.matchAll(/^<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?: ([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@|[A-Z][\w-]*: )[^\n]*)*)/gm)].map((m) => {
-    const body = (m[2] as string).replace(/\s+/g, ' ').trim();
+  // A bounce forwarded as HTML loses its <address> brackets to the tag stripper: a bare address
+  // counts when what follows is Postfix's "host mx[ip] said:".
+  const entry = /^(?:<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?|([^\s<>:]+@[^\s<>:]+)(?=: host \S+\[))(?:: )([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@|[A-Z][\w-]*: )[^\n]*)*)/gm;
+  const recipients = [...text.matchAll(entry)].map((m) => {
+    const body = (m[3] as string).replace(/\s+/g, ' ').trim();
     const said = /^host (\S+?)\[([^\]]+)\] said: (.*?)(?: \(in reply to [^)]*\))?$/.exec(body);
     const reply = said ? parseReplyText(said[3] as string) : null;
     return buildRecipient({
-      recipient: m[1] as string,
+      recipient: (m[1] ?? m[2]) as string,
       original_recipient: null,
       action: warning || (reply && reply.code < 500 && !final) ? 'delayed' : 'failed',
       status: reply?.enhanced_code ? formatEnhancedCode(reply.enhanced_code) : null,
