@@ -102,6 +102,12 @@ describe('bounce formats named in issue 14, on real samples', () => {
     expect(classifyResponseText(out[0]!.reply).classification).toMatchObject({ category: 'NoAnswerFromHost', rule: { ref: 'postfix.connect' } });
   });
 
+  it('reads a real Google Groups refusal pasted without its headers (opencollective#2760): the group by name, message-level', async () => {
+    const [out] = await parseBounceMessage(readFileSync(path('real', 'issues/opencollective-2760-google-groups.txt')));
+    // The text names the group but not its domain; with no help-center link the notice is taken as googlegroups.com's.
+    expect(out).toMatchObject({ recipient: 'security@googlegroups.com', category: 'PolicyRelated', hard: false, permanent: true, rule: { ref: 'google.groups' } });
+  });
+
   it('does not take a Google Groups refusal as an unknown address', async () => {
     const [out] = await parseBounceMessage(readFileSync(path('template', 'google-groups.eml')));
     expect(out).toMatchObject({ category: 'PolicyRelated', hard: false, permanent: true, rule: { ref: 'google.groups' } });

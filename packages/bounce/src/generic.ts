@@ -45,6 +45,8 @@ const REASON_WORDS = /原因|理由|\b(?:reason|cause)\s*:|超過|制限|容量|
 const REPLY = /(?:^|[^\d.\w-])([45][0-5]\d)(?:[ -]|:\s*)(?:([245]\.\d{1,3}\.\d{1,3})\s+)?([^\n]{3,})/;
 const ENHANCED = /(?:^|[^\d.])([45]\.\d{1,3}\.\d{1,3})(?![\d.]*\d)/;
 const DELAYED = /not (?:yet )?been delivered|\bpostponed\b|will (?:continue to )?(?:retry|try again)|delivery (?:is |has been )?delayed|delay(?:ed)? notification|warning: message|still trying|temporar(?:y|ily) (?:failure|problem|error|unavailable)|will be retried/i;
+/** Google Groups names the group it refused, not an address (see groupAddress). */
+const GROUP_NOTICE = /group you tried to contact\s*\(([^()\s@]+)\)/i;
 /** Mailing-list and robot addresses: a bounce names them as the original's destination, not as the failed recipient. */
 const LIST_MACHINERY = /^[^@]*-(?:bounces?|request|admin|owner|errors?|return|unsubscribe|subscribe)(?:[+-][^@]*)?@|^(?:owner|bounce|return)-[^@]*@/i;
 const LIST_FIELD = /^\s*(?:x-beenthere|list-(?:post|id|owner|help|subscribe|unsubscribe|archive)|mailing-list|x-mailing-list)\s*:/i;
@@ -55,7 +57,7 @@ const NOT_RECIPIENT_LINE = new RegExp(`^\\s*>|${HEADER_LINE.source}|https?:\\/\\
 export function looksLikeBounce(input: Pick<GenericInput, 'text' | 'subject' | 'from' | 'failedHeaders'> & { report?: boolean }): boolean {
   if (input.failedHeaders.length > 0 || input.report) return true;
   if (BOUNCE_SUBJECT.test(input.subject) || (input.from !== null && BOUNCE_FROM.test(input.from))) return true;
-  return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text.replace(/\s+/g, ' ')) && (REPLY.test(input.text) || ADDRESS.test(input.text));
+  return input.subject === '' && input.from === null && FAILURE_SENTENCE.test(input.text.replace(/\s+/g, ' ')) && (REPLY.test(input.text) || ADDRESS.test(input.text) || GROUP_NOTICE.test(input.text));
 }
 
 export function genericBounce(input: GenericInput): PlainTextResult | null {
@@ -182,7 +184,7 @@ function groupAddress(lines: readonly string[]): { address: string; line: number
   const line = lines.findIndex((l) => /group you tried to contact\s*$|group you tried to contact \(/i.test(l));
   if (line < 0) return null;
   const text = lines.slice(line, line + 12).join(' ');
-  const name = /group you tried to contact\s*\(([^()\s@]+)\)/i.exec(text)?.[1];
+  const name = GROUP_NOTICE.exec(text)?.[1];
   if (!name) return null;
   const domain = /support\.google\.com\/a\/([a-z0-9.-]+\.[a-z]{2,})\//i.exec(text)?.[1] ?? 'googlegroups.com';
   return { address: `${name}@${domain}`.toLowerCase(), line };

@@ -27,7 +27,7 @@ const google = [
   rule('google.blocked-attachment', 'ProhibitedAttachment', /content presents a potential security issue|illegal attachment on your message/i),
   // Google Groups refusing a post: the group may be gone or closed to this sender, and the notice
   // cannot tell which, so it is not an address-level failure (never suppress a group on it).
-  rule('google.groups', 'PolicyRelated', /group you tried to contact \([^)]*\) may not exist, or you may not have permission to post/i),
+  rule('google.groups', 'PolicyRelated', /group you tried to contact \([^)]*\) may not exist, or you may not have permission to post|may not exist, or you may not have permission to post messages to the group/i),
   rule('google.recipient-policy', 'PolicyRelated', /has a policy that prohibited the mail that you sent|IP not in whitelist for RCPT domain/i),
   rule('google.same-message-id', 'PolicyRelated', /quota for sending messages with the same Message-ID/i),
   rule('google.invalid-address', 'InvalidRecipient', /recipient address <[^>]*> is not a valid RFC[- ]?5321 address/i),
