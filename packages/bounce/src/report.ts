@@ -78,8 +78,9 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
   });
 
   const status = mime.parts.find((p) => DELIVERY_STATUS.has(p.contentType));
-  if (status) {
-    const parsed = parseDeliveryStatus(status.content.toString('utf8'));
+  const statusText = status?.content.toString('utf8') ?? pastedDeliveryStatus(mime);
+  if (statusText) {
+    const parsed = parseDeliveryStatus(statusText);
     const message = parsed.message;
     // X.400 and other non-Internet addresses are not recipients we can act on: read the text instead.
     const fields = parsed.recipients.map(routableRecipient).filter((r) => r.recipient.includes('@'));
@@ -190,6 +191,16 @@ function detectReporter(mime: MimeMessage, reportingMta: string | null, dsnField
   if (/This is the qmail-send program/i.test(mime.text)) return 'qmail';
   if (/Transcript of session follows|The following addresses had (?:permanent|transient)/i.test(mime.text)) return 'sendmail';
   return 'unknown';
+}
+
+/**
+ * DSN fields pasted or saved on their own ("Reporting-MTA: …⏎Final-Recipient: …⏎Action: failed"):
+ * they read as a header block, so the header block is the report.
+ */
+function pastedDeliveryStatus(mime: MimeMessage): string | null {
+  const names = new Set(mime.headerLines.map((h) => h.key));
+  if (!names.has('final-recipient') || !(names.has('action') || names.has('status'))) return null;
+  return mime.headerLines.map((h) => h.line).join('\n');
 }
 
 /** For plain-text bounces: the host named in the sender's address (MAILER-DAEMON@host). */
