@@ -2,8 +2,10 @@
 // EventHub to a webhook (a local HTTP receiver in a child process) and/or Redis Streams, or to a
 // sink that drops them; reports this process's CPU microseconds per event until all are delivered.
 //
-//   npx tsx --conditions=@mtakit/source bench/events-hub.mjs [--events 30000] [--sinks webhook,redis,null] [--rate EVENTS_PER_S]
+//   npx tsx --conditions=@mtakit/source bench/events-hub.mjs [--events 30000] [--sinks webhook,redis,null] [--rate EVENTS_PER_S] [--dispatch main|worker]
 //
+// --dispatch worker runs the journal and the sinks in the hub's worker thread (the CPU reported is
+// the process's, both threads); the null sink needs dispatch main (a sink object stays on its thread).
 // --rate publishes at that pace (10 per turn) instead of as fast as the hub takes them: batches
 // then fill as they do in an MTA (the e2e bench's 1,000 msgs/s are 3,000 events/s), which is what
 // per-batch costs (requests, script calls, syncs every 50 ms) are spread over.
@@ -13,39 +15,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordJson } from '@mtakit/core';
-import { EventHub, RedisStreamSink, WebhookSink } from '@mtakit/events';
+import { EventHub, endpointsFromConfig } from '@mtakit/events';
 import { testRecord } from '@mtakit/events/testing';
 import { freePort, which } from './lib/processes.mjs';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '30000' }, sinks: { type: 'string', default: 'webhook,redis' }, rate: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '30000' }, sinks: { type: 'string', default: 'webhook,redis' }, rate: { type: 'string' }, dispatch: { type: 'string', default: 'main' } } });
 const total = Number(values.events);
 const kinds = values.sinks.split(',');
 const children = [];
 const endpoints = [];
-let delivered = 0;
-const counting = (sink) => ({ target: sink.target, close: () => sink.close?.() ?? Promise.resolve(), send: async (events, signal) => {
-  await sink.send(events, signal);
-  delivered += events.length;
-} });
+const definitions = [];
 for (const kind of kinds) {
-  if (kind === 'null') endpoints.push({ name: 'null', sink: counting({ target: 'null', send: async () => undefined }) });
+  if (kind === 'null') endpoints.push({ name: 'null', sink: { target: 'null', send: async () => undefined } });
   if (kind === 'webhook') {
     const port = await freePort();
     const receiver = `require('node:http').createServer((q, s) => { q.resume().on('end', () => s.writeHead(200).end()); }).listen(${port}, '127.0.0.1')`;
     children.push(spawn(process.execPath, ['-e', receiver], { stdio: 'ignore' }));
-    endpoints.push({ name: 'hook', concurrency: 2, sink: counting(new WebhookSink({ url: `http://127.0.0.1:${port}/`, format: 'array', secrets: ['bench'] })) });
+    definitions.push({ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${port}/`, format: 'array', concurrency: 2, secrets_env: ['BENCH_SECRET'] });
   }
   if (kind === 'redis') {
     const binary = which('redis-server');
     if (!binary) throw new Error('redis-server is not installed');
     const port = await freePort();
     children.push(spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
-    endpoints.push({ name: 'stream', sink: counting(new RedisStreamSink({ url: `redis://127.0.0.1:${port}`, maxLen: 100_000 })) });
+    definitions.push({ name: 'stream', type: 'redis', url: `redis://127.0.0.1:${port}`, max_len: 100_000 });
   }
 }
+endpoints.push(...endpointsFromConfig({ endpoints: definitions }, { BENCH_SECRET: 'bench' }));
+const delivered = () => hub.stats().reduce((n, s) => n + s.sent, 0);
 await new Promise((r) => setTimeout(r, 500));
 const dir = mkdtempSync(join(tmpdir(), 'mtakit-bench-hub-'));
-const hub = new EventHub({ dir, endpoints, warn: (m) => console.error(m) });
+const hub = new EventHub({ dir, endpoints, dispatch: values.dispatch, warn: (m) => console.error(m) });
 await hub.start();
 const records = Array.from({ length: total }, (_, i) => testRecord(i + 1, i % 2 ? 'Delivery' : 'Reception'));
 // In the MTA the JSONL log writer has serialised each record before the hub sees it.
@@ -63,11 +63,11 @@ for (let i = 0; i < total; i += step) {
   }
 }
 const published = process.cpuUsage(cpu0);
-while (delivered < total * endpoints.length) await new Promise((r) => setTimeout(r, 5));
+while (delivered() < total * endpoints.length) await new Promise((r) => setTimeout(r, 5));
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 await hub.stop();
 for (const c of children) c.kill('SIGKILL');
 rmSync(dir, { recursive: true, force: true });
 const us = (u) => (u.user + u.system) / total;
-console.log(`events hub: ${total} events to ${kinds.join(' + ')} in ${(ms / 1000).toFixed(2)} s; CPU ${us(cpu).toFixed(1)} µs/event (publishing ${us(published).toFixed(1)}, user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)})`);
+console.log(`events hub (dispatch ${values.dispatch}): ${total} events to ${kinds.join(' + ')} in ${(ms / 1000).toFixed(2)} s; CPU ${us(cpu).toFixed(1)} µs/event (publishing ${us(published).toFixed(1)}, user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)})`);

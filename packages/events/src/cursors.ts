@@ -33,6 +33,11 @@ export class CursorFile {
     return this.#values.get(key) ?? 0;
   }
 
+  /** The highest acknowledged position of any endpoint (0 when none). */
+  highest(): number {
+    return Math.max(0, ...this.#values.values());
+  }
+
   set(key: string, value: number): void {
     this.#values.set(key, value);
   }

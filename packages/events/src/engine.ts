@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@mtakit/core';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
 import { laneOf, type MtaEvent } from './event.js';
-import { Journal, type JournalSync } from './journal.js';
+import { Journal, type JournalChunk, type JournalPosition, type JournalSync } from './journal.js';
 import type { ReaderSpec } from './journal-reader.js';
 import { Lane } from './lane.js';
 import { CircuitBreaker } from './retry.js';
@@ -33,6 +33,8 @@ export interface LocalEngineOptions {
   sync?: JournalSync;
   now?: () => number;
   warn: (message: string) => void;
+  /** In the events worker: follow a journal the main thread writes, from this position on (see JournalRole). */
+  follow?: JournalPosition;
 }
 
 interface Endpoint {
@@ -41,11 +43,29 @@ interface Endpoint {
   running: Lane[];
   breaker: CircuitBreaker;
   stats: EndpointStats;
-  deadLetters: DeadLetterStore;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DAY = 24 * 60 * 60 * 1000;
+
+/** Each endpoint's dead-letter store, `<dir>/<endpoint name>/`. */
+export function deadLetterStores(dir: string, endpoints: readonly EndpointConfig[]): Map<string, DeadLetterStore> {
+  return new Map(endpoints.map((e) => [e.name, new DeadLetterStore(join(dir, e.name))]));
+}
+
+/** The store of endpoint `name`, or a ConfigError naming the known endpoints. */
+export function deadLetterStore(stores: ReadonlyMap<string, DeadLetterStore>, name: string): DeadLetterStore {
+  const store = stores.get(name);
+  if (!store) throw new ConfigError('endpoint', name, `no such event endpoint (known: ${[...stores.keys()].join(', ') || 'none'})`);
+  return store;
+}
+
+/** Queues endpoint `name`'s dead letters in `journal` again, in their original order; returns how many. */
+export function replayInto(journal: Journal, stores: ReadonlyMap<string, DeadLetterStore>, name: string): Promise<number> {
+  return deadLetterStore(stores, name).replay(async (events: MtaEvent[]) => {
+    await journal.append(events, [name]);
+  });
+}
 
 /** Refuses bad names and concurrency, naming the key; returns each endpoint's lane count. */
 export function checkEndpoints(endpoints: readonly EndpointConfig[]): number[] {
@@ -66,7 +86,9 @@ export function checkEndpoints(endpoints: readonly EndpointConfig[]): number[] {
  */
 export class LocalEngine implements EventEngine {
   readonly #endpoints = new Map<string, Endpoint>();
+  readonly #deadLetters: Map<string, DeadLetterStore>;
   readonly #journal: Journal;
+  readonly #follow: JournalPosition | undefined;
   readonly #now: () => number;
   readonly #warn: (message: string) => void;
   #started = false;
@@ -80,10 +102,13 @@ export class LocalEngine implements EventEngine {
         config, lanes: lanes[i] as number, running: [],
         breaker: new CircuitBreaker({ failureThreshold: 5, cooldownMs: 30_000, ...config.breaker }),
         stats: new EndpointStats(),
-        deadLetters: new DeadLetterStore(join(options.dir, config.name)),
       });
     }
-    this.#journal = new Journal(join(options.dir, 'journal'), { now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}) });
+    this.#deadLetters = deadLetterStores(options.dir, options.endpoints);
+    this.#follow = options.follow;
+    this.#journal = new Journal(join(options.dir, 'journal'), {
+      now: this.#now, warn: this.#warn, ...(options.sync ? { sync: options.sync } : {}), ...(options.follow ? { role: 'follower' as const } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -94,7 +119,7 @@ export class LocalEngine implements EventEngine {
       endpoint: ep.config.name,
       wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
     })));
-    await this.#journal.open(readers);
+    await this.#journal.open(readers, this.#follow);
     await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));
     for (const ep of this.#endpoints.values()) {
       const options = {
@@ -105,13 +130,18 @@ export class LocalEngine implements EventEngine {
         backoff: { initialMs: 1_000, maxMs: 60_000, ...ep.config.backoff },
         maxAgeMs: ep.config.maxAgeMs ?? DAY,
       };
-      ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, ep.deadLetters, ep.breaker, ep.stats, options, this.#now, this.#warn));
+      ep.running = Array.from({ length: ep.lanes }, (_, n) => new Lane(this.#journal.reader(`${ep.config.name}/${n}`), ep.config.sink, deadLetterStore(this.#deadLetters, ep.config.name), ep.breaker, ep.stats, options, this.#now, this.#warn));
       for (const lane of ep.running) lane.start();
     }
   }
 
   enqueue(events: readonly MtaEvent[], to: readonly string[]): Promise<void> | undefined {
     return this.#journal.append(events, to);
+  }
+
+  /** With `follow`: what the main thread's journal wrote. */
+  follow(chunk: JournalChunk): void {
+    this.#journal.follow(chunk);
   }
 
   stats(): EndpointStatus[] {
@@ -130,14 +160,11 @@ export class LocalEngine implements EventEngine {
   }
 
   async deadLetters(endpoint: string, limit?: number): Promise<DeadLetter[]> {
-    return this.#endpoint(endpoint).deadLetters.list(limit);
+    return deadLetterStore(this.#deadLetters, endpoint).list(limit);
   }
 
-  async replayDeadLetters(endpoint: string): Promise<number> {
-    const ep = this.#endpoint(endpoint);
-    return ep.deadLetters.replay(async (events: MtaEvent[]) => {
-      await this.#journal.append(events, [ep.config.name]);
-    });
+  replayDeadLetters(endpoint: string): Promise<number> {
+    return replayInto(this.#journal, this.#deadLetters, endpoint);
   }
 
   async stop(): Promise<void> {
@@ -145,11 +172,5 @@ export class LocalEngine implements EventEngine {
     await this.#journal.close();
     for (const ep of this.#endpoints.values()) await ep.config.sink.close?.();
     this.#started = false;
-  }
-
-  #endpoint(name: string): Endpoint {
-    const ep = this.#endpoints.get(name);
-    if (!ep) throw new ConfigError('endpoint', name, `no such event endpoint (known: ${[...this.#endpoints.keys()].join(', ') || 'none'})`);
-    return ep;
   }
 }

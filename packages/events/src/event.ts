@@ -135,16 +135,21 @@ export function eventBytes(event: MtaEvent): Buffer {
 }
 
 /** The event held as bytes `start`–`end` of `bytes` (its eventJson, encoded), without its record object (see TextEvent). */
-export function bytesEventOf(event: MtaEvent, bytes: Buffer, start: number, end: number): MtaEvent {
+export function bytesEventOf(event: Pick<MtaEvent, 'event_id' | 'type' | 'tenant'>, bytes: Buffer, start: number, end: number): MtaEvent {
   return new TextEvent(event, undefined, bytes, start, end);
 }
 
 /** `{"event_id":…,"type":…,"tenant":…,"record":` — how eventJson starts. */
 const EVENT_HEAD = /^\{"event_id":("(?:[^"\\]|\\.)*"),"type":"(\w+)","tenant":(null|"(?:[^"\\]|\\.)*"),"record":/;
 
+/** The id, type and tenant at the start of an event's JSON (`text` may stop after them); undefined for another shape. */
+export function eventHeadOf(text: string): Pick<MtaEvent, 'event_id' | 'type' | 'tenant'> | undefined {
+  const head = EVENT_HEAD.exec(text);
+  if (!head) return undefined;
+  return { event_id: JSON.parse(head[1] as string) as string, type: head[2] as LogRecordType, tenant: JSON.parse(head[3] as string) as string | null };
+}
+
 /** An event from its JSON text, reading only its head (any other shape is parsed whole). */
 export function eventFromJson(json: string): MtaEvent {
-  const head = EVENT_HEAD.exec(json);
-  if (!head) return new TextEvent(JSON.parse(json) as MtaEvent, json);
-  return new TextEvent({ event_id: JSON.parse(head[1] as string) as string, type: head[2] as LogRecordType, tenant: JSON.parse(head[3] as string) as string | null }, json);
+  return new TextEvent(eventHeadOf(json) ?? (JSON.parse(json) as MtaEvent), json);
 }

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseLine, segmentName, type Journal, type JournalEntry } from './journal.js';
+import { parseLine } from './journal-lines.js';
+import { segmentName, type Journal, type JournalEntry } from './journal.js';
 
 /** One reader of the shared journal: an endpoint's lane, and which entries are its own. */
 export interface ReaderSpec {

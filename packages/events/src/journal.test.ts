@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toEvent } from './event.js';
-import { Journal, type JournalEntry } from './journal.js';
+import { eventJson, toEvent } from './event.js';
+import { Journal, type JournalChunk, type JournalEntry } from './journal.js';
 import type { JournalReader, ReaderSpec } from './journal-reader.js';
 import { testRecord } from './testing/records.js';
 
@@ -98,5 +98,30 @@ describe('Journal', () => {
     const got = await take(j.reader('a'), 10_009, 2000);
     expect(got).toEqual(range(2, 10_010));
     await j.close();
+  });
+
+  it("a follower (the events worker) reads what was on disk when it started, then the writer's chunks, with multi-byte tenants and across segments", async () => {
+    const chunks: JournalChunk[] = [];
+    const writer = new Journal(dir, { segmentBytes: 4000, role: 'writer', onWritten: (c) => chunks.push(c) });
+    await writer.open([]);
+    const event = (n: number) => toEvent(testRecord(n, 'Delivery', n % 3 ? `tenänt-✓-${n}` : undefined));
+    for (let n = 1; n <= 12; n++) await writer.append([event(n)], ['a']);
+    const follower = new Journal(dir, { role: 'follower', cursorFlushMs: 10 });
+    await follower.open([spec('a')], writer.position());
+    // What the writer had written: from the files; then the reader is caught up and takes chunks from memory.
+    const fromDisk = (await follower.reader('a').next(100, never)).entries;
+    expect(fromDisk).toHaveLength(12);
+    chunks.length = 0;
+    // Written after the follower started: they reach it only as chunks.
+    await Promise.all(range(13, 40).map((n) => writer.append([event(n)], ['a'])));
+    for (const c of chunks) follower.follow(c);
+    const all = [...fromDisk, ...(await follower.reader('a').next(100, never)).entries];
+    expect(all.map((e) => Number.parseInt(e.event.record.id, 16))).toEqual(range(1, 40));
+    for (const e of all) expect(e.event.tenant).toBe(event(Number.parseInt(e.event.record.id, 16)).tenant);
+    expect(all.map((e) => eventJson(e.event))).toEqual(range(1, 40).map((n) => eventJson(event(n))));
+    expect(writer.position().segments.length).toBeGreaterThan(2);
+    expect(follower.backlog('a')).toBe(40);
+    await writer.close();
+    await follower.close();
   });
 });

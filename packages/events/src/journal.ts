@@ -1,9 +1,10 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '@mtakit/core';
-import { bytesEventOf, eventFromJson, eventJson, type MtaEvent } from './event.js';
+import { bytesEventOf, eventJson, type MtaEvent } from './event.js';
 import { CursorFile } from './cursors.js';
 import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
+import { HEAD, tailOf } from './journal-lines.js';
 import { SegmentWriter, type JournalSync } from './segment-writer.js';
 
 export type { JournalSync } from './segment-writer.js';
@@ -28,6 +29,32 @@ export interface JournalOptions {
   syncIntervalMs?: number;
   /** Where a failed fdatasync is reported. */
   warn?: (message: string) => void;
+  /** Default `both`; see `JournalRole`. */
+  role?: JournalRole;
+  /** With role `writer`: handed what each write put on disk, for a follower in another thread. */
+  onWritten?: (chunk: JournalChunk) => void;
+}
+
+/**
+ * `both`: one journal appends and feeds its readers. With the events worker the two halves are
+ * in different threads: the `writer` (the MTA's thread) only appends and hands each write's bytes
+ * on (`onWritten`); the `follower` (the worker) never writes a segment: it takes those bytes
+ * (`follow`), feeds its readers, saves the cursors and deletes what every cursor has passed.
+ */
+export type JournalRole = 'both' | 'writer' | 'follower';
+
+/** What one write appended: whole lines, from byte `base` of segment `segment`, up to sequence number `lastSeq`. */
+export interface JournalChunk {
+  segment: number;
+  base: number;
+  bytes: Buffer;
+  lastSeq: number;
+}
+
+/** How far the journal is written, and its segments: a follower starts from this and then follows the writer's chunks. */
+export interface JournalPosition {
+  segments: readonly number[];
+  written: { segment: number; end: number; lastSeq: number };
 }
 
 
@@ -38,8 +65,6 @@ interface Turn {
 
 const SEGMENT = /^(\d{16})\.jsonl$/;
 export const segmentName = (firstSeq: number): string => `${String(firstSeq).padStart(16, '0')}.jsonl`;
-/** A line's head up to its event: `{"seq":…,"at":…,"to":[…],"event":` — enough to route it without parsing the event. */
-const HEAD = /^\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":/;
 
 /**
  * One durable, ordered queue of events on disk shared by every endpoint: append-only JSONL
@@ -69,6 +94,8 @@ export class Journal {
   #turn: Turn | undefined;
   #lastTo: readonly string[] | undefined;
   #lastToJson = '';
+  readonly #role: JournalRole;
+  readonly #onWritten: ((chunk: JournalChunk) => void) | undefined;
 
   constructor(dir: string, options: JournalOptions = {}) {
     this.dir = dir;
@@ -76,19 +103,28 @@ export class Journal {
     this.#now = options.now ?? Date.now;
     this.#cursors = new CursorFile(join(dir, 'cursors.json'));
     this.#flushMs = options.cursorFlushMs ?? 1000;
-    this.#file = new SegmentWriter({ sync: options.sync ?? 'write', syncIntervalMs: options.syncIntervalMs ?? 50, warn: options.warn ?? (() => undefined) });
+    this.#role = options.role ?? 'both';
+    this.#file = new SegmentWriter({
+      sync: options.sync ?? 'write', syncIntervalMs: options.syncIntervalMs ?? 50, warn: options.warn ?? (() => undefined), backgroundSync: this.#role !== 'writer',
+    });
+    this.#onWritten = options.onWritten;
   }
 
-  /** Opens the files and creates one reader per spec; each starts after its endpoint's cursor. */
-  async open(specs: readonly ReaderSpec[]): Promise<void> {
+  /**
+   * Opens the files and creates one reader per spec; each starts after its endpoint's cursor. A
+   * follower reads the segments only as far as `upTo` (where the writer stood when it handed
+   * over: what it wrote since comes through `follow`).
+   */
+  async open(specs: readonly ReaderSpec[], upTo?: JournalPosition): Promise<void> {
     await this.#cursors.load();
     this.segments = (await readdir(this.dir).catch(() => [] as string[])).flatMap((n) => {
       const m = SEGMENT.exec(n);
-      return m ? [Number(m[1])] : [];
+      return m && (!upTo || Number(m[1]) <= upTo.written.segment) ? [Number(m[1])] : [];
     }).sort((a, b) => a - b);
     const cursorOf = (key: string) => this.#cursors.get(key);
     for (const spec of specs) this.#backlog.set(spec.endpoint, 0);
-    await this.#scan(new Set(specs.map((s) => s.endpoint)), cursorOf);
+    await this.#scan(new Set(specs.map((s) => s.endpoint)), cursorOf, upTo);
+    if (this.#role === 'writer') return; // no readers, and the cursors are the follower's
     for (const spec of specs) {
       const acked = cursorOf(spec.endpoint);
       const start = [...this.segments].reverse().find((s) => s <= acked + 1) ?? this.segments[0] ?? this.#nextSeq;
@@ -165,6 +201,12 @@ export class Journal {
       throw new MtaKitError('E_EVENTS', `event journal ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     const { segment, end: base } = this.written;
+    if (this.#role === 'writer') {
+      this.#nextSeq = seq;
+      this.written = { segment, end: base + bytes.length, lastSeq: seq - 1 };
+      this.#onWritten?.({ segment, base, bytes, lastSeq: seq - 1 });
+      return synced;
+    }
     let start = 0;
     let i = 0;
     const tail: TailItem[] = [];
@@ -185,6 +227,25 @@ export class Journal {
     return synced;
   }
 
+  /** A follower's counterpart of a write: the writer's chunk, handed to the readers (see JournalRole). */
+  follow(chunk: JournalChunk): void {
+    if (!this.segments.includes(chunk.segment)) this.segments.push(chunk.segment);
+    // The writer's background fdatasync (sync `write`) runs here, off its thread.
+    if (!this.#file.isOpen || this.written.segment !== chunk.segment) this.#file.openSegment(join(this.dir, segmentName(chunk.segment)));
+    this.#file.noteWritten(chunk.bytes.length);
+    const tail = tailOf(chunk);
+    for (const { entry } of tail) {
+      for (const endpoint of entry.to) if (this.#backlog.has(endpoint)) this.#backlog.set(endpoint, this.backlog(endpoint) + 1);
+    }
+    this.written = { segment: chunk.segment, end: chunk.base + chunk.bytes.length, lastSeq: chunk.lastSeq };
+    for (const reader of this.#readers.values()) reader.appended(tail);
+  }
+
+  /** Where the journal stands (for a follower starting now). */
+  position(): JournalPosition {
+    return { segments: [...this.segments], written: { ...this.written } };
+  }
+
   /** The JSON of an endpoint list; the hub passes the same array for every unfiltered event. */
   #toJson(to: readonly string[]): string {
     if (to !== this.#lastTo) {
@@ -198,7 +259,7 @@ export class Journal {
     await this.#turn?.written.catch(() => undefined);
     clearInterval(this.#flushTimer);
     await this.#flushing;
-    await this.#flush();
+    if (this.#role !== 'writer') await this.#flush();
     await this.#file.close();
     for (const reader of this.#readers.values()) reader.wake();
   }
@@ -215,11 +276,15 @@ export class Journal {
    * endpoint's backlog, and cuts a torn last line (a crash mid-write, never acknowledged) so later
    * appends start clean.
    */
-  async #scan(endpoints: ReadonlySet<string>, cursorOf: (key: string) => number): Promise<void> {
+  async #scan(endpoints: ReadonlySet<string>, cursorOf: (key: string) => number, upTo: JournalPosition | undefined): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    this.#nextSeq = Math.max(1, ...[...endpoints].map((e) => cursorOf(e) + 1));
+    // After any cursor, even one of an endpoint no longer configured: a number at or below a
+    // cursor would be taken for acknowledged.
+    this.#nextSeq = Math.max(1, this.#cursors.highest() + 1);
     for (const [i, segment] of this.segments.entries()) {
-      const text = await readFile(join(this.dir, segmentName(segment)), 'utf8');
+      const path = join(this.dir, segmentName(segment));
+      // A follower reads the writer's last segment only as far as the writer had written.
+      const text = upTo?.written.segment === segment ? (await readFile(path)).subarray(0, upTo.written.end).toString('utf8') : await readFile(path, 'utf8');
       const last = i === this.segments.length - 1;
       let whole = 0;
       for (let start = 0, nl = text.indexOf('\n'); nl >= 0; start = nl + 1, nl = text.indexOf('\n', start)) {
@@ -233,16 +298,17 @@ export class Journal {
           if (endpoints.has(endpoint) && seq > cursorOf(endpoint)) this.#backlog.set(endpoint, this.backlog(endpoint) + 1);
         }
       }
-      if (last) {
+      if (last && !upTo) {
         if (whole !== Buffer.byteLength(text)) {
-          const fd = await open(join(this.dir, segmentName(segment)), 'r+');
+          const fd = await open(path, 'r+');
           await fd.truncate(Buffer.byteLength(text.slice(0, whole)));
           await fd.close();
         }
         this.written = { segment, end: Buffer.byteLength(text.slice(0, whole)), lastSeq: this.#nextSeq - 1 };
       }
     }
-    if (this.segments.length === 0) this.written = { segment: this.#nextSeq, end: 0, lastSeq: this.#nextSeq - 1 };
+    if (upTo) this.written = { ...upTo.written };
+    else if (this.segments.length === 0) this.written = { segment: this.#nextSeq, end: 0, lastSeq: this.#nextSeq - 1 };
   }
 
   /** Writes the cursors that moved (one file for every endpoint) and deletes segments behind all of them. */
@@ -275,11 +341,4 @@ function isJson(text: string, start: number, nl: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Parses one journal line (without its newline): its head, and the event kept as text for the sinks. */
-export function parseLine(line: string): JournalEntry {
-  const head = HEAD.exec(line);
-  if (!head) throw new MtaKitError('E_EVENTS', `event journal: a line that is not a journal entry: ${line.slice(0, 80)}`);
-  return { seq: Number(head[1]), at: Number(head[2]), to: JSON.parse(head[3] as string) as string[], event: eventFromJson(line.slice(head[0].length, -1)) };
 }

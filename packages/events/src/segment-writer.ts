@@ -14,6 +14,12 @@ export interface SegmentWriterOptions {
   sync: JournalSync;
   /** With `write`: the least time between two background syncs (ms). */
   syncIntervalMs: number;
+  /**
+   * With `write`: whether this writer runs the background syncs (default true). The events
+   * worker's journal writer leaves them to the follower (`noteWritten`), so that the MTA's
+   * thread does not wake a thread-pool thread every 50 ms.
+   */
+  backgroundSync?: boolean;
   warn: (message: string) => void;
 }
 
@@ -44,6 +50,16 @@ export class SegmentWriter {
     return this.#fd !== undefined;
   }
 
+  /**
+   * For a follower of another writer's segment: counts `length` bytes that writer appended, to be
+   * covered by this one's next background sync (fdatasync flushes the file, whoever wrote it).
+   */
+  noteWritten(length: number): void {
+    this.size += length;
+    this.#unsynced = true;
+    this.#scheduleSync();
+  }
+
   /** Opens `path` for appending; the previous segment is synced and closed in the background. */
   openSegment(path: string): void {
     const old = this.#fd;
@@ -71,7 +87,7 @@ export class SegmentWriter {
     this.#unsynced = true;
     let synced: Promise<void> | undefined;
     if (this.#options.sync === 'fsync') synced = new Promise((resolve, reject) => this.#waiters.push((e) => (e ? reject(e) : resolve())));
-    this.#scheduleSync();
+    if (this.#options.sync === 'fsync' || this.#options.backgroundSync !== false) this.#scheduleSync();
     return synced;
   }
 

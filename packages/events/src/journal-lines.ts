@@ -1,0 +1,45 @@
+import { MtaKitError } from '@mtakit/core';
+import { bytesEventOf, eventFromJson, eventHeadOf } from './event.js';
+import type { JournalChunk, JournalEntry } from './journal.js';
+import type { TailItem } from './journal-reader.js';
+
+/** A line's head up to its event: `{"seq":…,"at":…,"to":[…],"event":` — enough to route it without parsing the event. */
+export const HEAD = /^\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":/;
+
+/** Enough of a line to hold its head and its event's id, type and tenant (a longer one is decoded whole). */
+const HEAD_BYTES = 1024;
+
+/**
+ * The entries of a chunk of whole journal lines, for a follower's readers: each event held as its
+ * span of the chunk's bytes (see TextEvent), with only the line's head decoded. A line's head up
+ * to its event is ASCII, so its length in characters is its length in bytes; the event ends
+ * before the line's closing `}\n`.
+ */
+export function tailOf(chunk: JournalChunk): TailItem[] {
+  const { bytes, segment, base } = chunk;
+  const items: TailItem[] = [];
+  let toJson = '';
+  let to: readonly string[] = [];
+  for (let start = 0, nl = bytes.indexOf(10); nl >= 0; start = nl + 1, nl = bytes.indexOf(10, start)) {
+    const text = bytes.toString('utf8', start, Math.min(nl, start + HEAD_BYTES));
+    const head = HEAD.exec(text);
+    const event = head ? eventHeadOf(text.slice(head[0].length)) : undefined;
+    let entry: JournalEntry;
+    if (!head || !event) {
+      entry = parseLine(bytes.toString('utf8', start, nl));
+    } else {
+      // Consecutive lines mostly go to the same endpoints.
+      if (head[3] !== toJson) (toJson = head[3] as string), (to = JSON.parse(toJson) as string[]);
+      entry = { seq: Number(head[1]), at: Number(head[2]), to, event: bytesEventOf(event, bytes, start + head[0].length, nl - 1) };
+    }
+    items.push({ entry, segment, end: base + nl + 1 });
+  }
+  return items;
+}
+
+/** Parses one journal line (without its newline): its head, and the event kept as text for the sinks. */
+export function parseLine(line: string): JournalEntry {
+  const head = HEAD.exec(line);
+  if (!head) throw new MtaKitError('E_EVENTS', `event journal: a line that is not a journal entry: ${line.slice(0, 80)}`);
+  return { seq: Number(head[1]), at: Number(head[2]), to: JSON.parse(head[3] as string) as string[], event: eventFromJson(line.slice(head[0].length, -1)) };
+}
