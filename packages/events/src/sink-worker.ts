@@ -3,11 +3,18 @@
 // main thread's chunks, sends, acknowledges (cursors), dead-letters and deletes passed segments.
 import { parentPort, workerData } from 'node:worker_threads';
 import { endpointsFromDefinitions } from './config.js';
+import { ChunkRing } from './chunk-ring.js';
 import { LocalEngine } from './engine.js';
 import type { ToMain, ToWorker, WorkerSetup } from './worker-protocol.js';
 
 /** How often the counters go to the main thread's metrics (ms). */
 const STATS_MS = 250;
+/**
+ * How often the ring is drained (ms): the main thread never wakes this one for a handover (see
+ * ChunkRing), so an event waits up to this long before its lane sees it — beside the lanes' own
+ * 50 ms batch wait.
+ */
+const DRAIN_MS = 20;
 
 const port = parentPort as NonNullable<typeof parentPort>;
 const setup = workerData as WorkerSetup;
@@ -34,14 +41,18 @@ const report = () => {
   reported = text;
 };
 const timer = setInterval(report, STATS_MS);
+const ring = new ChunkRing(setup.ring);
+const drain = () => {
+  for (const chunk of ring.drain()) engine.follow(chunk);
+};
+const draining = setInterval(drain, DRAIN_MS);
 
 port.on('message', (m: ToWorker) => {
-  if (m.op === 'written') {
-    // Structured clone hands a Buffer over as a plain Uint8Array.
-    for (const c of m.chunks) engine.follow({ ...c, bytes: Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength) });
-    return;
-  }
+  if (m.op !== 'stop') return;
   clearInterval(timer);
+  clearInterval(draining);
+  // The main thread's last writes are in the ring: follow them, so the last report's backlog counts them.
+  drain();
   void engine.stop().finally(() => {
     report();
     process.exit(0);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MtaKitError } from '@mtakit/core';
 import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
+import { ChunkRing } from './chunk-ring.js';
 import { deadLetterStore, deadLetterStores, replayInto, type EventEngine } from './engine.js';
 import type { MtaEvent } from './event.js';
 import type { EndpointConfig, EndpointDefinition } from './hub.js';
@@ -18,14 +19,8 @@ export interface WorkerEngineOptions {
   warn: (message: string) => void;
 }
 
-/**
- * How long written chunks wait before they go to the worker (ms). Nobody waits on the handover
- * (a record is durable once written), and each message wakes the worker, which on a busy machine
- * preempts this thread then and there (profiles of the MTA put up to 0.2 ms of its event loop on
- * each postMessage at a load of 14 on 2 cores): gathering 25 ms of writes bounds that to 40 a
- * second, against the lanes' own 50 ms batch wait.
- */
-const HANDOVER_MS = 25;
+/** Bytes of written journal the worker may be behind in draining (see ChunkRing); more, and it is started again from the files. */
+const RING_BYTES = 16 * 1024 * 1024;
 /** How soon a worker that died is started again (ms). */
 const RESPAWN_MS = 1_000;
 
@@ -33,17 +28,17 @@ const RESPAWN_MS = 1_000;
  * The journal's writing half on this thread, everything else in a worker thread (sink-worker.ts):
  * an event is written here exactly as on one thread (one `write(2)` per event-loop turn, before
  * `publish` resolves, so durability is unchanged and no publish waits for the worker), and the
- * bytes of those writes go to the worker, which follows them with its readers and lanes: the
- * HTTP and broker clients, signatures, retries, cursors and dead-lettering never touch this
- * thread's event loop. Dead letters are listed and replayed from here (they are files).
+ * bytes of those writes go to the worker through a shared-memory ring (ChunkRing) that it drains
+ * on its own timer; it follows them with its readers and lanes: the HTTP and broker clients,
+ * signatures, retries, cursors, the journal's background fdatasync and dead-lettering never touch
+ * this thread's event loop. Dead letters are listed and replayed from here (they are files).
  */
 export class WorkerEngine implements EventEngine {
   readonly #options: WorkerEngineOptions;
   readonly #journal: Journal;
   readonly #deadLetters: Map<string, DeadLetterStore>;
   #worker: Worker | undefined;
-  #chunks: JournalChunk[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #ring: ChunkRing | undefined;
   #stats: EndpointStatus[];
   #started = false;
   #stopping = false;
@@ -85,7 +80,6 @@ export class WorkerEngine implements EventEngine {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#journal.close();
-    this.#handOver();
     const worker = this.#worker;
     if (worker) {
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -96,23 +90,18 @@ export class WorkerEngine implements EventEngine {
   }
 
   #written(chunk: JournalChunk): void {
-    this.#chunks.push(chunk);
-    this.#timer ??= setTimeout(() => this.#handOver(), HANDOVER_MS);
-  }
-
-  /** Posts the chunks written since the last handover, those of one segment merged into one transferred buffer. */
-  #handOver(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const chunks = mergeChunks(this.#chunks.splice(0));
-    if (chunks.length === 0 || !this.#worker) return;
-    this.#worker.postMessage({ op: 'written', chunks } satisfies ToWorker, chunks.map((c) => c.bytes.buffer as ArrayBuffer));
+    const worker = this.#worker;
+    if (!worker || this.#ring?.push(chunk) !== false) return; // no worker: the next one starts from the files
+    // The worker is that far behind (starved of CPU, say): it starts again from the files, which hold all of it.
+    this.#ring = undefined;
+    this.#options.warn(`events worker more than ${RING_BYTES} bytes of journal behind; starting it again`);
+    void worker.terminate();
   }
 
   #spawn(): Promise<void> {
-    // The new worker reads the journal from disk up to here; what was waiting for a handover is in that.
-    this.#chunks = [];
-    const setup: WorkerSetup = { dir: this.#options.dir, definitions: this.#options.definitions, from: this.#journal.position() };
+    // The new worker reads the journal from the files up to here, and what is written next from a new ring.
+    this.#ring = ChunkRing.create(RING_BYTES);
+    const setup: WorkerSetup = { dir: this.#options.dir, definitions: this.#options.definitions, from: this.#journal.position(), ring: this.#ring.buffer };
     const { url, data } = workerEntry(setup);
     const worker = new Worker(url, { workerData: data, stdout: false, stderr: false });
     this.#worker = worker;
@@ -134,22 +123,6 @@ export class WorkerEngine implements EventEngine {
       });
     });
   }
-}
-
-/** Consecutive chunks of one segment as one, each in a buffer of its own (a pooled Buffer's memory cannot be transferred). */
-function mergeChunks(chunks: readonly JournalChunk[]): JournalChunk[] {
-  const out: JournalChunk[] = [];
-  for (let i = 0; i < chunks.length; ) {
-    let j = i + 1;
-    while (j < chunks.length && (chunks[j] as JournalChunk).segment === (chunks[i] as JournalChunk).segment) j += 1;
-    const run = chunks.slice(i, j);
-    const bytes = Buffer.allocUnsafeSlow(run.reduce((n, c) => n + c.bytes.length, 0));
-    let at = 0;
-    for (const c of run) at += c.bytes.copy(bytes, at);
-    out.push({ segment: (run[0] as JournalChunk).segment, base: (run[0] as JournalChunk).base, bytes, lastSeq: (run.at(-1) as JournalChunk).lastSeq });
-    i = j;
-  }
-  return out;
 }
 
 /**
