@@ -6,8 +6,11 @@ import type { TailItem } from './journal-reader.js';
 /** A line's head up to its event: `{"seq":…,"at":…,"to":[…],"event":` — enough to route it without parsing the event. */
 export const HEAD = /^\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":/;
 
-/** Enough of a line to hold its head and its event's id, type and tenant (a longer one is decoded whole). */
-const HEAD_BYTES = 1024;
+/**
+ * Enough of a line for its head and its event's id, type and tenant (about 150 bytes with a
+ * 32-hex message id); a line whose heads are longer is decoded whole.
+ */
+const HEAD_BYTES = 384;
 
 /**
  * The entries of a chunk of whole journal lines, for a follower's readers: each event held as its
