@@ -37,9 +37,9 @@ if (values.phase) {
   const r = spawnSync(process.execPath, [...process.execArgv, phases, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {
-  interface Sampled { sampled?: { heapTotalMiB: number; externalMiB: number } }
+  interface Sampled { sampled?: { heapTotalMiB: number; externalMiB: number }; beforeClose?: { peakRssMiB: number } }
   interface Run { label: string; baseline?: { peakRssMiB: number }; fill: Sampled & { rate: number; peakRssMiB: number; heapMiB: number }; recover: Sampled & { seconds: number; indexSeconds: number; cpuSeconds?: number; recovered: number; peakRssMiB: number; heapMiB: number } }
-  const where = (p: Sampled) => (p.sampled ? `; V8 heap up to ${Math.round(p.sampled.heapTotalMiB)}, external up to ${Math.round(p.sampled.externalMiB)}` : '');
+  const where = (p: Sampled) => (p.sampled ? `; V8 heap up to ${Math.round(p.sampled.heapTotalMiB)}, external up to ${Math.round(p.sampled.externalMiB)}` : '') + (p.beforeClose ? `; ${Math.round(p.beforeClose.peakRssMiB)} MiB before the close` : '');
   // --built: the phases on the built packages without tsx, as `mtakit start` runs after `npm run build`.
   const node = values.built ? ['--expose-gc'] : [...process.execArgv, '--expose-gc'];
   const checkouts: Array<{ label: string; script: string; cwd: string }> = [{ label: 'this', script: phases, cwd: process.cwd() }];

@@ -44,14 +44,18 @@ async function open(dir) {
   return { spool, queue };
 }
 
-/** Shuts down, then reports: peak RSS is taken after close, which includes the index snapshot written then. */
+/**
+ * Shuts down, then reports: peak RSS is taken after close, which includes the index snapshot
+ * written then; `beforeClose` has the peaks of the phase's own work (fill or recovery) alone.
+ */
 async function closeAndReport(spool, queue, result) {
+  const beforeClose = { peakRssMiB: peakRssMiB(), ...peaks };
   global.gc?.();
   const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   const t1 = performance.now();
   await queue.shutdown();
   await spool.close();
-  console.log(JSON.stringify({ ...result, closeSeconds: (performance.now() - t1) / 1000, peakRssMiB: peakRssMiB(), heapMiB, sampled: peaks }));
+  console.log(JSON.stringify({ ...result, closeSeconds: (performance.now() - t1) / 1000, peakRssMiB: peakRssMiB(), heapMiB, sampled: peaks, beforeClose }));
 }
 
 async function fill(dir) {

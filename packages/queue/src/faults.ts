@@ -27,8 +27,11 @@ export async function publishOrReport(log: LogBus, record: LogRecord, report: Fa
   }
 }
 
-/** `publishOrReport` for many records at once, without a promise per record (see `LogBus.publishAll`). */
-export function publishAllOrReport(log: LogBus, records: readonly LogRecord[], report: FaultReport): Promise<void> {
+/**
+ * `publishOrReport` without a promise of its own (see `LogBus.publishAll`): undefined when the
+ * consumers took the records synchronously, else what to wait for.
+ */
+export function publishAllOrReport(log: LogBus, records: readonly LogRecord[], report: FaultReport): Promise<void> | undefined {
   return log.publishAll(records, (record, error) => reportLogWrite(report, record, error));
 }
 

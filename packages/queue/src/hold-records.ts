@@ -24,8 +24,8 @@ export class HoldRecords {
   readonly #deps: HoldRecordDeps;
   /** Message id → the state last logged for it. */
   readonly #state = new Map<string, string>();
-  /** Recovery's records waiting for their one publishing task (see recordOf). */
-  #pending: LogRecord[] = [];
+  /** Hold records the log's consumers are still taking, waited for by one task (see recordOf). */
+  readonly #writing: Array<Promise<void>> = [];
 
   constructor(deps: HoldRecordDeps) {
     this.#deps = deps;
@@ -50,18 +50,15 @@ export class HoldRecords {
 
   /**
    * Logs the record for a message in hand (an enqueue's) or whose record is (recovery), once per
-   * state as `record`. A restart logs up to a million of these in a row: they are published
-   * together, one task for all that came in the same turn instead of a tracked promise each.
+   * state as `record`. A restart logs up to a million of these in a row: each is published at once
+   * (no promise while the log's consumers take records synchronously), and what the consumers are
+   * still writing is tracked as one task per turn, not a promise each.
    */
   recordOf(source: Message | SpoolRecord, size: number, queue: string, response: SmtpResponse): void {
-    this.#pending.push(this.#recordFor(source, size, queue, response));
-    if (this.#pending.length === 1) this.#deps.track(Promise.resolve().then(() => this.#publishPending()));
-  }
-
-  #publishPending(): Promise<void> {
-    const records = this.#pending;
-    this.#pending = [];
-    return publishAllOrReport(this.#deps.log, records, this.#deps.report);
+    const writing = publishAllOrReport(this.#deps.log, [this.#recordFor(source, size, queue, response)], this.#deps.report);
+    if (!writing) return;
+    this.#writing.push(writing);
+    if (this.#writing.length === 1) this.#deps.track(Promise.resolve().then(() => Promise.all(this.#writing.splice(0))));
   }
 
   #publish(record: SpoolRecord, size: number, queue: string, response: SmtpResponse): Promise<void> {

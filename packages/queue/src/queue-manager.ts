@@ -129,18 +129,18 @@ export class QueueManager implements QueueControl {
     markBatches(messages);
     await Promise.all(messages.map((m) => this.#o.spool.store(m)));
     const ctx = { response: RECEIVED, nodeId: this.#o.nodeId ?? '', now: this.#clock.now() };
-    // The messages are on disk: a log that cannot be written is reported, never fatal.
-    void publishAllOrReport(this.#o.log, messages.map((m, i) => messageRecord('Reception', m, { ...ctx, queue: queues[i] as string })), this.#report);
     messages.forEach((m, i) => {
-      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queues[i] as string);
-      else this.#scheduleInHand(queues[i] as string, m, m.size);
+      const queue = queues[i] as string;
+      // On disk: a failed log write is reported, never fatal. A record at a time, none kept waiting.
+      void publishAllOrReport(this.#o.log, [messageRecord('Reception', m, { ...ctx, queue })], this.#report);
+      if (m.getMeta(HOLD_META) !== undefined) this.#held.add(m.id, queue);
+      else this.#scheduleInHand(queue, m, m.size);
     });
   }
 
   /**
-   * Puts every message of the spool back in its queue with its attempt count and due time. Streams
-   * the spool, so mail keeps flowing meanwhile; logs progress every 5 s.
-   */
+   * Puts every message of the spool back in its queue with its attempt count and due time, streaming
+   * the spool (mail keeps flowing meanwhile); logs progress every 5 s. */
   async recover(): Promise<{ recovered: number; ms: number }> {
     const started = Date.now();
     let recovered = 0;

@@ -55,12 +55,13 @@ export class LogBus {
   }
 
   /**
-   * `publish` for each of `records`, in order; resolves once every consumer has taken every one.
-   * A record that a consumer throws or rejects on goes to `onError` (the others are still
-   * published). Without a promise per record while the consumers take them synchronously: a
-   * batch of messages, or a restart's million hold records, publishes its records in one go.
+   * `publish` for each of `records`, in order: a promise that resolves once every consumer has
+   * taken every one, or undefined when they all took them synchronously (nothing to wait for). A
+   * record that a consumer throws or rejects on goes to `onError` (the others are still
+   * published). Without a promise per record while the consumers are synchronous: an enqueue of
+   * thousands of messages, or a restart's million hold records, allocates nothing to publish them.
    */
-  publishAll(records: readonly LogRecord[], onError: (record: LogRecord, error: unknown) => void): Promise<void> {
+  publishAll(records: readonly LogRecord[], onError: (record: LogRecord, error: unknown) => void): Promise<void> | undefined {
     let pending: Promise<void>[] | undefined;
     for (const record of records) {
       try {
@@ -72,7 +73,7 @@ export class LogBus {
         onError(record, error);
       }
     }
-    return pending ? Promise.all(pending).then(settled) : DONE;
+    return pending ? Promise.all(pending).then(settled) : undefined;
   }
 
   #consumersOf(type: string): readonly LogConsumer[] {
