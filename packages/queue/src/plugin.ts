@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger, Spool } from '@mtakit/core';
 import type { MtaPlugin } from '@mtakit/core/mta';
 import { registerQueueAdminRoutes } from './admin/http.js';
-import { registerQueueMetrics } from './admin/queue-metrics.js';
+import { registerDeliveryCacheMetrics, registerQueueMetrics } from './admin/queue-metrics.js';
 import { QueueManager, type QueueManagerOptions } from './queue-manager.js';
 import { withSmarthost } from './routing/smarthost.js';
 import { adoptSpool } from './spool/adopt.js';
@@ -60,6 +60,7 @@ export function queuePlugin(options: QueuePluginOptions = {}): MtaPlugin {
         },
         metrics: () => {
           if (manager) registerQueueMetrics(ctx.metrics, manager);
+          if (own?.deliveryCache) registerDeliveryCacheMetrics(ctx.metrics, own.deliveryCache);
         },
         stop: () => own?.close(),
       };

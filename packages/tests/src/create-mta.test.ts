@@ -111,6 +111,9 @@ describe('createMta', () => {
     expect(text).toMatch(/deliver_message_latency_rollup_count\{service="[^"]+"\} 1/);
     expect(text).toMatch(/lua_event_latency_count\{event="smtp_server_message_received"\} 1/);
     expect(text).toMatch(/^message_count 0$/m); // delivered, so gone from the spool
+    // Accepted over SMTP and delivered at once: read from the spool's delivery cache, not the disk.
+    expect(text).toMatch(/^mtakit_spool_delivery_cache_loads\{from="memory"\} 1$/m);
+    expect(text).toMatch(/^mtakit_spool_delivery_cache_loads\{from="disk"\} 0$/m);
   });
 
   it('asks http_server_validate_auth_basic for credentials after the application\'s validator', async () => {

@@ -1,6 +1,7 @@
 import { parseQueueName } from '@mtakit/core';
 import { foldSmallest, Gauge, readyQueueService, type MtaMetrics } from '@mtakit/core/metrics';
 import type { QueueManager } from '../queue-manager.js';
+import type { DeliveryCache } from '../spool/delivery-cache.js';
 
 /**
  * KumoMTA's queue gauges, read from the queue at scrape time: scheduled_count{queue},
@@ -38,4 +39,21 @@ export function registerQueueMetrics(metrics: MtaMetrics, queue: QueueManager): 
   });
   new Gauge({ name: 'scheduled_queue_count', help: 'how many scheduled queues are tracked by the QueueManager', registers, collect() { this.set(queue.stats().scheduledQueues); } });
   metrics.addConnectionSource(() => queue.summary().ready.map((r) => ({ service: readyQueueService(r.name), count: r.connections })));
+}
+
+/**
+ * The disk spool's delivery cache, read at scrape time: loads served from memory and from disk
+ * (a miss: a retry, a message parked by a suspension or older than the cache keeps), and what it holds.
+ */
+export function registerDeliveryCacheMetrics(metrics: MtaMetrics, cache: DeliveryCache): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'mtakit_spool_delivery_cache_loads', help: 'Deliveries\' reads of a message, by where they were served from (memory = the delivery cache, disk = the spool)', labelNames: ['from'], registers,
+    collect() {
+      const { hits, misses } = cache.stats;
+      this.set({ from: 'memory' }, hits);
+      this.set({ from: 'disk' }, misses);
+    },
+  });
+  new Gauge({ name: 'mtakit_spool_delivery_cache_bytes', help: 'Bytes the spool\'s delivery cache holds now', registers, collect() { this.set(cache.stats.bytes); } });
 }
