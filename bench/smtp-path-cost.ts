@@ -3,7 +3,8 @@
  * checkouts without the noise of a whole peers run (the script is run from each checkout's root;
  * copy it into an older one):
  * - log: a message's three records (Reception, PreSendVerdict, Delivery) published on the bus of
- *   the example MTA (its plugins' consumers and the JSONL writer; scorer off), µs per message;
+ *   an MTA with the example's default plugins other than the scorer (queue, shaping, bounce) and
+ *   the JSONL writer, µs per message;
  * - spool load: a 4 KB message read for delivery right after it was stored (fsync off), µs;
  * - Received: a 4 KB message made, its Received header prepended, its bytes taken, µs.
  * Each is the best of `--rounds` rounds (CPU time of this process: user + system).
@@ -14,10 +15,11 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bouncePlugin } from '@mtakit/bounce';
 import { Message, silentLogger, withLogRecordDefaults, type LogRecord } from '@mtakit/core';
-import { DiskSpool } from '@mtakit/queue';
-import { loadConfig } from '../examples/mta/src/config.js';
-import { startMta } from '../examples/mta/src/mta.js';
+import { createMta } from '@mtakit/core/mta';
+import { DiskSpool, queuePlugin } from '@mtakit/queue';
+import { shapingPlugin } from '@mtakit/shaping';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' }, name: { type: 'string', default: 'this checkout' }, results: { type: 'string' } } });
 const n = Number(values.n);
@@ -47,10 +49,10 @@ function record(type: LogRecord['type'], m: Message): LogRecord {
 
 const dir = mkdtempSync(join(tmpdir(), 'mtakit-path-cost-'));
 try {
-  const config = loadConfig({
-    MTAKIT_DATA_DIR: join(dir, 'mta'), MTAKIT_SMTP_LISTEN: '127.0.0.1:0', MTAKIT_HTTP_LISTEN: '127.0.0.1:0', MTAKIT_SMARTHOST: '127.0.0.1:9', MTAKIT_SCORER: 'off',
-  }, dir);
-  const mta = await startMta(config, { logger: silentLogger, env: { MTAKIT_SCORER: 'off' } });
+  const mta = await createMta({
+    hostname: 'mta.test', dataDir: join(dir, 'mta'), logger: silentLogger, smtp: false, http: false,
+    plugins: [queuePlugin({ fsync: false, smarthost: '127.0.0.1:9' }), shapingPlugin(), bouncePlugin({ fsync: false })],
+  });
   const messages = Array.from({ length: 100 }, () => new Message({ sender: 'a@example.com', recipient: 'b@dest.test', data: body }));
   const triples = messages.map((m) => [record('Reception', m), record('PreSendVerdict', m), record('Delivery', m)] as const);
   const log = await best(async () => {
