@@ -3,7 +3,7 @@
 // receiver in a process of its own) plus one broker (Redis Streams, when redis-server is
 // installed). Every record type goes to both.
 //
-//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 5] [--fsync true] [--sync write|fsync] [--redis true|false] [--profile DIR] [--out FILE.jsonl]
+//   node bench/events-e2e.mjs [--messages 10000] [--size 4096] [--connections 20] [--rounds 5] [--fsync true] [--sync write|fsync] [--dispatch worker|main] [--redis true|false] [--profile DIR] [--out FILE.jsonl]
 //
 // Each round runs off and on back to back (off first in odd rounds, on first in even ones), so a
 // pair sees the same minute of machine load. The summary gives the median over rounds of each
@@ -13,7 +13,8 @@
 // the run on a 2-core box). --out appends one JSON line per run and one summary line.
 //
 // --sync sets the events journal's "sync" (write: SIGKILL-safe, synced behind; fsync: each record
-// waits for its sync). --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
+// waits for its sync); --dispatch its "dispatch" (worker, the default: sinks in a worker thread;
+// main: everything on the MTA's thread). --profile DIR writes V8 CPU profiles of the MTA process of each run into DIR/<off|on>-<round>/ (one
 // per thread: the largest is the main thread's).
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { ensurePostfixTools, freePort, processUsage, runThroughMta, which } from
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000' }, size: { type: 'string', default: '4096' }, connections: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '5' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, redis: { type: 'string', default: 'true' }, profile: { type: 'string' }, out: { type: 'string' },
+    rounds: { type: 'string', default: '5' }, fsync: { type: 'string', default: 'true' }, sync: { type: 'string', default: 'write' }, dispatch: { type: 'string', default: 'worker' }, redis: { type: 'string', default: 'true' }, profile: { type: 'string' }, out: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -67,7 +68,7 @@ if (redisBinary) {
 const configDir = mkdtempSync(join(tmpdir(), 'mtakit-bench-events-'));
 const endpoints = [{ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${hookPort}/`, format: 'array', concurrency: 2, secrets_env: ['BENCH_SECRET'] }];
 if (redis) endpoints.push({ name: 'stream', type: 'redis', url: `redis://127.0.0.1:${redisPort}`, max_len: 100_000 });
-writeFileSync(join(configDir, 'events.json'), JSON.stringify({ endpoints, sync: values.sync }));
+writeFileSync(join(configDir, 'events.json'), JSON.stringify({ endpoints, sync: values.sync, dispatch: values.dispatch }));
 
 const sample = (text, name) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 0);
 const peersCpu = () => (receiver.pid ? processUsage(receiver.pid).cpuSeconds : 0) + (redis?.pid ? processUsage(redis.pid).cpuSeconds : 0);
@@ -83,7 +84,7 @@ async function run(mode, round) {
   };
   console.error(`round ${round} ${mode}: ${fmt(result.rate)} msgs/s, MTA CPU ${fmt(result.cpuMs, 3)} ms/msg (main thread ${fmt(result.mainMs, 3)}), receiver+redis CPU ${fmt(result.peersCpuMs, 3)} ms/msg, load ${fmt(load, 2)}`);
   const round3 = (n) => Math.round(n * 1000) / 1000;
-  if (values.out) appendFileSync(values.out, `${JSON.stringify({ bench: 'events-e2e', ...result, rate: Math.round(result.rate), cpuMs: round3(result.cpuMs), sysMs: round3(result.sysMs), mainMs: round3(result.mainMs), peersCpuMs: round3(result.peersCpuMs), ts: new Date().toISOString() })}\n`);
+  if (values.out) appendFileSync(values.out, `${JSON.stringify({ bench: 'events-e2e', dispatch: values.dispatch, ...result, rate: Math.round(result.rate), cpuMs: round3(result.cpuMs), sysMs: round3(result.sysMs), mainMs: round3(result.mainMs), peersCpuMs: round3(result.peersCpuMs), ts: new Date().toISOString() })}\n`);
   return result;
 }
 
@@ -113,12 +114,12 @@ const cpuRatio = median(runs.on.map((r, i) => r.cpuMs / runs.off[i].cpuMs));
 const mainRatio = median(runs.on.map((r, i) => r.mainMs / runs.off[i].mainMs));
 const loads = [...runs.off, ...runs.on].map((r) => r.load);
 const summary = {
-  bench: 'events-e2e', summary: true, messages, rounds: Number(values.rounds), sinks: redis ? 'webhook+redis' : 'webhook', sync: values.sync,
+  bench: 'events-e2e', summary: true, messages, rounds: Number(values.rounds), sinks: redis ? 'webhook+redis' : 'webhook', sync: values.sync, dispatch: values.dispatch,
   offRate: Math.round(off.rate), onRate: Math.round(on.rate), ratio: Number(ratio.toFixed(3)), offCpuMs: Number(off.cpuMs.toFixed(3)), onCpuMs: Number(on.cpuMs.toFixed(3)),
   cpuRatio: Number(cpuRatio.toFixed(3)), offMainMs: Number(off.mainMs.toFixed(3)), onMainMs: Number(on.mainMs.toFixed(3)), mainRatio: Number(mainRatio.toFixed(3)), peersCpuMs: Number(median(runs.on.map((r) => r.peersCpuMs)).toFixed(3)), loadMin: Math.min(...loads), loadMax: Math.max(...loads), received, ts: new Date().toISOString(),
 };
 if (values.out) appendFileSync(values.out, `${JSON.stringify(summary)}\n`);
-console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on back to back, ABBA); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
+console.log(`\nmtakit events end to end: ${fmt(messages)} messages per run, ${values.rounds} rounds (off/on back to back, ABBA); sinks: webhook${redis ? ' + Redis Streams' : ''}; journal sync: ${values.sync}; dispatch: ${values.dispatch}; load ${fmt(summary.loadMin, 2)}–${fmt(summary.loadMax, 2)}`);
 console.log(`  events off (baseline): median ${fmt(off.rate)} msgs/s delivered (runs: ${off.rates}); MTA CPU ${fmt(off.cpuMs, 3)} ms/msg (system ${fmt(off.sysMs, 3)}; main thread ${fmt(off.mainMs, 3)})`);
 console.log(`  events on:             median ${fmt(on.rate)} msgs/s delivered (runs: ${on.rates}); MTA CPU ${fmt(on.cpuMs, 3)} ms/msg (system ${fmt(on.sysMs, 3)}; main thread ${fmt(on.mainMs, 3)}); receiver + redis-server CPU ${fmt(summary.peersCpuMs, 3)} ms/msg`);
 console.log(`  on / off (median of the rounds' ratios): ${fmt(ratio, 3)} × throughput (${fmt((1 - ratio) * 100, 1)} % overhead), ${fmt(cpuRatio, 3)} × MTA CPU per message (main thread ${fmt(mainRatio, 3)} ×); webhook received ${fmt(received)} events; queued at the end of the last run: ${runs.on.at(-1).hookQueued}`);
