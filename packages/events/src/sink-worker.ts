@@ -2,6 +2,7 @@
 // following the journal the main thread writes. It never writes a journal segment; it reads the
 // main thread's chunks, sends, acknowledges (cursors), dead-letters and deletes passed segments.
 import { parentPort, workerData } from 'node:worker_threads';
+import { MtaKitError } from '@mtakit/core';
 import { endpointsFromDefinitions } from './config.js';
 import { ChunkRing } from './chunk-ring.js';
 import { LocalEngine } from './engine.js';
@@ -16,7 +17,8 @@ const STATS_MS = 250;
  */
 const DRAIN_MS = 20;
 
-const port = parentPort as NonNullable<typeof parentPort>;
+if (!parentPort) throw new MtaKitError('E_EVENTS', '@mtakit/events/sink-worker is the events worker thread (EventHub dispatch: worker starts it); it is not for import');
+const port = parentPort;
 const setup = workerData as WorkerSetup;
 const post = (message: ToMain) => port.postMessage(message);
 

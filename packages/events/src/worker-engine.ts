@@ -21,6 +21,8 @@ export interface WorkerEngineOptions {
 
 /** Bytes of written journal the worker may be behind in draining (see ChunkRing); more, and it is started again from the files. */
 const RING_BYTES = 16 * 1024 * 1024;
+/** How long a stopping worker may take to close its lanes and sinks before it is terminated (ms). */
+const STOP_MS = 15_000;
 /** How soon a worker that died is started again (ms). */
 const RESPAWN_MS = 1_000;
 
@@ -84,7 +86,10 @@ export class WorkerEngine implements EventEngine {
     if (worker) {
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ op: 'stop' } satisfies ToWorker);
+      // A worker stuck in a sink that ignores its abort signal does not hold the MTA's shutdown.
+      const stuck = setTimeout(() => void worker.terminate(), STOP_MS);
       await exited;
+      clearTimeout(stuck);
     }
     this.#started = false;
   }
