@@ -138,9 +138,7 @@ export class QueueManager implements QueueControl {
     });
   }
 
-  /**
-   * Puts every message of the spool back in its queue with its attempt count and due time, streaming
-   * the spool (mail keeps flowing meanwhile); logs progress every 5 s. */
+  /** Puts every spooled message back in its queue with its attempts and due time, streaming the spool (mail keeps flowing); logs progress every 5 s. */
   async recover(): Promise<{ recovered: number; ms: number }> {
     const started = Date.now();
     let recovered = 0;

@@ -1,5 +1,5 @@
-/** Entries per page: storage grows a page at a time, so growing never copies what is there. */
-const PAGE_BITS = 16;
+/** Entries per page (16,384: at most ~0.7 MB unused): storage grows a page at a time, so growing never copies what is there. */
+const PAGE_BITS = 14;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
 /** The slot array is doubled before it is more than half full (linear probing stays short). */
@@ -19,6 +19,7 @@ export class IdTable {
   #mask: number;
   readonly #keys: Uint32Array[] = [];
   readonly #values: Uint32Array[] = [];
+  /** One bit per entry: in use. */
   readonly #used: Uint8Array[] = [];
   #high = 0;
   readonly #free: number[] = [];
@@ -91,14 +92,13 @@ export class IdTable {
   }
 
   remove(entry: number): void {
-    const page = this.#used[entry >>> PAGE_BITS];
-    if (!page || page[entry & PAGE_MASK] === 0) return;
+    if (!this.#isUsed(entry)) return;
     const keys = this.#keys[entry >>> PAGE_BITS] as Uint32Array;
     const at = (entry & PAGE_MASK) * 4;
     let i = this.#home(keys[at] as number, keys[at + 1] as number, keys[at + 2] as number, keys[at + 3] as number);
     while (this.#slots[i] !== entry + 1) i = (i + 1) & this.#mask;
     this.#unslot(i);
-    page[entry & PAGE_MASK] = 0;
+    this.#mark(entry, false);
     this.#free.push(entry);
     this.#size--;
   }
@@ -106,8 +106,19 @@ export class IdTable {
   /** Every entry, in no particular order. Removing entries meanwhile is safe; entries added meanwhile may be skipped. */
   *entries(): Generator<number> {
     for (let entry = 0; entry < this.#high; entry++) {
-      if ((this.#used[entry >>> PAGE_BITS] as Uint8Array)[entry & PAGE_MASK] === 1) yield entry;
+      if (this.#isUsed(entry)) yield entry;
     }
+  }
+
+  #isUsed(entry: number): boolean {
+    const page = this.#used[entry >>> PAGE_BITS];
+    return page !== undefined && ((page[(entry & PAGE_MASK) >>> 3] as number) & (1 << (entry & 7))) !== 0;
+  }
+
+  #mark(entry: number, used: boolean): void {
+    const page = this.#used[entry >>> PAGE_BITS] as Uint8Array;
+    const i = (entry & PAGE_MASK) >>> 3;
+    page[i] = used ? (page[i] as number) | (1 << (entry & 7)) : (page[i] as number) & ~(1 << (entry & 7));
   }
 
   #readKey(bytes: Buffer, at: number): void {
@@ -136,7 +147,7 @@ export class IdTable {
     const at = (entry & PAGE_MASK) * 4;
     (this.#keys[page] as Uint32Array).set(this.#key, at);
     (this.#values[page] as Uint32Array).fill(0, (entry & PAGE_MASK) * this.#fields, ((entry & PAGE_MASK) + 1) * this.#fields);
-    (this.#used[page] as Uint8Array)[entry & PAGE_MASK] = 1;
+    this.#mark(entry, true);
     this.#slot(entry);
     this.#size++;
     return entry;
@@ -147,7 +158,7 @@ export class IdTable {
     if ((entry & PAGE_MASK) === 0) {
       this.#keys.push(new Uint32Array(PAGE * 4));
       this.#values.push(new Uint32Array(PAGE * this.#fields));
-      this.#used.push(new Uint8Array(PAGE));
+      this.#used.push(new Uint8Array(PAGE / 8));
     }
     return entry;
   }
