@@ -3,6 +3,7 @@
  * dispatchers that drive core's SMTP client.
  */
 export { DiskSpool, type DiskSpoolOptions } from './spool/disk-spool.js';
+export type { DeliveryCache, DeliveryCacheStats } from './spool/delivery-cache.js';
 export { adoptSpool } from './spool/adopt.js';
 export { MemorySpool } from './spool/memory-spool.js';
 export { QueueManager, type QueueManagerOptions, type QueueSummary } from './queue-manager.js';

@@ -2,7 +2,7 @@ import { ConfigError, type Message } from '@mtakit/core';
 import { HOLD_META } from '../batches.js';
 
 /** Default budget of a disk spool's cache. */
-export const DELIVERY_CACHE_BYTES = 32 * 1024 * 1024;
+const DELIVERY_CACHE_BYTES = 32 * 1024 * 1024;
 /** A message stored longer ago than this is not "about to be delivered": its load reads the disk. */
 const DELIVERY_CACHE_MS = 2000;
 
