@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOG_RECORD_TYPES } from '@mtakit/core';
-import { toEvent, type MtaEvent } from '../event.js';
+import { eventJson, toEvent, type MtaEvent } from '../event.js';
 import { brokers } from '../testing/brokers.js';
 import { testRecord } from '../testing/records.js';
 import { AmqpSink } from './amqp.js';
@@ -33,14 +33,18 @@ describe('Redis Streams sink against a real redis-server', () => {
   b.it('appends every event type with its id, type and tenant', async () => {
     const server = await b.server();
     const sink = new RedisStreamSink({ url: `redis://127.0.0.1:${server.port}`, stream: 'events' });
-    await sink.send(events);
+    // The batch goes as one argument of length-prefixed fields: a multi-byte tenant must not shift them.
+    const sent = [...events, toEvent(testRecord(999, 'Delivery', 'tenänt-✓'))];
+    await sink.send(sent);
     const { Redis } = await import('ioredis');
     const client = new Redis(`redis://127.0.0.1:${server.port}`);
     const entries = await client.xrange('events', '-', '+');
     client.disconnect();
     await sink.close();
     const got = entries.map(([, fields]) => Object.fromEntries(chunk(fields)) as Record<string, string>);
-    expect(got.map((f) => f.event_id)).toEqual(events.map((e) => e.event_id));
+    expect(got.map((f) => f.event_id)).toEqual(sent.map((e) => e.event_id));
+    expect(got.map((f) => f.tenant)).toEqual(sent.map((e) => e.tenant ?? ''));
+    expect(got.map((f) => f.data)).toEqual(sent.map((e) => eventJson(e)));
     expect(new Set(got.map((f) => f.type))).toEqual(new Set(LOG_RECORD_TYPES));
     expect(JSON.parse(got[0]?.data ?? '{}').record.id).toBe(events[0]?.record.id);
   });
