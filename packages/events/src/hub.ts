@@ -45,10 +45,11 @@ export interface EndpointConfig {
 }
 
 /**
- * Where the journal, the lanes and the sinks run. `main`: on the calling thread. `worker`: in a
- * worker thread of their own; the calling thread then only filters and serialises each event and
- * hands it over, and `publish` resolves once the worker has written it. Needs endpoints from
- * `endpointsFromConfig` (each with its `definition`).
+ * Where the lanes and the sinks run. `main`: on the calling thread. `worker`: in a worker thread
+ * of their own (with the cursors and the journal's background sync); the calling thread then only
+ * filters, serialises and writes each event to the journal (`publish` resolves as with `main`) and
+ * hands the written bytes over through shared memory. Needs endpoints from `endpointsFromConfig`
+ * (each with its `definition`).
  */
 export type EventDispatch = 'main' | 'worker';
 

@@ -12,7 +12,7 @@ export interface EventsPluginOptions {
   dir?: string;
   /** When a published event counts as stored: `write` (default) or `fsync` (see `JournalSync`). */
   sync?: JournalSync;
-  /** Where the journal, lanes and sinks run: `main` (default) or `worker` (see `EventDispatch`). */
+  /** Where the lanes and sinks run: `main` (default) or `worker` (see `EventDispatch`). */
   dispatch?: EventDispatch;
 }
 
