@@ -74,7 +74,7 @@ export function contentVersion(message: Message, tenant: string, campaign: strin
     if (KEY_HEADERS.has(lower)) head += `${lower}:${maskBoundary(value)}\n`;
     else if (lower === 'dkim-signature') head += `dkim:${/(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(value)?.[1] ?? ''}\n`;
     else if (lower === 'list-unsubscribe') head += `unsub:${/<https:/i.test(value)}\n`;
-    else head += `reply\n`;
+    else head += `reply\n`; // in-reply-to or references: the filter lets no other field through
   }
   // The header material goes in as one update: each update is a call into C++.
   const hash = createHash('sha1').update(head);

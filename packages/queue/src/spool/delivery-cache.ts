@@ -84,19 +84,21 @@ export class DeliveryCache {
   /** The message, removed from the cache (a delivery reads it once); undefined = read the disk. */
   take(id: string): CachedMessage | undefined {
     const entry = this.#entries.get(id);
+    if (entry) this.#drop(id, entry);
     if (!entry || entry.at + this.#maxAgeMs < this.#now()) {
-      if (entry) this.forget(id);
       this.#misses++;
       return undefined;
     }
-    this.forget(id);
     this.#hits++;
     return entry;
   }
 
   forget(id: string): void {
     const entry = this.#entries.get(id);
-    if (!entry) return;
+    if (entry) this.#drop(id, entry);
+  }
+
+  #drop(id: string, entry: Entry): void {
     this.#entries.delete(id);
     this.#bytes -= entry.bytes;
   }
@@ -104,8 +106,7 @@ export class DeliveryCache {
   #evict(now: number): void {
     for (const [id, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes && entry.at + this.#maxAgeMs >= now) return;
-      this.#entries.delete(id);
-      this.#bytes -= entry.bytes;
+      this.#drop(id, entry);
     }
   }
 }
