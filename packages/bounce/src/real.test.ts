@@ -37,26 +37,36 @@ describe('real bounces (samples/real)', () => {
     expect(out).toMatchObject({ type: 'Feedback', action: 'auth-failure', category: 'FeedbackReport', permanent: false });
   });
 
-  // RIPE NCC whois's bounce fixtures, labelled by reading (samples/real/ripe-whois/labels.jsonl) before
-  // the parser saw them. Every label holds except the one listed, which the test states as it is.
-  const ripe = `${dir}ripe-whois/`;
-  const labels = readFileSync(`${ripe}labels.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; recipient: string | null; category: string[] | null; hard: boolean });
-  const KNOWN: Record<string, string> = {
-    // OpenSMTPD relaying "524 5.2.4 Mailing list expansion problem": the x.2.4 fallback calls it an
-    // unknown recipient, so address-level; it is the list that failed, not the address.
-    'permanentFailureMessageMultipartMixedRfc822.mail': 'hard',
+  // Sets labelled by reading (labels.jsonl) before the parser saw them. Every label holds except
+  // those listed, which the test states as they are.
+  const labelled = (name: string, known: Record<string, 'hard' | 'recipient' | 'record'>) => {
+    const at = `${dir}${name}/`;
+    const labels = readFileSync(`${at}labels.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; recipient: string | null; category: string[] | null; hard: boolean });
+    it.each(labels.map((l) => [l.file, l] as const))(`${name} %s`, async (file, label) => {
+      const out = await parseBounceMessage(readFileSync(`${at}${file}`)).catch(() => []);
+      if (label.recipient === 'NONE') {
+        expect(out.length > 0).toBe(known[file] === 'record');
+        return;
+      }
+      const record = out.find((s) => s.recipient.toLowerCase() === label.recipient) ?? out[0];
+      expect(record).toBeDefined();
+      if (label.recipient) expect(record?.recipient.toLowerCase() === label.recipient).toBe(known[file] !== 'recipient');
+      if (label.category) expect(label.category).toContain(record?.category);
+      expect(record?.hard).toBe(known[file] === 'hard' ? !label.hard : label.hard);
+    });
   };
-  it.each(labels.map((l) => [l.file, l] as const))('RIPE whois fixture %s', async (file, label) => {
-    const out = await parseBounceMessage(readFileSync(`${ripe}${file}`)).catch(() => []);
-    if (label.recipient === 'NONE') {
-      expect(out.length > 0).toBe(KNOWN[file] === 'record');
-      return;
+  // RIPE NCC whois (samples/real/ripe-whois). OpenSMTPD relaying "524 5.2.4 Mailing list expansion
+  // problem": the x.2.4 fallback calls it an unknown recipient, so address-level; the list failed.
+  labelled('ripe-whois', { 'permanentFailureMessageMultipartMixedRfc822.mail': 'hard' });
+  // KumoMTA's report fixtures (samples/real/kumomta). rfc5965-2 carries an X-KumoRef naming the
+  // recipient the message was sent to (test@example.com): the trace header outranks the report's field.
+  labelled('kumomta', { 'rfc5965-2.eml': 'recipient' });
+
+  it('reads the ARF feedback type of Yahoo\'s and Return Path\'s (Comcast) complaints', async () => {
+    for (const file of ['rfc5965-3.eml', 'rfc5965-4.eml']) {
+      const [out] = await parseBounceMessage(readFileSync(`${dir}kumomta/${file}`));
+      expect(out).toMatchObject({ type: 'Feedback', action: 'abuse', category: 'FeedbackReport', hard: false });
     }
-    const record = out.find((s) => s.recipient.toLowerCase() === label.recipient) ?? out[0];
-    expect(record).toBeDefined();
-    if (label.recipient) expect(record?.recipient.toLowerCase()).toBe(label.recipient);
-    if (label.category) expect(label.category).toContain(record?.category);
-    expect(record?.hard).toBe(KNOWN[file] === 'hard' ? !label.hard : label.hard);
   });
 
   // Froide's bounce fixtures (samples/real/froide), labelled by reading before the parser saw them.

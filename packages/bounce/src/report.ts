@@ -3,6 +3,7 @@ import { parseFeedbackReport } from './arf.js';
 import { buildRecipient, parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, receivedFor, type CorrelationOptions } from './original.js';
+import { unwrapForwardedText } from './forwarded.js';
 import { genericBounce, looksLikeBounce as failureText } from './generic.js';
 import { parsePlainTextBounce, type PlainTextResult } from './plaintext.js';
 import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
@@ -68,7 +69,7 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
     return { kind: 'arf', feedback_report: feedback, original, correlation };
   }
 
-  const body = beforeQuotedOriginal(mime.text || texts.slice(1).join('\n'));
+  const body = beforeQuotedOriginal(unwrapForwardedText(mime.text || texts.slice(1).join('\n')));
   const failedHeaders = headerValues(mime, 'x-failed-recipients');
   const exclude = [original?.from, original?.return_path, ...['to', 'delivered-to', 'return-path', 'reply-to'].flatMap((h) => headerValues(mime, h))].filter((x): x is string => !!x);
   const readText = (report: boolean) => genericBounce({
@@ -78,12 +79,18 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
   });
 
   const status = mime.parts.find((p) => DELIVERY_STATUS.has(p.contentType));
+  let unroutable: DsnRecipient[] = [];
   const statusText = status?.content.toString('utf8') ?? pastedDeliveryStatus(mime);
   if (statusText) {
     const parsed = parseDeliveryStatus(statusText);
     const message = parsed.message;
     // X.400 and other non-Internet addresses are not recipients we can act on: read the text instead.
     const fields = parsed.recipients.map(routableRecipient).filter((r) => r.recipient.includes('@'));
+    // Kept for when no text names an Internet address; the text's line naming one is its reason.
+    unroutable = parsed.recipients.filter((r) => !r.recipient.includes('@')).map((r) => {
+      const line = r.diagnostic_code ? null : body.split('\n').find((l) => l.includes(r.recipient));
+      return line ? buildRecipient({ ...r, diagnostic_code: `X-Generic; ${line.trim()}` }) : r;
+    });
     const recipients = fields.some((r) => !r.diagnostic_code) ? withTextDiagnostics(fields, readText(true)) : fields;
     if (recipients.length > 0) {
       return {
@@ -120,6 +127,9 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
       correlation,
     };
   }
+
+  // Only a non-Internet address ("unknown; nair_s") and no text naming one: the report's own recipient.
+  if (unroutable.length > 0) return { kind: 'dsn', format: 'rfc3464', reporter: detectReporter(mime, null, new Set()), reporting_mta: reportingHost(mime), arrival_date: null, original_envelope_id: null, recipients: unroutable, original, correlation };
 
   if (autoReply(mime, body, failedHeaders)) {
     return { kind: 'autoreply', from: mime.from, subject: mime.subject, original, correlation };

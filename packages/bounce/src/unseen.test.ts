@@ -124,3 +124,32 @@ describe('auto-replies in other languages', () => {
   });
 });
 
+
+describe('ninth and tenth batches: KumoMTA fixtures, forwarded and copied bounces', () => {
+  it.each([
+    ['a Postfix report forwarded inline, every line quoted', '> This is the mail system at host mx.example.net.\n>\n> I\'m sorry to have to inform you that your message could not\n> be delivered to one or more recipients.\n>\n> jo@example.com: host mx.example.com[192.0.2.2]\n>     said: 550 5.7.1 Client host rejected: cannot find your hostname,\n>    [192.0.2.1](in reply to RCPT TO command)\n', 'jo@example.com', 'BadConfiguration', false],
+    ['an address copied from an HTML view as a Markdown mailto link', 'This is the mail system at host mx.example.net.\n\nI\'m sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n[<a+tag@example.de>](mailto:a+tag@example.de): host\n    mx.example.me[192.0.2.10] said: 554 5.7.1 Client host\n    rejected: cannot find your reverse hostname, [192.0.2.1] (in\n    reply to RCPT TO command)\n', 'a+tag@example.de', 'BadConfiguration', false],
+    ['Gmail\'s "Google tried to deliver your message, but it was rejected by the server"', 'Failed email address:\nsomeone@ymail.com\n\nTechnical details:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain ymail.com by mta7.example.net. [192.0.2.34].\n\nThe error that the server returned:\n554 delivery error: dd This user doesn\'t have a ymail.com account (someone@ymail.com) [0] - mta1285.mail.example.com\n', 'someone@ymail.com', 'InvalidRecipient', true],
+  ])('reads %s', async (_what, text, recipient, category, hard) => {
+    expect((await parse(text))[0]).toEqual({ recipient, action: 'failed', category, hard });
+  });
+
+  it('reads the reply a DSN quotes after "host … says:", and "is not a registered gateway user"', () => {
+    const [dbeb, gateway] = parseDeliveryStatus([
+      'Reporting-MTA: dns; relay.example.com', '',
+      'Final-Recipient: rfc822;<someone@example.com>', 'Action: failed', 'Status: 5.0.0',
+      'Diagnostic-Code: smtp;host example-com.mail.protection.outlook.com:25 says:', ' 550 5.4.1 Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors', '',
+      'Final-Recipient: rfc822;someone@vnet.example.com', 'Action: failed', 'Status: 5.0.0', "Diagnostic-Code: smtp;  550 'someone@vnet.example.com' is not a", '  registered gateway user', '',
+    ].join('\n')).recipients;
+    expect(classifyRecipient(dbeb!)).toMatchObject({ category: 'InvalidRecipient', hard: true, rule: { ref: 'microsoft.dbeb' } });
+    expect(classifyRecipient(gateway!)).toMatchObject({ category: 'InvalidRecipient', hard: true });
+  });
+
+  it('gives the non-Internet recipient of a DSN that names no other, with the text\'s reason', async () => {
+    const text = ['From: Message Router <ammgr@example.com>', 'Subject: Status of: Re: test', 'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: text/plain', '',
+      'Invalid address - nair_s', '%DIR-E-NODIRMTCH, No matching Directory Entry', '', '--b', 'Content-Type: message/delivery-status', '',
+      'Reporting-MTA: mailbus; SYS30', '', 'Final-Recipient: unknown; nair_s', 'Status: 5.0.0 (unknown permanent failure)', 'Action: failed', '', '--b--', ''].join('\n');
+    expect(await parse(text)).toEqual([{ recipient: 'nair_s', action: 'failed', category: 'InvalidRecipient', hard: true }]);
+  });
+});
