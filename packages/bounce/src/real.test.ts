@@ -62,6 +62,14 @@ describe('real bounces (samples/real)', () => {
   // recipient the message was sent to (test@example.com): the trace header outranks the report's field.
   labelled('kumomta', { 'rfc5965-2.eml': 'recipient' });
 
+  // parsedmarc's DMARC failure reports (samples/real/parsedmarc): ARF auth-failure, and Exim's plain-text one.
+  labelled('parsedmarc', {});
+  it.each(['dmarc_ruf_report_linkedin.eml', 'exim_plain_text_only_no_arf_part.eml'])('reads parsedmarc %s as an auth-failure report, not a bounce', async (file) => {
+    const out = await parseBounceMessage(readFileSync(`${dir}parsedmarc/${file}`));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: 'Feedback', action: 'auth-failure', category: 'FeedbackReport', hard: false, permanent: false });
+  });
+
   it('reads the ARF feedback type of Yahoo\'s and Return Path\'s (Comcast) complaints', async () => {
     for (const file of ['rfc5965-3.eml', 'rfc5965-4.eml']) {
       const [out] = await parseBounceMessage(readFileSync(`${dir}kumomta/${file}`));

@@ -1,12 +1,13 @@
 import { MtaKitError, type JsonValue } from '@mtakit/core';
 import { parseFeedbackReport } from './arf.js';
+import { textFeedbackReport } from './feedback-text.js';
 import { buildRecipient, parseDeliveryStatus } from './dsn.js';
 import { headerValues, parseMime, type MimeMessage } from './mime.js';
 import { beforeQuotedOriginal, correlate, ORIGINAL_PART_TYPES, parseOriginal, quotedOriginal, receivedFor, type CorrelationOptions } from './original.js';
 import { unwrapForwardedText } from './forwarded.js';
 import { genericBounce, looksLikeBounce as failureText } from './generic.js';
 import { parsePlainTextBounce, type PlainTextResult } from './plaintext.js';
-import type { BounceReport, Correlation, DsnRecipient, FeedbackReportData, OriginalMessage, Reporter } from './types.js';
+import type { BounceReport, Correlation, DsnRecipient, Reporter } from './types.js';
 
 export type BounceParseErrorReason = 'empty' | 'unreadable' | 'not-a-report';
 
@@ -56,7 +57,7 @@ async function parseReportAt(bytes: Buffer, options: ParseReportOptions, depth: 
   const texts = [mime.text, ...mime.parts.filter((p) => !p.contentType.startsWith('image/')).map((p) => (p === originalPart && originalText !== null ? originalText : p.content.toString('utf8')))];
   const feedbackPart = mime.parts.find((p) => p.contentType === 'message/feedback-report');
   const feedback = feedbackPart ? parseFeedbackReport(feedbackPart.content.toString('utf8'), originalText)
-    : original ? jmrpReport(mime, original, originalText) : null;
+    : textFeedbackReport(mime, original, originalText);
   const verpCandidates = [
     options.envelopeRecipient,
     feedback?.original_mail_from,
@@ -163,21 +164,6 @@ function withTextDiagnostics(fields: DsnRecipient[], text: PlainTextResult | nul
     if (!found?.diagnostic_code || /^X-Generic;\s*(?:[\d.]+\s*)?(?:$|.*\bfollowing (?:recipients?|addresses)\b)/i.test(found.diagnostic_code)) return r;
     return buildRecipient({ ...r, status: r.status ?? found.status, diagnostic_code: found.diagnostic_code });
   });
-}
-
-/**
- * Microsoft's JMRP complaints (Hotmail/Outlook.com, before they sent ARF): the complained-about
- * message attached as message/rfc822 under "complaint about message from <ip>", the complaining
- * address in the original's X-HmXmrOriginalRecipient. Read as an `abuse` feedback report.
- */
-function jmrpReport(mime: MimeMessage, original: OriginalMessage, originalText: string | null): FeedbackReportData | null {
-  const ip = /^complaint about message from (\S+)/i.exec(mime.subject);
-  const rcpt = original.headers.find(([n]) => n.toLowerCase() === 'x-hmxmroriginalrecipient')?.[1];
-  if (!ip && !(rcpt && mime.from?.endsWith('@hotmail.com'))) return null;
-  const fields = ['Feedback-Type: abuse', 'User-Agent: JMRP', `Reporting-MTA: dns; ${mime.from?.split('@')[1] ?? 'hotmail.com'}`];
-  if (ip) fields.push(`Source-IP: ${ip[1]}`);
-  if (rcpt) fields.push(`Original-Rcpt-To: ${rcpt}`);
-  return parseFeedbackReport(fields.join('\n'), originalText);
 }
 
 function traceJson(c: Correlation): Record<string, JsonValue> {
