@@ -70,6 +70,10 @@ describe('real bounces (samples/real)', () => {
     expect(out[0]).toMatchObject({ type: 'Feedback', action: 'auth-failure', category: 'FeedbackReport', hard: false, permanent: false });
   });
 
+  // php-mime-mail-parser's test mails (samples/real/php-mime-mail-parser): ordinary mail in many
+  // charsets and layouts, none of it a bounce, and one Outlook auto-reply in Polish.
+  labelled('php-mime-mail-parser', {});
+
   it('reads the ARF feedback type of Yahoo\'s and Return Path\'s (Comcast) complaints', async () => {
     for (const file of ['rfc5965-3.eml', 'rfc5965-4.eml']) {
       const [out] = await parseBounceMessage(readFileSync(`${dir}kumomta/${file}`));
