@@ -111,11 +111,22 @@ const yandex = [
   rule('yandex.no-such-user', 'InvalidRecipient', /No such user!/),
   rule('yandex.policy', 'PolicyRelated', /Policy rejection on the target address/i),
   rule('yandex.recipient-rate', 'TransientFailure', /recipient has exceeded message rate limit/i),
+  // The sender's mail was mostly spam: its messages are refused for a day (a sender block).
+  rule('yandex.spam-statistics', 'SpamBlock', /Blocked by spam statistics/i),
 ];
 
 const zoho = [
   // Zoho Mail: "554 5.2.3 MailPolicy violation Error delivering to mailboxes" (a policy, not the size 5.2.3 names).
   rule('zoho.mail-policy', 'PolicyRelated', /MailPolicy violation/i),
+  // The receiving organisation's own filters ("541 5.4.1 Mail rejected by destination domain": not the routing x.4.1 names).
+  rule('zoho.destination-filter', 'PolicyRelated', /Mail rejected by destination domain|Mailbox delivery (?:restricted|failure) by policy error|Mailbox delivery failure policy error/i),
+];
+
+const coremail = [
+  // Coremail, the server of NetEase's and many Chinese organisations' mail: its fixed reasons.
+  rule('coremail.sender', 'InvalidSender', /Requested (?:mail )?action not taken: (?:Fake sender|NULL sender is not allowed)|^5\d\d (?:[45]\.\d\.\d+ )?sender is rejected/i),
+  rule('coremail.ip', 'SpamBlock', /Requested (?:mail )?action not taken: Invalid IP|^5\d\d (?:[45]\.\d\.\d+ )?IP is rejected/i),
+  rule('coremail.user-blacklist', 'PolicyRelated', /^5\d\d (?:[45]\.\d\.\d+ )?User in blacklist/i),
 ];
 
 const tencent = [
@@ -157,6 +168,6 @@ const att = [
 
 /** In precedence order. */
 export const MAILBOX_PROVIDER_RULES = [
-  ...google, ...microsoft, ...yahoo, ...apple, ...proton, ...unitedInternet, ...mailru, ...yandex, ...zoho, ...tencent,
+  ...google, ...microsoft, ...yahoo, ...apple, ...proton, ...unitedInternet, ...mailru, ...yandex, ...zoho, ...tencent, ...coremail,
   ...orange, ...comcast, ...att,
 ];

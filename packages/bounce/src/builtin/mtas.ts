@@ -15,6 +15,7 @@ const postfix = [
   rule('postfix.unverified', 'TransientFailure', /Recipient address rejected: unverified address/i),
   rule('postfix.sender-domain', 'InvalidSender', /Sender address rejected: (?:Domain not found|need fully-qualified address|not owned by user)/i),
   rule('postfix.recipient-domain', 'BadDomain', /Recipient address rejected: Domain not found/i),
+  rule('postfix.recipient-fqdn', 'InvalidRecipient', /Recipient address rejected: need fully-qualified address/i),
   rule('postfix.client-hostname', 'BadConfiguration', /Client host rejected: cannot find your (?:reverse )?hostname/i),
   rule('postfix.helo', 'BadConfiguration', /Helo command rejected: (?:need fully-qualified hostname|Host not found|invalid ip address)/i),
   rule('postfix.size', 'QuotaIssues', /message size \d+ exceeds size limit \d+/i),
