@@ -74,6 +74,11 @@ describe('real bounces (samples/real)', () => {
   // charsets and layouts, none of it a bounce, and one Outlook auto-reply in Polish.
   labelled('php-mime-mail-parser', {});
 
+  // Mail parsers' fixtures: an Amazon SES suppression-list DSN (nodemailer's mailparser), a MailSite
+  // DSN naming the recipient by local part in its text (SpamScope's mail-parser), and their ordinary mail.
+  labelled('nodemailer-mailparser', {});
+  labelled('spamscope-mail-parser', {});
+
   it('reads the ARF feedback type of Yahoo\'s and Return Path\'s (Comcast) complaints', async () => {
     for (const file of ['rfc5965-3.eml', 'rfc5965-4.eml']) {
       const [out] = await parseBounceMessage(readFileSync(`${dir}kumomta/${file}`));
