@@ -92,8 +92,8 @@ interface SessionState {
   failedAuths: number;
   /** Address of the MAIL/RCPT command being answered (named in a Rejection record). */
   pendingAddress: string | undefined;
-  /** Recipients of this transaction whose domain reads bounces/feedback reports (see get_listener_domain). */
-  reportRecipients: Map<string, ListenerDomainInput>;
+  /** Recipients of this transaction whose domain reads bounces/feedback reports (see get_listener_domain); made when there is one. */
+  reportRecipients: Map<string, ListenerDomainInput> | undefined;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -119,6 +119,8 @@ export class SmtpIngress {
   readonly #reception: ReceptionPipeline;
   readonly #descriptors: DescriptorBudget | undefined;
   #name = '';
+  /** The listener's connection counters, labelled once (at listen) instead of per session. */
+  #connectionMetrics: { total: { inc(): void }; open: { inc(): void; dec(): void } } | undefined;
 
   constructor(options: SmtpIngressOptions) {
     this.#options = options;
@@ -150,7 +152,7 @@ export class SmtpIngress {
       socketTimeout: options.clientTimeoutMs ?? 60_000,
       closeTimeout: 30_000,
       logger: false,
-      onConnect: (session, cb) => void this.#onConnect(session, cb),
+      onConnect: (session, cb) => this.#onConnect(session, cb),
       onClose: (session) => this.#onClose(session),
       onAuth: (auth, session, cb) => void this.#onAuth(auth, session, cb),
       onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session, cb),
@@ -180,6 +182,8 @@ export class SmtpIngress {
     if (this.#descriptors) this.#server.server.maxConnections = this.#descriptors.accepted;
     const address = this.#server.server.address() as AddressInfo;
     this.#name = this.#options.name ?? `${address.address}:${address.port}`;
+    const metrics = this.#options.metrics;
+    if (metrics) this.#connectionMetrics = { total: metrics.connectionsTotal.labels({ service: this.#service }), open: metrics.connections.labels({ service: this.#service }) };
     return address;
   }
 
@@ -192,35 +196,35 @@ export class SmtpIngress {
     return `esmtp_listener:${this.#name}`;
   }
 
-  async #onConnect(session: SMTPServerSession, cb: Callback): Promise<void> {
+  #onConnect(session: SMTPServerSession, cb: Callback): void {
     const ip = session.remoteAddress.replace(/^::ffff:/, '');
     const count = (this.#perIp.get(ip) ?? 0) + 1;
     this.#perIp.set(ip, count);
-    this.#options.metrics?.connectionsTotal.inc({ service: this.#service });
-    this.#options.metrics?.connections.inc({ service: this.#service });
+    this.#connectionMetrics?.total.inc();
+    this.#connectionMetrics?.open.inc();
     const conn: ConnectionMeta = {
       reception_protocol: 'ESMTP',
       received_from: `${ip}:${session.remotePort}`,
       received_via: this.#name,
       hostname: this.#options.hostname,
     };
-    this.#sessions.set(session.id, { conn, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: new Map() });
+    this.#sessions.set(session.id, { conn, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: undefined });
     if (count > (this.#options.maxConnectionsPerIp ?? 100)) {
       this.#options.metrics?.connectionsDenied.inc({ service: this.#service });
       return cb(replyError(421, '4.7.0', 'Too many connections from your address, try again later'));
     }
-    try {
-      await this.#options.policy?.smtp_server_connection_accepted?.(conn);
-      cb();
-    } catch (error) {
+    // Without the hook the greeting goes out in this turn (no promise per session).
+    const hook = this.#options.policy?.smtp_server_connection_accepted;
+    if (!hook) return cb();
+    Promise.resolve().then(() => hook(conn)).then(() => cb(), (error: unknown) => {
       this.#options.metrics?.connectionsDenied.inc({ service: this.#service });
       cb(asReply(error, 421, '4.3.0'));
-    }
+    });
   }
 
   #onClose(session: SMTPServerSession): void {
     if (!this.#sessions.delete(session.id)) return;
-    this.#options.metrics?.connections.dec({ service: this.#service });
+    this.#connectionMetrics?.open.dec();
     const ip = session.remoteAddress.replace(/^::ffff:/, '');
     const left = (this.#perIp.get(ip) ?? 1) - 1;
     if (left <= 0) this.#perIp.delete(ip);
@@ -257,7 +261,7 @@ export class SmtpIngress {
   async #onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback): Promise<void> {
     const state = this.#state(session);
     state.pendingAddress = address.address;
-    state.reportRecipients.clear();
+    state.reportRecipients?.clear();
     const refusal = this.#guard.admitTransaction();
     if (refusal) return cb(this.#refusal(refusal));
     try {
@@ -287,7 +291,7 @@ export class SmtpIngress {
       const domain = await this.#listenerDomain(address.address, state);
       if (domain && isReportDomain(domain)) {
         if (!this.#options.reportReader) throw replyError(451, '4.3.5', `Reports for ${address.address.slice(address.address.lastIndexOf('@') + 1)} cannot be read: this listener has no report reader`);
-        state.reportRecipients.set(address.address, domain);
+        (state.reportRecipients ??= new Map()).set(address.address, domain);
       }
       else if (!(state.auth || this.#relayNetworks.contains(session.remoteAddress) || domain?.relay_to)) {
         throw replyError(550, '5.7.1', 'Relaying denied: authenticate or send from an allowed network');
@@ -341,7 +345,7 @@ export class SmtpIngress {
     const single = session.envelope.rcptTo.length === 1;
     let transactionId: string | undefined;
     for (const rcpt of session.envelope.rcptTo) {
-      const reportDomain = state.reportRecipients.get(rcpt.address);
+      const reportDomain = state.reportRecipients?.get(rcpt.address);
       const reader = this.#options.reportReader;
       if (reportDomain && reader && !(await this.#logReport(reader, data, sender, rcpt.address, reportDomain, session))) continue;
       const message = new Message({ sender, recipient: rcpt.address, meta: { ...state.conn }, data });
@@ -385,7 +389,7 @@ export class SmtpIngress {
   #state(session: SMTPServerSession): SessionState {
     let state = this.#sessions.get(session.id);
     if (!state) {
-      state = { conn: { reception_protocol: 'ESMTP', received_via: this.#name }, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: new Map() };
+      state = { conn: { reception_protocol: 'ESMTP', received_via: this.#name }, auth: undefined, failedAuths: 0, pendingAddress: undefined, reportRecipients: undefined };
       this.#sessions.set(session.id, state);
     }
     return state;

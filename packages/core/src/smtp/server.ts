@@ -41,6 +41,10 @@ export interface MtaSmtpServerOptions extends SMTPServerOptions {
  */
 export class MtaSmtpServer extends SMTPServer {
   declare options: SMTPServer['options'] & MtaSmtpServerOptions;
+  #local: { localAddress?: string; localPort?: number } | undefined;
+  // One listener each for every connection, not two closures per connection.
+  readonly #onConnectionError = (err: Error): void => this._onError(err);
+  readonly #onClientConnect = (data: Parameters<SMTPServer['_onClientConnect']>[0]): void => this._onClientConnect(data);
 
   constructor(options: MtaSmtpServerOptions) {
     super(options);
@@ -53,15 +57,29 @@ export class MtaSmtpServer extends SMTPServer {
   override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
     if (this._expectsProxyHeader(socket)) return super._handleProxy(socket, callback);
     const ignore = Boolean(this.options.ignoredHosts?.includes(socket.remoteAddress ?? ''));
-    setImmediate(callback, null, { id: `${SESSION_PREFIX}${(nextSession++).toString(32).padStart(8, '0')}`, ignore });
+    // At once, not in a setImmediate as smtp-server does: nothing is waited for, and the session
+    // (with its greeting) starts in the turn that accepted the socket.
+    callback(null, { id: `${SESSION_PREFIX}${(nextSession++).toString(32).padStart(8, '0')}`, ignore, ...this.#localAddress() });
+  }
+
+  /**
+   * The address clients connect to when the listener is bound to one (not a wildcard): given to
+   * each connection so that it does not ask the kernel (`getsockname`) per socket.
+   */
+  #localAddress(): { localAddress?: string; localPort?: number } {
+    if (this.#local === undefined) {
+      const bound = this.server.address();
+      this.#local = typeof bound === 'object' && bound && !WILDCARDS.has(bound.address) ? { localAddress: bound.address, localPort: bound.port } : {};
+    }
+    return this.#local;
   }
 
   /** Same steps as SMTPServer#connect, with MtaSmtpConnection. */
   override connect(socket: Socket | TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
     const connection = new MtaSmtpConnection(this, socket, socketOptions ?? undefined);
     this.connections.add(connection);
-    connection.on('error', (err: Error) => this._onError(err));
-    connection.on('connect', (data: Parameters<SMTPServer['_onClientConnect']>[0]) => this._onClientConnect(data));
+    connection.on('error', this.#onConnectionError);
+    connection.on('connect', this.#onClientConnect);
     connection.init();
   }
 }
@@ -72,6 +90,7 @@ let nextSession = 0;
 
 /** Replies that change the connection's state must leave at once (TLS upgrade, close). */
 const UNCORKED_CODES = new Set([220, 221, 421]);
+const WILDCARDS = new Set(['0.0.0.0', '::']);
 const LEADING_ESC = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
 const DEFAULT_GREET_PAUSE_MS = 100;
 /** ESMTP parameters of the extensions we advertise (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 4954 AUTH). */
@@ -125,12 +144,25 @@ class MtaSmtpConnection extends SMTPConnection {
 
   /**
    * The socket is closed once the 221 is out, without waiting for the client's FIN: most clients
-   * (smtp-source, many libraries) close without reading the 221, so their kernel answers it with a
-   * reset, and reading that reset made an error object (with a stack trace) per session.
+   * (smtp-source, many libraries) close without reading the 221 or with a reset, and reading that
+   * reset made an error object (with a stack trace) per session. When the 221 went out in the
+   * write itself (the usual case), the socket is closed right away: `close(2)` sends it and the
+   * FIN, so the `shutdown(2)`, the wait for it and smtp-server's 5 s half-close timer are saved.
    */
-  override handler_QUIT(command: Buffer, callback: () => void): void {
-    this._socket.once('finish', () => this._socket.destroy());
-    super.handler_QUIT(command, callback);
+  override handler_QUIT(_command: Buffer, callback: () => void): void {
+    this.send(221, 'Bye');
+    const socket = this._socket;
+    if (socket.writableLength > 0 || this._upgrading) {
+      socket.once('finish', () => socket.destroy());
+      this.close();
+    } else {
+      this._server.connections.delete(this);
+      this._closing = true;
+      // Nothing the client sent after QUIT is run.
+      if (this._parser) this._parser.isClosed = true;
+      socket.destroy();
+    }
+    callback();
   }
 
   override handler_EHLO(command: Buffer, callback: () => void): void {
@@ -144,8 +176,9 @@ class MtaSmtpConnection extends SMTPConnection {
   /** Asks `onHelo` first; malformed commands go straight to smtp-server, which answers 501. */
   #helo(command: Buffer, callback: () => void, next: () => void): void {
     const hook = this._server.options.onHelo;
+    if (!hook) return next();
     const parts = command.toString().trim().split(/\s+/);
-    if (!hook || parts.length !== 2) return next();
+    if (parts.length !== 2) return next();
     Promise.resolve(hook(parts[1] as string, this.session)).then(next, (error: Error & { responseCode?: number }) => {
       this.send(error.responseCode ?? 550, error.message);
       callback();
@@ -209,12 +242,15 @@ class MtaSmtpConnection extends SMTPConnection {
   }
 
   /**
-   * Holds replies until the next-but-one turn of the event loop: smtp-server processes each
-   * pipelined command in its own `setImmediate`, so this spans the whole pipelined group.
+   * Holds replies while more commands of a pipelined group wait in the parser, until the
+   * next-but-one turn of the event loop: smtp-server processes each pipelined command in its own
+   * `setImmediate`, so this spans the whole group. A command that came alone (a client that waits
+   * for each reply, as most do) is answered at once, without the cork and its two turns.
    */
   #coalesce(code: number): void {
     const socket = this._socket;
     if (!socket || UNCORKED_CODES.has(code) || socket.writableCorked > 0) return;
+    if (!(this._parser instanceof StrictLineStream) || this._parser.pendingCommands === 0) return;
     socket.cork();
     setImmediate(uncorkLater, socket);
   }
