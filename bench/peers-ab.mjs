@@ -10,10 +10,11 @@
 //                           [--results FILE (JSONL, appended)] [--cpu-prof DIR (every process: primary and workers)]
 //                           [--env NAME:KEY=VALUE (repeatable; e.g. --env off:MTAKIT_SCORER=off with --roots on=.,off=. measures one setting)]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { med, printSummary, recordLine } from './lib/ab-lines.mjs';
 import { freePort, repoRoot, startMta } from './lib/processes.mjs';
 
 const measure = resolve(repoRoot, '../shared/bench/peers/lib/bench.js');
@@ -97,21 +98,13 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
         userMs: +(((after.user - before.user) * 10) / n).toFixed(3), systemMs: +(((after.system - before.system) * 10) / n).toFixed(3),
         lost: result.lost, dup: result.dup, load: Number(load), ts: result.ts,
       };
-      console.log(JSON.stringify(line));
-      lines.push(line);
-      if (values.results) appendFileSync(values.results, `${JSON.stringify(line)}\n`);
+      recordLine(line, lines, values.results);
     }
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-console.log('\n| injection style | checkout | runs | msgs/s (median) | CPU ms/msg (median) | user | system | lost | dup |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const style of values.styles.split(',')) {
-  for (const { name } of roots) {
-    const rs = lines.filter((l) => l.name === name && l.style === style);
-    if (rs.length === 0) continue;
-    const label = style === 'reuse' ? '20 reused sessions (-d)' : 'new session per message';
-    console.log(`| ${label} | ${name} | ${rs.length} | ${median(rs.map((r) => r.rate))} | ${median(rs.map((r) => r.cpuMs)).toFixed(2)} | ${median(rs.map((r) => r.userMs)).toFixed(2)} | ${median(rs.map((r) => r.systemMs)).toFixed(2)} | ${rs.map((r) => r.lost).join('/')} | ${rs.map((r) => r.dup).join('/')} |`);
-  }
-}
+printSummary(lines, {
+  styles: values.styles.split(','), names: roots.map((r) => r.name),
+  header: ['msgs/s (median)', 'CPU ms/msg (median)', 'user', 'system', 'lost', 'dup'],
+  cells: (rs) => [med(rs, 'rate'), med(rs, 'cpuMs').toFixed(2), med(rs, 'userMs').toFixed(2), med(rs, 'systemMs').toFixed(2), rs.map((r) => r.lost).join('/'), rs.map((r) => r.dup).join('/')],
+});

@@ -8,9 +8,10 @@
 //   node bench/smtp-listener-cost.mjs [--roots before=/tmp/a,mine=.] [--styles new,reuse] [--n 10000] [--reps 3]
 //                                     [--sessions 20] [--size 4096] [--results FILE (JSONL, appended)]
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { med, printSummary, recordLine } from './lib/ab-lines.mjs';
 import { ensurePostfixTools, repoRoot, runSmtpSource } from './lib/processes.mjs';
 
 const { values } = parseArgs({
@@ -76,20 +77,13 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
         systemUs: Math.round(((after.system - before.system) * 1000) / n), allUs: Math.round(((after.all - before.all) * 1000) / n),
         load, ts: new Date().toISOString(),
       };
-      console.log(JSON.stringify(line));
-      lines.push(line);
-      if (values.results) appendFileSync(values.results, `${JSON.stringify(line)}\n`);
+      recordLine(line, lines, values.results);
     }
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-console.log('\n| injection style | checkout | runs | msgs/s (median) | main thread CPU µs/msg (median) | user | system | process CPU µs/msg (median) |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const style of values.styles.split(',')) {
-  for (const { name } of roots) {
-    const rs = lines.filter((l) => l.name === name && l.style === style);
-    if (rs.length === 0) continue;
-    console.log(`| ${style === 'reuse' ? `${values.sessions} reused sessions (-d)` : 'new session per message'} | ${name} | ${rs.length} | ${median(rs.map((r) => r.rate))} | ${median(rs.map((r) => r.mainUs))} | ${median(rs.map((r) => r.userUs))} | ${median(rs.map((r) => r.systemUs))} | ${median(rs.map((r) => r.allUs))} |`);
-  }
-}
+printSummary(lines, {
+  styles: values.styles.split(','), names: roots.map((r) => r.name), sessions: values.sessions,
+  header: ['msgs/s (median)', 'main thread CPU µs/msg (median)', 'user', 'system', 'process CPU µs/msg (median)'],
+  cells: (rs) => ['rate', 'mainUs', 'userUs', 'systemUs', 'allUs'].map((field) => med(rs, field)),
+});
