@@ -3,6 +3,7 @@
  * dispatchers that drive core's SMTP client.
  */
 export { DiskSpool, type DiskSpoolOptions } from './spool/disk-spool.js';
+export type { IdHandles } from './spool/id-table.js';
 export type { DeliveryCache, DeliveryCacheStats } from './spool/delivery-cache.js';
 export { adoptSpool } from './spool/adopt.js';
 export { MemorySpool } from './spool/memory-spool.js';

@@ -79,7 +79,7 @@ export class QueueManager implements QueueControl {
     const report = (this.#report = faultReport(options.logger, options.metrics));
     this.#faultRetryMs = options.faultRetryMs ?? 30_000;
     const configs = (this.#configs = new PolicyConfigs(policy, clock));
-    const scheduler = (this.#scheduler = new Scheduler({ clock, timers, promoteBatch: options.promoteBatch ?? 256, onDue: (q) => this.#onDue(q) }));
+    const scheduler = (this.#scheduler = new Scheduler({ clock, timers, promoteBatch: options.promoteBatch ?? 256, onDue: (q) => this.#onDue(q), ...(options.spool instanceof DiskSpool ? { ids: options.spool.ids } : {}) }));
     const ready = (this.#ready = new ReadyQueues({ clock, configs, transport: (route, path, source) => transportFor(route, path, source, resolver, options.hostname) }));
     this.#pauses = new PauseWakeups(clock, timers, (rq) => this.#dispatch(rq));
     const stateDir = options.stateDir ?? (options.spool instanceof DiskSpool ? options.spool.dir : undefined);

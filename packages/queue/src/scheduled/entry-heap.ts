@@ -1,4 +1,4 @@
-import { formatId, parseId } from '../spool/id-table.js';
+import type { IdHandles } from '../spool/id-table.js';
 import type { ScheduledEntry } from './scheduled-queue.js';
 
 const MIN_CAPACITY = 16;
@@ -7,7 +7,7 @@ const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
 
-/** Storage for up to `capacity` entries: due time, the id's 16 bytes, the transaction's number. */
+/** Storage for up to `capacity` entries: due time, the id's handle, the transaction's number. */
 class Page {
   readonly due: Float64Array;
   readonly ids: Uint32Array;
@@ -16,28 +16,35 @@ class Page {
 
   constructor(capacity: number, from?: Page, count = 0) {
     this.due = new Float64Array(capacity);
-    this.ids = new Uint32Array(capacity * 4);
+    this.ids = new Uint32Array(capacity);
     this.batchOf = new Uint32Array(capacity);
     if (!from) return;
     this.due.set(from.due.subarray(0, count));
-    this.ids.set(from.ids.subarray(0, count * 4));
+    this.ids.set(from.ids.subarray(0, count));
     this.batchOf.set(from.batchOf.subarray(0, count));
   }
 }
 
 /**
- * A scheduled queue's messages as a binary min-heap by due time, in typed arrays: 28 bytes a
- * message (due time, the id's 16 bytes, its transaction's number) instead of objects and
- * 32-character strings (~200 bytes) — a suspended destination can hold a million. The arrays
+ * A scheduled queue's messages as a binary min-heap by due time, in typed arrays: 16 bytes a
+ * message (due time, a 4-byte handle of its id, its transaction's number) instead of objects and
+ * 32-character strings (~200 bytes) — a suspended destination can hold a million. The handles
+ * come from `ids` (with a DiskSpool, its index's entry numbers, pinned while held here, so an id
+ * costs nothing more than the spool's own entry and a number is never another message's). The arrays
  * are pages of 4,096 entries (a small queue's one page doubles up to that size), so a growing
  * heap never copies what it holds nor keeps more than a page unused. Entries are made as objects
  * only when they leave (`pop`) or are looked at (`peek`, `values`). The copies of one transaction
  * (BATCH_META) share one entry in a small table of transaction ids.
  */
 export class EntryHeap {
+  readonly #ids: IdHandles;
   readonly #pages: Page[] = [new Page(MIN_CAPACITY)];
   #size = 0;
   readonly #batches = new BatchTable();
+
+  constructor(ids: IdHandles) {
+    this.#ids = ids;
+  }
 
   get size(): number {
     return this.#size;
@@ -53,11 +60,12 @@ export class EntryHeap {
   }
 
   push(entry: ScheduledEntry): void {
+    const handle = this.#ids.pin(entry.id);
     if (this.#size === this.#capacity()) this.#grow();
     const i = this.#size;
     const page = this.#page(i);
     const at = i & PAGE_MASK;
-    if (!parseId(entry.id, page.ids, at * 4)) throw new RangeError(`not a message id: ${JSON.stringify(entry.id)}`);
+    page.ids[at] = handle;
     this.#size++;
     page.due[at] = entry.due;
     page.batchOf[at] = entry.batch === undefined ? 0 : this.#batches.take(entry.batch) + 1;
@@ -114,14 +122,18 @@ export class EntryHeap {
   #entry(i: number): ScheduledEntry {
     const page = this.#page(i);
     const at = i & PAGE_MASK;
-    const id = formatId(page.ids, at * 4);
+    const id = this.#ids.idOf(page.ids[at] as number);
     const batch = page.batchOf[at] as number;
     const due = page.due[at] as number;
     return batch === 0 ? { id, due } : { id, due, batch: this.#batches.name(batch - 1) };
   }
 
+  /** Entry `i` leaves (after it was read): its id's handle and transaction are let go. */
   #release(i: number): void {
-    const batch = this.#page(i).batchOf[i & PAGE_MASK] as number;
+    const page = this.#page(i);
+    const at = i & PAGE_MASK;
+    this.#ids.unpin(page.ids[at] as number);
+    const batch = page.batchOf[at] as number;
     if (batch !== 0) this.#batches.release(batch - 1);
   }
 
@@ -131,7 +143,7 @@ export class EntryHeap {
     const x = from & PAGE_MASK, y = to & PAGE_MASK;
     b.due[y] = a.due[x] as number;
     b.batchOf[y] = a.batchOf[x] as number;
-    for (let w = 0; w < 4; w++) b.ids[y * 4 + w] = a.ids[x * 4 + w] as number;
+    b.ids[y] = a.ids[x] as number;
   }
 
   #swap(i: number, j: number): void {
@@ -143,11 +155,9 @@ export class EntryHeap {
     const batch = a.batchOf[x] as number;
     a.batchOf[x] = b.batchOf[y] as number;
     b.batchOf[y] = batch;
-    for (let w = 0; w < 4; w++) {
-      const id = a.ids[x * 4 + w] as number;
-      a.ids[x * 4 + w] = b.ids[y * 4 + w] as number;
-      b.ids[y * 4 + w] = id;
-    }
+    const id = a.ids[x] as number;
+    a.ids[x] = b.ids[y] as number;
+    b.ids[y] = id;
   }
 
   #up(i: number): void {

@@ -1,5 +1,6 @@
 import { parseQueueName, type QueueConfig, type QueueNameParts } from '@mtakit/core';
 import type { WeightedRoundRobin } from '../egress/weighted-round-robin.js';
+import { IdTable, type IdHandles } from '../spool/id-table.js';
 import { EntryHeap } from './entry-heap.js';
 
 /** A message waiting in a scheduled queue: only its id and due time are kept in memory (EntryHeap). */
@@ -17,7 +18,7 @@ export interface ScheduledEntry {
 export class ScheduledQueue {
   readonly name: string;
   readonly parts: QueueNameParts;
-  readonly entries = new EntryHeap();
+  readonly entries: EntryHeap;
   /** Weighted round robin over the pool's sources, kept per queue as KumoMTA does. */
   rotation: WeightedRoundRobin | undefined;
   /** Ready queues this queue stopped feeding because they were full. */
@@ -25,9 +26,11 @@ export class ScheduledQueue {
   lastActivity = 0;
   config: QueueConfig | undefined;
 
-  constructor(name: string) {
+  /** `ids`: the handles its heap keeps ids as (the scheduler's, shared by all its queues); by default a table of its own. */
+  constructor(name: string, ids: IdHandles = new IdTable(0, 16)) {
     this.name = name;
     this.parts = parseQueueName(name);
+    this.entries = new EntryHeap(ids);
   }
 
   /** The domain mail in this queue is routed to (routing_domain, else the domain). */

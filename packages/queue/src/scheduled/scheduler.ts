@@ -1,4 +1,5 @@
 import type { Clock, Timers } from '@mtakit/core';
+import { IdTable, type IdHandles } from '../spool/id-table.js';
 import { ScheduledQueue, type ScheduledEntry } from './scheduled-queue.js';
 import { Wakeups } from './wakeups.js';
 
@@ -16,6 +17,8 @@ export interface SchedulerOptions {
   promoteBatch: number;
   /** A queue has messages due: ask `takeDue` what to do. */
   onDue(q: ScheduledQueue): void;
+  /** How the queues keep ids: a DiskSpool's `ids` (its index entries, no copy of the id); default a table of the scheduler's own. */
+  ids?: IdHandles;
 }
 
 /**
@@ -30,11 +33,13 @@ export class Scheduler {
   readonly #wakeups: Wakeups<ScheduledQueue>;
   /** Ready queue name → scheduled queues that stopped feeding it because it was full. */
   readonly #blockedBy = new Map<string, Set<ScheduledQueue>>();
+  readonly #ids: IdHandles;
   #count = 0;
   #stopped = false;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
+    this.#ids = options.ids ?? new IdTable(0, 16);
     this.#wakeups = new Wakeups(() => options.clock.now(), options.timers, (q, at) => this.#fire(q, at));
   }
 
@@ -59,7 +64,7 @@ export class Scheduler {
   queue(name: string): ScheduledQueue {
     let q = this.#queues.get(name);
     if (!q) {
-      q = new ScheduledQueue(name);
+      q = new ScheduledQueue(name, this.#ids);
       this.#queues.set(name, q);
     }
     return q;

@@ -9,7 +9,7 @@ import { SNAPSHOT_ENTRY, snapshotPath } from './snapshot-format.js';
 import { listSegments, segmentPath } from './segment-files.js';
 import { takeSpoolLock } from './spool-lock.js';
 import { scanSegment, type RecordVisitor } from './segment-reader.js';
-import { SpoolIndex, type Location } from './spool-index.js';
+import { SpoolIndex, type IdHandles, type Location } from './spool-index.js';
 import { loadSnapshot, snapshotEntries, type EntryVisitor } from './snapshot-reader.js';
 import { writeSnapshot } from './snapshot-writer.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
@@ -107,6 +107,11 @@ export class DiskSpool implements RecordSpool {
 
   has(id: string): boolean {
     return this.#index.has(id);
+  }
+
+  /** Ids as 4-byte handles for the scheduled queues: the index's entry numbers, pinned while held. */
+  get ids(): IdHandles {
+    return this.#index.ids;
   }
 
   async store(message: Message): Promise<void> {
@@ -387,9 +392,7 @@ export class DiskSpool implements RecordSpool {
   }
 }
 
-function sameMeta(now: Location | undefined, before: Location): boolean {
-  return now !== undefined && now.metaSeg === before.metaSeg && now.metaOff === before.metaOff;
-}
+const sameMeta = (now: Location | undefined, before: Location): boolean => now !== undefined && now.metaSeg === before.metaSeg && now.metaOff === before.metaOff;
 
 function notFound(id: string): MtaKitError {
   return new MtaKitError('E_NOT_FOUND', `message ${id} is not in the spool`);

@@ -93,3 +93,67 @@ describe('IdTable', () => {
     for (const [i, id] of ids.entries()) expect(copy.get(copy.find(id), 0)).toBe(i);
   });
 });
+
+describe('IdTable pins (handles of scheduled messages)', () => {
+  it('never hands a pinned number to another id, through removals, re-adds and reuse of free numbers', () => {
+    const random = prng(13);
+    const table = new IdTable(2, 16);
+    const inTable = new Map<string, number>();
+    const known: string[] = [];
+    const held: Array<{ id: string; handle: number }> = [];
+    for (let step = 0; step < 20_000; step++) {
+      const r = random();
+      if (r < 0.35 || known.length === 0) {
+        const id = newMessageId(1_700_000_000_000 + step);
+        const e = table.add(id);
+        // A fresh number is never one a holder still has for another id.
+        for (const h of held) if (h.handle === e) expect(h.id).toBe(id);
+        inTable.set(id, e);
+        known.push(id);
+      } else if (r < 0.6) {
+        // Pin one in the table (it shares the entry) or one gone from it (an entry of its own).
+        const id = r < 0.5 ? (known[Math.floor(random() * known.length)] as string) : newMessageId(1_600_000_000_000 + step);
+        const handle = table.pin(id);
+        if (inTable.has(id)) expect(handle).toBe(inTable.get(id));
+        held.push({ id, handle });
+      } else if (r < 0.8 && held.length > 0) {
+        const [h] = held.splice(Math.floor(random() * held.length), 1);
+        table.unpin((h as { handle: number }).handle);
+      } else {
+        const at = Math.floor(random() * known.length);
+        const id = known[at] as string;
+        known[at] = known.at(-1) as string;
+        known.pop();
+        table.remove(table.find(id));
+        inTable.delete(id);
+        expect(table.find(id)).toBe(-1);
+      }
+      if (step % 97 === 0) for (const h of held) expect(table.idOf(h.handle)).toBe(h.id);
+    }
+    expect(table.size).toBe(inTable.size);
+    for (const [id, e] of inTable) expect(table.find(id)).toBe(e);
+    for (const h of held) expect(table.idOf(h.handle)).toBe(h.id);
+    // Pinned entries that are not in the table are not listed as entries.
+    expect([...table.entries()].length).toBe(inTable.size);
+  });
+
+  it('frees a removed entry only at its last unpin, and refuses an unpin too many', () => {
+    const table = new IdTable(1, 16);
+    const a = newMessageId();
+    const e = table.add(a);
+    expect(table.pin(a)).toBe(e);
+    expect(table.pin(a)).toBe(e);
+    table.remove(e);
+    table.unpin(e);
+    // Still pinned once: a new id must not get e.
+    const b = newMessageId();
+    expect(table.add(b)).not.toBe(e);
+    expect(table.idOf(e)).toBe(a);
+    table.unpin(e);
+    // Now free: the next new id reuses it.
+    const c = newMessageId();
+    expect(table.add(c)).toBe(e);
+    expect(() => table.unpin(e)).toThrow(RangeError);
+    expect(() => table.pin('not an id')).toThrow(RangeError);
+  });
+});

@@ -11,9 +11,12 @@ const MAX_LOAD = 0.5;
  * the entries' keys and fields in pages. A million ids with 7 fields cost about 50 MB, where a
  * Map of 32-character strings to objects costs about 180 MB and a long pause in every full GC.
  *
- * Entry numbers stay valid until the entry is removed; a removed entry's number is reused.
+ * Entry numbers stay valid until the entry is removed; a removed entry's number is reused, but
+ * not while it is pinned (`pin`): a pinned entry keeps its id (`idOf`) until its last `unpin`, so
+ * a scheduled queue can hold a message by its 4-byte entry number instead of its 16-byte id and
+ * never see that number become another message's.
  */
-export class IdTable {
+export class IdTable implements IdHandles {
   readonly #fields: number;
   #slots: Int32Array;
   #mask: number;
@@ -21,6 +24,8 @@ export class IdTable {
   readonly #values: Uint32Array[] = [];
   /** One bit per entry: in use. */
   readonly #used: Uint8Array[] = [];
+  /** Per entry: how many holders pinned it (PINNED_FOREVER: too many to count, never freed). */
+  readonly #pins: Uint8Array[] = [];
   #high = 0;
   readonly #free: number[] = [];
   #size = 0;
@@ -99,8 +104,38 @@ export class IdTable {
     while (this.#slots[i] !== entry + 1) i = (i + 1) & this.#mask;
     this.#unslot(i);
     this.#mark(entry, false);
-    this.#free.push(entry);
+    // A pinned entry keeps its number and key: its last unpin frees it.
+    if (this.#pinsOf(entry) === 0) this.#free.push(entry);
     this.#size--;
+  }
+
+  /**
+   * The entry of `id`, pinned: its number is not reused, and `idOf` gives `id`, until as many
+   * `unpin`s. An id that is not in the table (removed, or never added) gets an entry of its own
+   * that lookups do not find. Throws for a string that is not an id.
+   */
+  pin(id: string): number {
+    if (!parseId(id, this.#key)) throw new RangeError(`not a message id: ${JSON.stringify(id)}`);
+    let entry = this.#find();
+    if (entry < 0) {
+      entry = this.#free.pop() ?? this.#newEntry();
+      (this.#keys[entry >>> PAGE_BITS] as Uint32Array).set(this.#key, (entry & PAGE_MASK) * 4);
+    }
+    const pins = this.#pins[entry >>> PAGE_BITS] as Uint8Array;
+    const at = entry & PAGE_MASK;
+    if (pins[at] !== PINNED_FOREVER) pins[at] = (pins[at] as number) + 1;
+    return entry;
+  }
+
+  /** Drops a pin of `entry`; the entry's number is free again once it is unpinned and removed. */
+  unpin(entry: number): void {
+    const pins = this.#pins[entry >>> PAGE_BITS] as Uint8Array;
+    const at = entry & PAGE_MASK;
+    const n = pins[at] as number;
+    if (n === 0) throw new RangeError(`entry ${entry} is not pinned`);
+    if (n === PINNED_FOREVER) return;
+    pins[at] = n - 1;
+    if (n === 1 && !this.#isUsed(entry)) this.#free.push(entry);
   }
 
   /** Every entry, in no particular order. Removing entries meanwhile is safe; entries added meanwhile may be skipped. */
@@ -108,6 +143,10 @@ export class IdTable {
     for (let entry = 0; entry < this.#high; entry++) {
       if (this.#isUsed(entry)) yield entry;
     }
+  }
+
+  #pinsOf(entry: number): number {
+    return (this.#pins[entry >>> PAGE_BITS] as Uint8Array)[entry & PAGE_MASK] as number;
   }
 
   #isUsed(entry: number): boolean {
@@ -159,6 +198,7 @@ export class IdTable {
       this.#keys.push(new Uint32Array(PAGE * 4));
       this.#values.push(new Uint32Array(PAGE * this.#fields));
       this.#used.push(new Uint8Array(PAGE / 8));
+      this.#pins.push(new Uint8Array(PAGE));
     }
     return entry;
   }
@@ -207,6 +247,19 @@ export class IdTable {
     for (const entry of this.entries()) this.#slot(entry);
   }
 }
+
+/**
+ * Message ids as u32 handles (4 bytes where the id takes 16): `pin` gives a handle that stands
+ * for the id until it is `unpin`ned, however the message fares meanwhile (an IdTable's entry).
+ */
+export interface IdHandles {
+  pin(id: string): number;
+  idOf(handle: number): string;
+  unpin(handle: number): void;
+}
+
+/** A pin count that stopped counting: such an entry is never freed (one entry leaked, never reused wrongly). */
+const PINNED_FOREVER = 255;
 
 /** Writes the 32 hex digits of `id` into `out` at `to` as four words; false if it is not an id. */
 export function parseId(id: string, out: Uint32Array, to = 0): boolean {

@@ -34,7 +34,7 @@ export function snapshotPath(dir: string): string {
 export class SnapshotOutput {
   readonly #handle: FileHandle;
   readonly #full: Buffer[] = [];
-  /** Buffers written out, for later takes: a million metas are ~180 MB, written 4 MiB at a time. */
+  /** Buffers written out, for later takes: a million metas are ~180 MB, written 1 MiB at a time. */
   readonly #spare: Buffer[] = [];
   #buffer: Buffer = Buffer.allocUnsafeSlow(OUT_CHUNK);
   #at = 0;
@@ -98,4 +98,4 @@ export class SnapshotOutput {
   }
 }
 
-const OUT_CHUNK = 4 * 1024 * 1024;
+const OUT_CHUNK = 1024 * 1024;

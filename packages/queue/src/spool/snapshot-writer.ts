@@ -5,7 +5,12 @@ import { COUNTER, HEAD, MAGIC, SNAPSHOT_ENTRY, snapshotPath, SnapshotOutput } fr
 import type { SpoolIndex } from './spool-index.js';
 
 /** Segment bytes read at a time while collecting metas (they sit between the data, in order). */
-const WINDOW = 4 * 1024 * 1024;
+const WINDOW = 1024 * 1024;
+/**
+ * Meta locations sorted at a time (8 bytes each): the segments are taken in groups of about this
+ * many metas, so a snapshot of a million messages needs 2 MB for them, not 8 MB on top of the index.
+ */
+const GROUP = 256 * 1024;
 
 export interface SnapshotStats {
   entries: number;
@@ -61,10 +66,41 @@ function writeHead(out: SnapshotOutput, index: SpoolIndex, cover: number): void 
 
 /**
  * The entries whose latest meta is before `cover`, each with its meta, read from the segments in
- * file order a window at a time (large sequential reads, not one per message).
+ * file order a window at a time (large sequential reads, not one per message), a group of
+ * segments at a time.
  */
 async function writeMetaEntries(dir: string, index: SpoolIndex, cover: number, out: SnapshotOutput): Promise<number> {
-  const locations = index.metaLocationsBelow(cover);
+  const groups = segmentGroups(index.metaCountsBelow(cover), GROUP);
+  let room = new Float64Array(0);
+  let entries = 0;
+  for (const { from, to, metas } of groups) {
+    if (room.length < metas) room = new Float64Array(Math.max(metas, Math.min(GROUP, groups.reduce((n, g) => n + g.metas, 0))));
+    entries += await writeMetasOf(dir, index, index.metaLocationsIn(from, to, room.subarray(0, metas)), out);
+  }
+  return entries;
+}
+
+/**
+ * Segments (with their meta counts) in ascending runs of at most `group` metas together; a
+ * segment with more is a run of its own.
+ */
+export function segmentGroups(counts: ReadonlyMap<number, number>, group: number): Array<{ from: number; to: number; metas: number }> {
+  const groups: Array<{ from: number; to: number; metas: number }> = [];
+  for (const seg of [...counts.keys()].sort((a, b) => a - b)) {
+    const metas = counts.get(seg) as number;
+    const last = groups.at(-1);
+    if (last && last.metas + metas <= group) {
+      last.to = seg;
+      last.metas += metas;
+    } else {
+      groups.push({ from: seg, to: seg, metas });
+    }
+  }
+  return groups;
+}
+
+/** The entries of `locations` (sorted, as `metaLocationsIn` gives them) with their metas. */
+async function writeMetasOf(dir: string, index: SpoolIndex, locations: Float64Array, out: SnapshotOutput): Promise<number> {
   let window = Buffer.allocUnsafe(WINDOW);
   let entries = 0;
   let handle: FileHandle | undefined;

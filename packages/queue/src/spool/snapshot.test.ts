@@ -4,6 +4,7 @@ import type { SpoolRecord } from '@mtakit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpool, type DiskSpoolOptions } from './disk-spool.js';
 import { all, message, removeTempDirs, reopen, tempDir } from './fixtures/spool-helpers.js';
+import { segmentGroups } from './snapshot-writer.js';
 
 afterEach(removeTempDirs);
 
@@ -146,5 +147,19 @@ describe('DiskSpool index snapshots', () => {
     await expectRecovered(again, expected);
     await again.close();
     expect(later.join('\n')).not.toMatch(/index snapshot of/);
+  });
+});
+
+describe('segmentGroups (the snapshot sorts meta locations a group of segments at a time)', () => {
+  it('takes segments in ascending runs of at most `group` metas, a larger segment alone', () => {
+    const counts = new Map([[9, 3], [2, 4], [5, 1], [7, 10], [3, 2]]);
+    expect(segmentGroups(counts, 6)).toEqual([
+      { from: 2, to: 3, metas: 6 },
+      { from: 5, to: 5, metas: 1 },
+      { from: 7, to: 7, metas: 10 },
+      { from: 9, to: 9, metas: 3 },
+    ]);
+    expect(segmentGroups(counts, 100)).toEqual([{ from: 2, to: 9, metas: 20 }]);
+    expect(segmentGroups(new Map(), 6)).toEqual([]);
   });
 });

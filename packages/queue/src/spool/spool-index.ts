@@ -1,4 +1,6 @@
-import { IdTable } from './id-table.js';
+import { IdTable, type IdHandles } from './id-table.js';
+
+export type { IdHandles };
 import { HEADER, RecordType } from './record-format.js';
 
 /** Where a live message's data and latest meta are (offsets of the bytes, not of the records). */
@@ -32,6 +34,11 @@ export class SpoolIndex {
 
   get size(): number {
     return this.#table.size;
+  }
+
+  /** Ids as this index's entry numbers, pinned while held (the scheduled queues' heaps). */
+  get ids(): IdHandles {
+    return this.#table;
   }
 
   has(id: string): boolean {
@@ -121,17 +128,31 @@ export class SpoolIndex {
     return ids;
   }
 
-  /**
-   * Where the latest meta of every message whose meta is in a segment before `cover` is, as
-   * `seg * 2^32 + offset`, sorted: the order in which a snapshot reads them from the segments.
-   */
-  metaLocationsBelow(cover: number): Float64Array {
+  /** How many latest metas each segment before `cover` holds (the segments a snapshot reads metas from). */
+  metaCountsBelow(cover: number): Map<number, number> {
     const t = this.#table;
-    const out = new Float64Array(this.size);
+    const counts = new Map<number, number>();
+    for (const e of t.entries()) {
+      const seg = t.get(e, META_SEG);
+      if (seg < cover) counts.set(seg, (counts.get(seg) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /**
+   * Where the latest meta of every message whose meta is in segments `from` to `to` (inclusive)
+   * is, as `seg * 2^32 + offset`, sorted: the order in which a snapshot reads them. Written into
+   * `out`, which has room for `metaCountsBelow`'s counts of those segments: metas before the
+   * snapshot's cover are only ever removed or superseded meanwhile, never added.
+   */
+  metaLocationsIn(from: number, to: number, out: Float64Array): Float64Array {
+    const t = this.#table;
     let n = 0;
     for (const e of t.entries()) {
       const seg = t.get(e, META_SEG);
-      if (seg < cover) out[n++] = seg * 2 ** 32 + t.get(e, META_OFF);
+      if (seg < from || seg > to) continue;
+      if (n === out.length) throw new Error(`more metas in segments ${from}-${to} than counted`);
+      out[n++] = seg * 2 ** 32 + t.get(e, META_OFF);
     }
     return out.subarray(0, n).sort();
   }
