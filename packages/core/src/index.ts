@@ -48,7 +48,7 @@ export {
   type LogRecord, type LogRecordType, type SmtpResponse, type PeerAddress, type DeliveryProtocol, type ReceptionProtocol,
 } from './log/records.js';
 export { forRecordTypes, LogBus, type LogConsumer } from './log/bus.js';
-export { logRecordDefaults, withLogRecordDefaults, type LogRecordDefaults } from './log/record-defaults.js';
+export { logRecord, logRecordDefaults, withLogRecordDefaults, type LogRecordDefaults, type LogRecordFields } from './log/record-defaults.js';
 export {
   OutsideStoreStatus, OutsideStores, watchConnection, firstConnection, failFastRedisOptions, redactedUrl,
   type OutsideStoreReport, type OutsideStoreStatusOptions, type ConnectionEvents, type ConnectableClient, type FirstConnection, type FailFastOptions,

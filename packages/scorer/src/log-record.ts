@@ -1,5 +1,5 @@
 import {
-  internalResponse, logRecordDefaults, parseQueueName, queueNameFor, systemClock,
+  internalResponse, logRecord, parseQueueName, queueNameFor, systemClock,
   type Clock, type JsonValue, type LogRecord, type Message, type PreSendContext, type PreSendResult, type ReceptionProtocol, type SmtpResponse,
 } from '@mtakit/core';
 import { domainPart } from './content/address.js';
@@ -56,10 +56,10 @@ export function overrideLogRecord(override: HoldOverride, message: Message, opti
 
 function verdictRecord(message: Message, reception: ReceptionProtocol, response: SmtpResponse, extra: Record<string, JsonValue>, options: VerdictRecordOptions): LogRecord {
   const now = (options.clock ?? systemClock).now();
-  // Not `{ ...logRecordDefaults(), … }`: on Node 20 a spread followed by more properties builds
-  // a new hidden class per record (about 50 µs each here); Object.assign costs 3.
-  return Object.assign(logRecordDefaults(), {
-    type: 'PreSendVerdict' as const,
+  // One literal with core's defaults (`logRecord`): not a spread (on Node 20 a spread followed
+  // by more properties builds a new hidden class per record), nor Object.assign onto the defaults.
+  return logRecord({
+    type: 'PreSendVerdict',
     id: message.id,
     sender: message.sender,
     recipient: message.recipient,

@@ -8,7 +8,7 @@ interface Internals {
   _destroyed: boolean;
   _responseActions: Array<(reply: string) => void>;
   _actionSMTPStream(reply: string, callback: unknown): void;
-  logger: { info(entry: object, message: string, ...args: unknown[]): void };
+  logger: Record<'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', (entry: { tnx?: string; [field: string]: unknown }, message: unknown, ...args: unknown[]) => void>;
   close(): void;
 }
 
@@ -28,6 +28,17 @@ interface SendStream {
  * opens LMTP sessions with it.
  */
 export class DataConnection extends SMTPConnection {
+  /**
+   * `transcript` takes nodemailer's log calls as they are made: every call in its pinned
+   * smtp-connection passes an entry object first, so the closure per level that nodemailer wraps
+   * around a given logger (a copy of each entry with its defaults, a `delete`, two rest arrays per
+   * line) is skipped. Only `entry.tnx` is read.
+   */
+  constructor(options: SMTPConnection.Options, transcript?: Internals['logger']) {
+    super(options);
+    if (transcript) (this as unknown as Internals).logger = transcript;
+  }
+
   /** Called by nodemailer's `send` once the envelope is accepted. */
   _createSendStream(callback: unknown): SendStream {
     const self = this as unknown as Internals;

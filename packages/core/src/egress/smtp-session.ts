@@ -89,9 +89,8 @@ export class SmtpSession {
       socketTimeout: Math.max(t.ehlo_timeout, t.mail_from_timeout, t.rcpt_to_timeout, t.data_timeout, t.data_dot_timeout),
       socketCloseTimeout: 0,
       allowInternalNetworkInterfaces: true,
-      logger: this.transcript.logger,
       transactionLog: true,
-    });
+    }, this.transcript.logger);
     this.#connection.on('error', () => {
       this.#broken = true;
     });
