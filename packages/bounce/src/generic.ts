@@ -65,7 +65,8 @@ export function genericBounce(input: GenericInput): PlainTextResult | null {
   const text = input.text.replace(/\r\n?/g, '\n');
   const lines = text.split('\n');
   const addresses = candidateAddresses(lines, input);
-  const delayed = DELAYED.test(text) && !/permanent|fatal|could not be delivered|undeliverable/i.test(text);
+  // "You'll be notified if the delivery fails permanently" is a delay notice's promise, not a failure.
+  const delayed = DELAYED.test(text) && !/permanent|fatal|could not be delivered|undeliverable/i.test(text.replace(/\bif (?:the )?(?:delivery|message) fails permanently\b/gi, ''));
   const global = diagnosticIn(lines, 0, lines.length);
   const recipients: DsnRecipient[] = [];
   const seen = new Set<string>();

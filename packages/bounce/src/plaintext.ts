@@ -55,7 +55,7 @@ const exim: Extractor = (text) => {
     if (!address) continue;
     const details = (m[2] as string).split('\n').map((l) => l.trim()).filter(Boolean);
     const host = /^host (\S+) \[([^\]]+)\]/.exec(details[0] ?? '');
-    const smtp = details.findIndex((l) => /^SMTP error from remote mail server after/i.test(l));
+    const smtp = details.findIndex((l) => /^(?:Delay reason: )?SMTP error from remote mail server after/i.test(l));
     const reply = smtp >= 0 ? details.slice(smtp + 1).join('\n') : null;
     const parsed = reply ? parseReplyText(reply) : null;
     const reason = details.filter((l) => !/^host \S+ \[/.test(l)).join(' ');
@@ -123,7 +123,7 @@ const postfixText: Extractor = (text) => {
   const entry = /^(?:<([^>\s]+@[^>\s]+)>(?: \(expanded from <[^>]+>\))?|([^\s<>:]+@[^\s<>:]+)(?=: host \S+\[))(?:: )([^\n]*(?:\n(?![ \t]*\n|<[^>\s]+@|[A-Z][\w-]*: )[^\n]*)*)/gm;
   const recipients = [...text.matchAll(entry)].map((m) => {
     const body = (m[3] as string).replace(/\s+/g, ' ').trim();
-    const said = /^host (\S+?)\[([^\]]+)\] said: (.*?)(?: \(in reply to [^)]*\))?$/.exec(body);
+    const said = /^host (\S+?)\[([^\]]+)\] (?:said|refused to talk to me): (.*?)(?: \(in reply to [^)]*\))?$/.exec(body);
     const reply = said ? parseReplyText(said[3] as string) : null;
     return buildRecipient({
       recipient: (m[1] ?? m[2]) as string,

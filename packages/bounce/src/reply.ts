@@ -1,7 +1,7 @@
 import type { EnhancedStatusCode, SmtpResponse } from '@mtakit/core';
 
-// Some MTAs put the host before the reply they quote ("smtp;host mx.example:25 says:⏎ 550 …").
-const HEAD = /^(?:smtp\s*;\s*)?(?:(?:remote )?host \S+ (?:says|said):\s*)?([2-5]\d\d)(?:[ -]|:\s*|$)(?:([245])\.(\d{1,3})\.(\d{1,3})(?:\s+|$))?/i;
+// Some MTAs put the host before the reply they quote ("smtp;host mx.example:25 says:⏎ 550 …", Exim's "host mx.example [192.0.2.1]: 451 …").
+const HEAD = /^(?:smtp\s*;\s*)?(?:(?:remote )?host \S+(?: \[[^\]]+\])?(?: says| said)?:\s*)?([2-5]\d\d)(?:[ -]|:\s*|$)(?:([245])\.(\d{1,3})\.(\d{1,3})(?:\s+|$))?/i;
 
 /**
  * Parses a reply as people copy it (`"550 5.1.1 user unknown"`), as a server sends it over

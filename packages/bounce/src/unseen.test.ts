@@ -153,3 +153,23 @@ describe('ninth and tenth batches: KumoMTA fixtures, forwarded and copied bounce
     expect(await parse(text)).toEqual([{ recipient: 'nair_s', action: 'failed', category: 'InvalidRecipient', hard: true }]);
   });
 });
+
+describe('fourteenth batch: delay notices', () => {
+  it('reads Exim\'s delay warning whose reply follows "Delay reason:" and "host H [ip]:"', async () => {
+    const text = ['This message was created automatically by mail delivery software.',
+      'A message that you sent has not yet been delivered to one or more of its', 'recipients after more than 24 hours on the queue on mail.example.org.', '',
+      'The address to which the message has not yet been delivered is:', '', '  list@example.net',
+      '    Delay reason: SMTP error from remote mail server after end of data:', '    host mx.example.net [192.0.2.168]: 451 4.5.0 Error in processing, id=10075-01, mime_decode-1 FAILED:',
+      '    MIME::Parser: can\'t open tmpfile: Invalid argument'].join('\n');
+    const [out] = await parseBounceMessage(Buffer.from(text));
+    expect(out).toMatchObject({ recipient: 'list@example.net', action: 'delayed', permanent: false, hard: false });
+    expect(out?.reply).toMatch(/^451 4\.5\.0 Error in processing/);
+  });
+
+  it('reads Postfix\'s "refused to talk to me:" reply, and Gmail\'s promise to say "if the delivery fails permanently" as a delay', async () => {
+    const postfix = [...POSTFIX_FINAL, '<someone@example.com>: host mail.example.com[192.0.2.84]', '    refused to talk to me: 554 5.7.1 You are not allowed to connect.'].join('\n');
+    expect((await parseBounceMessage(Buffer.from(postfix)))[0]?.reply).toBe('554 5.7.1 You are not allowed to connect.');
+    const gmail = "There was a temporary problem while delivering your message to someone@example.com. Gmail will retry for 47 more hours. You'll be notified if the delivery fails permanently.\n";
+    expect(await parse(gmail)).toEqual([{ recipient: 'someone@example.com', action: 'delayed', category: 'TransientFailure', hard: false }]);
+  });
+});
