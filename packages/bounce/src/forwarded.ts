@@ -9,7 +9,9 @@ export function unwrapForwardedText(text: string): string {
   // Only a text quoted whole: a reply that quotes a bounce under its own words stays a reply.
   const quoted = filled.length > 0 && filled.every((l) => /^\s*>/.test(l));
   const body = quoted ? lines.map((l) => l.replace(/^\s*> ?/, '')).join('\n') : text;
+  // Bounded runs: a report is written by whoever sends it, and must not make these backtrack.
+  if (!body.includes('mailto:')) return body;
   return body
-    .replace(/\[([^\]\n]*@[^\]\n]*)\]\(mailto:[^)\s]+\)/gi, '$1')
-    .replace(/(\S+@\S+?)\s*[<[]mailto:[^>\]\s]+[>\]]/gi, '$1');
+    .replace(/\[([^[\]\n]{1,320})\]\(mailto:[^)\s]{1,320}\)/gi, '$1')
+    .replace(/[ \t]*[<[]mailto:[^>\]\s]{1,320}[>\]]/gi, '');
 }
