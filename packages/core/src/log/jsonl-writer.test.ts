@@ -25,6 +25,20 @@ describe('JsonlLogWriter', () => {
     await writer.close();
   });
 
+  it('writes batches larger than its encoding buffer, very long lines and multi-byte text whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtakit-log-'));
+    dirs.push(dir);
+    const writer = new JsonlLogWriter({ dir });
+    // 3,000 records of ~1 KB in one turn (several buffers' worth), one of 300,000 characters
+    // (longer than the buffer) in the middle, and text that is 2-4 bytes per character in UTF-8.
+    const records = Array.from({ length: 3000 }, (_, i) => ({ ...record(i), meta: { note: `é€😀${'x'.repeat(i === 1500 ? 300_000 : 900)}` } }) as LogRecord);
+    await Promise.all(records.map((r) => writer.write(r)));
+    const lines = readFileSync(writer.current as string, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toEqual(records.map((r) => JSON.stringify(r)));
+    await writer.close();
+  });
+
   it('rolls to a new segment by size and by age, naming segments by their start time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtakit-log-'));
     dirs.push(dir);

@@ -5,6 +5,9 @@ import { MtaKitError } from '../errors.js';
 import { Batcher } from '../util/batcher.js';
 import { recordJson, type LogRecord } from './records.js';
 
+/** The buffer each batch's lines are encoded into, reused; a batch that does not fit goes out in parts. */
+const ENCODE_BYTES = 256 * 1024;
+
 /** The writer's health: `ok: false` from the first failed write until a write succeeds again. */
 export interface LogWriterState {
   ok: boolean;
@@ -46,7 +49,8 @@ export class JsonlLogWriter {
   #handle: FileHandle | undefined;
   #size = 0;
   #openedAt = 0;
-  readonly #batcher = new Batcher<string, void>((lines) => this.#writeLines(lines));
+  readonly #batcher = new Batcher<string[], void>((turns) => this.#writeTurns(turns));
+  #encoded: Buffer | undefined;
   #closed = false;
   #segments = 0;
   /** Lines written in this turn of the event loop; they go to the batcher together at its end. */
@@ -69,11 +73,11 @@ export class JsonlLogWriter {
       const turn = { lines: [] as string[], written: Promise.resolve() };
       turn.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.#turn = undefined;
-        return this.#batcher.submit(turn.lines.join(''));
+        return this.#batcher.submit(turn.lines);
       });
       this.#turn = turn;
     }
-    this.#turn.lines.push(`${recordJson(record)}\n`);
+    this.#turn.lines.push(recordJson(record));
     return this.#turn.written;
   }
 
@@ -91,19 +95,17 @@ export class JsonlLogWriter {
   }
 
   /**
-   * Appends one batch of lines (records written in the same tick go out in one write). The write
-   * itself is synchronous: it only copies into the page cache (the log is never fsynced), and a
-   * thread-pool round trip per batch cost more CPU than the copy.
+   * Appends one batch: the lines of the turns that came while the previous batch was written. The
+   * write itself is synchronous: it only copies into the page cache (the log is never fsynced), and
+   * a thread-pool round trip per batch cost more CPU than the copy. A failed batch is cut off
+   * whole (`#size` counts only finished batches), so none of its records is in the file twice
+   * when they are written again.
    */
-  async #writeLines(lines: string[]): Promise<void[]> {
+  async #writeTurns(turns: string[][]): Promise<void[]> {
     try {
       if (!this.#handle) await mkdir(this.#options.dir, { recursive: true });
       await this.#rollIfNeeded();
-      const bytes = Buffer.from(lines.join(''), 'utf8');
-      const fd = (this.#handle as FileHandle).fd;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written);
-      this.#size += bytes.length;
+      this.#size += this.#encodeAndWrite((this.#handle as FileHandle).fd, turns);
     } catch (error) {
       throw await this.#failed(error);
     }
@@ -112,6 +114,35 @@ export class JsonlLogWriter {
       this.#options.onStateChange({ ok: true, path: this.current });
     }
     return [];
+  }
+
+  /**
+   * Encodes the lines straight into one reused buffer, writing it whenever the next line might not
+   * fit: no joined string and no Buffer per batch (a message's records are ~3 KB of JSON).
+   * Returns the bytes written.
+   */
+  #encodeAndWrite(fd: number, turns: string[][]): number {
+    const buffer = (this.#encoded ??= Buffer.allocUnsafeSlow(ENCODE_BYTES));
+    let used = 0;
+    let total = 0;
+    for (const lines of turns) {
+      for (const line of lines) {
+        // UTF-8 takes at most 3 bytes per UTF-16 unit, plus the newline.
+        const most = line.length * 3 + 1;
+        if (used + most > buffer.length && used > 0) {
+          total += writeFully(fd, buffer, used);
+          used = 0;
+        }
+        if (most > buffer.length) {
+          total += writeFully(fd, Buffer.from(`${line}\n`, 'utf8'));
+          continue;
+        }
+        used += buffer.write(line, used, 'utf8');
+        buffer[used++] = 0x0a;
+      }
+    }
+    if (used > 0) total += writeFully(fd, buffer, used);
+    return total;
   }
 
   /** Drops a partly written batch and the segment it was going to, so the next batch starts clean. */
@@ -141,6 +172,13 @@ export class JsonlLogWriter {
     this.#size = 0;
     this.#openedAt = now;
   }
+}
+
+/** Writes `length` bytes of `bytes` (default: all), however many calls that takes; returns `length`. */
+function writeFully(fd: number, bytes: Buffer, length = bytes.length): number {
+  let written = 0;
+  while (written < length) written += writeSync(fd, bytes, written, length - written);
+  return length;
 }
 
 function reportToStderr(state: LogWriterState): void {
