@@ -47,7 +47,9 @@ export class MtaSmtpServer extends SMTPServer {
   readonly #onClientConnect = (data: Parameters<SMTPServer['_onClientConnect']>[0]): void => this._onClientConnect(data);
 
   constructor(options: MtaSmtpServerOptions) {
-    super(options);
+    // TCP_NODELAY set as the socket is accepted, as smtp-server wants it (its own setNoDelay call
+    // then finds it set and does nothing).
+    super({ noDelay: true, ...options });
   }
 
   /**
