@@ -88,11 +88,6 @@ export class StrictLineStream extends SMTPStream {
     dataStream.once('close', onDrain);
   }
 
-  /** Command lines received and not yet dispatched (more than 0 while a pipelined group is answered). */
-  get pendingCommands(): number {
-    return this.#bareLf.length;
-  }
-
   /** Whether the command being dispatched was ended by a bare LF. */
   takeBareLf(): boolean {
     return this.#bareLf.shift() ?? false;
