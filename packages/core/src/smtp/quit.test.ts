@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCidr } from '../dns/cidr.js';
+import { RawSmtpClient } from '../testing/smtp-client.js';
 import { generateSelfSigned } from '../tls/certificate.js';
 import { SmtpIngress } from './ingress.js';
 
@@ -44,6 +45,24 @@ describe('QUIT', () => {
       expect(Date.now() - started).toBeLessThan(2_500);
     } finally {
       socket.destroy();
+    }
+  });
+
+  it('sends 221 after STARTTLS too, and the server closes', async () => {
+    const server = new SmtpIngress({ hostname: 'mx.test', port: 0, tls, relayNetworks: [parseCidr('127.0.0.0/8')], greetPauseMs: 0, accept: async () => undefined });
+    const { port } = await server.listen();
+    const c = await RawSmtpClient.connect(port);
+    try {
+      expect((await c.read()).code).toBe(220);
+      await c.command('EHLO client.test');
+      expect((await c.startTls()).code).toBe(220);
+      await c.command('EHLO client.test');
+      expect(await c.command('QUIT')).toMatchObject({ code: 221, text: '2.0.0 Bye' });
+      const started = Date.now();
+      await server.close();
+      expect(Date.now() - started).toBeLessThan(2_500);
+    } finally {
+      c.close();
     }
   });
 });

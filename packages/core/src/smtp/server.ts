@@ -147,14 +147,15 @@ class MtaSmtpConnection extends SMTPConnection {
   /**
    * The socket is closed once the 221 is out, without waiting for the client's FIN: most clients
    * (smtp-source, many libraries) close without reading the 221 or with a reset, and reading that
-   * reset made an error object (with a stack trace) per session. When the 221 went out in the
-   * write itself (the usual case), the socket is closed right away: `close(2)` sends it and the
-   * FIN, so the `shutdown(2)`, the wait for it and smtp-server's 5 s half-close timer are saved.
+   * reset made an error object (with a stack trace) per session. On a plain socket whose 221 went
+   * out in the write itself (the usual case), the socket is closed right away: `close(2)` sends
+   * it and the FIN, so the `shutdown(2)`, the wait for it and smtp-server's 5 s half-close timer
+   * are saved. TLS ends as before (its close_notify alert comes with the end).
    */
   override handler_QUIT(_command: Buffer, callback: () => void): void {
     this.send(221, 'Bye');
     const socket = this._socket;
-    if (socket.writableLength > 0 || this._upgrading) {
+    if (this.secure || socket.writableLength > 0) {
       socket.once('finish', () => socket.destroy());
       this.close();
     } else {
