@@ -127,7 +127,8 @@ export class QueueManager implements QueueControl {
       queues.push(queue);
     }
     markBatches(messages);
-    await Promise.all(messages.map((m) => this.#o.spool.store(m)));
+    const spool = this.#o.spool;
+    await (spool instanceof DiskSpool ? spool.storeAll(messages) : Promise.all(messages.map((m) => spool.store(m))));
     const ctx = { response: RECEIVED, nodeId: this.#o.nodeId ?? '', now: this.#clock.now() };
     messages.forEach((m, i) => {
       const queue = queues[i] as string;

@@ -28,4 +28,26 @@ describe('Batcher', () => {
     expect(await b.submit(14)).toBe(14);
     await b.drained();
   });
+
+  it('takes several items with one promise (submitAll), in order with single submits, and fails them together', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number, number>(async (items) => {
+      batches.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+      if (items.includes(99)) throw new Error('bad batch');
+      return items.map((i) => i * 10);
+    });
+    const first = b.submit(1);
+    const [all, one, more] = await Promise.all([b.submitAll([2, 3, 4]), b.submit(5), b.submitAll([6, 7])]);
+    expect(await first).toBe(10);
+    expect(all).toEqual([20, 30, 40]);
+    expect(one).toBe(50);
+    expect(more).toEqual([60, 70]);
+    expect(batches).toEqual([[1], [2, 3, 4, 5, 6, 7]]);
+    expect(await b.submitAll([])).toEqual([]);
+    const failing = b.submitAll([98, 99]);
+    const alongside = b.submit(100);
+    await expect(failing).rejects.toThrow('bad batch');
+    await expect(alongside).resolves.toBe(1000);
+  });
 });

@@ -1,5 +1,4 @@
-import { readSync } from 'node:fs';
-import { mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, MtaKitError, type Logger, type SpoolRecord } from '@mtakit/core';
 import { deliveryCache, type DeliveryCache } from './delivery-cache.js';
@@ -12,6 +11,7 @@ import { scanSegment, type RecordVisitor } from './segment-reader.js';
 import { SpoolIndex, type IdHandles, type Location } from './spool-index.js';
 import { loadSnapshot, snapshotEntries, type EntryVisitor } from './snapshot-reader.js';
 import { writeSnapshot } from './snapshot-writer.js';
+import { SegmentReaders } from './segment-readers.js';
 import { SegmentWriter, type RecordLocation } from './segment-writer.js';
 import type { RecordSpool, StoredRecord } from './spool-reads.js';
 
@@ -44,9 +44,6 @@ export interface DiskSpoolOptions {
   onBatch?: (records: number, bytes: number, syncMs: number) => void;
 }
 
-/** Reads up to this size are done synchronously (see #read). */
-const SYNC_READ_LIMIT = 256 * 1024;
-
 /**
  * The default `Spool`: an append-only log of checksummed records in segment files, written with
  * group commit (one fdatasync per batch of concurrent writes). Storing a message appends its meta
@@ -72,7 +69,7 @@ export class DiskSpool implements RecordSpool {
   #checkpointed = 0;
   #compaction: Promise<void> | undefined;
   #checkpointing: Promise<void> = Promise.resolve();
-  readonly #readers = new Map<number, { handle: Promise<FileHandle>; users: number }>();
+  readonly #readers: SegmentReaders;
   #timer: NodeJS.Timeout | undefined;
   #enumerated = false;
   #compacting = false;
@@ -83,6 +80,7 @@ export class DiskSpool implements RecordSpool {
     this.#dir = options.dir;
     this.#options = { fsync: true, segmentBytes: 64 * 1024 * 1024, compactIntervalMs: 10_000, relocateBelow: 0.5, checkpointSegments: 4, ...options };
     this.deliveryCache = deliveryCache(options.deliveryCacheBytes);
+    this.#readers = new SegmentReaders(this.#dir);
     this.#writer = new SegmentWriter(this.#dir, {
       segmentBytes: this.#options.segmentBytes,
       fsync: this.#options.fsync,
@@ -114,12 +112,20 @@ export class DiskSpool implements RecordSpool {
     return this.#index.ids;
   }
 
-  async store(message: Message): Promise<void> {
-    const meta = metaJson(message);
-    const record = encodeRecord(RecordType.Store, message.id, meta, message.getData());
-    const at = await this.#writer.append(record);
-    this.#place(RecordType.Store, message.id, at, record);
-    this.deliveryCache?.keep(message, meta);
+  store(message: Message): Promise<void> {
+    return this.storeAll([message]);
+  }
+
+  /** Stores messages in one write batch with one promise for all (an enqueue's: no promise per message). */
+  async storeAll(messages: readonly Message[]): Promise<void> {
+    const metas = messages.map((m) => metaJson(m));
+    const records = messages.map((m, i) => encodeRecord(RecordType.Store, m.id, metas[i] as string, m.getData()));
+    const at = await this.#writer.appendAll(records);
+    records.forEach((record, i) => {
+      const m = messages[i] as Message;
+      this.#place(RecordType.Store, m.id, at[i] as RecordLocation, record);
+      this.deliveryCache?.keep(m, metas[i] as string);
+    });
   }
 
   async updateMeta(message: Message): Promise<void> {
@@ -140,11 +146,11 @@ export class DiskSpool implements RecordSpool {
     let data: Buffer;
     if (entry.metaSeg === entry.seg && entry.metaOff + entry.metaLen === entry.dataOff) {
       // Meta and data as stored together: one read.
-      const both = await this.#read(entry.seg, entry.metaOff, entry.metaLen + entry.dataLen);
+      const both = await this.#readers.read(entry.seg, entry.metaOff, entry.metaLen + entry.dataLen);
       meta = both.subarray(0, entry.metaLen);
       data = both.subarray(entry.metaLen);
     } else {
-      [meta, data] = await Promise.all([this.#read(entry.metaSeg, entry.metaOff, entry.metaLen), this.#read(entry.seg, entry.dataOff, entry.dataLen)]);
+      [meta, data] = await Promise.all([this.#readers.read(entry.metaSeg, entry.metaOff, entry.metaLen), this.#readers.read(entry.seg, entry.dataOff, entry.dataLen)]);
     }
     if (!dataIsIntact(data, entry.dataCrc)) {
       throw new MtaKitError('E_SPOOL_CORRUPT', `message ${id}: data in segment ${entry.seg} fails its checksum`);
@@ -156,7 +162,7 @@ export class DiskSpool implements RecordSpool {
   async loadRecord(id: string): Promise<StoredRecord> {
     const entry = this.#index.get(id);
     if (!entry) throw notFound(id);
-    const meta = await this.#read(entry.metaSeg, entry.metaOff, entry.metaLen);
+    const meta = await this.#readers.read(entry.metaSeg, entry.metaOff, entry.metaLen);
     return { record: toRecord(id, JSON.parse(meta.toString('utf8')) as StoredMeta), size: entry.dataLen };
   }
 
@@ -243,8 +249,7 @@ export class DiskSpool implements RecordSpool {
     await this.#writer.close();
     // Everything is written and indexed: the snapshot covers it all, and the next start replays nothing.
     await this.checkpoint(this.#writer.segment + 1).catch((e: Error) => this.#options.log?.('error', `spool: index snapshot at close failed: ${e.message}`));
-    for (const reader of this.#readers.values()) await (await reader.handle).close();
-    this.#readers.clear();
+    await this.#readers.closeAll();
     await rm(join(this.#dir, 'spool.lock'), { force: true });
     await this.#lockHandle?.close();
   }
@@ -276,7 +281,7 @@ export class DiskSpool implements RecordSpool {
       if (oldest === undefined || oldest === this.#writer.segment) return;
       const live = this.#index.live(oldest);
       if (live === 0) {
-        if ((this.#readers.get(oldest)?.users ?? 0) > 0) return;
+        if (this.#readers.busy(oldest)) return;
         await this.#deleteSegment(oldest);
         continue;
       }
@@ -363,33 +368,12 @@ export class DiskSpool implements RecordSpool {
   }
 
   async #deleteSegment(seg: number): Promise<void> {
-    const reader = this.#readers.get(seg);
-    this.#readers.delete(seg);
-    if (reader) await (await reader.handle).close();
+    await this.#readers.forget(seg);
     await unlink(segmentPath(this.#dir, seg));
     this.#segments.shift();
     this.#index.dropSegment(seg);
   }
 
-  async #read(seg: number, offset: number, length: number): Promise<Buffer> {
-    let reader = this.#readers.get(seg);
-    if (!reader) {
-      reader = { handle: open(segmentPath(this.#dir, seg), 'r'), users: 0 };
-      this.#readers.set(seg, reader);
-    }
-    reader.users++;
-    try {
-      const handle = await reader.handle;
-      const buffer = Buffer.allocUnsafe(length);
-      // Messages are read back soon after they were written, from the page cache: a synchronous
-      // pread costs a few µs, while a thread-pool round trip costs ~40-250 µs on the event loop.
-      const bytesRead = length <= SYNC_READ_LIMIT ? readSync(handle.fd, buffer, 0, length, offset) : (await handle.read(buffer, 0, length, offset)).bytesRead;
-      if (bytesRead !== length) throw new MtaKitError('E_SPOOL_CORRUPT', `segment ${seg} is shorter than its index says`);
-      return buffer;
-    } finally {
-      reader.users--;
-    }
-  }
 }
 
 const sameMeta = (now: Location | undefined, before: Location): boolean => now !== undefined && now.metaSeg === before.metaSeg && now.metaOff === before.metaOff;

@@ -56,6 +56,12 @@ export class SegmentWriter {
     return this.#batcher.submit(record);
   }
 
+  /** Several records in one batch, with one promise for all (an enqueue's messages). */
+  appendAll(records: readonly EncodedRecord[]): Promise<RecordLocation[]> {
+    if (this.#closed) return Promise.reject(new MtaKitError('E_CLOSED', 'spool is closed'));
+    return this.#batcher.submitAll(records);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#batcher.drained();
