@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '@mtakit/core';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.js';
-import { laneOf, type MtaEvent } from './event.js';
+import type { MtaEvent } from './event.js';
 import { Journal, type JournalChunk, type JournalPosition, type JournalSync } from './journal.js';
 import type { ReaderSpec } from './journal-reader.js';
 import { Lane } from './lane.js';
@@ -117,7 +117,8 @@ export class LocalEngine implements EventEngine {
     const readers: ReaderSpec[] = [...this.#endpoints.values()].flatMap((ep) => Array.from({ length: ep.lanes }, (_, n) => ({
       name: `${ep.config.name}/${n}`,
       endpoint: ep.config.name,
-      wants: (e) => e.to.includes(ep.config.name) && laneOf(e.event, ep.lanes) === n,
+      lane: n,
+      lanes: ep.lanes,
     })));
     await this.#journal.open(readers, this.#follow);
     await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));

@@ -1,5 +1,5 @@
-import { MtaKitError } from '@mtakit/core';
-import { bytesEventOf, eventFromJson, eventHeadOf } from './event.js';
+import { MtaKitError, type LogRecordType } from '@mtakit/core';
+import { bytesEventOf, eventFromJson } from './event.js';
 import type { JournalChunk, JournalEntry } from './journal.js';
 import type { TailItem } from './journal-reader.js';
 
@@ -13,10 +13,16 @@ export const HEAD = /^\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":/;
 const HEAD_BYTES = 384;
 
 /**
+ * A line's head and its event's head in one: `{"seq":…,"at":…,"to":[…],"event":` (group 1, ASCII:
+ * its length in characters is its length in bytes), then the event's `event_id`, `type` and
+ * `tenant` when they hold no escapes (a line with escapes there is decoded whole).
+ */
+const LINE_HEAD = /^(\{"seq":(\d+),"at":(\d+),"to":(\[[^\]]*\]),"event":)\{"event_id":"([^"\\]*)","type":"(\w+)","tenant":(?:null|"([^"\\]*)"),"record":/;
+
+/**
  * The entries of a chunk of whole journal lines, for a follower's readers: each event held as its
- * span of the chunk's bytes (see TextEvent), with only the line's head decoded. A line's head up
- * to its event is ASCII, so its length in characters is its length in bytes; the event ends
- * before the line's closing `}\n`.
+ * span of the chunk's bytes (see TextEvent), with only the line's head decoded (one match per
+ * line). The event ends before the line's closing `}\n`.
  */
 export function tailOf(chunk: JournalChunk): TailItem[] {
   const { bytes, segment, base } = chunk;
@@ -24,16 +30,15 @@ export function tailOf(chunk: JournalChunk): TailItem[] {
   let toJson = '';
   let to: readonly string[] = [];
   for (let start = 0, nl = bytes.indexOf(10); nl >= 0; start = nl + 1, nl = bytes.indexOf(10, start)) {
-    const text = bytes.toString('utf8', start, Math.min(nl, start + HEAD_BYTES));
-    const head = HEAD.exec(text);
-    const event = head ? eventHeadOf(text.slice(head[0].length)) : undefined;
+    const head = LINE_HEAD.exec(bytes.toString('utf8', start, Math.min(nl, start + HEAD_BYTES)));
     let entry: JournalEntry;
-    if (!head || !event) {
+    if (!head) {
       entry = parseLine(bytes.toString('utf8', start, nl));
     } else {
       // Consecutive lines mostly go to the same endpoints.
-      if (head[3] !== toJson) (toJson = head[3] as string), (to = JSON.parse(toJson) as string[]);
-      entry = { seq: Number(head[1]), at: Number(head[2]), to, event: bytesEventOf(event, bytes, start + head[0].length, nl - 1) };
+      if (head[4] !== toJson) (toJson = head[4] as string), (to = JSON.parse(toJson) as string[]);
+      const event = { event_id: head[5] as string, type: head[6] as LogRecordType, tenant: head[7] ?? null };
+      entry = { seq: Number(head[2]), at: Number(head[3]), to, event: bytesEventOf(event, bytes, start + (head[1] as string).length, nl - 1) };
     }
     items.push({ entry, segment, end: base + nl + 1 });
   }

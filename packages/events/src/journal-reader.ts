@@ -1,15 +1,22 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { laneOf } from './event.js';
 import { parseLine } from './journal-lines.js';
 import { segmentName, type Journal, type JournalEntry } from './journal.js';
 
-/** One reader of the shared journal: an endpoint's lane, and which entries are its own. */
+/**
+ * One reader of the shared journal: an endpoint's lane. Its entries are those whose `to` names
+ * the endpoint and whose message falls in its lane (`laneOf`), so the journal routes each entry
+ * to its one reader per endpoint instead of every reader testing every entry.
+ */
 export interface ReaderSpec {
   /** Unique per reader, e.g. `hook/0`. */
   name: string;
   /** The endpoint whose cursor this reader advances (an endpoint's lanes share one cursor). */
   endpoint: string;
-  wants(entry: JournalEntry): boolean;
+  /** This reader's lane, of `lanes` (default 0 of 1). */
+  lane?: number;
+  lanes?: number;
 }
 
 /** An entry kept in memory, with where its line ends on disk. */
@@ -32,7 +39,8 @@ const TAIL_MAX = 10_000;
 export class JournalReader {
   readonly name: string;
   readonly endpoint: string;
-  readonly #wants: (entry: JournalEntry) => boolean;
+  readonly lane: number;
+  readonly lanes: number;
   readonly #journal: Journal;
   /** Everything up to here is delivered or given up on (or not this reader's). */
   acked: number;
@@ -49,7 +57,8 @@ export class JournalReader {
     this.#journal = journal;
     this.name = spec.name;
     this.endpoint = spec.endpoint;
-    this.#wants = spec.wants;
+    this.lane = spec.lane ?? 0;
+    this.lanes = spec.lanes ?? 1;
     this.acked = acked;
     this.#scanned = acked;
     this.#pos = pos;
@@ -85,13 +94,16 @@ export class JournalReader {
     this.#journal.acknowledged(this.endpoint, count);
   }
 
-  /** Called by the journal after each synced write. */
-  appended(items: readonly TailItem[]): void {
-    if (this.#tail) {
-      for (const item of items) if (this.#wants(item.entry)) this.#tail.push(item);
-      if (this.#tail.length > TAIL_MAX) this.#tail = null;
-    }
-    this.wake();
+  /** Whether `entry` is this reader's (see ReaderSpec). */
+  owns(entry: JournalEntry): boolean {
+    return entry.to.includes(this.endpoint) && (this.lanes <= 1 || laneOf(entry.event, this.lanes) === this.lane);
+  }
+
+  /** Called by the journal, after a write, for each of its entries this reader owns; the journal then wakes the reader. */
+  offer(item: TailItem): void {
+    if (!this.#tail) return;
+    this.#tail.push(item);
+    if (this.#tail.length > TAIL_MAX) this.#tail = null;
   }
 
   wake(): void {
@@ -142,7 +154,7 @@ export class JournalReader {
         const entry = parseLine(line.slice(0, -1));
         if (entry.seq <= this.#scanned) continue;
         this.#scanned = entry.seq;
-        if (this.#wants(entry)) out.push(entry);
+        if (this.owns(entry)) out.push(entry);
       }
       // A line longer than the buffer: read again with room for it.
       if (start === 0) this.#buffer = Buffer.allocUnsafe(this.#buffer.length * 2);

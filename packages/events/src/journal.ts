@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MtaKitError } from '@mtakit/core';
-import { bytesEventOf, eventJson, type MtaEvent } from './event.js';
+import { bytesEventOf, eventJson, laneOf, type MtaEvent } from './event.js';
 import { CursorFile } from './cursors.js';
 import { JournalReader, type ReaderSpec, type TailItem } from './journal-reader.js';
 import { HEAD, tailOf } from './journal-lines.js';
@@ -86,6 +86,8 @@ export class Journal {
   written = { segment: 0, end: 0, lastSeq: 0 };
   #nextSeq = 1;
   readonly #readers = new Map<string, JournalReader>();
+  /** Each endpoint's readers by lane: where an appended entry goes (see #route). */
+  readonly #lanes = new Map<string, JournalReader[]>();
   /** Events not yet acknowledged per endpoint, counted at open and kept up to date by readers. */
   readonly #backlog = new Map<string, number>();
   #flushTimer: NodeJS.Timeout | undefined;
@@ -128,7 +130,11 @@ export class Journal {
     for (const spec of specs) {
       const acked = cursorOf(spec.endpoint);
       const start = [...this.segments].reverse().find((s) => s <= acked + 1) ?? this.segments[0] ?? this.#nextSeq;
-      this.#readers.set(spec.name, new JournalReader(this, spec, acked, { segment: start, offset: 0 }));
+      const reader = new JournalReader(this, spec, acked, { segment: start, offset: 0 });
+      this.#readers.set(spec.name, reader);
+      const lanes = this.#lanes.get(spec.endpoint) ?? [];
+      lanes[reader.lane] = reader;
+      this.#lanes.set(spec.endpoint, lanes);
     }
     this.#flushTimer = setInterval(() => void this.#flush().catch(() => undefined), this.#flushMs);
     this.#flushTimer.unref();
@@ -219,11 +225,12 @@ export class Journal {
         start = end;
         i += 1;
       }
-      for (const endpoint of to) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
+      // Counted for every endpoint written to, configured or not (a replay names one of them).
+      for (const endpoint of to) if (!this.#lanes.has(endpoint)) this.#backlog.set(endpoint, this.backlog(endpoint) + events.length);
     }
     this.#nextSeq = seq;
     this.written = { segment, end: base + bytes.length, lastSeq: seq - 1 };
-    for (const reader of this.#readers.values()) reader.appended(tail);
+    this.#route(tail);
     return synced;
   }
 
@@ -233,12 +240,31 @@ export class Journal {
     // The writer's background fdatasync (sync `write`) runs here, off its thread.
     if (!this.#file.isOpen || this.written.segment !== chunk.segment) this.#file.openSegment(join(this.dir, segmentName(chunk.segment)));
     this.#file.noteWritten(chunk.bytes.length);
-    const tail = tailOf(chunk);
-    for (const { entry } of tail) {
-      for (const endpoint of entry.to) if (this.#backlog.has(endpoint)) this.#backlog.set(endpoint, this.backlog(endpoint) + 1);
-    }
     this.written = { segment: chunk.segment, end: chunk.base + chunk.bytes.length, lastSeq: chunk.lastSeq };
-    for (const reader of this.#readers.values()) reader.appended(tail);
+    this.#route(tailOf(chunk));
+  }
+
+  /**
+   * Hands each new entry to its reader of each endpoint it names (one lane per endpoint: the
+   * message's lane is worked out once per event and endpoint, not by every reader), counts the
+   * endpoints' backlogs, then wakes the readers.
+   */
+  #route(tail: readonly TailItem[]): void {
+    const counts = new Map<readonly JournalReader[], number>();
+    for (const item of tail) {
+      const { to, event } = item.entry;
+      for (const endpoint of to) {
+        const lanes = this.#lanes.get(endpoint);
+        if (!lanes) continue;
+        (lanes.length === 1 ? lanes[0] : lanes[laneOf(event, lanes.length)])?.offer(item);
+        counts.set(lanes, (counts.get(lanes) ?? 0) + 1);
+      }
+    }
+    for (const [lanes, n] of counts) {
+      const endpoint = (lanes[0] as JournalReader).endpoint;
+      this.#backlog.set(endpoint, this.backlog(endpoint) + n);
+    }
+    for (const reader of this.#readers.values()) reader.wake();
   }
 
   /** Where the journal stands (for a follower starting now). */

@@ -106,7 +106,7 @@ export class RedisStreamSink implements EventSink {
 }
 
 /** The script's one argument (see XADD_BATCH): per event its id, type, tenant and JSON, each `<byte length>:<bytes>`. */
-function batchOf(events: readonly MtaEvent[]): Buffer {
+export function batchOf(events: readonly MtaEvent[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of events) {
     const data = eventBytes(e);

@@ -29,6 +29,12 @@ export interface WebhookOptions {
 
 const [OPEN, COMMA, CLOSE] = ['[', ',', ']'].map((c) => Buffer.from(c)) as [Buffer, Buffer, Buffer];
 
+/** A batch as one JSON array: each event's bytes (by default as the journal encoded them), joined. */
+export function arrayBody(events: readonly MtaEvent[], body: (event: MtaEvent) => Buffer = eventBytes): Buffer {
+  const parts = events.flatMap((e, i) => (i === 0 ? [body(e)] : [COMMA, body(e)]));
+  return Buffer.concat([OPEN, ...parts, CLOSE]);
+}
+
 /**
  * POSTs events as JSON, signed with HMAC-SHA256 over `${t}.${body}` (header `X-MtaKit-Signature`).
  * 2xx is success; 408, 429 and 5xx are retried; any other status is permanent (the batch goes to
@@ -58,8 +64,7 @@ export class WebhookSink implements EventSink {
     // The event's bytes as the journal encoded them (no string built or encoded per request).
     const body = (e: MtaEvent) => (this.#options.payload === 'record' ? Buffer.from(JSON.stringify(shape(e.record))) : eventBytes(e));
     if (this.#options.format === 'array') {
-      const parts = events.flatMap((e, i) => (i === 0 ? [body(e)] : [COMMA, body(e)]));
-      await this.#post(Buffer.concat([OPEN, ...parts, CLOSE]), events[0]?.event_id ?? '', signal);
+      await this.#post(arrayBody(events, body), events[0]?.event_id ?? '', signal);
     } else {
       for (const event of events) await this.#post(body(event), event.event_id, signal);
     }
