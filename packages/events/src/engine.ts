@@ -124,7 +124,7 @@ export class LocalEngine implements EventEngine {
     await Promise.all([...this.#endpoints.values()].map((ep) => ep.config.sink.prepare?.().catch((e: Error) => this.#warn(`${ep.config.sink.target}: ${e.message}`))));
     for (const ep of this.#endpoints.values()) {
       const options = {
-        batchSize: ep.config.batchSize ?? 100,
+        batchSize: ep.config.batchSize ?? ep.config.sink.defaultBatchSize ?? 100,
         batchWaitMs: ep.config.batchWaitMs ?? 50,
         // Capped at a minute: a lane retries at least that often, so after an outage of any length
         // delivery resumes within max(retry_max, breaker cooldown) of the receiver's return.

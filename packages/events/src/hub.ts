@@ -28,7 +28,7 @@ export interface EndpointConfig {
    * before the event is queued, so it must be quick; false drops the event for this endpoint.
    */
   accept?: (event: MtaEvent) => boolean | Promise<boolean>;
-  /** Events per batch (default 100) and how long a short batch waits for more (ms, default 50). */
+  /** Events per batch (default: the sink's `defaultBatchSize`, else 100) and how long a short batch waits for more (ms, default 50). */
   batchSize?: number;
   batchWaitMs?: number;
   /**

@@ -8,6 +8,12 @@ import type { MtaEvent } from './event.js';
 export interface EventSink {
   /** Human-readable target for logs and metrics (never containing credentials). */
   readonly target: string;
+  /**
+   * Events per batch when the endpoint sets none (the lanes' default is 100). Brokers take 500: a
+   * batch is one script call or one run of publishes awaiting their acknowledgements, so fewer,
+   * larger batches cost less per event, and no receiver limits the size of a request.
+   */
+  readonly defaultBatchSize?: number;
   send(events: readonly MtaEvent[], signal: AbortSignal): Promise<void>;
   /**
    * Loads what the sink needs before the first batch, without touching the network: a client
@@ -17,6 +23,9 @@ export interface EventSink {
   prepare?(): Promise<void>;
   close?(): Promise<void>;
 }
+
+/** See `EventSink.defaultBatchSize`. */
+export const BROKER_BATCH_SIZE = 500;
 
 /**
  * A delivery failure. `permanent` means retrying cannot help (the receiver refused the content):

@@ -1,6 +1,6 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { eventBytes, type MtaEvent } from '../event.js';
-import { SinkError, type EventSink } from '../sink.js';
+import { BROKER_BATCH_SIZE, type EventSink, SinkError } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 import { subjectFor } from './nats.js';
 
@@ -19,6 +19,7 @@ export interface AmqpOptions {
  */
 export class AmqpSink implements EventSink {
   readonly target: string;
+  readonly defaultBatchSize = BROKER_BATCH_SIZE;
   readonly #options: AmqpOptions;
   #conn: Promise<{ model: ChannelModel; channel: ConfirmChannel }> | undefined;
 

@@ -1,5 +1,5 @@
 import { eventJson, type MtaEvent } from '../event.js';
-import { SinkError, type EventSink } from '../sink.js';
+import { BROKER_BATCH_SIZE, type EventSink, SinkError } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
 /** The part of a kafkajs producer this sink uses (kafkajs's `Producer` has this shape). */
@@ -41,6 +41,7 @@ const PERMANENT = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSA
  */
 export class KafkaSink implements EventSink {
   readonly target: string;
+  readonly defaultBatchSize = BROKER_BATCH_SIZE;
   readonly #options: KafkaOptions;
   #producer: Promise<KafkaProducer> | undefined;
 

@@ -1,6 +1,6 @@
 import type { JetStreamClient, NatsConnection } from 'nats';
 import { eventBytes, type MtaEvent } from '../event.js';
-import { SinkError, type EventSink } from '../sink.js';
+import { BROKER_BATCH_SIZE, type EventSink, SinkError } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
 export interface NatsOptions {
@@ -22,6 +22,7 @@ export interface NatsOptions {
  */
 export class NatsSink implements EventSink {
   readonly target: string;
+  readonly defaultBatchSize = BROKER_BATCH_SIZE;
   readonly #options: NatsOptions;
   #conn: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
 

@@ -1,6 +1,6 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { eventBytes, type MtaEvent } from '../event.js';
-import { SinkError, type EventSink } from '../sink.js';
+import { BROKER_BATCH_SIZE, type EventSink, SinkError } from '../sink.js';
 import { loadOptional } from './load-optional.js';
 
 export interface RedisStreamOptions {
@@ -58,6 +58,7 @@ return n`;
  */
 export class RedisStreamSink implements EventSink {
   readonly target: string;
+  readonly defaultBatchSize = BROKER_BATCH_SIZE;
   readonly #options: RedisStreamOptions;
   #client: Promise<RedisClient> | undefined;
 
